@@ -1,0 +1,28 @@
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { finishedStepIds, completeStep, memberTrackProgress } from '../src/db/queries/progress.js';
+import type { Command } from '../src/discord/command.js';
+import { resolveStep, stepChoices } from '../src/discord/options.js';
+import { nextStepView } from '../src/discord/views/progress.js';
+
+export const done: Command = {
+  data: new SlashCommandBuilder()
+    .setName('done')
+    .setDescription('Mark a roadmap step as done')
+    .addStringOption((o) => o.setName('step').setDescription('The step you finished').setRequired(true).setAutocomplete(true).setMaxLength(100))
+    .setContexts(0)
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const entry = resolveStep(ctx.content, interaction.options.getString('step', true));
+    const member = { guildId: interaction.guildId!, userId: interaction.user.id };
+    const recorded = await completeStep(ctx, member, entry);
+    const progress = await memberTrackProgress(ctx.db, ctx.content, member, entry.track);
+    const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done; nothing changed.`;
+    await interaction.reply({ ...nextStepView(ctx.content, progress, notice), flags: MessageFlags.Ephemeral });
+  },
+
+  async autocomplete(interaction, ctx) {
+    const finished = await finishedStepIds(ctx.db, ctx.content, { guildId: interaction.guildId!, userId: interaction.user.id });
+    await interaction.respond(stepChoices(ctx.content, interaction.options.getFocused(), (id) => !finished.has(id)));
+  },
+};

@@ -1,0 +1,8 @@
+import type { Command } from '../src/discord/command.js';
+import { done } from './done.js';
+import { next } from './next.js';
+import { roadmap } from './roadmap.js';
+import { undo } from './undo.js';
+
+/** Every slash command Cohort registers, listed explicitly. */
+export const commands: readonly Command[] = [roadmap, next, done, undo];

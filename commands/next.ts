@@ -1,0 +1,37 @@
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { completeStep, memberTrackProgress } from '../src/db/queries/progress.js';
+import type { Command } from '../src/discord/command.js';
+import { autocompleteChoices, resolveStep, resolveTrack } from '../src/discord/options.js';
+import { nextStepView } from '../src/discord/views/progress.js';
+
+export const next: Command = {
+  data: new SlashCommandBuilder()
+    .setName('next')
+    .setDescription('Your next roadmap step: what to learn, why, a checklist and resources')
+    .addStringOption((o) => o.setName('track').setDescription('Which roadmap (default: ML Engineer)').setAutocomplete(true))
+    .setContexts(0)
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const track = resolveTrack(ctx.content, interaction.options.getString('track'));
+    const progress = await memberTrackProgress(ctx.db, ctx.content, { guildId: interaction.guildId!, userId: interaction.user.id }, track);
+    await interaction.reply({ ...nextStepView(ctx.content, progress), flags: MessageFlags.Ephemeral });
+  },
+
+  async autocomplete(interaction, ctx) {
+    await interaction.respond(autocompleteChoices(ctx.content.tracks, interaction.options.getFocused(), (t) => ({ name: t.title, value: t.id })));
+  },
+
+  components: {
+    /** next:done:<step>, the Mark done button. Pressing twice records once. */
+    async done(interaction, ctx, [stepId = '']) {
+      if (!interaction.isButton()) return;
+      const entry = resolveStep(ctx.content, stepId);
+      const member = { guildId: interaction.guildId!, userId: interaction.user.id };
+      const recorded = await completeStep(ctx, member, entry);
+      const progress = await memberTrackProgress(ctx.db, ctx.content, member, entry.track);
+      const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done.`;
+      await interaction.update(nextStepView(ctx.content, progress, notice));
+    },
+  },
+};

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/** Stable identifiers: lower-case words joined by hyphens, e.g. `linear-algebra`. */
+export const slug = z
+  .string()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug: lower-case letters, digits and single hyphens')
+  .max(64, 'must be at most 64 characters');
+
+const httpUrl = z
+  .string()
+  .max(512, 'must be at most 512 characters')
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export const LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
+export const level = z.enum(LEVELS);
+
+export const RESOURCE_KINDS = [
+  'course',
+  'book',
+  'docs',
+  'video',
+  'dataset',
+  'practice',
+  'community',
+  'tool',
+  'article',
+  'conference',
+] as const;
+export const resourceKind = z.enum(RESOURCE_KINDS);
+
+export const stepSchema = z.strictObject({
+  id: slug,
+  title: text(80),
+  summary: text(200),
+  why: text(1000),
+  learn: text(1000),
+  checklist: z.array(text(200)).min(3, 'needs at least 3 items').max(8, 'must have at most 8 items'),
+  hours: z.number().int().positive().max(500),
+  resources: z.array(slug).min(2, 'needs at least 2 resources').max(5, 'must have at most 5 resources'),
+  /** Former ids of this step: progress recorded under them carries over. */
+  replaces: z.array(slug).default([]),
+});
+
+export const trackSchema = z.strictObject({
+  id: slug,
+  title: text(80),
+  summary: text(300),
+  steps: z.array(stepSchema).min(1, 'needs at least one step'),
+});
+
+export const resourceSchema = z.strictObject({
+  id: slug,
+  title: text(120),
+  url: httpUrl,
+  kind: resourceKind,
+  level,
+  free: z.boolean(),
+  topics: z.array(slug).min(1, 'needs at least one topic').max(8),
+  steps: z.array(slug).default([]),
+  description: text(200),
+});
+
+export const promptSchema = z.strictObject({
+  id: slug,
+  step: slug,
+  topic: slug,
+  text: text(1000),
+  hints: z.array(text(300)).max(4).default([]),
+  resources: z.array(slug).max(3).default([]),
+});
+
+export const challengeSchema = z.strictObject({
+  id: slug,
+  title: text(100),
+  url: httpUrl.refine((value) => new URL(value).hostname === 'www.kaggle.com', 'must be a https://www.kaggle.com/ URL'),
+  difficulty: level,
+  skills: z.array(text(60)).min(1).max(8),
+  steps: z.array(slug).min(1),
+  goal: text(600),
+});
+
+export type Step = z.infer<typeof stepSchema>;
+export type Track = z.infer<typeof trackSchema>;
+export type Resource = z.infer<typeof resourceSchema>;
+export type Prompt = z.infer<typeof promptSchema>;
+export type Challenge = z.infer<typeof challengeSchema>;
+
+/** File formats: a track file holds one track; the other folders hold lists. */
+export const trackFile = trackSchema;
+export const resourceFile = z.array(resourceSchema);
+export const promptFile = z.array(promptSchema);
+export const challengeFile = z.array(challengeSchema);

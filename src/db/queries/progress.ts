@@ -1,0 +1,77 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Clock } from '../../clock.js';
+import { findStep, type Content, type StepEntry } from '../../content/loader.js';
+import type { Track } from '../../content/schema.js';
+import { trackProgress, type TrackProgress } from '../../domain/progress.js';
+import type { Db, Tx } from '../client.js';
+import { stepProgress } from '../schema.js';
+
+export interface MemberKey {
+  guildId: string;
+  userId: string;
+}
+
+/** The step ids (as stored, possibly former ids) a member has finished. */
+export async function completedStepIds(db: Tx, member: MemberKey): Promise<string[]> {
+  const rows = await db
+    .select({ stepId: stepProgress.stepId })
+    .from(stepProgress)
+    .where(and(eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId)));
+  return rows.map((r) => r.stepId);
+}
+
+/** Records a step as done. Returns false when it already was (a double click changes nothing). */
+export async function markStepDone(
+  db: Tx,
+  member: MemberKey,
+  step: { stepId: string; trackId: string; formerIds: readonly string[] },
+  at: Date,
+): Promise<boolean> {
+  if (step.formerIds.length > 0) {
+    const former = await db
+      .select({ stepId: stepProgress.stepId })
+      .from(stepProgress)
+      .where(and(eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId), inArray(stepProgress.stepId, [...step.formerIds])))
+      .limit(1);
+    if (former.length > 0) return false;
+  }
+  const inserted = await db
+    .insert(stepProgress)
+    .values({ ...member, stepId: step.stepId, trackId: step.trackId, completedAt: at })
+    .onConflictDoNothing()
+    .returning({ stepId: stepProgress.stepId });
+  return inserted.length > 0;
+}
+
+/** Forgets that a step (under its current or any former id) was done. Returns false when it was not. */
+export async function unmarkStep(db: Tx, member: MemberKey, stepIds: readonly string[]): Promise<boolean> {
+  const deleted = await db
+    .delete(stepProgress)
+    .where(and(eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId), inArray(stepProgress.stepId, [...stepIds])))
+    .returning({ stepId: stepProgress.stepId });
+  return deleted.length > 0;
+}
+
+/** A member's progress on one track, with renamed steps mapped to their current ids. */
+export async function memberTrackProgress(db: Tx, content: Content, member: MemberKey, track: Track): Promise<TrackProgress> {
+  const done = await completedStepIds(db, member);
+  return trackProgress(track, done, (id) => findStep(content, id)?.step.id ?? id);
+}
+
+/** The current ids of the steps a member finished (former ids mapped through `replaces:`). */
+export async function finishedStepIds(db: Tx, content: Content, member: MemberKey): Promise<Set<string>> {
+  return new Set((await completedStepIds(db, member)).map((id) => findStep(content, id)?.step.id ?? id));
+}
+
+/** Marks a step done for a member. Returns false when it already was. */
+export async function completeStep(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<boolean> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    return markStepDone(tx, member, { stepId: entry.step.id, trackId: entry.track.id, formerIds: entry.step.replaces }, at);
+  });
+}
+
+/** Undoes a finished step (under its current or former ids). Returns false when it was not done. */
+export async function undoStep(ctx: { db: Db }, member: MemberKey, entry: StepEntry): Promise<boolean> {
+  return unmarkStep(ctx.db, member, [entry.step.id, ...entry.step.replaces]);
+}

@@ -1,0 +1,266 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * Discord ids are snowflakes up to 2^64; they are stored as text so that no driver
+ * ever turns them into a lossy JS number. Instants are `timestamptz` (UTC); member-local
+ * calendar days are `date` columns computed in the domain layer.
+ */
+const snowflake = (name: string) => text(name);
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const localDay = (name: string) => date(name, { mode: 'string' });
+
+/** Server-wide settings, one row per guild, created on first use. All are set with /setup. */
+export const guildSettings = pgTable('guild_settings', {
+  guildId: snowflake('guild_id').primaryKey(),
+  timezone: text('timezone').notNull().default('UTC'),
+  rolloverHour: smallint('rollover_hour').notNull().default(4),
+  freezeCap: smallint('freeze_cap').notNull().default(2),
+  moderatorRoleId: snowflake('moderator_role_id'),
+
+  promptsChannelId: snowflake('prompts_channel_id'),
+  promptsTime: text('prompts_time'), // HH:MM, local to promptsTimezone (else timezone)
+  promptsTimezone: text('prompts_timezone'),
+  promptsPingRoleId: snowflake('prompts_ping_role_id'),
+  promptsEnabled: boolean('prompts_enabled').notNull().default(false),
+  promptsBrokenReason: text('prompts_broken_reason'),
+
+  resourcesChannelId: snowflake('resources_channel_id'),
+
+  challengesChannelId: snowflake('challenges_channel_id'),
+  challengesPingRoleId: snowflake('challenges_ping_role_id'),
+  challengesWeekStart: smallint('challenges_week_start').notNull().default(1), // 0 = Sunday … 6 = Saturday
+  challengesEnabled: boolean('challenges_enabled').notNull().default(false),
+  challengesBrokenReason: text('challenges_broken_reason'),
+
+  welcomedAt: instant('welcomed_at'),
+  createdAt: instant('created_at').notNull().defaultNow(),
+  updatedAt: instant('updated_at').notNull().defaultNow(),
+});
+
+/** Per-member settings (time zone). */
+export const memberSettings = pgTable(
+  'member_settings',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    timezone: text('timezone'),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+);
+
+/** Roadmap steps a member finished. Keyed by guild, member and step id (step ids are unique across tracks). */
+export const stepProgress = pgTable(
+  'step_progress',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    stepId: text('step_id').notNull(),
+    trackId: text('track_id').notNull(),
+    completedAt: instant('completed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId, t.stepId] }), index('step_progress_guild_track').on(t.guildId, t.trackId)],
+);
+
+/**
+ * Every qualifying activity (check-in, step done, challenge submission), as it happened.
+ * Check-ins are unique per member and local day.
+ */
+export const activities = pgTable(
+  'activities',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    kind: text('kind', { enum: ['checkin', 'step', 'challenge'] }).notNull(),
+    day: localDay('day').notNull(),
+    at: instant('at').notNull(),
+    ref: text('ref'),
+    note: text('note'),
+  },
+  (t) => [
+    index('activities_member').on(t.guildId, t.userId, t.day),
+    index('activities_guild_kind_at').on(t.guildId, t.kind, t.at),
+    uniqueIndex('activities_one_checkin_a_day').on(t.guildId, t.userId, t.day).where(sql`${t.kind} = 'checkin'`),
+  ],
+);
+
+/**
+ * The streak ledger: one row per member and local day that counted, with why it counted.
+ * `activity` days come from activities, `fix` from moderators, `freeze` days are written by the
+ * streak engine when a freeze covered a missed day.
+ */
+export const streakDays = pgTable(
+  'streak_days',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    day: localDay('day').notNull(),
+    reason: text('reason', { enum: ['checkin', 'step', 'challenge', 'freeze', 'fix'] }).notNull(),
+    actorId: snowflake('actor_id'),
+    note: text('note'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId, t.day] })],
+);
+
+/** Streak figures kept in step with streak_days inside the same transaction (also the row lock per member). */
+export const memberStreaks = pgTable(
+  'member_streaks',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    current: integer('current').notNull().default(0),
+    longest: integer('longest').notNull().default(0),
+    freezes: integer('freezes').notNull().default(0),
+    lastDay: localDay('last_day'),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+);
+
+/**
+ * Claims for scheduled posts: exactly one row per guild, kind and period (local date or week).
+ * Taken before posting, completed after; a stale claim is retried.
+ */
+export const scheduledPosts = pgTable(
+  'scheduled_posts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    kind: text('kind', {
+      enum: ['prompt', 'challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap'],
+    }).notNull(),
+    period: text('period').notNull(),
+    status: text('status', { enum: ['claimed', 'posted', 'skipped', 'failed'] }).notNull(),
+    ref: text('ref'),
+    claimedBy: text('claimed_by'),
+    claimedAt: instant('claimed_at').notNull(),
+    postedAt: instant('posted_at'),
+    channelId: snowflake('channel_id'),
+    messageId: snowflake('message_id'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+  },
+  (t) => [uniqueIndex('scheduled_posts_once').on(t.guildId, t.kind, t.period), index('scheduled_posts_guild_kind').on(t.guildId, t.kind)],
+);
+
+/** A server's weekly challenge. One row per guild and local week start. */
+export const challengeWeeks = pgTable(
+  'challenge_weeks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    weekStart: localDay('week_start').notNull(),
+    challengeId: text('challenge_id').notNull(),
+    startsAt: instant('starts_at').notNull(),
+    endsAt: instant('ends_at').notNull(),
+    startedBy: snowflake('started_by'),
+    closedAt: instant('closed_at'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('challenge_weeks_once').on(t.guildId, t.weekStart)],
+);
+
+export const challengeParticipants = pgTable(
+  'challenge_participants',
+  {
+    weekId: bigint('week_id', { mode: 'number' })
+      .notNull()
+      .references(() => challengeWeeks.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    joinedAt: instant('joined_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.weekId, t.userId] })],
+);
+
+export const challengeSubmissions = pgTable(
+  'challenge_submissions',
+  {
+    weekId: bigint('week_id', { mode: 'number' })
+      .notNull()
+      .references(() => challengeWeeks.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    link: text('link').notNull(),
+    score: text('score'),
+    note: text('note'),
+    submittedAt: instant('submitted_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.weekId, t.userId] })],
+);
+
+/** Resources added or suggested in a server; catalogue resources live in content/. */
+export const guildResources = pgTable(
+  'guild_resources',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    url: text('url').notNull(),
+    title: text('title').notNull(),
+    kind: text('kind').notNull().default('article'),
+    stepId: text('step_id'),
+    note: text('note'),
+    status: text('status', { enum: ['pending', 'approved', 'rejected', 'removed'] }).notNull(),
+    suggestedBy: snowflake('suggested_by').notNull(),
+    reviewedBy: snowflake('reviewed_by'),
+    reviewedAt: instant('reviewed_at'),
+    rejectReason: text('reject_reason'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('guild_resources_url').on(t.guildId, t.url), index('guild_resources_status').on(t.guildId, t.status)],
+);
+
+/** Who posted which resource where, so that a link is not posted twice in a week unawares. */
+export const resourcePosts = pgTable(
+  'resource_posts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    url: text('url').notNull(),
+    resourceRef: text('resource_ref').notNull(),
+    channelId: snowflake('channel_id').notNull(),
+    messageId: snowflake('message_id'),
+    postedBy: snowflake('posted_by').notNull(),
+    note: text('note'),
+    postedAt: instant('posted_at').notNull(),
+  },
+  (t) => [index('resource_posts_guild_url').on(t.guildId, t.url, t.postedAt)],
+);
+
+/** Moderator actions, kept for accountability. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    actorId: snowflake('actor_id').notNull(),
+    action: text('action').notNull(),
+    targetUserId: snowflake('target_user_id'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    at: instant('at').notNull(),
+  },
+  (t) => [index('audit_log_guild_at').on(t.guildId, t.at)],
+);
+
+export type GuildSettings = typeof guildSettings.$inferSelect;
+export type MemberSettings = typeof memberSettings.$inferSelect;
+export type StreakDay = typeof streakDays.$inferSelect;
+export type ScheduledPost = typeof scheduledPosts.$inferSelect;
+export type ChallengeWeek = typeof challengeWeeks.$inferSelect;
+export type GuildResource = typeof guildResources.$inferSelect;

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import {
+  DiscordAPIError,
+  MessageFlags,
+  type AutocompleteInteraction,
+  type Interaction,
+  type RepliableInteraction,
+} from 'discord.js';
+import type { Context } from '../context.js';
+import { UserError } from '../errors.js';
+import type { Command } from './command.js';
+
+export type Outcome = 'ok' | 'user_error' | 'error';
+
+export interface InteractionRecord {
+  command: string;
+  kind: 'command' | 'component' | 'autocomplete' | 'modal';
+  outcome: Outcome;
+  durationMs: number;
+}
+
+export interface RouterOptions {
+  /** Called once per handled interaction (metrics). */
+  onHandled?: (record: InteractionRecord) => void;
+}
+
+/**
+ * The one interaction router: finds the handler, runs it, and owns the single error path.
+ * `UserError`s are shown as written; anything else is logged with an error id and the member
+ * sees a short apology carrying that id. No stack or driver message ever reaches Discord.
+ */
+export function createRouter(commands: readonly Command[], ctx: Context, options: RouterOptions = {}) {
+  const byName = new Map(commands.map((c) => [c.data.name, c]));
+
+  return async function route(interaction: Interaction): Promise<void> {
+    const started = performance.now();
+    const { name, kind } = describe(interaction);
+    const log = ctx.logger.child({
+      interactionId: interaction.id,
+      command: name,
+      kind,
+      guildId: interaction.guildId,
+      userId: interaction.user.id,
+    });
+    let outcome: Outcome = 'ok';
+    try {
+      const command = byName.get(name);
+      if (!command) throw new UserError('That command is no longer available. Discord may still be showing an old version; try again in a minute.');
+      if (!interaction.inGuild()) throw new UserError('Cohort works inside a server. Use its commands in your study group’s channels.');
+
+      if (interaction.isChatInputCommand()) {
+        await command.execute(interaction, ctx);
+      } else if (interaction.isAutocomplete()) {
+        await command.autocomplete?.(interaction, ctx);
+      } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
+        const [, action = '', ...args] = interaction.customId.split(':');
+        const handler = command.components?.[action];
+        if (!handler) throw new UserError('This button has expired. Run the command again.');
+        await handler(interaction, ctx, args);
+      }
+    } catch (error) {
+      outcome = error instanceof UserError ? 'user_error' : 'error';
+      await fail(interaction, error, log);
+    } finally {
+      const durationMs = Math.round((performance.now() - started) * 100) / 100;
+      log.info({ outcome, durationMs }, 'interaction handled');
+      options.onHandled?.({ command: name, kind, outcome, durationMs });
+    }
+  };
+}
+
+function describe(interaction: Interaction): { name: string; kind: InteractionRecord['kind'] } {
+  if (interaction.isChatInputCommand()) return { name: interaction.commandName, kind: 'command' };
+  if (interaction.isAutocomplete()) return { name: interaction.commandName, kind: 'autocomplete' };
+  if (interaction.isMessageComponent()) return { name: interaction.customId.split(':')[0] ?? '', kind: 'component' };
+  if (interaction.isModalSubmit()) return { name: interaction.customId.split(':')[0] ?? '', kind: 'modal' };
+  return { name: 'unknown', kind: 'command' };
+}
+
+async function fail(interaction: Interaction, error: unknown, log: Context['logger']): Promise<void> {
+  let message: string;
+  if (error instanceof UserError) {
+    message = error.message;
+    log.debug({ reason: error.message }, 'user error');
+  } else {
+    const errorId = randomBytes(4).toString('hex');
+    log.error({ err: error, errorId }, 'interaction failed');
+    message = `Something went wrong on our side, sorry. If it keeps happening, tell a moderator the error id \`${errorId}\`.`;
+  }
+  try {
+    if (interaction.isAutocomplete()) await respondEmpty(interaction);
+    else if (interaction.isRepliable()) await tell(interaction, message);
+  } catch (replyError) {
+    // The interaction may have expired (10062) or Discord may be down: nothing more to show.
+    const code = replyError instanceof DiscordAPIError ? replyError.code : undefined;
+    log.warn({ err: replyError, code }, 'could not tell the member about the error');
+  }
+}
+
+async function respondEmpty(interaction: AutocompleteInteraction): Promise<void> {
+  if (!interaction.responded) await interaction.respond([]);
+}
+
+async function tell(interaction: RepliableInteraction, content: string): Promise<void> {
+  const payload = { content, allowedMentions: { parse: [] } };
+  // A deferred slash command shows its "thinking…" placeholder: replace it. A deferred button
+  // update must not overwrite the card it belongs to, so it gets a private follow-up instead.
+  if (interaction.deferred && !interaction.replied && interaction.isChatInputCommand()) await interaction.editReply({ ...payload, embeds: [], components: [], files: [] });
+  else if (interaction.replied || interaction.deferred) await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
+  else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
+}

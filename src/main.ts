@@ -1,0 +1,48 @@
+import { startCohort } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DatabaseUnavailableError } from './db/client.js';
+import { createLogger } from './logger.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger(config.LOG_LEVEL);
+try {
+  const app = await startCohort({ config, logger });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    app.stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await app.ready;
+} catch (error) {
+  if (error instanceof DatabaseUnavailableError) {
+    logger.fatal(error.message);
+  } else if (error instanceof Error && /TokenInvalid|invalid token|401/i.test(`${error.name} ${error.message}`)) {
+    logger.fatal('Discord rejected DISCORD_TOKEN. Copy a fresh token from the developer portal (Bot → Reset Token).');
+  } else {
+    logger.fatal({ err: error }, 'Cohort could not start');
+  }
+  process.exit(1);
+}

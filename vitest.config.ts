@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Database-backed files each own one database; two workers keep the 2-core machine busy without thrashing.
+    maxWorkers: 2,
+  },
+});
