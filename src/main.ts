@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
 import { startCohort } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DatabaseUnavailableError } from './db/client.js';
 import { createLogger } from './logger.js';
+
+// A .env file in the working directory fills in what the environment does not set.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 let config;
 try {

@@ -1,0 +1,28 @@
+import { OAuth2Scopes, PermissionFlagsBits, PermissionsBitField } from 'discord.js';
+
+/**
+ * The least permissions Cohort's features need, each with the reason. Nothing else is asked for:
+ * no Manage *, no Mention Everyone (pings go through a role the moderators chose), no privileged intents.
+ */
+export const INVITE_PERMISSIONS: readonly { flag: bigint; name: string; why: string }[] = [
+  { flag: PermissionFlagsBits.ViewChannel, name: 'View Channel', why: 'see the channels moderators pick for prompts, challenges and resources' },
+  { flag: PermissionFlagsBits.SendMessages, name: 'Send Messages', why: 'post daily prompts, challenge announcements, resources and the welcome message' },
+  { flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links', why: 'every card Cohort posts is an embed' },
+  { flag: PermissionFlagsBits.AttachFiles, name: 'Attach Files', why: 'progress and streak images are uploaded as attachments' },
+  { flag: PermissionFlagsBits.ReadMessageHistory, name: 'Read Message History', why: 'fetch and edit its own earlier posts (challenge and resource cards) after a restart' },
+  { flag: PermissionFlagsBits.CreatePublicThreads, name: 'Create Public Threads', why: 'open a discussion thread under each prompt and challenge' },
+  { flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads', why: 'post reminders and results inside those threads' },
+];
+
+export const INVITE_SCOPES = [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands] as const;
+
+/** The permissions bitfield of the invite link. */
+export function invitePermissions(): bigint {
+  return INVITE_PERMISSIONS.reduce((all, p) => all | p.flag, 0n);
+}
+
+/** `https://discord.com/oauth2/authorize?client_id=…&scope=bot+applications.commands&permissions=N`. */
+export function inviteUrl(clientId: string): string {
+  const permissions = new PermissionsBitField(invitePermissions()).bitfield.toString();
+  return `https://discord.com/oauth2/authorize?client_id=${encodeURIComponent(clientId)}&scope=${INVITE_SCOPES.join('+')}&permissions=${permissions}`;
+}

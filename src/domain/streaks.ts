@@ -1,0 +1,119 @@
+import { addDays, daysBetween } from './dates.js';
+
+/**
+ * The streak rules, pure.
+ *
+ * - A day counts when the member did a qualifying activity that (local) day, or a moderator fixed it.
+ * - `current` is the number of counted days in the running streak; days covered by a freeze keep the
+ *   streak alive but do not add to it.
+ * - Every `freezeEvery` (7) counted days of a streak earn a freeze, up to `freezeCap`.
+ * - A missed day spends a freeze automatically. When a day is missed with no freeze left, the streak
+ *   breaks: it restarts at the next counted day (freezes were all spent by then).
+ * - Today never breaks a streak before it is over (see `viewAt`).
+ */
+
+export type CountReason = 'checkin' | 'step' | 'challenge' | 'fix';
+export type DayStatus = CountReason | 'freeze' | 'broken' | 'missed';
+
+export interface StreakRules {
+  freezeCap: number;
+  /** Counted days of streak that earn one freeze (default 7). */
+  freezeEvery?: number;
+}
+
+export interface StreakSummary {
+  current: number;
+  longest: number;
+  freezes: number;
+  lastDay: string | null;
+}
+
+export interface StreakState extends StreakSummary {
+  /** Missed days a freeze covered, in order (these are written to the ledger as `freeze`). */
+  freezeDays: string[];
+  /** Days on which a streak broke (the first missed day not covered by a freeze). */
+  breakDays: string[];
+  /** Days a freeze was earned (the counted day that completed 7, 14, … days). */
+  earnedDays: string[];
+}
+
+export const FREEZE_EVERY = 7;
+
+/** Folds the counted days (any order, duplicates ignored) into the streak figures. */
+export function foldStreak(countedDays: Iterable<string>, rules: StreakRules): StreakState {
+  const every = rules.freezeEvery ?? FREEZE_EVERY;
+  const cap = Math.max(0, rules.freezeCap);
+  const days = [...new Set(countedDays)].sort();
+  const state: StreakState = { current: 0, longest: 0, freezes: 0, lastDay: null, freezeDays: [], breakDays: [], earnedDays: [] };
+  for (const day of days) {
+    if (state.lastDay !== null) {
+      const missed = daysBetween(state.lastDay, day) - 1;
+      const covered = Math.min(missed, state.freezes);
+      for (let i = 1; i <= covered; i++) state.freezeDays.push(addDays(state.lastDay, i));
+      state.freezes -= covered;
+      if (missed > covered) {
+        state.breakDays.push(addDays(state.lastDay, covered + 1));
+        state.current = 0;
+      }
+    }
+    state.current += 1;
+    if (state.current % every === 0 && state.freezes < cap) {
+      state.freezes += 1;
+      state.earnedDays.push(day);
+    }
+    state.freezes = Math.min(state.freezes, cap);
+    state.longest = Math.max(state.longest, state.current);
+    state.lastDay = day;
+  }
+  return state;
+}
+
+export interface StreakView extends StreakSummary {
+  /** Days since the last counted day that freezes are covering (not yet in the ledger). */
+  pendingFreezeDays: string[];
+  /** The day the streak broke, when it did after the last counted day. */
+  brokenOn: string | null;
+  /** Whether today already counts. */
+  todayCounted: boolean;
+}
+
+/**
+ * The figures as of `today` (member-local): missed days since the last counted day spend freezes,
+ * and the streak breaks only on a missed day that no freeze covers. Today itself is never missed.
+ */
+export function viewAt(state: StreakSummary, today: string): StreakView {
+  const base = { current: state.current, longest: state.longest, freezes: state.freezes, lastDay: state.lastDay };
+  if (state.lastDay === null) return { ...base, current: 0, pendingFreezeDays: [], brokenOn: null, todayCounted: false };
+  const missed = daysBetween(state.lastDay, today) - 1;
+  if (missed <= 0) return { ...base, pendingFreezeDays: [], brokenOn: null, todayCounted: missed === -1 };
+  const covered = Math.min(missed, state.freezes);
+  const pendingFreezeDays = Array.from({ length: covered }, (_, i) => addDays(state.lastDay!, i + 1));
+  if (missed > covered) {
+    return { ...base, current: 0, freezes: 0, pendingFreezeDays, brokenOn: addDays(state.lastDay, covered + 1), todayCounted: false };
+  }
+  return { ...base, freezes: state.freezes - covered, pendingFreezeDays, brokenOn: null, todayCounted: false };
+}
+
+/**
+ * Why each day in [from, to] counted or not: counted days carry their reason, freeze days say a
+ * freeze covered them, `broken` marks the day a streak broke, `missed` the other empty days.
+ * Days after `today` are left out.
+ */
+export function explainDays(
+  counted: ReadonlyMap<string, CountReason>,
+  state: StreakState,
+  view: StreakView,
+  days: readonly string[],
+): Map<string, DayStatus> {
+  const freeze = new Set([...state.freezeDays, ...view.pendingFreezeDays]);
+  const broken = new Set([...state.breakDays, ...(view.brokenOn ? [view.brokenOn] : [])]);
+  const out = new Map<string, DayStatus>();
+  for (const day of days) {
+    const reason = counted.get(day);
+    if (reason) out.set(day, reason);
+    else if (freeze.has(day)) out.set(day, 'freeze');
+    else if (broken.has(day)) out.set(day, 'broken');
+    else out.set(day, 'missed');
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageFlags } from 'discord.js';
+import type { Database } from '../../src/db/client.js';
+import { startTestBot, buttonsOf, shown, textOf, type TestBot } from '../support/bot.js';
+import { openTestDatabase } from '../support/db.js';
+
+let database: Database;
+let bot: TestBot;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  bot = await startTestBot({ database });
+});
+afterAll(async () => {
+  await bot?.stop();
+  await database?.close();
+});
+
+describe('/roadmap and /next', () => {
+  it('registers the commands on first start', () => {
+    const names = bot.fake.globalCommands().map((c) => c.name).sort();
+    expect(names).toEqual(expect.arrayContaining(['done', 'next', 'roadmap', 'undo', 'setup']));
+  });
+
+  it('shows the whole track, paged, with nothing done yet', async () => {
+    const record = await bot.command('roadmap', {}, { user: '200000000000000001' });
+    const message = shown(record);
+    expect(record.callback?.type).toBe(4);
+    expect(message.flags & MessageFlags.Ephemeral).toBeTruthy();
+    expect(record.callback?.data?.allowed_mentions).toEqual({ parse: [], replied_user: false });
+    const text = textOf(message);
+    expect(text).toContain('Roadmap: ML Engineer');
+    expect(text).toContain('0/17 steps done');
+    expect(text).toContain('👉 **1. ');
+    const buttons = buttonsOf(message);
+    expect(buttons.map((b) => b.label)).toEqual(['Previous', 'Next']);
+    expect(buttons[0]!.disabled).toBe(true);
+
+    const page2 = shown(await bot.press(buttons[1]!.customId!, { user: '200000000000000001' }));
+    expect(textOf(page2)).toContain('**9. ');
+    expect(textOf(page2)).toContain('Page 2 of 3');
+  });
+
+  it('walks /next → Mark done → next step, and a double press records once', async () => {
+    const user = '200000000000000002';
+    const first = shown(await bot.command('next', {}, { user }));
+    expect(textOf(first)).toContain('step 1 of 17');
+    expect(textOf(first)).toContain('Checklist');
+    expect(textOf(first)).toContain('Resources');
+    const markDone = buttonsOf(first).find((b) => b.label === 'Mark done')!;
+    expect(markDone.customId).toMatch(/^next:done:/);
+
+    const after = shown(await bot.press(markDone.customId!, { user }));
+    expect(textOf(after)).toContain('Marked **');
+    expect(textOf(after)).toContain('step 2 of 17');
+
+    const again = shown(await bot.press(markDone.customId!, { user }));
+    expect(textOf(again)).toContain('was already done');
+    expect(textOf(again)).toContain('step 2 of 17');
+    expect(textOf(shown(await bot.command('roadmap', {}, { user })))).toContain('1/17 steps done');
+  });
+
+  it('/done and /undo by name, with autocomplete that offers only what makes sense', async () => {
+    const user = '200000000000000003';
+    const open = await bot.suggest('done', 'step', 'deep', { user });
+    expect(open.map((c) => c.value)).toContain('deep-learning');
+    const done = shown(await bot.command('done', { step: 'deep-learning' }, { user }));
+    expect(textOf(done)).toContain('Marked **Deep learning');
+    expect((await bot.suggest('done', 'step', 'deep', { user })).map((c) => c.value)).not.toContain('deep-learning');
+    expect((await bot.suggest('undo', 'step', '', { user })).map((c) => c.value)).toEqual(['deep-learning']);
+
+    const undone = shown(await bot.command('undo', { step: 'deep-learning' }, { user }));
+    expect(textOf(undone)).toContain('open again');
+    expect(textOf(shown(await bot.command('undo', { step: 'deep-learning' }, { user })))).toContain('was not marked done');
+  });
+
+  it('an unknown step name gets a clear message', async () => {
+    const record = await bot.command('done', { step: 'quantum-basket-weaving' }, { user: '200000000000000004' });
+    expect(textOf(shown(record))).toContain('There is no roadmap step called “quantum-basket-weaving”');
+    expect(shown(record).flags & MessageFlags.Ephemeral).toBeTruthy();
+  });
+
+  it('says so when every step is done', async () => {
+    const user = '200000000000000005';
+    for (const entry of bot.app.ctx.content.steps.values()) await bot.command('done', { step: entry.step.id }, { user });
+    const message = shown(await bot.command('next', {}, { user }));
+    expect(textOf(message)).toContain('You finished every step of ML Engineer');
+    expect(textOf(message)).toContain('/challenge');
+  });
+});

@@ -1,0 +1,84 @@
+import { startCohort, type App } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Database } from '../../src/db/client.js';
+import { expectNoViolations } from './discord-spec.js';
+import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord, type InteractionRecord, type Json } from './fake-discord.js';
+import { autocomplete, button, chatInput, type AutocompleteOptions, type ButtonOptions, type ChatInputOptions, type OptionsInput } from './interactions.js';
+
+export interface TestBot {
+  fake: FakeDiscord;
+  app: App;
+  clock: ManualClock;
+  guildId: string;
+  channelId: string;
+  /** Runs a slash command and waits for its reply. */
+  command(name: string, options?: OptionsInput, extra?: Partial<ChatInputOptions>): Promise<InteractionRecord>;
+  /** Presses a button (by custom id) and waits for the reply or update. */
+  press(customId: string, extra?: Partial<ButtonOptions>): Promise<InteractionRecord>;
+  /** Asks for autocomplete choices. */
+  suggest(name: string, focused: string, value: string, extra?: Partial<AutocompleteOptions>): Promise<{ name: string; value: string }[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real Cohort (startCohort: router, commands, registration) against a fake Discord,
+ * on the given database. Every payload the bot sends is validated against Discord's spec; `stop()`
+ * fails the test if any was invalid.
+ */
+export async function startTestBot(options: { database: Database; now?: string; config?: Record<string, string>; fake?: FakeDiscord }): Promise<TestBot> {
+  const fake = options.fake ?? (await startFakeDiscord());
+  const guild = fake.addGuild({ name: 'Study Group' });
+  const guildId = guild.id as string;
+  const clock = new ManualClock(options.now ?? '2026-03-02T12:00:00Z');
+  const config: Config = loadConfig({
+    DISCORD_TOKEN: FAKE_TOKEN,
+    DISCORD_API_URL: fake.apiUrl,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.config,
+  });
+  const app = await startCohort({ config, clock, database: options.database });
+  await app.ready;
+
+  const reply = async (id: string) => fake.waitForInteractionReply(id, 10_000);
+  return {
+    fake,
+    app,
+    clock,
+    guildId,
+    channelId: fake.defaultChannelId(guildId),
+    command: (name, opts, extra) => reply(fake.sendInteraction(chatInput(fake, { guildId, name, options: opts, ...extra }))),
+    press: (customId, extra) => reply(fake.sendInteraction(button(fake, { guildId, customId, ...extra }))),
+    async suggest(name, focused, value, extra) {
+      const record = await reply(fake.sendInteraction(autocomplete(fake, { guildId, name, focused, value, ...extra })));
+      return (record.callback?.data?.choices ?? []) as { name: string; value: string }[];
+    },
+    async stop() {
+      await app.stop();
+      if (!options.fake) await fake.close();
+      expectNoViolations(fake);
+    },
+  };
+}
+
+/** What the member sees for an interaction: the latest state of its reply. */
+export function shown(record: InteractionRecord): Json {
+  return record.original ?? record.callback?.data ?? {};
+}
+
+/** All visible text of a message (content, embed titles, descriptions, fields, footers), for assertions. */
+export function textOf(message: Json): string {
+  const parts: string[] = [message.content ?? ''];
+  for (const e of (message.embeds ?? []) as Json[]) {
+    parts.push(e.author?.name ?? '', e.title ?? '', e.description ?? '', e.footer?.text ?? '');
+    for (const f of (e.fields ?? []) as Json[]) parts.push(f.name, f.value);
+  }
+  return parts.filter(Boolean).join('\n');
+}
+
+/** Custom ids of all buttons on a message. */
+export function buttonsOf(message: Json): { customId?: string; label?: string; disabled?: boolean; url?: string }[] {
+  return ((message.components ?? []) as Json[]).flatMap((row) =>
+    ((row.components ?? []) as Json[]).map((c) => ({ customId: c.custom_id, label: c.label, disabled: c.disabled, url: c.url })),
+  );
+}
