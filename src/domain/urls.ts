@@ -69,11 +69,9 @@ export function parseResourceUrl(input: string): UrlResult {
     url.search = '';
     for (const [name, value] of kept) url.searchParams.append(name, value);
   }
-  if (url.search === '?') url.search = '';
-  let normalised = url.toString();
-  // `new URL` keeps a bare "?" when it was typed; the empty-search assignment above removes it
-  // only when there was one, so strip a dangling one left at the very end.
-  if (normalised.endsWith('?')) normalised = normalised.slice(0, -1);
+  // A bare "?" reads back as an empty search but stays in the href until cleared.
+  if (url.search === '') url.search = '';
+  const normalised = url.toString();
   if (normalised.length > MAX_URL_LENGTH) return { ok: false, reason: `The link is too long once encoded (${normalised.length} characters; at most ${MAX_URL_LENGTH}).` };
   return { ok: true, url: normalised, key: keyOf(new URL(normalised)) };
 }
