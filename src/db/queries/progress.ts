@@ -5,6 +5,7 @@ import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import type { Db, Tx } from '../client.js';
 import { stepProgress } from '../schema.js';
+import { recordActivity } from './streaks.js';
 
 export interface MemberKey {
   guildId: string;
@@ -67,7 +68,10 @@ export async function finishedStepIds(db: Tx, content: Content, member: MemberKe
 export async function completeStep(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<boolean> {
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
-    return markStepDone(tx, member, { stepId: entry.step.id, trackId: entry.track.id, formerIds: entry.step.replaces }, at);
+    const recorded = await markStepDone(tx, member, { stepId: entry.step.id, trackId: entry.track.id, formerIds: entry.step.replaces }, at);
+    // A newly finished step is a qualifying activity: it counts the member's day for their streak.
+    if (recorded) await recordActivity(tx, { ...member, kind: 'step', at, ref: entry.step.id });
+    return recorded;
   });
 }
 
