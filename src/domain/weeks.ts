@@ -1,0 +1,227 @@
+/**
+ * Challenge weeks on a server's local calendar. Pure: no clock, no database, no discord.js.
+ *
+ * Local dates are `YYYY-MM-DD` strings. Instants are `Date`s (UTC). Converting between them
+ * goes through `Intl` only, so DST switches (including zones whose clocks jump at midnight)
+ * are handled by the runtime's tz database, never by hand-made offsets.
+ */
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** Weekday of a local date, 0 = Sunday … 6 = Saturday. */
+export function weekdayOf(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+
+/** `date` plus `days` calendar days. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Whole calendar days from `a` to `b`. */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
+}
+
+export function isLocalDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function wallFormatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The wall-clock reading in `zone` at `instant`, expressed as milliseconds "as if it were UTC". */
+function wallMs(instant: number, zone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of wallFormatter(zone).formatToParts(new Date(instant))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const { year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+  const wall = new Date(0);
+  wall.setUTCFullYear(year, month - 1, day);
+  wall.setUTCHours(hour % 24, minute, second, 0);
+  return wall.getTime() + (instant - Math.floor(instant / 1000) * 1000);
+}
+
+/** The local date in `zone` at `instant`. */
+export function localDateOf(instant: Date, zone: string): string {
+  return new Date(wallMs(instant.getTime(), zone)).toISOString().slice(0, 10);
+}
+
+/** The local date and time `YYYY-MM-DDTHH:MM` in `zone` at `instant`. */
+export function localDateTimeOf(instant: Date, zone: string): string {
+  return new Date(wallMs(instant.getTime(), zone)).toISOString().slice(0, 16);
+}
+
+/**
+ * The instant at which the local wall clock in `zone` first reads `date` `hour:minute`.
+ * When that reading does not exist (a spring-forward gap), the instant the clocks jump over it,
+ * i.e. the first instant after the gap; when it exists twice (fall back), the earlier one.
+ */
+export function zonedInstant(date: string, zone: string, hour = 0, minute = 0): Date {
+  const target = Date.parse(`${date}T00:00:00Z`) + hour * HOUR_MS + minute * 60_000;
+  const offsets = new Set([-DAY_MS, 0, DAY_MS].map((d) => wallMs(target + d, zone) - (target + d)));
+  const exact = [...offsets].map((o) => target - o).filter((t) => wallMs(t, zone) === target);
+  if (exact.length > 0) return new Date(Math.min(...exact));
+
+  // A gap: find the transition between an instant before it (wall < target) and after it.
+  const candidates = [...offsets].map((o) => target - o);
+  let lo = Math.min(...candidates);
+  let hi = Math.max(...candidates);
+  if (!(wallMs(lo, zone) < target && wallMs(hi, zone) > target)) {
+    lo = target - 2 * DAY_MS;
+    hi = target + 2 * DAY_MS;
+  }
+  while (hi - lo > 1000) {
+    const mid = Math.floor((lo + hi) / 2000) * 1000;
+    if (mid <= lo || mid >= hi) break;
+    if (wallMs(mid, zone) < target) lo = mid;
+    else hi = mid;
+  }
+  return new Date(hi);
+}
+
+/** The first instant of local day `date` in `zone` (local midnight, or when the day really begins). */
+export function startOfLocalDay(date: string, zone: string): Date {
+  return zonedInstant(date, zone, 0, 0);
+}
+
+/** The local date on which the week containing `date` starts, for weeks starting on `weekStartDay`. */
+export function weekStartDate(date: string, weekStartDay: number): string {
+  return addDays(date, -((weekdayOf(date) - weekStartDay + 7) % 7));
+}
+
+export interface CalendarWeek {
+  /** Local date the week starts on: the week's key ("period"). */
+  weekStart: string;
+  startsAt: Date;
+  /** Start of the next week: the default deadline. */
+  endsAt: Date;
+}
+
+/** The local calendar week of `zone` that contains `instant`. */
+export function weekOf(instant: Date, zone: string, weekStartDay: number): CalendarWeek {
+  const weekStart = weekStartDate(localDateOf(instant, zone), weekStartDay);
+  return calendarWeek(weekStart, zone);
+}
+
+export function calendarWeek(weekStart: string, zone: string): CalendarWeek {
+  return { weekStart, startsAt: startOfLocalDay(weekStart, zone), endsAt: startOfLocalDay(addDays(weekStart, 7), zone) };
+}
+
+export interface WeekSchedule {
+  announceAt: Date;
+  /** Local noon on the middle day of the run; undefined for runs too short to have one. */
+  midweekAt: Date | undefined;
+  /** 24 hours before the deadline; undefined when the run is shorter than that. */
+  finalAt: Date | undefined;
+  recapAt: Date;
+}
+
+/**
+ * When each post of a run is due. The midweek reminder is at local noon on the day of the run's
+ * midpoint (Thursday 12:00 for a Monday week), and only when it falls after the start and before
+ * the 24-hour reminder.
+ */
+export function weekSchedule(run: { startsAt: Date; endsAt: Date }, zone: string): WeekSchedule {
+  const start = run.startsAt.getTime();
+  const end = run.endsAt.getTime();
+  const finalMs = end - 24 * HOUR_MS;
+  const finalAt = finalMs > start ? new Date(finalMs) : undefined;
+  const middleDay = localDateOf(new Date(start + (end - start) / 2), zone);
+  const noon = zonedInstant(middleDay, zone, 12, 0).getTime();
+  const midweekAt = noon > start && noon < (finalAt?.getTime() ?? end) ? new Date(noon) : undefined;
+  return { announceAt: run.startsAt, midweekAt, finalAt, recapAt: run.endsAt };
+}
+
+export type PostKind = 'challenge_announce' | 'challenge_midweek' | 'challenge_final' | 'challenge_recap';
+
+export type PostDecision = { kind: PostKind; action: 'post' | 'skip' };
+
+/**
+ * Which posts of a run are due at `now`, and whether each is still worth posting (catch-up):
+ * the announcement until the deadline, the midweek reminder until the 24-hour one is due, the
+ * 24-hour reminder until the deadline, the recap always. `closedAt` (ended early) is the deadline
+ * when earlier than `endsAt`.
+ */
+export function duePosts(run: { startsAt: Date; endsAt: Date; closedAt: Date | null }, zone: string, now: Date): PostDecision[] {
+  const end = effectiveEnd(run).getTime();
+  const s = weekSchedule(run, zone);
+  const t = now.getTime();
+  const out: PostDecision[] = [];
+  const consider = (kind: PostKind, due: Date | undefined, relevantUntil: number) => {
+    if (!due || due.getTime() > t) return;
+    out.push({ kind, action: t < relevantUntil && due.getTime() < end ? 'post' : 'skip' });
+  };
+  consider('challenge_announce', s.announceAt, end);
+  consider('challenge_midweek', s.midweekAt, Math.min(s.finalAt?.getTime() ?? end, end));
+  consider('challenge_final', s.finalAt, end);
+  if (t >= end) out.push({ kind: 'challenge_recap', action: 'post' });
+  return out;
+}
+
+/** The run's real deadline: the planned one, or when a moderator closed it early. */
+export function effectiveEnd(run: { endsAt: Date; closedAt: Date | null }): Date {
+  return run.closedAt && run.closedAt.getTime() < run.endsAt.getTime() ? run.closedAt : run.endsAt;
+}
+
+/**
+ * Parses a moderator's deadline: `YYYY-MM-DD` (the end of that local day) or `YYYY-MM-DD HH:MM`
+ * / `YYYY-MM-DDTHH:MM` (that local time), in `zone`. Undefined when it is not one of those.
+ */
+export function parseDeadline(input: string, zone: string): Date | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{1,2}):(\d{2}))?$/.exec(input.trim());
+  if (!match) return undefined;
+  const [, date = '', hh, mm] = match;
+  if (!isLocalDate(date)) return undefined;
+  if (hh === undefined || mm === undefined) return startOfLocalDay(addDays(date, 1), zone);
+  const hour = Number(hh);
+  const minute = Number(mm);
+  if (hour > 23 || minute > 59) return undefined;
+  return zonedInstant(date, zone, hour, minute);
+}
+
+/**
+ * The next challenge of a rotation over `ids` (content order) given the challenge ids a server
+ * already ran (oldest first): one of the least-used ones, never the one that just ran when there is
+ * a choice, first in content order. From an empty history this walks the whole list before any
+ * repeat, and moderator picks in between only move their challenge to the back.
+ */
+export function nextInRotation(ids: readonly string[], history: readonly string[]): string | undefined {
+  if (ids.length === 0) return undefined;
+  const uses = new Map(ids.map((id) => [id, 0]));
+  for (const id of history) if (uses.has(id)) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const fewest = Math.min(...uses.values());
+  let candidates = ids.filter((id) => uses.get(id) === fewest);
+  const last = history.at(-1);
+  if (ids.length > 1) {
+    const others = candidates.filter((id) => id !== last);
+    if (others.length > 0) candidates = others;
+    else candidates = ids.filter((id) => id !== last);
+  }
+  // Among equals, prefer the one that ran longest ago (or never).
+  const lastRun = (id: string) => history.lastIndexOf(id);
+  const minUses = Math.min(...candidates.map((id) => uses.get(id) ?? 0));
+  const best = candidates.filter((id) => uses.get(id) === minUses);
+  return best.reduce((a, b) => (lastRun(b) < lastRun(a) ? b : a));
+}
