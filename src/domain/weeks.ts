@@ -225,3 +225,38 @@ export function nextInRotation(ids: readonly string[], history: readonly string[
   const best = candidates.filter((id) => uses.get(id) === minUses);
   return best.reduce((a, b) => (lastRun(b) < lastRun(a) ? b : a));
 }
+
+/**
+ * A member's submission link, if it is a Kaggle page: `https://www.kaggle.com/…` (or `kaggle.com`,
+ * normalised to www), no credentials, no port. Returns the normalised URL, else undefined.
+ */
+export function parseKaggleLink(input: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' || url.username || url.password || url.port) return undefined;
+  const host = url.hostname.toLowerCase();
+  if (host !== 'www.kaggle.com' && host !== 'kaggle.com') return undefined;
+  url.hostname = 'www.kaggle.com';
+  url.hash = '';
+  const href = url.toString();
+  return href.length <= 500 ? href : undefined;
+}
+
+/** An instant as a reader in `zone` sees it, e.g. "Monday, 30 March 2026 at 00:00 CEST". */
+export function formatInZone(instant: Date, zone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).format(instant);
+}

@@ -7,7 +7,9 @@ import {
   localDateOf,
   localDateTimeOf,
   nextInRotation,
+  formatInZone,
   parseDeadline,
+  parseKaggleLink,
   startOfLocalDay,
   weekOf,
   weekSchedule,
@@ -234,5 +236,50 @@ describe('rotation', () => {
 
   it('no content, no pick', () => {
     expect(nextInRotation([], ['a'])).toBeUndefined();
+  });
+});
+
+describe('submission links', () => {
+  it('accepts Kaggle https links and normalises the host', () => {
+    expect(parseKaggleLink('https://www.kaggle.com/code/alice/titanic-rf')).toBe('https://www.kaggle.com/code/alice/titanic-rf');
+    expect(parseKaggleLink(' https://kaggle.com/competitions/titanic/leaderboard#me ')).toBe('https://www.kaggle.com/competitions/titanic/leaderboard');
+  });
+
+  it('refuses anything that is not an https Kaggle page', () => {
+    for (const bad of [
+      'http://www.kaggle.com/code/x',
+      'https://www.kaggle.com.evil.example/code/x',
+      'https://evil.example/?https://www.kaggle.com/',
+      'https://user:pw@www.kaggle.com/x',
+      'https://www.kaggle.com:8443/x',
+      'javascript:alert(1)',
+      'www.kaggle.com/code/x',
+      `https://www.kaggle.com/${'a'.repeat(600)}`,
+    ]) {
+      expect(parseKaggleLink(bad)).toBeUndefined();
+    }
+  });
+
+  it('any accepted link is an https URL on www.kaggle.com', () => {
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: true, withFragments: true }), (url) => {
+        const parsed = parseKaggleLink(url);
+        if (parsed !== undefined) {
+          const u = new URL(parsed);
+          expect(u.protocol).toBe('https:');
+          expect(u.hostname).toBe('www.kaggle.com');
+        }
+      }),
+    );
+  });
+});
+
+describe('formatInZone', () => {
+  it('shows the deadline in the reader’s zone', () => {
+    const deadline = new Date('2026-03-29T22:00:00Z');
+    expect(formatInZone(deadline, 'Europe/Berlin')).toContain('Monday, 30 March 2026');
+    expect(formatInZone(deadline, 'Europe/Berlin')).toContain('00:00');
+    expect(formatInZone(deadline, 'America/Sao_Paulo')).toContain('Sunday, 29 March 2026');
+    expect(formatInZone(deadline, 'America/Sao_Paulo')).toContain('19:00');
   });
 });
