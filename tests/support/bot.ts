@@ -2,6 +2,7 @@ import { startCohort, type App } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
+import type { Command } from '../../src/discord/command.js';
 import { expectNoViolations } from './discord-spec.js';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord, type InteractionRecord, type Json } from './fake-discord.js';
 import { autocomplete, button, chatInput, type AutocompleteOptions, type ButtonOptions, type ChatInputOptions, type OptionsInput } from './interactions.js';
@@ -26,10 +27,22 @@ export interface TestBot {
  * on the given database. Every payload the bot sends is validated against Discord's spec; `stop()`
  * fails the test if any was invalid.
  */
-export async function startTestBot(options: { database: Database; now?: string; config?: Record<string, string>; fake?: FakeDiscord }): Promise<TestBot> {
+export interface TestBotOptions {
+  database: Database;
+  /** Start time of the bot's ManualClock (ISO). */
+  now?: string;
+  /** Extra env settings, as strings like in the environment. */
+  config?: Record<string, string>;
+  /** A fake Discord to share (e.g. a restart or a second process); else a fresh one, closed on stop. */
+  fake?: FakeDiscord;
+  commands?: readonly Command[];
+  /** Use this existing guild of the shared fake instead of adding a new one. */
+  guildId?: string;
+}
+
+export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
   const fake = options.fake ?? (await startFakeDiscord());
-  const guild = fake.addGuild({ name: 'Study Group' });
-  const guildId = guild.id as string;
+  const guildId = options.guildId ?? (fake.addGuild({ name: 'Study Group' }).id as string);
   const clock = new ManualClock(options.now ?? '2026-03-02T12:00:00Z');
   const config: Config = loadConfig({
     DISCORD_TOKEN: FAKE_TOKEN,
@@ -37,7 +50,7 @@ export async function startTestBot(options: { database: Database; now?: string; 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.config,
   });
-  const app = await startCohort({ config, clock, database: options.database });
+  const app = await startCohort({ config, clock, database: options.database, ...(options.commands ? { commands: options.commands } : {}) });
   await app.ready;
 
   const reply = async (id: string) => fake.waitForInteractionReply(id, 10_000);
