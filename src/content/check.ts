@@ -1,8 +1,11 @@
 /**
- * `npm run content:check [-- DIR]`: validates content/ and prints every problem as
+ * `npm run content:check [-- DIR] [--links]`: validates content/ and prints every problem as
  * `file: field: message`. Exits 1 when there is any problem.
+ * With `--links` it also checks every resource and challenge URL (src/content/links.ts): dead
+ * links exit 1; links that could not be checked (offline, blocked) are listed and exit 0.
  */
 import { resolve } from 'node:path';
+import { checkLinks, formatLinkReport } from './links.js';
 import { formatProblem, loadContent } from './loader.js';
 
 const args = process.argv.slice(2);
@@ -18,4 +21,14 @@ if (problems.length > 0) {
   process.exitCode = 1;
 } else {
   console.log(`content OK: ${summary}`);
+}
+
+if (args.includes('--links')) {
+  const owners = new Map<string, string>();
+  for (const r of content.resources.values()) owners.set(r.url, `resource ${r.id} <${r.url}>`);
+  for (const c of content.challenges) owners.set(c.url, `challenge ${c.id} <${c.url}>`);
+  console.log(`\nchecking ${owners.size} link(s)…`);
+  const report = await checkLinks([...owners.keys()]);
+  for (const line of formatLinkReport(report, (url) => owners.get(url) ?? url)) console.log(line);
+  if (report.dead > 0) process.exitCode = 1;
 }
