@@ -1,0 +1,71 @@
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags, SlashCommandBuilder, time } from 'discord.js';
+import { findPost } from '../src/db/queries/claims.js';
+import { choosePrompt } from '../src/db/queries/prompts.js';
+import { getGuildSettings } from '../src/db/queries/settings.js';
+import { checkIn } from '../src/db/queries/streaks.js';
+import { dueAt, localDateOf } from '../src/domain/schedule.js';
+import { isValidTimeZone, parseTimeOfDay } from '../src/domain/timezones.js';
+import type { Command } from '../src/discord/command.js';
+import { PROMPT_CHECKIN_ID, promptEmbed } from '../src/discord/views/prompts.js';
+import { checkInView } from '../src/discord/views/streaks.js';
+import { UserError } from '../src/errors.js';
+
+export const prompt: Command = {
+  data: new SlashCommandBuilder()
+    .setName('prompt')
+    .setDescription('The daily topic prompt')
+    .setContexts(0)
+    .addSubcommand((s) => s.setName('today').setDescription('Show today’s prompt of this server'))
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const guildId = interaction.guildId!;
+    const settings = await getGuildSettings(ctx.db, guildId);
+    const clock = parseTimeOfDay(settings.promptsTime ?? '');
+    const zone = settings.promptsTimezone ?? settings.timezone;
+    if (!settings.promptsChannelId || !clock || !isValidTimeZone(zone))
+      throw new UserError('This server has no daily prompt yet. A moderator can start one with `/setup prompts`.');
+
+    const now = ctx.clock.now();
+    const today = localDateOf(now, zone);
+    const posted = await findPost(ctx.db, { guildId, kind: 'prompt', period: today });
+    const postedPrompt = posted?.status === 'posted' ? ctx.content.prompts.find((p) => p.id === posted.ref) : undefined;
+
+    const checkInButton = new ButtonBuilder().setCustomId(PROMPT_CHECKIN_ID).setLabel('Check in').setEmoji('✅').setStyle(ButtonStyle.Success);
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(checkInButton);
+
+    if (postedPrompt && posted) {
+      const where = posted.channelId && posted.messageId ? `https://discord.com/channels/${guildId}/${posted.channelId}/${posted.messageId}` : undefined;
+      if (where) row.addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(where).setLabel('Go to the discussion'));
+      await interaction.reply({
+        content: `Posted ${posted.postedAt ? time(posted.postedAt, 'R') : 'today'} in <#${posted.channelId ?? settings.promptsChannelId}>.`,
+        embeds: [promptEmbed(ctx.content, postedPrompt, today)],
+        components: [row],
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    if (!settings.promptsEnabled) throw new UserError('Daily prompts are turned off in this server. A moderator can turn them on with `/setup prompts`.');
+    if (settings.promptsBrokenReason) throw new UserError(`Daily prompts are paused: ${settings.promptsBrokenReason}`);
+    if (posted?.status === 'skipped') throw new UserError('There is no prompt today: it was missed while I was offline. The next one comes tomorrow.');
+
+    const planned = await choosePrompt(ctx.db, ctx.content, guildId, today, now);
+    if (!planned) throw new UserError('There are no prompts to post yet.');
+    const due = dueAt(today, clock, zone);
+    const when = due.getTime() > now.getTime() ? `It will be posted ${time(due, 't')} (${time(due, 'R')})` : 'It is being posted now';
+    await interaction.reply({
+      content: `${when} in <#${settings.promptsChannelId}>.`,
+      embeds: [promptEmbed(ctx.content, planned, today)],
+      components: [row],
+      flags: MessageFlags.Ephemeral,
+    });
+  },
+
+  components: {
+    /** prompt:checkin, the Check in button on the daily prompt: the same as /checkin. */
+    async checkin(interaction, ctx) {
+      const result = await checkIn(ctx, { guildId: interaction.guildId!, userId: interaction.user.id }, null);
+      await interaction.reply({ ...checkInView(result), flags: MessageFlags.Ephemeral });
+    },
+  },
+};

@@ -1,0 +1,72 @@
+import { and, eq, gte, inArray, isNotNull, isNull } from 'drizzle-orm';
+import { findStep, type Content } from '../../content/loader.js';
+import type { Prompt } from '../../content/schema.js';
+import { pickNext, rankSteps } from '../../domain/rotation.js';
+import type { Tx } from '../client.js';
+import { activities, guildSettings, stepProgress, type GuildSettings } from '../schema.js';
+import { postedRefs } from './claims.js';
+
+/** Members count as active when they did something in this many days. */
+export const ACTIVE_DAYS = 14;
+
+/** Servers whose daily prompts are on, fully set up, and not stopped by a Discord error. */
+export async function promptGuilds(db: Tx): Promise<GuildSettings[]> {
+  return db
+    .select()
+    .from(guildSettings)
+    .where(
+      and(
+        eq(guildSettings.promptsEnabled, true),
+        isNull(guildSettings.promptsBrokenReason),
+        isNotNull(guildSettings.promptsChannelId),
+        isNotNull(guildSettings.promptsTime),
+      ),
+    );
+}
+
+/**
+ * The roadmap step each active member (an activity or a finished step in the last ACTIVE_DAYS
+ * days) is on: the first unfinished step of the track they last worked on (else the first track).
+ * Members who finished their whole track are left out.
+ */
+export async function activeMemberSteps(db: Tx, content: Content, guildId: string, now: Date): Promise<string[]> {
+  const since = new Date(now.getTime() - ACTIVE_DAYS * 86_400_000);
+  const [byActivity, byStep] = await Promise.all([
+    db.selectDistinct({ userId: activities.userId }).from(activities).where(and(eq(activities.guildId, guildId), gte(activities.at, since))),
+    db.selectDistinct({ userId: stepProgress.userId }).from(stepProgress).where(and(eq(stepProgress.guildId, guildId), gte(stepProgress.completedAt, since))),
+  ]);
+  const active = [...new Set([...byActivity, ...byStep].map((r) => r.userId))];
+  if (active.length === 0) return [];
+  const done = await db
+    .select({ userId: stepProgress.userId, stepId: stepProgress.stepId, completedAt: stepProgress.completedAt })
+    .from(stepProgress)
+    .where(and(eq(stepProgress.guildId, guildId), inArray(stepProgress.userId, active)));
+
+  const perMember = new Map<string, { finished: Set<string>; lastTrack?: string; lastAt: number }>();
+  for (const userId of active) perMember.set(userId, { finished: new Set(), lastAt: -Infinity });
+  for (const row of done) {
+    const entry = findStep(content, row.stepId);
+    const member = perMember.get(row.userId);
+    if (!entry || !member) continue;
+    member.finished.add(entry.step.id);
+    if (row.completedAt.getTime() > member.lastAt) {
+      member.lastAt = row.completedAt.getTime();
+      member.lastTrack = entry.track.id;
+    }
+  }
+  const steps: string[] = [];
+  for (const member of perMember.values()) {
+    const track = (member.lastTrack ? content.tracksById.get(member.lastTrack) : undefined) ?? content.tracks[0];
+    const current = track?.steps.find((s) => !member.finished.has(s.id));
+    if (current) steps.push(current.id);
+  }
+  return steps;
+}
+
+/** The prompt a server gets for a local date: rotation over the content, preferring its members' steps. */
+export async function choosePrompt(db: Tx, content: Content, guildId: string, period: string, now: Date): Promise<Prompt | undefined> {
+  const [history, memberSteps] = await Promise.all([postedRefs(db, guildId, 'prompt'), activeMemberSteps(db, content, guildId, now)]);
+  const roadmapOrder = content.tracks.flatMap((t) => t.steps.map((s) => s.id));
+  const id = pickNext(content.prompts, history, rankSteps(memberSteps, roadmapOrder), `${guildId}:${period}`);
+  return content.prompts.find((p) => p.id === id);
+}

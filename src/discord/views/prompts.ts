@@ -1,0 +1,59 @@
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type MessageCreateOptions } from 'discord.js';
+import { findStep, type Content } from '../../content/loader.js';
+import type { Prompt } from '../../content/schema.js';
+import { customId } from '../command.js';
+import { clip, colors } from './theme.js';
+
+/** Custom id of the Check in button on prompt posts (handled by commands/prompt.ts). */
+export const PROMPT_CHECKIN_ID = customId('prompt', 'checkin');
+
+const FOOTER_PREFIX = 'Daily prompt · ';
+
+/** The prompt embed: text, hints as spoilers, roadmap step, resources. */
+export function promptEmbed(content: Content, prompt: Prompt, period: string): EmbedBuilder {
+  const hints = prompt.hints.length > 0 ? `\n\n**Hints** (tap to reveal)\n${prompt.hints.map((h) => `||${h.replaceAll('||', '|')}||`).join('\n')}` : '';
+  const embed = new EmbedBuilder()
+    .setColor(colors.brand)
+    .setTitle('💡 Today’s prompt')
+    .setDescription(clip(`${prompt.text}${hints}`, 4096))
+    .setFooter({ text: `${FOOTER_PREFIX}${period} · discuss in the thread, then press Check in` });
+  const entry = findStep(content, prompt.step);
+  if (entry) embed.addFields({ name: 'Roadmap step', value: clip(`${entry.step.title} (${entry.track.title})`, 1024) });
+  const lines: string[] = [];
+  let length = 0;
+  for (const id of prompt.resources) {
+    const resource = content.resources.get(id);
+    if (!resource) continue;
+    const line = `• [${clip(resource.title.replaceAll(/[[\]]/g, ''), 120)}](${resource.url})`;
+    if (length + line.length + 1 > 1024) break;
+    lines.push(line);
+    length += line.length + 1;
+  }
+  if (lines.length > 0) embed.addFields({ name: 'Resources', value: lines.join('\n') });
+  return embed;
+}
+
+/** The channel post: embed, Check in button, and the ping role when the server set one. */
+export function promptPost(content: Content, prompt: Prompt, options: { period: string; pingRoleId: string | null }): MessageCreateOptions {
+  const button = new ButtonBuilder().setCustomId(PROMPT_CHECKIN_ID).setLabel('Check in').setEmoji('✅').setStyle(ButtonStyle.Success);
+  return {
+    ...(options.pingRoleId ? { content: `<@&${options.pingRoleId}>`, allowedMentions: { roles: [options.pingRoleId] } } : { allowedMentions: { parse: [] } }),
+    embeds: [promptEmbed(content, prompt, options.period)],
+    components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)],
+  };
+}
+
+/** Whether a message is the prompt post of `period` (to recognise a post made just before a crash). */
+export function isPromptPostOf(message: { embeds: readonly { footer: { text: string } | null }[] }, period: string): boolean {
+  return message.embeds.some((e) => e.footer?.text.startsWith(`${FOOTER_PREFIX}${period} `) ?? false);
+}
+
+/** Name of the discussion thread: the date and the start of the prompt, without Markdown. */
+export function threadName(prompt: Prompt, period: string): string {
+  const plain = prompt.text
+    .split('\n')[0]!
+    .replaceAll(/[*_`~|>#]/g, '')
+    .replaceAll(/\s+/g, ' ')
+    .trim();
+  return clip(`${period} · ${plain || prompt.topic}`, 100);
+}

@@ -1,0 +1,208 @@
+import { DiscordAPIError, PermissionFlagsBits, type Client, type Message, type SendableChannels } from 'discord.js';
+import type { Context } from '../context.js';
+import { claim, complete, latestPeriods, markFailed, markSkipped, postsFor, release } from '../db/queries/claims.js';
+import { choosePrompt, promptGuilds } from '../db/queries/prompts.js';
+import { updateGuildSettings } from '../db/queries/settings.js';
+import type { Prompt } from '../content/schema.js';
+import type { GuildSettings, ScheduledPost } from '../db/schema.js';
+import { latestOccurrence, planDailyPosts, type PlannedPost, type TimeOfDay } from '../domain/schedule.js';
+import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
+import { missingBotPermissions } from '../discord/permissions.js';
+import { isPromptPostOf, promptPost, threadName } from '../discord/views/prompts.js';
+import type { Job } from './scheduler.js';
+
+/** A claim not completed within this time is assumed dead (crash between claim and post) and retried. */
+export const PROMPT_CLAIM_STALE_MS = 5 * 60_000;
+/** Servers handled at the same time; discord.js queues the requests within its rate limits. */
+export const PROMPT_CONCURRENCY = 10;
+
+/** Discord errors that will not go away by retrying: the setup is broken until a moderator fixes it. */
+const PERMANENT_CODES = new Set([10003, 50001, 50013]);
+
+class SetupBroken extends Error {}
+
+export interface PromptJobOptions {
+  owner: string;
+  concurrency?: number;
+  staleAfterMs?: number;
+}
+
+interface Work {
+  settings: GuildSettings;
+  zone: string;
+  time: TimeOfDay;
+}
+
+/**
+ * The daily prompt job: every minute, for the guilds of this process's shards whose prompt time
+ * has come, claims the local date and posts (see db/queries/claims.ts for exactly-once).
+ */
+export function promptJob(ctx: Context, client: Client, options: PromptJobOptions): Job {
+  const concurrency = options.concurrency ?? PROMPT_CONCURRENCY;
+  const staleAfterMs = options.staleAfterMs ?? PROMPT_CLAIM_STALE_MS;
+  const catchupMs = ctx.config.CATCHUP_HOURS * 3_600_000;
+  const log = ctx.logger.child({ job: 'prompts' });
+
+  async function run(now: Date, signal: AbortSignal): Promise<void> {
+    if (!client.isReady()) return;
+    const work: Work[] = [];
+    for (const settings of await promptGuilds(ctx.db)) {
+      if (!client.guilds.cache.get(settings.guildId)?.available) continue; // another shard's (or an unavailable) guild
+      const zone = settings.promptsTimezone ?? settings.timezone;
+      const time = parseTimeOfDay(settings.promptsTime ?? '');
+      if (!time || !isValidTimeZone(zone)) {
+        log.warn({ guildId: settings.guildId, time: settings.promptsTime, zone }, 'prompt time or zone unusable; skipped');
+        continue;
+      }
+      work.push({ settings, zone, time });
+    }
+    if (work.length === 0) return;
+
+    // One query tells which guilds already settled their latest occurrence; only the rest get work.
+    const latest = new Map(work.map((w) => [w.settings.guildId, latestOccurrence(now, w.time, w.zone).period]));
+    const rows = await postsFor(ctx.db, 'prompt', [...latest.keys()], [...latest.values()]);
+    const row = new Map(rows.filter((r) => latest.get(r.guildId) === r.period).map((r) => [r.guildId, r]));
+    const open = work.filter((w) => isOpen(row.get(w.settings.guildId), w.settings, now));
+    if (open.length === 0) return;
+    const lastRecorded = await latestPeriods(ctx.db, 'prompt', open.map((w) => w.settings.guildId));
+
+    const counts = { posted: 0, skipped: 0, failed: 0, retry: 0 };
+    await forEachLimit(open, concurrency, signal, async (w) => {
+      try {
+        const plan = planDailyPosts(now, w.time, w.zone, { catchupMs, lastRecorded: lastRecorded.get(w.settings.guildId), notBefore: w.settings.updatedAt });
+        for (const planned of plan) {
+          if (signal.aborted) return;
+          const outcome = planned.action === 'skip' ? await skip(w, planned, now) : await post(w, planned, now);
+          if (outcome) counts[outcome] += 1;
+        }
+      } catch (error) {
+        counts.retry += 1;
+        log.error({ err: error, guildId: w.settings.guildId }, 'prompt for a server failed; will retry');
+      }
+    });
+    if (counts.posted + counts.skipped + counts.failed + counts.retry > 0) log.info({ ...counts, servers: open.length }, 'daily prompts run');
+  }
+
+  function isOpen(existing: ScheduledPost | undefined, settings: GuildSettings, now: Date): boolean {
+    if (!existing) return true;
+    if (existing.status === 'claimed') return existing.claimedBy === null || existing.claimedAt.getTime() < now.getTime() - staleAfterMs;
+    return existing.status === 'failed' && existing.claimedAt.getTime() < settings.updatedAt.getTime();
+  }
+
+  async function skip(w: Work, planned: PlannedPost, now: Date): Promise<'skipped' | undefined> {
+    const taken = await claim(ctx.db, { guildId: w.settings.guildId, kind: 'prompt', period: planned.period, owner: options.owner, now, staleAfterMs });
+    if (!taken) return undefined;
+    await markSkipped(ctx.db, taken.id, `missed: the bot was offline at ${planned.dueAt.toISOString()} and came back after the catch-up window`);
+    log.info({ guildId: w.settings.guildId, period: planned.period }, 'missed prompt recorded as skipped');
+    return 'skipped';
+  }
+
+  async function post(w: Work, planned: PlannedPost, now: Date): Promise<'posted' | 'skipped' | 'failed' | 'retry' | undefined> {
+    const { settings } = w;
+    const guildId = settings.guildId;
+    const channelId = settings.promptsChannelId!;
+    const taken = await claim(ctx.db, {
+      guildId,
+      kind: 'prompt',
+      period: planned.period,
+      owner: options.owner,
+      now,
+      staleAfterMs,
+      retryFailedBefore: settings.updatedAt,
+    });
+    if (!taken) return undefined;
+
+    let message: Message;
+    let prompt: Prompt;
+    let isNew: boolean;
+    try {
+      const channel = await postableChannel(channelId);
+      // A retried claim may have posted just before its process died: find that post instead of posting twice.
+      const earlier = taken.attempts > 1 ? await findEarlierPost(channel, planned.period) : undefined;
+      const chosen = ctx.content.prompts.find((p) => p.id === taken.ref) ?? (await choosePrompt(ctx.db, ctx.content, guildId, planned.period, now));
+      if (!chosen) {
+        await markSkipped(ctx.db, taken.id, 'no prompts in the content');
+        return 'skipped';
+      }
+      prompt = chosen;
+      isNew = !earlier;
+      message =
+        earlier ??
+        (await channel.send({ ...promptPost(ctx.content, prompt, { period: planned.period, pingRoleId: settings.promptsPingRoleId }), nonce: `prompt-${taken.id}`, enforceNonce: true }));
+    } catch (error) {
+      const reason = brokenReason(error, channelId);
+      if (reason) {
+        await markFailed(ctx.db, taken.id, reason);
+        await updateGuildSettings(ctx.db, guildId, { promptsBrokenReason: reason }, ctx.clock.now());
+        log.warn({ guildId, channelId, code: error instanceof DiscordAPIError ? error.code : undefined, reason }, 'prompts stopped for a server: setup broken');
+        return 'failed';
+      }
+      // 429s and 5xx were already retried by discord.js: give the claim back for the next minute.
+      await release(ctx.db, taken.id, error instanceof Error ? error.message : String(error));
+      log.warn({ err: error, guildId, channelId }, 'could not post the prompt; will retry');
+      return 'retry';
+    }
+    // Posted: from here on nothing may release the claim (that would post twice).
+    await complete(ctx.db, taken.id, { messageId: message.id, channelId: message.channelId, postedAt: ctx.clock.now(), ref: prompt.id });
+    log.debug({ guildId, period: planned.period, prompt: prompt.id, messageId: message.id }, 'prompt posted');
+    if (isNew) await openThread(message, threadName(prompt, planned.period), guildId);
+    return 'posted';
+  }
+
+  async function postableChannel(channelId: string): Promise<SendableChannels> {
+    const channel = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
+    if (!channel?.isSendable()) throw new SetupBroken(`<#${channelId}> is not a text channel I can post in any more. Choose another one with /setup prompts.`);
+    return channel;
+  }
+
+  async function findEarlierPost(channel: SendableChannels, period: string): Promise<Message | undefined> {
+    try {
+      const recent = await channel.messages.fetch({ limit: 20 });
+      return recent.find((m) => m.author.id === client.user?.id && isPromptPostOf(m, period));
+    } catch (error) {
+      log.debug({ err: error, channelId: channel.id }, 'could not read recent messages; posting');
+      return undefined;
+    }
+  }
+
+  /** A discussion thread on the post, when the bot may create one. Never fails the post. */
+  async function openThread(message: Message, name: string, guildId: string): Promise<void> {
+    try {
+      const channel = message.channel;
+      if (!channel.isTextBased() || channel.isDMBased() || channel.isThread()) return;
+      if (missingBotPermissions(channel, [PermissionFlagsBits.CreatePublicThreads]).length > 0) return;
+      await message.startThread({ name, autoArchiveDuration: 1440 });
+    } catch (error) {
+      log.warn({ err: error, guildId, messageId: message.id }, 'could not open the prompt thread');
+    }
+  }
+
+  return { name: 'prompts', run };
+}
+
+/** A moderator-readable reason when an error means the setup is broken; undefined for transient errors. */
+function brokenReason(error: unknown, channelId: string): string | undefined {
+  if (error instanceof SetupBroken) return error.message;
+  if (!(error instanceof DiscordAPIError) || typeof error.code !== 'number' || !PERMANENT_CODES.has(error.code)) return undefined;
+  switch (error.code) {
+    case 10003:
+      return `The prompt channel <#${channelId}> no longer exists (Discord error 10003). Choose another one with /setup prompts.`;
+    case 50001:
+      return `I can no longer see <#${channelId}> (Discord error 50001, Missing Access). Give me View Channel there, then run /setup prompts again.`;
+    default:
+      return `I am not allowed to post in <#${channelId}> (Discord error 50013, Missing Permissions). I need View Channel, Send Messages and Embed Links there; fix the channel’s permissions, then run /setup prompts again.`;
+  }
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time; stops taking new items once `signal` aborts. */
+async function forEachLimit<T>(items: readonly T[], limit: number, signal: AbortSignal, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal.aborted) {
+      const item = items[next]!;
+      next += 1;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
