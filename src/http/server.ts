@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.js';
+import type { Metrics } from './metrics.js';
+
+/** A named health check: resolves/returns true when healthy; a thrown error or `false` fails it. */
+export type HealthCheck = () => boolean | Promise<boolean>;
+
+export interface HttpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+/**
+ * GET /healthz: runs every check (each bounded by 2 s) → 200 `{ status: "ok", checks }` or 503
+ * `{ status: "unhealthy", failed: [...], checks }`. GET /metrics: Prometheus text format.
+ */
+export async function startHttpServer(options: { port: number; host?: string; checks: Record<string, HealthCheck>; metrics: Metrics; logger: Logger }): Promise<HttpServer> {
+  const { checks, metrics, logger } = options;
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
+      return;
+    }
+    if (path === '/healthz') {
+      runChecks(checks).then(
+        (results) => {
+          const failed = Object.entries(results).filter(([, r]) => r !== 'ok').map(([name]) => name);
+          const body = JSON.stringify({ status: failed.length ? 'unhealthy' : 'ok', ...(failed.length ? { failed } : {}), checks: results });
+          if (failed.length) logger.warn({ failed, checks: results }, 'health check failed');
+          res.writeHead(failed.length ? 503 : 200, { 'content-type': 'application/json' }).end(body);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'health check crashed');
+          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unhealthy', failed: ['internal'] }));
+        },
+      );
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found. Try /healthz or /metrics.\n');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port }, 'HTTP server listening (/healthz, /metrics)');
+
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function runChecks(checks: Record<string, HealthCheck>): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]): Promise<[string, string]> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        });
+        const ok = await Promise.race([Promise.resolve(check()), timeout]);
+        return [name, ok ? 'ok' : 'failing'];
+      } catch (error) {
+        return [name, error instanceof Error ? error.message : String(error)];
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
