@@ -1,10 +1,17 @@
 import type { Command } from '../src/discord/command.js';
+import { admin } from './admin.js';
+import { checkin } from './checkin.js';
 import { done } from './done.js';
 import { help } from './help.js';
+import { leaderboard } from './leaderboard.js';
 import { next } from './next.js';
+import { privacy } from './privacy.js';
+import { progress } from './progress.js';
 import { roadmap } from './roadmap.js';
+import { settings } from './settings.js';
 import { setup } from './setup.js';
+import { streak } from './streak.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, checkin, streak, progress, leaderboard, settings, admin, privacy];

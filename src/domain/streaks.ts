@@ -94,25 +94,30 @@ export function viewAt(state: StreakSummary, today: string): StreakView {
   return { ...base, freezes: state.freezes - covered, pendingFreezeDays, brokenOn: null, todayCounted: false };
 }
 
+export type LedgerReason = CountReason | 'freeze';
+
 /**
- * Why each day in [from, to] counted or not: counted days carry their reason, freeze days say a
- * freeze covered them, `broken` marks the day a streak broke, `missed` the other empty days.
- * Days after `today` are left out.
+ * Why each of `days` counted or not, from the ledger (counted and freeze days) and the view as of
+ * `today`: `broken` is the day a streak broke (a missed day no freeze covered), `today` a day not
+ * over yet, `missed` any other empty day. Days after today are left out.
  */
 export function explainDays(
-  counted: ReadonlyMap<string, CountReason>,
-  state: StreakState,
+  ledger: ReadonlyMap<string, LedgerReason>,
   view: StreakView,
   days: readonly string[],
-): Map<string, DayStatus> {
-  const freeze = new Set([...state.freezeDays, ...view.pendingFreezeDays]);
-  const broken = new Set([...state.breakDays, ...(view.brokenOn ? [view.brokenOn] : [])]);
-  const out = new Map<string, DayStatus>();
+  today: string,
+): Map<string, DayStatus | 'today'> {
+  const pending = new Set(view.pendingFreezeDays);
+  const out = new Map<string, DayStatus | 'today'>();
   for (const day of days) {
-    const reason = counted.get(day);
+    if (day > today) continue;
+    const reason = ledger.get(day);
     if (reason) out.set(day, reason);
-    else if (freeze.has(day)) out.set(day, 'freeze');
-    else if (broken.has(day)) out.set(day, 'broken');
+    else if (day === today) out.set(day, 'today');
+    else if (pending.has(day)) out.set(day, 'freeze');
+    else if (view.brokenOn === day) out.set(day, 'broken');
+    // A gap in the ledger before the last counted day is where a streak broke (freezes fill the others).
+    else if (view.lastDay !== null && day < view.lastDay && ledger.has(addDays(day, -1))) out.set(day, 'broken');
     else out.set(day, 'missed');
   }
   return out;

@@ -1,9 +1,18 @@
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
-import { localDay } from '../../domain/dates.js';
-import { foldStreak, type CountReason, type StreakRules, type StreakSummary } from '../../domain/streaks.js';
+import { addDays, dayRange, localDay } from '../../domain/dates.js';
+import {
+  explainDays,
+  foldStreak,
+  viewAt,
+  type CountReason,
+  type DayStatus,
+  type StreakRules,
+  type StreakSummary,
+  type StreakView,
+} from '../../domain/streaks.js';
 import type { Db, Tx } from '../client.js';
-import { activities, memberStreaks, streakDays } from '../schema.js';
+import { activities, auditLog, memberStreaks, streakDays } from '../schema.js';
 import { getGuildSettings, getMemberTimezone } from './settings.js';
 
 export type { StreakSummary } from '../../domain/streaks.js';
@@ -183,4 +192,63 @@ export async function countedDays(db: Tx, member: MemberKey): Promise<string[]> 
     .where(and(eq(streakDays.guildId, member.guildId), eq(streakDays.userId, member.userId), ne(streakDays.reason, 'freeze')))
     .orderBy(asc(streakDays.day));
   return rows.map((r) => r.day);
+}
+
+export type FixOutcome = { status: 'fixed'; streak: StreakSummary } | { status: 'already'; reason: LedgerDay['reason']; streak: StreakSummary };
+
+/**
+ * A moderator counts a day for a member (e.g. the bot was down, or the member was travelling): a
+ * `fix` day in the ledger, the figures recomputed, and an audit_log entry, in one transaction.
+ * A day a freeze covered becomes a fix (the freeze goes back); a day that already counted is left alone.
+ */
+export async function fixStreakDay(
+  db: Db | Tx,
+  input: MemberKey & { day: string; actorId: string; reason: string; at: Date },
+): Promise<FixOutcome> {
+  const member = { guildId: input.guildId, userId: input.userId };
+  const { rules } = await memberDayRules(db, member);
+  return inTransaction(db, async (tx) => {
+    const before = await lockMember(tx, member, input.at);
+    const [existing] = await tx
+      .select({ reason: streakDays.reason })
+      .from(streakDays)
+      .where(and(eq(streakDays.guildId, member.guildId), eq(streakDays.userId, member.userId), eq(streakDays.day, input.day)));
+    if (existing && existing.reason !== 'freeze') return { status: 'already', reason: existing.reason, streak: before };
+    await tx
+      .insert(streakDays)
+      .values({ ...member, day: input.day, reason: 'fix', actorId: input.actorId, note: input.reason, createdAt: input.at })
+      .onConflictDoUpdate({
+        target: [streakDays.guildId, streakDays.userId, streakDays.day],
+        set: { reason: 'fix', actorId: input.actorId, note: input.reason, createdAt: input.at },
+      });
+    const streak = await recompute(tx, member, rules, input.at);
+    await tx.insert(auditLog).values({
+      guildId: member.guildId,
+      actorId: input.actorId,
+      action: 'streak.fix',
+      targetUserId: member.userId,
+      details: { day: input.day, reason: input.reason, before, after: streak },
+      at: input.at,
+    });
+    return { status: 'fixed', streak };
+  });
+}
+
+export interface StreakDetails {
+  today: string;
+  zone: string;
+  view: StreakView;
+  ledger: LedgerDay[];
+  /** Why each day from `from` to today counted or not. */
+  statuses: Map<string, DayStatus | 'today'>;
+}
+
+/** Everything /streak shows: figures as of the member's today and the explained days since `daysBack` ago. */
+export async function streakDetails(db: Tx, member: MemberKey, now: Date, daysBack: number): Promise<StreakDetails> {
+  const { zone, rolloverHour } = await memberDayRules(db, member);
+  const today = localDay(now, zone, rolloverHour);
+  const [summary, rows] = await Promise.all([getStreakSummary(db, member), ledger(db, member)]);
+  const view = viewAt(summary, today);
+  const statuses = explainDays(new Map(rows.map((r) => [r.day, r.reason])), view, dayRange(addDays(today, -daysBack), today), today);
+  return { today, zone, view, ledger: rows, statuses };
 }

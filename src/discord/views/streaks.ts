@@ -1,6 +1,12 @@
-import { EmbedBuilder } from 'discord.js';
-import type { CheckInResult } from '../../db/queries/streaks.js';
-import { colors } from './theme.js';
+import { AttachmentBuilder, EmbedBuilder } from 'discord.js';
+import type { CheckInResult, LedgerDay } from '../../db/queries/streaks.js';
+import type { Board, Period } from '../../db/queries/leaderboard.js';
+import { addDays, dayRange, weekday } from '../../domain/dates.js';
+import type { Ranked } from '../../domain/leaderboard.js';
+import { progressBar, type TrackProgress } from '../../domain/progress.js';
+import type { StreakView } from '../../domain/streaks.js';
+import { calendarStart, heatmapSvg, renderPng, STATUS_STYLE, type CalendarStatus } from './heatmap.js';
+import { clip, colors, userText } from './theme.js';
 
 function days(n: number): string {
   return `${n} day${n === 1 ? '' : 's'}`;
@@ -26,4 +32,165 @@ export function checkInView(result: CheckInResult) {
   embed.addFields({ name: 'Streak', value: lines.join('\n') });
   embed.setFooter({ text: `See the calendar with /streak · a missed day uses a freeze, ${freezesText(streak.freezes)} left` });
   return { embeds: [embed] };
+}
+
+const CALENDAR_EMOJI: Record<CalendarStatus, string> = {
+  checkin: '✅',
+  step: '📘',
+  challenge: '🏁',
+  fix: '🛠️',
+  freeze: '🧊',
+  broken: '💔',
+  missed: '▫️',
+  today: '⏳',
+};
+
+const WORDS: Record<CalendarStatus, string> = {
+  checkin: 'checked in',
+  step: 'roadmap step done',
+  challenge: 'challenge submission',
+  fix: 'moderator fix',
+  freeze: 'missed, a freeze covered it',
+  broken: 'missed with no freeze left: the streak broke',
+  missed: 'missed',
+  today: 'today, not over yet',
+};
+
+const WEEKDAY_SHORT = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+function dayLabel(day: string): string {
+  return `${WEEKDAY_SHORT[weekday(day)]} ${day}`;
+}
+
+export interface StreakViewInput {
+  /** The member the figures are about, and whether the viewer is that member. */
+  userId: string;
+  self: boolean;
+  view: StreakView;
+  today: string;
+  zone: string;
+  statuses: ReadonlyMap<string, CalendarStatus>;
+  ledger: readonly LedgerDay[];
+  /** Weeks in the text calendar (the PNG shows more). */
+  textWeeks?: number;
+  pngWeeks?: number;
+}
+
+/** /streak: figures, a text calendar (readable by screen readers) and the same as a PNG heatmap. */
+export function streakView(input: StreakViewInput) {
+  const { view } = input;
+  const who = input.self ? 'Your' : `<@${input.userId}>’s`;
+  const textWeeks = input.textWeeks ?? 5;
+  const pngWeeks = input.pngWeeks ?? 16;
+
+  const start = calendarStart(input.today, textWeeks);
+  const rows: string[] = [];
+  for (let w = 0; w < textWeeks; w++) {
+    const monday = addDays(start, w * 7);
+    const cells = dayRange(monday, addDays(monday, 6)).map((d) => (d > input.today ? '  ' : CALENDAR_EMOJI[input.statuses.get(d) ?? 'missed']));
+    rows.push(`\`${monday.slice(5)}\` ${cells.join('')}`);
+  }
+  const legend = (['checkin', 'step', 'challenge', 'fix', 'freeze', 'broken', 'missed', 'today'] as const).map((s) => `${CALENDAR_EMOJI[s]} ${STATUS_STYLE[s].label}`).join(' · ');
+
+  // Days that need a word of explanation, most recent first: breaks, freezes and moderator fixes.
+  const fixes = new Map(input.ledger.filter((l) => l.reason === 'fix').map((l) => [l.day, l]));
+  const notable = [...input.statuses.entries()]
+    .filter(([, s]) => s === 'broken' || s === 'freeze' || s === 'fix')
+    .sort(([a], [b]) => (a < b ? 1 : -1))
+    .slice(0, 8)
+    .map(([day, s]) => {
+      const fix = fixes.get(day);
+      const by = fix ? ` by <@${fix.actorId ?? 'unknown'}>${fix.note ? `: ${userText(fix.note, 80)}` : ''}` : '';
+      return `• ${dayLabel(day)}: ${WORDS[s]}${by}`;
+    });
+  const todayStatus = input.statuses.get(input.today);
+  const todayLine = todayStatus && todayStatus !== 'today' ? `Today (${input.today}) counts: ${WORDS[todayStatus]}.` : `Today (${input.today}) does not count yet.`;
+
+  const status =
+    view.brokenOn !== null
+      ? `The streak broke on ${dayLabel(view.brokenOn)} (a missed day with no freeze left).`
+      : view.pendingFreezeDays.length > 0
+        ? `${view.pendingFreezeDays.length} missed day${view.pendingFreezeDays.length === 1 ? '' : 's'} covered by freezes.`
+        : '';
+
+  const embed = new EmbedBuilder()
+    .setColor(view.current > 0 ? colors.success : colors.muted)
+    .setTitle(`${who} streak`)
+    .setDescription([`🔥 Current: **${days(view.current)}** · 🏆 Longest: **${days(view.longest)}** · 🧊 Freezes left: **${view.freezes}**`, status, input.self ? todayLine : '']
+      .filter(Boolean)
+      .join('\n'))
+    .addFields({ name: `Last ${textWeeks} weeks (Mon → Sun)`, value: rows.join('\n') }, { name: 'Key', value: legend });
+  if (notable.length > 0) embed.addFields({ name: 'Why', value: clip(notable.join('\n'), 1024) });
+  embed.setFooter({ text: `Days in ${input.zone} · a freeze is earned every 7 days of streak and covers one missed day` });
+
+  const svg = heatmapSvg({
+    statuses: input.statuses,
+    today: input.today,
+    weeks: pngWeeks,
+    title: `Streak ${days(view.current)} · longest ${view.longest} · ${freezesText(view.freezes)}`,
+  });
+  const file = new AttachmentBuilder(renderPng(svg), { name: 'streak.png', description: `Streak calendar of the last ${pngWeeks} weeks` });
+  embed.setImage('attachment://streak.png');
+  return { embeds: [embed], files: [file] };
+}
+
+/** /progress: roadmap completion per track, streak and challenges. Another member's freezes stay private. */
+export function progressView(input: { userId: string; self: boolean; tracks: readonly TrackProgress[]; view: StreakView; challenges: number }) {
+  const who = input.self ? 'Your' : `<@${input.userId}>’s`;
+  const done = input.tracks.reduce((n, t) => n + t.done, 0);
+  const total = input.tracks.reduce((n, t) => n + t.total, 0);
+  const embed = new EmbedBuilder()
+    .setColor(colors.brand)
+    .setTitle(`${who} progress`)
+    .setDescription(`Roadmap: **${done}/${total} steps done**`)
+    .addFields(
+      ...input.tracks.slice(0, 20).map((t) => ({ name: clip(t.track.title, 256), value: `${progressBar(t.done, t.total)} · ${t.done}/${t.total} steps`, inline: false })),
+      {
+        name: 'Streak',
+        value: `🔥 ${days(input.view.current)} · 🏆 longest ${days(input.view.longest)}${input.self ? ` · 🧊 ${freezesText(input.view.freezes)}` : ''}`,
+        inline: true,
+      },
+      { name: 'Challenges', value: `${input.challenges} joined`, inline: true },
+    );
+  return { embeds: [embed] };
+}
+
+const BOARD_TITLES: Record<Board, (period: Period) => string> = {
+  streak: (p) => (p === 'all' ? 'Longest streaks ever' : 'Current streaks'),
+  roadmap: (p) => `Roadmap steps done${periodText(p)}`,
+  checkins: (p) => `Check-ins${periodText(p)}`,
+  challenges: (p) => `Challenge submissions${periodText(p)}`,
+};
+
+function periodText(period: Period): string {
+  return period === 'week' ? ' · last 7 days' : period === 'month' ? ' · last 30 days' : ' · all time';
+}
+
+const MEDALS = ['🥇', '🥈', '🥉'];
+
+/** /leaderboard: top 10 and the caller's own rank. */
+export function leaderboardView(input: { board: Board; period: Period; ranked: readonly Ranked[]; callerId: string }) {
+  const unit = input.board === 'streak' ? (n: number) => days(n) : (n: number) => String(n);
+  const top = input.ranked.slice(0, 10).map((r) => `${MEDALS[r.rank - 1] ?? `**${r.rank}.**`} <@${r.userId}> · ${unit(r.score)}`);
+  const mine = input.ranked.find((r) => r.userId === input.callerId);
+  const own = mine ? `You are **#${mine.rank}** of ${input.ranked.length} with ${unit(mine.score)}.` : 'You are not on this board yet.';
+  const embed = new EmbedBuilder()
+    .setColor(colors.brand)
+    .setTitle(BOARD_TITLES[input.board](input.period))
+    .setDescription(top.length > 0 ? top.join('\n') : 'Nobody is on this board yet. Be the first!')
+    .addFields({ name: 'Your rank', value: own });
+  return { embeds: [embed] };
+}
+
+/** /settings show. */
+export function memberSettingsView(input: { ownZone: string | null; serverZone: string; rolloverHour: number; freezeCap: number; today: string; notice?: string }) {
+  const embed = new EmbedBuilder()
+    .setColor(colors.brand)
+    .setTitle('Your settings')
+    .addFields(
+      { name: 'Time zone', value: input.ownZone ? `${input.ownZone} (yours)` : `${input.serverZone} (the server’s; set yours with /settings timezone)` },
+      { name: 'Your day', value: `Today is **${input.today}** for your streak. A new day starts at ${String(input.rolloverHour).padStart(2, '0')}:00.` },
+      { name: 'Freezes', value: `One per 7 days of streak, up to ${input.freezeCap}.` },
+    );
+  return { ...(input.notice ? { content: input.notice } : {}), embeds: [embed] };
 }

@@ -1,0 +1,42 @@
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { boardScores, type Board, type Period } from '../src/db/queries/leaderboard.js';
+import type { Command } from '../src/discord/command.js';
+import { leaderboardView } from '../src/discord/views/streaks.js';
+import { rank } from '../src/domain/leaderboard.js';
+
+const BOARDS: readonly Board[] = ['streak', 'roadmap', 'checkins', 'challenges'];
+const PERIODS: readonly Period[] = ['week', 'month', 'all'];
+
+export const leaderboard: Command = {
+  data: new SlashCommandBuilder()
+    .setName('leaderboard')
+    .setDescription('Top 10 of this server, and your own rank')
+    .addStringOption((o) =>
+      o
+        .setName('board')
+        .setDescription('What to rank (default: streak)')
+        .addChoices(
+          { name: 'Streak', value: 'streak' },
+          { name: 'Roadmap steps', value: 'roadmap' },
+          { name: 'Check-ins', value: 'checkins' },
+          { name: 'Challenge submissions', value: 'challenges' },
+        ),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('period')
+        .setDescription('Over which period (default: week)')
+        .addChoices({ name: 'Last 7 days', value: 'week' }, { name: 'Last 30 days', value: 'month' }, { name: 'All time', value: 'all' }),
+    )
+    .setContexts(0)
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const boardOption = interaction.options.getString('board') ?? 'streak';
+    const periodOption = interaction.options.getString('period') ?? 'week';
+    const board = BOARDS.find((b) => b === boardOption) ?? 'streak';
+    const period = PERIODS.find((p) => p === periodOption) ?? 'week';
+    const ranked = rank(await boardScores(ctx.db, interaction.guildId!, board, period, ctx.clock.now()));
+    await interaction.reply({ ...leaderboardView({ board, period, ranked, callerId: interaction.user.id }), flags: MessageFlags.Ephemeral });
+  },
+};

@@ -1,0 +1,53 @@
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { eraseMemberData, exportMemberData } from '../src/db/queries/privacy.js';
+import { customId, type Command } from '../src/discord/command.js';
+import { UserError } from '../src/errors.js';
+
+export const privacy: Command = {
+  data: new SlashCommandBuilder()
+    .setName('privacy')
+    .setDescription('Your data in Cohort on this server')
+    .addSubcommand((s) => s.setName('export').setDescription('Get everything Cohort stores about you here, as a JSON file (only you see it)'))
+    .addSubcommand((s) => s.setName('delete').setDescription('Erase everything Cohort stores about you here (asks to confirm)'))
+    .setContexts(0)
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const member = { guildId: interaction.guildId!, userId: interaction.user.id };
+    if (interaction.options.getSubcommand() === 'export') {
+      const data = await exportMemberData(ctx.db, member, ctx.clock.now());
+      const file = new AttachmentBuilder(Buffer.from(JSON.stringify(data, null, 2), 'utf8'), {
+        name: `cohort-data-${member.userId}.json`,
+        description: 'Your Cohort data on this server',
+      });
+      await interaction.reply({ content: 'Here is everything Cohort stores about you on this server.', files: [file], flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId(customId('privacy', 'erase', member.userId)).setLabel('Erase my data').setStyle(ButtonStyle.Danger),
+      new ButtonBuilder().setCustomId(customId('privacy', 'cancel')).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+    );
+    await interaction.reply({
+      content:
+        '**Erase your Cohort data on this server?** Your time zone, roadmap progress, check-ins and notes, streak and its history, challenge entries, resource suggestions not approved and moderator log entries about you are deleted for good. Resources a moderator approved stay in the server’s list. Consider `/privacy export` first.',
+      components: [row],
+      flags: MessageFlags.Ephemeral,
+    });
+  },
+
+  components: {
+    /** privacy:erase:<userId>, the confirm button. Only the member it was shown to can press it. */
+    async erase(interaction, ctx, [userId = '']) {
+      if (!interaction.isButton()) return;
+      if (userId !== interaction.user.id) throw new UserError('This button erases someone else’s data. Run `/privacy delete` yourself.');
+      const counts = await eraseMemberData(ctx.db, { guildId: interaction.guildId!, userId });
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      ctx.logger.info({ guildId: interaction.guildId, userId, counts }, 'member data erased');
+      await interaction.update({ content: `🗑️ Done: your Cohort data on this server is erased (${total} record${total === 1 ? '' : 's'}).`, components: [] });
+    },
+    async cancel(interaction) {
+      if (!interaction.isButton()) return;
+      await interaction.update({ content: 'Nothing was erased.', components: [] });
+    },
+  },
+};

@@ -1,0 +1,25 @@
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { challengesJoined } from '../src/db/queries/leaderboard.js';
+import { memberTrackProgress } from '../src/db/queries/progress.js';
+import { streakDetails } from '../src/db/queries/streaks.js';
+import type { Command } from '../src/discord/command.js';
+import { progressView } from '../src/discord/views/streaks.js';
+
+export const progress: Command = {
+  data: new SlashCommandBuilder()
+    .setName('progress')
+    .setDescription('Roadmap completion, streak and challenges, yours or a member’s')
+    .addUserOption((o) => o.setName('member').setDescription('Whose progress (default: yours)'))
+    .setContexts(0)
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const user = interaction.options.getUser('member') ?? interaction.user;
+    const member = { guildId: interaction.guildId!, userId: user.id };
+    const tracks = await Promise.all(ctx.content.tracks.map((t) => memberTrackProgress(ctx.db, ctx.content, member, t)));
+    const { view } = await streakDetails(ctx.db, member, ctx.clock.now(), 0);
+    const challenges = await challengesJoined(ctx.db, member.guildId, member.userId);
+    const self = user.id === interaction.user.id;
+    await interaction.reply({ ...progressView({ userId: user.id, self, tracks, view, challenges }), flags: MessageFlags.Ephemeral });
+  },
+};

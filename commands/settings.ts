@@ -1,0 +1,54 @@
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { getGuildSettings, getMemberTimezone, setMemberTimezone } from '../src/db/queries/settings.js';
+import type { Command } from '../src/discord/command.js';
+import { memberSettingsView } from '../src/discord/views/streaks.js';
+import { localDay } from '../src/domain/dates.js';
+import { isValidTimeZone, searchTimeZones } from '../src/domain/timezones.js';
+import { UserError } from '../src/errors.js';
+
+const SERVER = 'server';
+
+export const settings: Command = {
+  data: new SlashCommandBuilder()
+    .setName('settings')
+    .setDescription('Your own Cohort settings')
+    .addSubcommand((s) =>
+      s
+        .setName('timezone')
+        .setDescription('Your time zone: your streak days follow it')
+        .addStringOption((o) => o.setName('zone').setDescription('IANA time zone, e.g. Europe/Berlin (or “server” to follow the server)').setRequired(true).setAutocomplete(true).setMaxLength(64)),
+    )
+    .addSubcommand((s) => s.setName('show').setDescription('Show your settings and what day it is for your streak'))
+    .setContexts(0)
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const guildId = interaction.guildId!;
+    const userId = interaction.user.id;
+    let notice: string | undefined;
+    if (interaction.options.getSubcommand() === 'timezone') {
+      const zone = interaction.options.getString('zone', true).trim();
+      if (zone.toLowerCase() === SERVER) {
+        await setMemberTimezone(ctx.db, guildId, userId, null, ctx.clock.now());
+        notice = '✅ Your days now follow the server’s time zone.';
+      } else {
+        if (!isValidTimeZone(zone))
+          throw new UserError(`“${zone.slice(0, 64)}” is not a time zone I know. Start typing a city and pick one from the list, e.g. Europe/Berlin or America/New_York.`);
+        await setMemberTimezone(ctx.db, guildId, userId, zone, ctx.clock.now());
+        notice = `✅ Your time zone is now ${zone}.`;
+      }
+    }
+    const server = await getGuildSettings(ctx.db, guildId);
+    const ownZone = await getMemberTimezone(ctx.db, guildId, userId);
+    const today = localDay(ctx.clock.now(), ownZone ?? server.timezone, server.rolloverHour);
+    const view = memberSettingsView({ ownZone, serverZone: server.timezone, rolloverHour: server.rolloverHour, freezeCap: server.freezeCap, today, ...(notice ? { notice } : {}) });
+    await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
+  },
+
+  async autocomplete(interaction) {
+    const typed = interaction.options.getFocused();
+    const zones = searchTimeZones(typed, 24).map((z) => ({ name: z, value: z }));
+    const follow = { name: 'Follow the server’s time zone', value: SERVER };
+    await interaction.respond(typed.trim() === '' || SERVER.startsWith(typed.trim().toLowerCase()) ? [follow, ...zones] : zones.slice(0, 25));
+  },
+};

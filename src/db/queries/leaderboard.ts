@@ -1,0 +1,93 @@
+import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
+import { localDay } from '../../domain/dates.js';
+import type { BoardRow } from '../../domain/leaderboard.js';
+import { viewAt } from '../../domain/streaks.js';
+import type { Tx } from '../client.js';
+import { activities, challengeParticipants, challengeSubmissions, challengeWeeks, memberSettings, memberStreaks, stepProgress } from '../schema.js';
+import { getGuildSettings } from './settings.js';
+
+export type Board = 'streak' | 'roadmap' | 'checkins' | 'challenges';
+export type Period = 'week' | 'month' | 'all';
+
+
+const PERIOD_DAYS: Record<Exclude<Period, 'all'>, number> = { week: 7, month: 30 };
+
+/** The instant a period starts (rolling: the last 7 or 30 days), or null for all time. */
+export function periodStart(period: Period, now: Date): Date | null {
+  return period === 'all' ? null : new Date(now.getTime() - PERIOD_DAYS[period] * 86_400_000);
+}
+
+/**
+ * Every member of a guild with a score above zero on a board, best first. Streak boards rank the
+ * current streak as of each member's own today (week, month) or the longest streak ever (all).
+ */
+export async function boardScores(db: Tx, guildId: string, board: Board, period: Period, now: Date): Promise<BoardRow[]> {
+  const since = periodStart(period, now);
+  let rows: BoardRow[];
+  switch (board) {
+    case 'streak': {
+      const settings = await getGuildSettings(db, guildId);
+      const streaks = await db
+        .select({
+          userId: memberStreaks.userId,
+          current: memberStreaks.current,
+          longest: memberStreaks.longest,
+          freezes: memberStreaks.freezes,
+          lastDay: memberStreaks.lastDay,
+          timezone: memberSettings.timezone,
+        })
+        .from(memberStreaks)
+        .leftJoin(memberSettings, and(eq(memberSettings.guildId, memberStreaks.guildId), eq(memberSettings.userId, memberStreaks.userId)))
+        .where(eq(memberStreaks.guildId, guildId));
+      rows = streaks.map((s) => {
+        if (period === 'all') return { userId: s.userId, score: s.longest };
+        const today = localDay(now, s.timezone ?? settings.timezone, settings.rolloverHour);
+        return { userId: s.userId, score: viewAt(s, today).current };
+      });
+      break;
+    }
+    case 'roadmap': {
+      const where = [eq(stepProgress.guildId, guildId)];
+      if (since) where.push(gte(stepProgress.completedAt, since));
+      rows = await db
+        .select({ userId: stepProgress.userId, score: count() })
+        .from(stepProgress)
+        .where(and(...where))
+        .groupBy(stepProgress.userId);
+      break;
+    }
+    case 'checkins': {
+      const where = [eq(activities.guildId, guildId), eq(activities.kind, 'checkin')];
+      if (since) where.push(gte(activities.at, since));
+      rows = await db
+        .select({ userId: activities.userId, score: count() })
+        .from(activities)
+        .where(and(...where))
+        .groupBy(activities.userId);
+      break;
+    }
+    case 'challenges': {
+      const where = [eq(challengeWeeks.guildId, guildId)];
+      if (since) where.push(gte(challengeSubmissions.submittedAt, since));
+      rows = await db
+        .select({ userId: challengeSubmissions.userId, score: count() })
+        .from(challengeSubmissions)
+        .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
+        .where(and(...where))
+        .groupBy(challengeSubmissions.userId)
+        .orderBy(desc(sql`count(*)`));
+      break;
+    }
+  }
+  return rows.map((r) => ({ userId: r.userId, score: Number(r.score) })).filter((r) => r.score > 0);
+}
+
+/** How many weekly challenges a member joined in a guild. */
+export async function challengesJoined(db: Tx, guildId: string, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(challengeParticipants)
+    .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeParticipants.weekId))
+    .where(and(eq(challengeWeeks.guildId, guildId), eq(challengeParticipants.userId, userId)));
+  return Number(row?.n ?? 0);
+}

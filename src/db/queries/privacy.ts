@@ -1,0 +1,134 @@
+import { and, eq, inArray, or } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Db, Tx } from '../client.js';
+import {
+  activities,
+  auditLog,
+  challengeParticipants,
+  challengeSubmissions,
+  challengeWeeks,
+  guildResources,
+  memberSettings,
+  memberStreaks,
+  resourcePosts,
+  stepProgress,
+  streakDays,
+} from '../schema.js';
+import type { MemberKey } from './streaks.js';
+
+type MemberColumns = { guildId: AnyPgColumn; userId: AnyPgColumn };
+
+function ofMember(t: MemberColumns, member: MemberKey) {
+  return and(eq(t.guildId, member.guildId), eq(t.userId, member.userId));
+}
+
+function weeksOf(db: Tx, guildId: string) {
+  return db.select({ id: challengeWeeks.id }).from(challengeWeeks).where(eq(challengeWeeks.guildId, guildId));
+}
+
+/** Everything Cohort stores about a member in one server, as plain JSON. */
+export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
+  const mine = (t: MemberColumns) => ofMember(t, member);
+  const [settings, progress, acts, days, streak, participations, submissions, resources, posts, audit] = await Promise.all([
+    db.select({ timezone: memberSettings.timezone, updatedAt: memberSettings.updatedAt }).from(memberSettings).where(mine(memberSettings)),
+    db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
+    db.select({ kind: activities.kind, day: activities.day, at: activities.at, ref: activities.ref, note: activities.note }).from(activities).where(mine(activities)).orderBy(activities.at),
+    db.select({ day: streakDays.day, reason: streakDays.reason, actorId: streakDays.actorId, note: streakDays.note }).from(streakDays).where(mine(streakDays)).orderBy(streakDays.day),
+    db.select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay }).from(memberStreaks).where(mine(memberStreaks)),
+    db
+      .select({ weekStart: challengeWeeks.weekStart, challengeId: challengeWeeks.challengeId, joinedAt: challengeParticipants.joinedAt })
+      .from(challengeParticipants)
+      .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeParticipants.weekId))
+      .where(and(eq(challengeWeeks.guildId, member.guildId), eq(challengeParticipants.userId, member.userId))),
+    db
+      .select({
+        weekStart: challengeWeeks.weekStart,
+        challengeId: challengeWeeks.challengeId,
+        link: challengeSubmissions.link,
+        score: challengeSubmissions.score,
+        note: challengeSubmissions.note,
+        submittedAt: challengeSubmissions.submittedAt,
+      })
+      .from(challengeSubmissions)
+      .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
+      .where(and(eq(challengeWeeks.guildId, member.guildId), eq(challengeSubmissions.userId, member.userId))),
+    db
+      .select({ url: guildResources.url, title: guildResources.title, status: guildResources.status, createdAt: guildResources.createdAt })
+      .from(guildResources)
+      .where(and(eq(guildResources.guildId, member.guildId), eq(guildResources.suggestedBy, member.userId))),
+    db
+      .select({ url: resourcePosts.url, channelId: resourcePosts.channelId, note: resourcePosts.note, postedAt: resourcePosts.postedAt })
+      .from(resourcePosts)
+      .where(and(eq(resourcePosts.guildId, member.guildId), eq(resourcePosts.postedBy, member.userId))),
+    db
+      .select({ action: auditLog.action, actorId: auditLog.actorId, details: auditLog.details, at: auditLog.at })
+      .from(auditLog)
+      .where(and(eq(auditLog.guildId, member.guildId), or(eq(auditLog.targetUserId, member.userId), eq(auditLog.actorId, member.userId)))),
+  ]);
+  return {
+    exportedAt: now.toISOString(),
+    guildId: member.guildId,
+    userId: member.userId,
+    settings: settings[0] ?? null,
+    roadmapProgress: progress,
+    activities: acts,
+    streakLedger: days,
+    streak: streak[0] ?? null,
+    challengeParticipations: participations,
+    challengeSubmissions: submissions,
+    resourceSuggestions: resources,
+    resourcePosts: posts,
+    moderatorLog: audit,
+  };
+}
+
+/**
+ * Erases a member's data in one server, in one transaction: settings, roadmap progress, activities,
+ * streak ledger and figures, challenge entries, their resource suggestions not approved, and
+ * moderator log entries about them. Approved resources stay in the server's list (without being
+ * erased they would vanish for everyone), as do log entries of their own moderator actions.
+ */
+export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record<string, number>> {
+  return db.transaction(async (tx) => {
+    const mine = (t: MemberColumns) => ofMember(t, member);
+    const counts: Record<string, number> = {};
+    const n = async (name: string, rows: Promise<unknown[]>) => {
+      counts[name] = (await rows).length;
+    };
+    await n('settings', tx.delete(memberSettings).where(mine(memberSettings)).returning({ k: memberSettings.userId }));
+    await n('roadmapProgress', tx.delete(stepProgress).where(mine(stepProgress)).returning({ k: stepProgress.stepId }));
+    await n('activities', tx.delete(activities).where(mine(activities)).returning({ k: activities.id }));
+    await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
+    await n('streak', tx.delete(memberStreaks).where(mine(memberStreaks)).returning({ k: memberStreaks.userId }));
+    const weeks = weeksOf(tx, member.guildId);
+    await n(
+      'challengeSubmissions',
+      tx
+        .delete(challengeSubmissions)
+        .where(and(eq(challengeSubmissions.userId, member.userId), inArray(challengeSubmissions.weekId, weeks)))
+        .returning({ k: challengeSubmissions.weekId }),
+    );
+    await n(
+      'challengeParticipations',
+      tx
+        .delete(challengeParticipants)
+        .where(and(eq(challengeParticipants.userId, member.userId), inArray(challengeParticipants.weekId, weeks)))
+        .returning({ k: challengeParticipants.weekId }),
+    );
+    await n(
+      'resourceSuggestions',
+      tx
+        .delete(guildResources)
+        .where(and(eq(guildResources.guildId, member.guildId), eq(guildResources.suggestedBy, member.userId), inArray(guildResources.status, ['pending', 'rejected', 'removed'])))
+        .returning({ k: guildResources.id }),
+    );
+    await n(
+      'moderatorLogAboutThem',
+      tx
+        .delete(auditLog)
+        .where(and(eq(auditLog.guildId, member.guildId), eq(auditLog.targetUserId, member.userId)))
+        .returning({ k: auditLog.id }),
+    );
+    return counts;
+  });
+}

@@ -1,0 +1,95 @@
+import { Resvg } from '@resvg/resvg-js';
+import { addDays, daysBetween, weekday } from '../../domain/dates.js';
+import type { DayStatus } from '../../domain/streaks.js';
+
+export type CalendarStatus = DayStatus | 'today';
+
+/** Colours of each day status (GitHub-like on Discord's dark background), with a short legend label. */
+export const STATUS_STYLE: Record<CalendarStatus, { fill: string; label: string }> = {
+  checkin: { fill: '#3fb950', label: 'Check-in' },
+  step: { fill: '#2f81f7', label: 'Step done' },
+  challenge: { fill: '#a371f7', label: 'Challenge' },
+  fix: { fill: '#d29922', label: 'Mod fix' },
+  freeze: { fill: '#79c0ff', label: 'Freeze' },
+  broken: { fill: '#f85149', label: 'Broke' },
+  missed: { fill: '#3a3d44', label: 'Missed' },
+  today: { fill: '#3a3d44', label: 'Today' },
+};
+
+const CELL = 18;
+const GAP = 4;
+const LEFT = 40;
+const TOP = 56;
+const BG = '#2b2d31';
+const INK = '#dbdee1';
+const FAINT = '#949ba4';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/** Monday-based weekday: 0 = Monday … 6 = Sunday. */
+export function mondayIndex(day: string): number {
+  return (weekday(day) + 6) % 7;
+}
+
+/** The Monday starting the first of `weeks` calendar weeks that end with the week of `today`. */
+export function calendarStart(today: string, weeks: number): string {
+  return addDays(today, -mondayIndex(today) - (weeks - 1) * 7);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+}
+
+/**
+ * An SVG heatmap: one column per week (Monday on top), one square per day coloured by why it
+ * counted or not, month labels, weekday labels and a legend. Pure string building.
+ */
+export function heatmapSvg(input: { statuses: ReadonlyMap<string, CalendarStatus>; today: string; weeks: number; title: string }): string {
+  const start = calendarStart(input.today, input.weeks);
+  const gridWidth = input.weeks * (CELL + GAP) - GAP;
+  const width = Math.max(LEFT + gridWidth + 16, 460);
+  const legendY = TOP + 7 * (CELL + GAP) + 18;
+  const height = legendY + 2 * 22 + 8;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif">`,
+    `<rect width="${width}" height="${height}" rx="10" fill="${BG}"/>`,
+    `<text x="16" y="26" font-size="16" font-weight="bold" fill="${INK}">${escapeXml(input.title)}</text>`,
+  ];
+  for (const [row, label] of [[0, 'Mon'], [2, 'Wed'], [4, 'Fri'], [6, 'Sun']] as const) {
+    parts.push(`<text x="${LEFT - 6}" y="${TOP + row * (CELL + GAP) + CELL - 5}" font-size="10" text-anchor="end" fill="${FAINT}">${label}</text>`);
+  }
+  let lastMonth = '';
+  for (let week = 0; week < input.weeks; week++) {
+    const monday = addDays(start, week * 7);
+    const month = monday.slice(5, 7);
+    // Label the first week of each month; the first column only when its month goes on for two more weeks.
+    if (month !== lastMonth && (week > 0 || Number(monday.slice(8, 10)) <= 17)) {
+      const x = LEFT + week * (CELL + GAP);
+      parts.push(`<text x="${x}" y="${TOP - 8}" font-size="10" fill="${FAINT}">${MONTHS[Number(month) - 1] ?? ''}</text>`);
+    }
+    lastMonth = month;
+  }
+  const total = daysBetween(start, input.today);
+  for (let i = 0; i <= total; i++) {
+    const day = addDays(start, i);
+    const status = input.statuses.get(day) ?? 'missed';
+    const x = LEFT + Math.floor(i / 7) * (CELL + GAP);
+    const y = TOP + (i % 7) * (CELL + GAP);
+    const stroke = status === 'today' ? ` stroke="${INK}" stroke-width="2"` : '';
+    parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" rx="4" fill="${STATUS_STYLE[status].fill}"${stroke}><title>${day}: ${STATUS_STYLE[status].label}</title></rect>`);
+  }
+  const legend = (['checkin', 'step', 'challenge', 'fix', 'freeze', 'broken', 'missed'] as const).map((s) => STATUS_STYLE[s]);
+  legend.forEach((style, i) => {
+    const x = 16 + (i % 4) * 110;
+    const y = legendY + Math.floor(i / 4) * 22;
+    parts.push(`<rect x="${x}" y="${y}" width="14" height="14" rx="3" fill="${style.fill}"/>`);
+    parts.push(`<text x="${x + 20}" y="${y + 11}" font-size="11" fill="${INK}">${style.label}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Renders an SVG to PNG with resvg (no native build step; system fonts for the labels). */
+export function renderPng(svg: string): Buffer {
+  const resvg = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } });
+  return resvg.render().asPng();
+}
