@@ -1,0 +1,185 @@
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  EmbedBuilder,
+  TimestampStyles,
+  time,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord.js';
+import type { Challenge } from '../../content/schema.js';
+import type { RunSummary, Submission } from '../../db/queries/challenges.js';
+import type { ChallengeWeek } from '../../db/schema.js';
+import { effectiveEnd, formatInZone } from '../../domain/weeks.js';
+import { customId } from '../command.js';
+import { clip, colors, userText } from './theme.js';
+
+type Run = ChallengeWeek;
+
+/** Users mentioned per reminder message (Discord allows at most 100 in allowed_mentions.users). */
+export const MENTIONS_PER_MESSAGE = 50;
+
+const when = (d: Date) => `${time(d, TimestampStyles.LongDateTime)} (${time(d, TimestampStyles.RelativeTime)})`;
+const titleOf = (challenge: Challenge | undefined, id: string) => challenge?.title ?? id;
+/** A URL safe inside a Markdown link target. */
+const linkTarget = (url: string) => url.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/ /g, '%20');
+
+function challengeEmbed(challenge: Challenge | undefined, run: Run): EmbedBuilder {
+  const embed = new EmbedBuilder().setColor(colors.brand).setTitle(clip(titleOf(challenge, run.challengeId), 256));
+  if (!challenge) return embed.setDescription('This challenge is no longer in the catalogue.');
+  return embed
+    .setURL(challenge.url)
+    .setDescription(clip(challenge.goal, 4096))
+    .addFields(
+      { name: 'Level', value: challenge.difficulty, inline: true },
+      { name: 'Skills', value: clip(challenge.skills.join(', '), 1024), inline: true },
+    );
+}
+
+function kaggleButton(challenge: Challenge | undefined): ButtonBuilder[] {
+  return challenge ? [new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(challenge.url).setLabel('Open on Kaggle')] : [];
+}
+
+export function joinRow(run: Run, challenge: Challenge | undefined): ActionRowBuilder<ButtonBuilder> {
+  return new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(customId('challenge', 'join', run.id)).setLabel('Join').setStyle(ButtonStyle.Primary).setEmoji('🙋'),
+    ...kaggleButton(challenge),
+  );
+}
+
+/** The announcement at the start of a run: who may be pinged is the ping role, if configured, and nobody else. */
+export function announcementMessage(
+  challenge: Challenge | undefined,
+  run: Run,
+  options: { pingRoleId: string | null; changed?: boolean },
+): RESTPostAPIChannelMessageJSONBody {
+  const headline = options.changed ? '🔁 **Change of plan: this week’s challenge is now…**' : '🏆 **A new weekly challenge starts now!**';
+  const embed = challengeEmbed(challenge, run).addFields(
+    { name: 'Deadline', value: when(effectiveEnd(run)) },
+    { name: 'How it works', value: 'Press **Join** (or `/challenge join`) to get reminders. Submit your notebook or score with `/challenge submit`.' },
+  );
+  return {
+    content: options.pingRoleId ? `<@&${options.pingRoleId}> ${headline}` : headline,
+    embeds: [embed.toJSON()],
+    components: [joinRow(run, challenge).toJSON()],
+    allowed_mentions: { parse: [], ...(options.pingRoleId ? { roles: [options.pingRoleId] } : {}) },
+  };
+}
+
+/**
+ * A reminder to the participants, one message per MENTIONS_PER_MESSAGE of them. Each message may
+ * ping exactly the users it lists, and nobody else (no roles, no everyone).
+ */
+export function reminderMessages(
+  kind: 'midweek' | 'final',
+  challenge: Challenge | undefined,
+  run: Run,
+  participants: readonly string[],
+): RESTPostAPIChannelMessageJSONBody[] {
+  const title = titleOf(challenge, run.challengeId);
+  const deadline = effectiveEnd(run);
+  const headline =
+    kind === 'final'
+      ? `⏰ **24 hours left** for **${title}**: the deadline is ${when(deadline)}. Submit with \`/challenge submit\`.`
+      : `📣 **Halfway through** **${title}**: the deadline is ${when(deadline)}. How is it going? Share progress with \`/challenge submit\` (you can replace it until the deadline).`;
+  const messages: RESTPostAPIChannelMessageJSONBody[] = [];
+  for (let i = 0; i < participants.length; i += MENTIONS_PER_MESSAGE) {
+    const users = participants.slice(i, i + MENTIONS_PER_MESSAGE);
+    messages.push({
+      content: clip(`${i === 0 ? headline : '…and'}\n${users.map((id) => `<@${id}>`).join(' ')}`, 2000),
+      allowed_mentions: { parse: [], users: [...users] },
+    });
+  }
+  return messages;
+}
+
+export function submissionLine(s: Submission): string {
+  const parts = [`<@${s.userId}> · [notebook](${linkTarget(s.link)})`];
+  if (s.score) parts.push(`score **${userText(s.score, 40)}**`);
+  let line = parts.join(' · ');
+  if (s.note) line += `\n> ${userText(s.note, 200).replace(/\n/g, ' ')}`;
+  return line;
+}
+
+/** Splits lines into blocks of at most `max` characters (a single overlong line is clipped). */
+function pages(lines: readonly string[], max: number): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const raw of lines) {
+    const line = clip(raw, max);
+    if (current && current.length + 2 + line.length > max) {
+      out.push(current);
+      current = line;
+    } else current = current ? `${current}\n\n${line}` : line;
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+/** The recap at the close: every submission (link, score, note escaped), paged over as many messages as needed. No pings. */
+export function recapMessages(
+  challenge: Challenge | undefined,
+  run: Run,
+  participants: readonly string[],
+  submissions: readonly Submission[],
+): RESTPostAPIChannelMessageJSONBody[] {
+  const title = titleOf(challenge, run.challengeId);
+  const summary =
+    submissions.length === 0
+      ? `🏁 **${title}** is over. Nobody submitted this time (${participants.length} joined). The next challenge is coming up!`
+      : `🏁 **${title}** is over: ${submissions.length} submission${submissions.length === 1 ? '' : 's'} from ${participants.length} participant${participants.length === 1 ? '' : 's'}. Well done, everyone!`;
+  const blocks = pages(submissions.map(submissionLine), 4000);
+  if (blocks.length === 0) return [{ content: summary, allowed_mentions: { parse: [] } }];
+  return blocks.map((block, i) => ({
+    ...(i === 0 ? { content: summary } : {}),
+    embeds: [
+      new EmbedBuilder()
+        .setColor(colors.success)
+        .setTitle(clip(blocks.length > 1 ? `Submissions (${i + 1}/${blocks.length})` : 'Submissions', 256))
+        .setDescription(block)
+        .toJSON(),
+    ],
+    allowed_mentions: { parse: [] },
+  }));
+}
+
+/** /challenge show: this run, its deadline in the member's zone, who joined, and the member's own status. */
+export function showView(
+  challenge: Challenge | undefined,
+  run: Run,
+  options: { zone: string; participants: readonly string[]; submissions: number; mine: Submission | undefined; joined: boolean; now: Date },
+) {
+  const deadline = effectiveEnd(run);
+  const shownPeople = options.participants.slice(0, 40).map((id) => `<@${id}>`);
+  const more = options.participants.length - shownPeople.length;
+  const people = options.participants.length === 0 ? 'Nobody yet. Be the first!' : `${shownPeople.join(' ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const status = options.mine
+    ? `You submitted: ${submissionLine(options.mine)}\nYou can replace it until the deadline.`
+    : options.joined
+      ? 'You joined. Submit with `/challenge submit`.'
+      : 'You have not joined yet.';
+  const embed = challengeEmbed(challenge, run).addFields(
+    { name: 'Deadline', value: `${formatInZone(deadline, options.zone)} (your time, ${options.zone})\n${when(deadline)}` },
+    { name: `Joined (${options.participants.length}) · ${options.submissions} submitted`, value: clip(people, 1024) },
+    { name: 'You', value: clip(status, 1024) },
+  );
+  embed.setFooter({ text: `Week of ${run.weekStart}` });
+  const components = options.joined ? (challenge ? [new ActionRowBuilder<ButtonBuilder>().addComponents(...kaggleButton(challenge))] : []) : [joinRow(run, challenge)];
+  return { embeds: [embed], components };
+}
+
+export function historyView(summaries: readonly RunSummary[], lookup: (id: string) => Challenge | undefined) {
+  const embed = new EmbedBuilder().setColor(colors.brand).setTitle('Past weekly challenges');
+  if (summaries.length === 0) return { embeds: [embed.setDescription('No challenge has finished in this server yet.')] };
+  for (const { run, participants, submissions } of summaries) {
+    const challenge = lookup(run.challengeId);
+    const lines = submissions.map((s) => submissionLine({ ...s, note: null }));
+    const body = [
+      `${participants.length} joined · ${submissions.length} submitted · ended ${time(effectiveEnd(run), TimestampStyles.ShortDate)}`,
+      ...(participants.length > 0 ? [`Joined: ${participants.map((id) => `<@${id}>`).join(' ')}`] : []),
+      ...lines,
+    ];
+    embed.addFields({ name: clip(`Week of ${run.weekStart}: ${titleOf(challenge, run.challengeId)}`, 256), value: clip(body.join('\n'), 1024) });
+  }
+  return { embeds: [embed] };
+}

@@ -1,0 +1,211 @@
+import { DiscordAPIError, Routes, type Client, type RESTPostAPIChannelMessageJSONBody, type APIMessage } from 'discord.js';
+import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
+import type { Context } from '../context.js';
+import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
+import { ensureOpenRun, participantsOf, recentRuns, submissionsOf, type Run } from '../db/queries/challenges.js';
+import { getGuildSettings, updateGuildSettings } from '../db/queries/settings.js';
+import { guildSettings, scheduledPosts, type GuildSettings } from '../db/schema.js';
+import { duePosts } from '../domain/weeks.js';
+import { announcementMessage, recapMessages, reminderMessages } from '../discord/views/challenges.js';
+import type { Job } from './scheduler.js';
+
+/** A claim older than this belongs to a process that died between claiming and posting. */
+export const CLAIM_STALE_MS = 10 * 60_000;
+/** Transient failures are retried on the next ticks, up to this many attempts. */
+const MAX_ATTEMPTS = 5;
+/** Discord errors that mean the bot cannot post in the channel until a moderator fixes it. */
+const SETUP_ERRORS: Record<number, string> = {
+  10003: 'the challenge channel no longer exists',
+  50001: 'I cannot see the challenge channel (missing access)',
+  50013: 'I am missing permissions to post in the challenge channel',
+};
+
+export interface ChallengePosterDeps {
+  ctx: Context;
+  client: Client;
+  /** Claim owner id of this process (scheduler.owner). */
+  owner: string;
+}
+
+/** The weekly challenge job: every minute, each server's due challenge posts, each exactly once. */
+export function challengesJob(deps: ChallengePosterDeps): Job {
+  return {
+    name: 'challenges',
+    async run(now, signal) {
+      const rows = await deps.ctx.db
+        .select({ guildId: guildSettings.guildId })
+        .from(guildSettings)
+        .where(and(eq(guildSettings.challengesEnabled, true), isNotNull(guildSettings.challengesChannelId), isNull(guildSettings.challengesBrokenReason)));
+      for (const { guildId } of rows) {
+        if (signal.aborted) return;
+        // Each process serves the guilds of its own shards.
+        if (!deps.client.guilds.cache.has(guildId)) continue;
+        try {
+          await postDueChallengePosts(deps, guildId, now);
+        } catch (error) {
+          deps.ctx.logger.error({ err: error, guildId }, 'challenge posts failed for this server; retried next minute');
+        }
+      }
+    },
+  };
+}
+
+export type PostOutcome = { kind: PostKind; period: string; result: 'posted' | 'skipped' | 'failed' | 'retry'; error?: string };
+
+/**
+ * Creates this week's run if needed and posts what is due for a server's recent runs, in order.
+ * Missed posts are caught up while still relevant, else recorded as skipped (see domain/weeks.ts
+ * duePosts). Stops at the first failure so that posts keep their order.
+ */
+export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: string, now: Date): Promise<PostOutcome[]> {
+  const { ctx } = deps;
+  const settings = await getGuildSettings(ctx.db, guildId);
+  if (!settings.challengesEnabled || !settings.challengesChannelId || settings.challengesBrokenReason) return [];
+  await ensureOpenRun(ctx.db, ctx.content, settings, now);
+  const runs = (await recentRuns(ctx.db, guildId, 4)).filter((r) => r.startsAt <= now).reverse();
+  const outcomes: PostOutcome[] = [];
+  for (const run of runs) {
+    const due = duePosts(run, settings.timezone, now);
+    if (due.length === 0) continue;
+    const settled = await settledKinds(ctx, guildId, run.weekStart, settings);
+    for (const { kind, action } of due) {
+      if (settled.has(kind)) continue;
+      const outcome = await postOne(deps, settings, run, kind, action, now);
+      if (!outcome) continue;
+      outcomes.push(outcome);
+      if (outcome.result === 'failed' || outcome.result === 'retry') return outcomes;
+    }
+  }
+  return outcomes;
+}
+
+/** Kinds of a period that need no claim attempt: posted, skipped, failed (unless the setup changed since), or held by a live claim. */
+async function settledKinds(ctx: Context, guildId: string, period: string, settings: GuildSettings): Promise<Set<PostKind>> {
+  const rows = await ctx.db
+    .select()
+    .from(scheduledPosts)
+    .where(
+      and(
+        eq(scheduledPosts.guildId, guildId),
+        eq(scheduledPosts.period, period),
+        inArray(scheduledPosts.kind, ['challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap']),
+      ),
+    );
+  const now = ctx.clock.now().getTime();
+  return new Set(
+    rows
+      .filter(
+        (r) =>
+          r.status === 'posted' ||
+          r.status === 'skipped' ||
+          (r.status === 'failed' && r.claimedAt >= settings.updatedAt) ||
+          (r.status === 'claimed' && r.claimedBy !== null && now - r.claimedAt.getTime() < CLAIM_STALE_MS),
+      )
+      .map((r) => r.kind),
+  );
+}
+
+async function postOne(
+  deps: ChallengePosterDeps,
+  settings: GuildSettings,
+  run: Run,
+  kind: PostKind,
+  action: 'post' | 'skip',
+  now: Date,
+): Promise<PostOutcome | undefined> {
+  const { ctx, owner } = deps;
+  const guildId = settings.guildId;
+  const period = run.weekStart;
+  const log = ctx.logger.child({ guildId, kind, period });
+  const claimed = await claim(ctx.db, {
+    guildId,
+    kind,
+    period,
+    ref: run.challengeId,
+    owner,
+    now,
+    staleAfterMs: CLAIM_STALE_MS,
+    retryFailedBefore: settings.updatedAt,
+  });
+  if (!claimed) return undefined;
+
+  if (action === 'skip') {
+    await markSkipped(ctx.db, claimed.id, 'missed while the bot was away; no longer relevant');
+    log.info('challenge post missed and no longer relevant: recorded as skipped');
+    return { kind, period, result: 'skipped' };
+  }
+  const messages = await messagesFor(ctx, settings, run, kind);
+  if (messages.length === 0) {
+    await markSkipped(ctx.db, claimed.id, 'nobody joined: no one to remind');
+    return { kind, period, result: 'skipped' };
+  }
+
+  const channelId = settings.challengesChannelId!;
+  const posted: APIMessage[] = [];
+  try {
+    for (const body of messages) posted.push((await deps.client.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage);
+  } catch (error) {
+    const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
+    const text = error instanceof Error ? error.message : String(error);
+    const setupProblem = code !== undefined ? SETUP_ERRORS[code] : undefined;
+    if (posted.length > 0) {
+      // Part of a multi-message post went out: never post it twice.
+      await complete(ctx.db, claimed.id, { messageId: posted[0]!.id, channelId, postedAt: now });
+      log.warn({ err: error, posted: posted.length, of: messages.length }, 'challenge post only partly sent');
+    }
+    if (setupProblem) {
+      if (posted.length === 0) await markFailed(ctx.db, claimed.id, `${code}: ${text}`);
+      await updateGuildSettings(ctx.db, guildId, { challengesBrokenReason: `${setupProblem} (Discord error ${code}). Fix it, then run /setup challenges again.` }, now);
+      log.warn({ code }, 'challenge channel unusable: challenges stopped until /setup challenges is run again');
+      return { kind, period, result: 'failed', error: text };
+    }
+    if (posted.length > 0) return { kind, period, result: 'posted' };
+    if (claimed.attempts >= MAX_ATTEMPTS) {
+      await markFailed(ctx.db, claimed.id, text);
+      log.error({ err: error, attempts: claimed.attempts }, 'challenge post failed too often; given up');
+      return { kind, period, result: 'failed', error: text };
+    }
+    await release(ctx.db, claimed.id, text);
+    log.warn({ err: error, attempts: claimed.attempts }, 'challenge post failed; retried next minute');
+    return { kind, period, result: 'retry', error: text };
+  }
+  await complete(ctx.db, claimed.id, { messageId: posted[0]!.id, channelId, postedAt: now });
+  log.info({ messages: posted.length }, 'challenge post sent');
+  return { kind, period, result: 'posted' };
+}
+
+async function messagesFor(ctx: Context, settings: GuildSettings, run: Run, kind: PostKind): Promise<RESTPostAPIChannelMessageJSONBody[]> {
+  const challenge = ctx.content.challengesById.get(run.challengeId);
+  switch (kind) {
+    case 'challenge_announce':
+      return [announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId })];
+    case 'challenge_midweek':
+      return reminderMessages('midweek', challenge, run, await participantsOf(ctx.db, run.id));
+    case 'challenge_final':
+      return reminderMessages('final', challenge, run, await participantsOf(ctx.db, run.id));
+    case 'challenge_recap':
+      return recapMessages(challenge, run, await participantsOf(ctx.db, run.id), await submissionsOf(ctx.db, run.id));
+    default:
+      return [];
+  }
+}
+
+/**
+ * Posts a change-of-challenge announcement right away (a moderator replaced the challenge after the
+ * week's announcement went out). Not a scheduled post: one per moderator action. Setup problems
+ * come back as a sentence for the moderator.
+ */
+export async function announceChange(deps: ChallengePosterDeps, settings: GuildSettings, run: Run): Promise<string | undefined> {
+  const challenge = deps.ctx.content.challengesById.get(run.challengeId);
+  try {
+    await deps.client.rest.post(Routes.channelMessages(settings.challengesChannelId!), {
+      body: announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId, changed: true }),
+    });
+    return undefined;
+  } catch (error) {
+    const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
+    const problem = code !== undefined ? SETUP_ERRORS[code] : undefined;
+    if (!problem) throw error;
+    return problem;
+  }
+}
