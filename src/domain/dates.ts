@@ -17,27 +17,59 @@ function formatter(zone: string): Intl.DateTimeFormat {
       month: '2-digit',
       day: '2-digit',
       hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     formatters.set(zone, f);
   }
   return f;
 }
 
-/** The wall-clock date and hour of an instant in a zone. */
-export function wallClock(instant: Date, zone: string): { day: string; hour: number } {
+/** The wall-clock date and time of an instant in a zone. */
+export function wallClock(instant: Date, zone: string): { day: string; hour: number; minute: number; second: number } {
   const parts = formatter(zone).formatToParts(instant);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   const year = get('year').padStart(4, '0');
-  return { day: `${year}-${get('month')}-${get('day')}`, hour: Number(get('hour')) % 24 };
+  return { day: `${year}-${get('month')}-${get('day')}`, hour: Number(get('hour')) % 24, minute: Number(get('minute')), second: Number(get('second')) };
 }
+
+/** How far the zone's wall clock is ahead of UTC at an instant, in ms (as Intl reports it). */
+function offsetMs(instant: number, zone: string): number {
+  const w = wallClock(new Date(instant), zone);
+  return toUtcMs(w.day) + ((w.hour * 60 + w.minute) * 60 + w.second) * 1000 - Math.floor(instant / 1000) * 1000;
+}
+
+function wallDay(instant: number, zone: string, rolloverHour: number): string {
+  const { day, hour } = wallClock(new Date(instant), zone);
+  return hour < rolloverHour ? addDays(day, -1) : day;
+}
+
+/** Clock changes move wall clocks by at most 2 hours (Antarctica/Troll); look back a little more. */
+const CLOCK_BACK_WINDOW = 3 * 3_600_000;
 
 /**
  * The member-local day an instant belongs to. Before `rolloverHour` (wall clock) it still counts
  * for the day before, so a 01:30 check-in counts for yesterday with the default rollover of 4.
+ *
+ * When the clocks go back, an hour of wall-clock time repeats; if the day boundary falls inside
+ * it, the wall clock would say "yesterday" again for a while. A day never ends twice: once a day
+ * has begun it stays begun, so the local day never goes backwards.
  */
 export function localDay(instant: Date, zone: string, rolloverHour = 0): string {
-  const { day, hour } = wallClock(instant, zone);
-  return hour < rolloverHour ? addDays(day, -1) : day;
+  const t = instant.getTime();
+  const day = wallDay(t, zone, rolloverHour);
+  let lo = t - CLOCK_BACK_WINDOW;
+  let hi = t;
+  const before = offsetMs(lo, zone);
+  if (before <= offsetMs(hi, zone)) return day;
+  // The clocks went back within the window: find the last instant before the change (to the second).
+  while (hi - lo > 1000) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetMs(mid, zone) === before) lo = mid;
+    else hi = mid;
+  }
+  const beforeChange = wallDay(lo, zone, rolloverHour);
+  return beforeChange > day ? beforeChange : day;
 }
 
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
