@@ -143,7 +143,11 @@ async function postOne(
   const channelId = settings.challengesChannelId!;
   const posted: APIMessage[] = [];
   try {
-    for (const body of messages) posted.push((await deps.client.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage);
+    for (const [i, body] of messages.entries()) {
+      // The nonce lets Discord drop a duplicate if this very claim is retried within minutes.
+      const nonce = `cw${claimed.id}a${claimed.attempts}m${i}`.slice(0, 25);
+      posted.push((await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage);
+    }
   } catch (error) {
     const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
     const text = error instanceof Error ? error.message : String(error);

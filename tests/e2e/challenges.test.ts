@@ -209,7 +209,7 @@ describe('moderators: start with a custom deadline, skip, end; late submissions'
   it('refuses the moderator subcommands to members', async () => {
     const { guildId } = await newGuild('Mods only');
     for (const sub of ['start', 'end', 'skip']) {
-      const options = sub === 'start' ? { challenge: 'titanic' } : {};
+      const options: Record<string, string> = sub === 'start' ? { challenge: 'titanic' } : {};
       const reply = shown(await bot.command('challenge', options, { guildId, user: MEMBER, subcommand: sub }));
       expect(textOf(reply)).toContain('Only moderators');
     }

@@ -173,13 +173,26 @@ export function historyView(summaries: readonly RunSummary[], lookup: (id: strin
   if (summaries.length === 0) return { embeds: [embed.setDescription('No challenge has finished in this server yet.')] };
   for (const { run, participants, submissions } of summaries) {
     const challenge = lookup(run.challengeId);
-    const lines = submissions.map((s) => submissionLine({ ...s, note: null }));
-    const body = [
+    const lines = [
       `${participants.length} joined · ${submissions.length} submitted · ended ${time(effectiveEnd(run), TimestampStyles.ShortDate)}`,
       ...(participants.length > 0 ? [`Joined: ${participants.map((id) => `<@${id}>`).join(' ')}`] : []),
-      ...lines,
+      ...submissions.map((s) => submissionLine({ ...s, note: null })),
     ];
-    embed.addFields({ name: clip(`Week of ${run.weekStart}: ${titleOf(challenge, run.challengeId)}`, 256), value: clip(body.join('\n'), 1024) });
+    embed.addFields({ name: clip(`Week of ${run.weekStart}: ${titleOf(challenge, run.challengeId)}`, 256), value: fitLines(lines, 1000) });
   }
   return { embeds: [embed] };
+}
+
+/** Whole lines up to `max` characters, then "…and N more" (a cut never breaks a mention or a link). */
+function fitLines(lines: readonly string[], max: number): string {
+  const kept: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (length + line.length + 1 > max - 20) break;
+    kept.push(line);
+    length += line.length + 1;
+  }
+  const rest = lines.length - kept.length;
+  if (kept.length === 0) return clip(lines[0] ?? '—', max);
+  return rest > 0 ? `${kept.join('\n')}\n…and ${rest} more` : kept.join('\n');
 }
