@@ -7,6 +7,8 @@ import { leaderboard } from './leaderboard.js';
 import { next } from './next.js';
 import { privacy } from './privacy.js';
 import { progress } from './progress.js';
+import { resource } from './resource.js';
+import { resources } from './resources.js';
 import { roadmap } from './roadmap.js';
 import { settings } from './settings.js';
 import { setup } from './setup.js';
@@ -14,4 +16,4 @@ import { streak } from './streak.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, checkin, streak, progress, leaderboard, settings, admin, privacy];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource];

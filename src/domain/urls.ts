@@ -39,9 +39,17 @@ const TRACKING_PARAMS = new Set([
   '_gl',
 ]);
 
-export function isTrackingParam(name: string): boolean {
+/** Share-button parameters of a few sites, dropped there only (elsewhere `si` may mean something). */
+const SITE_TRACKING_PARAMS: Record<string, ReadonlySet<string>> = {
+  'youtube.com': new Set(['si', 'feature', 'pp']),
+  'm.youtube.com': new Set(['si', 'feature', 'pp']),
+  'youtu.be': new Set(['si', 'feature']),
+  'open.spotify.com': new Set(['si']),
+};
+
+export function isTrackingParam(name: string, host = ''): boolean {
   const lower = name.toLowerCase();
-  return lower.startsWith('utm_') || TRACKING_PARAMS.has(lower);
+  return lower.startsWith('utm_') || TRACKING_PARAMS.has(lower) || (SITE_TRACKING_PARAMS[host.replace(/^www\./, '')]?.has(lower) ?? false);
 }
 
 export type UrlResult = { ok: true; url: string; key: string } | { ok: false; reason: string };
@@ -64,7 +72,7 @@ export function parseResourceUrl(input: string): UrlResult {
   if (host === '') return { ok: false, reason: 'The link has no host name.' };
   url.hostname = host;
   url.hash = '';
-  const kept = [...url.searchParams].filter(([name]) => !isTrackingParam(name));
+  const kept = [...url.searchParams].filter(([name]) => !isTrackingParam(name, host));
   if (kept.length !== [...url.searchParams].length) {
     url.search = '';
     for (const [name, value] of kept) url.searchParams.append(name, value);

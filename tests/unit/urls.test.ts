@@ -64,6 +64,10 @@ describe('normaliseUrl', () => {
     );
     expect(normaliseUrl('https://example.com/a?utm_campaign=spring')).toBe('https://example.com/a');
     expect(normaliseUrl('https://www.youtube.com/watch?v=aircAruvnKk&t=10s')).toBe('https://www.youtube.com/watch?v=aircAruvnKk&t=10s');
+    // Share-button parameters of a few sites, only there.
+    expect(normaliseUrl('https://www.youtube.com/watch?v=aircAruvnKk&si=AbC123&feature=shared')).toBe('https://www.youtube.com/watch?v=aircAruvnKk');
+    expect(normaliseUrl('https://youtu.be/aircAruvnKk?si=AbC123')).toBe('https://youtu.be/aircAruvnKk');
+    expect(normaliseUrl('https://example.com/search?si=units&feature=x')).toBe('https://example.com/search?si=units&feature=x');
   });
 
   it('keeps what is not tracking: path case, ref, utm without underscore', () => {

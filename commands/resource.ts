@@ -1,0 +1,380 @@
+import {
+  ChannelType,
+  DiscordAPIError,
+  MessageFlags,
+  RESTJSONErrorCodes,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+  type BaseInteraction,
+  type MessageComponentInteraction,
+  type ModalSubmitInteraction,
+  type SendableChannels,
+} from 'discord.js';
+import { RESOURCE_KINDS } from '../src/content/schema.js';
+import type { Context } from '../src/context.js';
+import {
+  addResource,
+  allResources,
+  approvedRows,
+  claimStagedPost,
+  decideSuggestion,
+  findEntry,
+  getServerResource,
+  pendingAt,
+  recentPost,
+  recordPost,
+  releaseStagedPost,
+  removeResource,
+  serverEntry,
+  stagePost,
+  suggestResource,
+  SUGGESTIONS_PER_HOUR,
+  type NewResource,
+  type ResourceEntry,
+} from '../src/db/queries/resources.js';
+import { getGuildSettings } from '../src/db/queries/settings.js';
+import type { GuildResource } from '../src/db/schema.js';
+import { MAX_URL_LENGTH, parseResourceUrl } from '../src/domain/urls.js';
+import type { Command } from '../src/discord/command.js';
+import { autocompleteChoices, resolveStep, stepChoices } from '../src/discord/options.js';
+import { missingBotPermissions, requireModerator } from '../src/discord/permissions.js';
+import {
+  decisionDm,
+  duplicateMessage,
+  entryTitle,
+  memberText,
+  NOTE_MAX,
+  REASON_MAX,
+  rejectModal,
+  repostConfirmView,
+  resourceCard,
+  reviewView,
+  suggestionReceivedView,
+  TITLE_MAX,
+} from '../src/discord/views/resources.js';
+import { UserError } from '../src/errors.js';
+
+const textChannels = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
+
+/**
+ * /resource mixes a member subcommand (suggest) with moderator ones (review, add, remove, post).
+ * Discord sets default_member_permissions per top-level command only, so /resource stays open
+ * and every moderator subcommand and button calls requireModerator.
+ */
+export const resource: Command = {
+  data: new SlashCommandBuilder()
+    .setName('resource')
+    .setDescription('Suggest a resource; moderators review, add, remove and post them')
+    .setContexts(0)
+    .addSubcommand((s) =>
+      s
+        .setName('suggest')
+        .setDescription('Suggest a link for the server’s resource list (a moderator reviews it)')
+        .addStringOption((o) => o.setName('url').setDescription('The link (http or https)').setRequired(true).setMaxLength(MAX_URL_LENGTH))
+        .addStringOption((o) => o.setName('title').setDescription('What it is called').setRequired(true).setMaxLength(TITLE_MAX))
+        .addStringOption((o) => o.setName('step').setDescription('The roadmap step it helps with').setAutocomplete(true).setMaxLength(100))
+        .addStringOption((o) => o.setName('note').setDescription('Why it is good, who it is for').setMaxLength(NOTE_MAX)),
+    )
+    .addSubcommand((s) => s.setName('review').setDescription('Moderators: go through suggested resources'))
+    .addSubcommand((s) =>
+      s
+        .setName('add')
+        .setDescription('Moderators: add a resource to the server’s list')
+        .addStringOption((o) => o.setName('url').setDescription('The link (http or https)').setRequired(true).setMaxLength(MAX_URL_LENGTH))
+        .addStringOption((o) => o.setName('title').setDescription('What it is called').setRequired(true).setMaxLength(TITLE_MAX))
+        .addStringOption((o) => o.setName('step').setDescription('The roadmap step it helps with').setAutocomplete(true).setMaxLength(100))
+        .addStringOption((o) =>
+          o
+            .setName('kind')
+            .setDescription('What kind of resource (default: article, or video for video sites)')
+            .addChoices(...RESOURCE_KINDS.map((k) => ({ name: k, value: k }))),
+        )
+        .addStringOption((o) => o.setName('note').setDescription('Why it is good, who it is for').setMaxLength(NOTE_MAX)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('remove')
+        .setDescription('Moderators: remove a resource this server added')
+        .addStringOption((o) => o.setName('resource').setDescription('The resource').setRequired(true).setAutocomplete(true).setMaxLength(MAX_URL_LENGTH)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('post')
+        .setDescription('Moderators: post a resource card to a channel')
+        .addStringOption((o) => o.setName('resource').setDescription('The resource').setRequired(true).setAutocomplete(true).setMaxLength(MAX_URL_LENGTH))
+        .addChannelOption((o) => o.setName('channel').setDescription('Where (default: the resources channel from /setup)').addChannelTypes(...textChannels))
+        .addStringOption((o) => o.setName('note').setDescription('A line from you about it').setMaxLength(NOTE_MAX)),
+    )
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand();
+    if (sub === 'suggest') return suggest(interaction, ctx);
+    // Everything else is for moderators.
+    await requireModerator(interaction, ctx);
+    switch (sub) {
+      case 'review': {
+        const item = await pendingAt(ctx.db, interaction.guildId!, 0);
+        await interaction.reply({ ...reviewView(ctx.content, item), flags: MessageFlags.Ephemeral });
+        return;
+      }
+      case 'add':
+        return add(interaction, ctx);
+      case 'remove':
+        return remove(interaction, ctx);
+      case 'post':
+        return post(interaction, ctx);
+      default:
+        throw new UserError('Unknown /resource option.');
+    }
+  },
+
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true);
+    const guildId = interaction.guildId!;
+    if (focused.name === 'step') {
+      await interaction.respond(stepChoices(ctx.content, focused.value, () => true));
+      return;
+    }
+    const sub = interaction.options.getSubcommand();
+    const entries =
+      sub === 'remove' ? (await approvedRows(ctx.db, guildId)).map((row) => serverEntry(ctx.content, row)) : await allResources(ctx.db, ctx.content, guildId);
+    await interaction.respond(
+      autocompleteChoices(entries, focused.value, (e) => ({
+        name: `${e.title} · ${e.kind}${e.source === 'server' ? ' · server' : ''}`,
+        value: e.ref,
+        keywords: `${e.url} ${e.topics.join(' ')}`,
+      })),
+    );
+  },
+
+  components: {
+    /** resource:queue:<index>, the review queue pager. */
+    async queue(interaction, ctx, [index = '0']) {
+      await requireModerator(interaction, ctx);
+      if (!interaction.isButton()) return;
+      await interaction.update(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId!, Number.parseInt(index, 10) || 0)));
+    },
+
+    /** resource:approve:<id>:<index> */
+    async approve(interaction, ctx, [id = '', index = '0']) {
+      await requireModerator(interaction, ctx);
+      if (!interaction.isButton()) return;
+      await interaction.deferUpdate();
+      const row = await decideSuggestion(
+        ctx.db,
+        { guildId: interaction.guildId!, id: Number.parseInt(id, 10), moderatorId: interaction.user.id, approve: true, reason: null },
+        ctx.clock.now(),
+      );
+      const notice = row ? `✅ Approved **${memberText(row.title, TITLE_MAX)}**. ${await tellSuggester(interaction, ctx, row)}` : 'Someone already reviewed that suggestion.';
+      await interaction.editReply(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId!, Number.parseInt(index, 10) || 0), notice));
+    },
+
+    /** resource:reject:<id>:<index> opens the reason form. */
+    async reject(interaction, ctx, [id = '', index = '0']) {
+      await requireModerator(interaction, ctx);
+      if (!interaction.isButton()) return;
+      const row = await getServerResource(ctx.db, interaction.guildId!, Number.parseInt(id, 10));
+      if (row?.status !== 'pending') {
+        const item = await pendingAt(ctx.db, interaction.guildId!, Number.parseInt(index, 10) || 0);
+        await interaction.update(reviewView(ctx.content, item, 'Someone already reviewed that suggestion.'));
+        return;
+      }
+      await interaction.showModal(rejectModal(row.id, Number.parseInt(index, 10) || 0));
+    },
+
+    /** resource:rejected:<id>:<index>, the reason form sent. */
+    async rejected(interaction, ctx, [id = '', index = '0']) {
+      await requireModerator(interaction, ctx);
+      if (!interaction.isModalSubmit()) return;
+      const reason = interaction.fields.getTextInputValue('reason').trim().slice(0, REASON_MAX) || null;
+      if (interaction.isFromMessage()) await interaction.deferUpdate();
+      else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      const row = await decideSuggestion(
+        ctx.db,
+        { guildId: interaction.guildId!, id: Number.parseInt(id, 10), moderatorId: interaction.user.id, approve: false, reason },
+        ctx.clock.now(),
+      );
+      const notice = row ? `🚫 Rejected **${memberText(row.title, TITLE_MAX)}**. ${await tellSuggester(interaction, ctx, row)}` : 'Someone already reviewed that suggestion.';
+      await interaction.editReply(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId!, Number.parseInt(index, 10) || 0), notice));
+    },
+
+    /** resource:repost:<staged id>, "Post again" after the this-week warning. */
+    async repost(interaction, ctx, [id = '']) {
+      await requireModerator(interaction, ctx);
+      if (!interaction.isButton()) return;
+      await interaction.deferUpdate();
+      const guildId = interaction.guildId!;
+      const stagedId = Number.parseInt(id, 10);
+      const staged = await claimStagedPost(ctx.db, guildId, stagedId, ctx.clock.now());
+      if (!staged) {
+        await interaction.editReply({ content: 'That post was already sent or cancelled.', components: [] });
+        return;
+      }
+      try {
+        const entry = findEntry(await allResources(ctx.db, ctx.content, guildId), staged.ref);
+        if (!entry) throw new UserError('That resource is no longer in the list, so I did not post it.');
+        const done = await sendCard(interaction, ctx, entry, staged.channelId, staged.note);
+        await interaction.editReply({ content: done, components: [] });
+      } catch (error) {
+        await releaseStagedPost(ctx.db, guildId, stagedId);
+        if (!(error instanceof UserError)) throw error;
+        // Keep the buttons: once the channel is fixed, Post again works.
+        await interaction.editReply({ content: `${error.message}\nNothing was posted; fix it and press **Post again**, or Cancel.` });
+      }
+    },
+
+    /** resource:cancel:<staged id> */
+    async cancel(interaction, ctx, [id = '']) {
+      await requireModerator(interaction, ctx);
+      if (!interaction.isButton()) return;
+      await claimStagedPost(ctx.db, interaction.guildId!, Number.parseInt(id, 10), ctx.clock.now());
+      await interaction.update({ content: 'Not posted.', components: [] });
+    },
+  },
+};
+
+async function suggest(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+  const input = readResource(interaction, ctx);
+  const outcome = await suggestResource(ctx.db, ctx.content, input, ctx.clock.now());
+  if (!outcome.ok) {
+    if (outcome.why === 'duplicate') throw new UserError(duplicateMessage(ctx.content, outcome.duplicate));
+    const at = Math.ceil(outcome.retryAt.getTime() / 1000);
+    throw new UserError(`You have suggested ${SUGGESTIONS_PER_HOUR} links in the last hour, which is the limit. You can suggest again <t:${at}:R>.`);
+  }
+  ctx.logger.info({ guildId: input.guildId, userId: input.userId, resourceId: outcome.row.id }, 'resource suggested');
+  await interaction.reply({ ...suggestionReceivedView(ctx.content, outcome.row), flags: MessageFlags.Ephemeral });
+}
+
+async function add(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+  const input = readResource(interaction, ctx);
+  const outcome = await addResource(ctx.db, ctx.content, input, ctx.clock.now());
+  if (!outcome.ok) {
+    const dup = outcome.duplicate;
+    const hint = dup.where === 'server' && dup.row.status === 'pending' ? '\nApprove it with `/resource review`.' : '';
+    throw new UserError(`${duplicateMessage(ctx.content, dup)}${hint}`);
+  }
+  const title = memberText(outcome.row.title, TITLE_MAX);
+  await interaction.reply({
+    content: `✅ Added **${title}** (${outcome.row.kind}) to this server’s resources${outcome.revived ? ' (it had been rejected or removed before)' : ''}. Share it with \`/resource post\`.`,
+    flags: MessageFlags.Ephemeral,
+  });
+}
+
+async function remove(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+  const guildId = interaction.guildId!;
+  const input = interaction.options.getString('resource', true);
+  const entry = findEntry(await allResources(ctx.db, ctx.content, guildId), input);
+  if (!entry) throw new UserError(`There is no resource “${memberText(input, 80)}” in this server’s list. Start typing and pick one.`);
+  if (entry.source === 'catalogue') {
+    throw new UserError(`**${entryTitle(entry)}** comes from Cohort’s catalogue (content/resources), not from this server, so it cannot be removed here.`);
+  }
+  const removed = await removeResource(ctx.db, { guildId, id: Number.parseInt(entry.ref.slice(2), 10), moderatorId: interaction.user.id }, ctx.clock.now());
+  if (!removed) throw new UserError('That resource was already removed.');
+  await interaction.reply({ content: `🗑️ Removed **${memberText(removed.title, TITLE_MAX)}** from this server’s resources.`, flags: MessageFlags.Ephemeral });
+}
+
+async function post(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+  const guildId = interaction.guildId!;
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const input = interaction.options.getString('resource', true);
+  const entry = findEntry(await allResources(ctx.db, ctx.content, guildId), input);
+  if (!entry) throw new UserError(`There is no resource “${memberText(input, 80)}”. Start typing and pick one from the list.`);
+  const channelId = interaction.options.getChannel('channel')?.id ?? (await getGuildSettings(ctx.db, guildId)).resourcesChannelId;
+  if (!channelId) throw new UserError('Where to? Pick a `channel`, or set a default one with `/setup resources`.');
+  const note = cleanNote(interaction.options.getString('note'));
+  await postableChannel(interaction, channelId);
+
+  const last = await recentPost(ctx.db, guildId, entry.key, ctx.clock.now());
+  if (last) {
+    const stagedId = await stagePost(ctx.db, guildId, interaction.user.id, { ref: entry.ref, channelId, note }, ctx.clock.now());
+    await interaction.editReply(repostConfirmView(ctx.content, entry, last, stagedId, channelId));
+    return;
+  }
+  await interaction.editReply({ content: await sendCard(interaction, ctx, entry, channelId, note) });
+}
+
+/** Posts the card, records who posted it, and returns the line to show the moderator. */
+async function sendCard(
+  interaction: ChatInputCommandInteraction | MessageComponentInteraction,
+  ctx: Context,
+  entry: ResourceEntry,
+  channelId: string,
+  note: string | null,
+): Promise<string> {
+  const channel = await postableChannel(interaction, channelId);
+  let message;
+  try {
+    message = await channel.send({ embeds: [resourceCard(ctx.content, entry, interaction.user.id, note)], allowedMentions: { parse: [] } });
+  } catch (error) {
+    if (error instanceof DiscordAPIError) {
+      if (error.code === RESTJSONErrorCodes.MissingPermissions || error.code === RESTJSONErrorCodes.MissingAccess) {
+        throw new UserError(`I could not post in <#${channelId}>: Discord says I lack permissions there. Give me View Channel, Send Messages and Embed Links in that channel and try again.`);
+      }
+      if (error.code === RESTJSONErrorCodes.UnknownChannel) throw new UserError(`<#${channelId}> no longer exists. Pick another channel.`);
+    }
+    throw error;
+  }
+  await recordPost(ctx.db, { guildId: interaction.guildId!, entry, channelId, messageId: message.id, postedBy: interaction.user.id, note }, ctx.clock.now());
+  ctx.logger.info({ guildId: interaction.guildId, userId: interaction.user.id, ref: entry.ref, channelId }, 'resource posted');
+  return `📚 Posted **${entryTitle(entry)}** in <#${channelId}>: ${message.url}`;
+}
+
+/** The channel, when the bot can post there; otherwise says plainly what is missing. */
+async function postableChannel(interaction: BaseInteraction, channelId: string): Promise<SendableChannels> {
+  const guild = interaction.guild;
+  const channel = guild?.channels.cache.get(channelId) ?? (await guild?.channels.fetch(channelId).catch(() => null));
+  if (!channel) throw new UserError(`I cannot see <#${channelId}>. Give me the View Channel permission there, or pick another channel.`);
+  if (!channel.isSendable()) throw new UserError(`<#${channelId}> is not a channel I can post messages in.`);
+  const missing = missingBotPermissions(channel);
+  if (missing.length > 0) throw new UserError(`I cannot post in <#${channelId}>: I am missing ${missing.join(', ')}. Fix the channel’s permissions for me and try again.`);
+  return channel;
+}
+
+/** Reads and checks url, title, step, kind and note of suggest/add. */
+function readResource(interaction: ChatInputCommandInteraction, ctx: Context): NewResource {
+  const options = interaction.options;
+  const parsed = parseResourceUrl(options.getString('url', true));
+  if (!parsed.ok) throw new UserError(parsed.reason);
+  const title = options.getString('title', true).replace(/\s+/g, ' ').trim().slice(0, TITLE_MAX);
+  if (!title) throw new UserError('Give the resource a title.');
+  const step = options.getString('step');
+  const stepId = step && step.trim() ? resolveStep(ctx.content, step).step.id : null;
+  return {
+    guildId: interaction.guildId!,
+    userId: interaction.user.id,
+    url: parsed.url,
+    key: parsed.key,
+    title,
+    stepId,
+    kind: options.getString('kind') ?? guessKind(parsed.url),
+    note: cleanNote(options.getString('note')),
+  };
+}
+
+function cleanNote(note: string | null): string | null {
+  const cleaned = (note ?? '').replace(/\n{3,}/g, '\n\n').trim().slice(0, NOTE_MAX);
+  return cleaned || null;
+}
+
+function guessKind(url: string): string {
+  const host = new URL(url).hostname.replace(/^www\./, '');
+  return ['youtube.com', 'youtu.be', 'm.youtube.com', 'vimeo.com'].includes(host) ? 'video' : 'article';
+}
+
+/** DMs the member who suggested a resource about the decision; returns what to tell the moderator. Never throws. */
+async function tellSuggester(interaction: MessageComponentInteraction | ModalSubmitInteraction, ctx: Context, row: GuildResource): Promise<string> {
+  if (row.suggestedBy === interaction.user.id) return '';
+  try {
+    const dm = await interaction.client.users.createDM(row.suggestedBy);
+    await dm.send({ ...decisionDm(interaction.guild?.name ?? 'the server', row), allowedMentions: { parse: [] } });
+    return `I let <@${row.suggestedBy}> know by DM.`;
+  } catch (error) {
+    const code = error instanceof DiscordAPIError ? error.code : undefined;
+    ctx.logger.warn({ err: error, code, guildId: row.guildId, userId: row.suggestedBy }, 'could not DM the suggester');
+    if (code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) {
+      return `I could not DM <@${row.suggestedBy}> (they do not accept DMs from server members). The decision is saved; tell them yourself if you like.`;
+    }
+    return `I could not DM <@${row.suggestedBy}> (Discord error${code ? ` ${code}` : ''}). The decision is saved; tell them yourself if you like.`;
+  }
+}

@@ -1,0 +1,251 @@
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  EmbedBuilder,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  time,
+  TimestampStyles,
+} from 'discord.js';
+import type { Content } from '../../content/loader.js';
+import { RESOURCE_KINDS } from '../../content/schema.js';
+import type { GuildResource } from '../../db/schema.js';
+import type { Duplicate, ResourceEntry, ResourceFilters, ResourcePost } from '../../db/queries/resources.js';
+import { paginate } from '../../domain/progress.js';
+import { customId } from '../command.js';
+import { clip, colors, userText } from './theme.js';
+
+export const RESOURCES_PAGE_SIZE = 5;
+export const TITLE_MAX = 120;
+export const NOTE_MAX = 300;
+export const REASON_MAX = 300;
+
+/**
+ * Member text for a view: mentions can never ping (allowedMentions already says so) and do not
+ * even look like one, then Markdown escaped and cut to `max`.
+ */
+export function memberText(text: string, max: number): string {
+  const defused = text.replace(/@(everyone|here)/gi, '@\u200b$1').replace(/<@([!&]?\d+)>/g, '<@\u200b$1>');
+  return userText(defused, max);
+}
+
+/** Text for the label of a Markdown link: no brackets that would end it early. */
+function linkLabel(text: string): string {
+  return text.replace(/[[\]]/g, (c) => (c === '[' ? '(' : ')'));
+}
+
+/** A Markdown link target that survives parentheses in the URL. */
+function linkTarget(url: string): string {
+  return url.replace(/\(/g, '%28').replace(/\)/g, '%29');
+}
+
+function host(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return 'link';
+  }
+}
+
+export function entryTitle(entry: ResourceEntry, max = TITLE_MAX): string {
+  return entry.source === 'catalogue' ? clip(entry.title, max) : memberText(entry.title, max);
+}
+
+/** "course · beginner · free" — what every entry shows besides its title and link. */
+export function entryFacts(content: Content, entry: ResourceEntry): string {
+  const level = entry.level ?? 'level not rated';
+  const price = entry.free === null ? 'price not stated' : entry.free ? 'free' : 'paid';
+  const step = entry.steps[0] ? content.steps.get(entry.steps[0]) : undefined;
+  const stepText = step ? ` · step ${step.index + 1}: ${step.step.title}` : '';
+  return `${entry.kind} · ${level} · ${price}${stepText}`;
+}
+
+function entryBlurb(entry: ResourceEntry, max: number): string {
+  if (entry.description) return clip(entry.description, max);
+  if (entry.note) return memberText(entry.note, max);
+  return '';
+}
+
+/** Custom id of a /resources pager button; the topic is shortened if the id would not fit. */
+function pageId(filters: ResourceFilters, page: number): string {
+  const kind = filters.kind ? String(RESOURCE_KINDS.indexOf(filters.kind as (typeof RESOURCE_KINDS)[number])) : '';
+  const step = filters.stepId ?? '';
+  const fixed = `resources:page::${step}:${kind}:${page}`.length;
+  const topic = (filters.topic ?? '').slice(0, Math.max(0, 100 - fixed));
+  return customId('resources', 'page', topic, step, kind, page);
+}
+
+/** Reads the filters back from a pager button's arguments. */
+export function filtersFromArgs([topic = '', step = '', kind = '']: string[]): ResourceFilters {
+  const kindName = kind === '' ? null : (RESOURCE_KINDS[Number.parseInt(kind, 10)] ?? null);
+  return { topic: topic || null, stepId: step || null, kind: kindName };
+}
+
+function describeFilters(content: Content, filters: ResourceFilters): string {
+  const parts: string[] = [];
+  if (filters.topic) parts.push(`topic “${clip(filters.topic, 40)}”`);
+  if (filters.stepId) parts.push(`step “${content.steps.get(filters.stepId)?.step.title ?? filters.stepId}”`);
+  if (filters.kind) parts.push(`kind ${filters.kind}`);
+  return parts.join(', ');
+}
+
+export function resourceListView(content: Content, entries: readonly ResourceEntry[], filters: ResourceFilters, page: number) {
+  const { items, page: shown, pages } = paginate(entries, RESOURCES_PAGE_SIZE, page);
+  const filterText = describeFilters(content, filters);
+  const embed = new EmbedBuilder().setColor(colors.brand).setTitle(filterText ? `Resources: ${clip(filterText, 230)}` : 'Resources');
+  if (entries.length === 0) {
+    embed.setDescription(
+      filterText
+        ? 'Nothing matches all of that. Try fewer filters, or another topic from the list as you type.'
+        : 'There are no resources yet. Moderators can add some with `/resource add`.',
+    );
+    return { embeds: [embed], components: [] };
+  }
+  embed.setDescription(`${entries.length} resource${entries.length === 1 ? '' : 's'}. Know a good one that is missing? \`/resource suggest\``);
+  items.forEach((entry, i) => {
+    const number = shown * RESOURCES_PAGE_SIZE + i + 1;
+    const blurb = entryBlurb(entry, 300);
+    const picked = entry.source === 'server' ? ' · picked by this server' : '';
+    embed.addFields({
+      name: clip(`${number}. ${entryTitle(entry)}`, 256),
+      value: clip(`[${linkLabel(host(entry.url))}](${linkTarget(entry.url)}) · ${entryFacts(content, entry)}${picked}${blurb ? `\n${blurb}` : ''}`, 1024),
+    });
+  });
+  embed.setFooter({ text: `Page ${shown + 1} of ${pages}` });
+  const components =
+    pages > 1
+      ? [
+          new ActionRowBuilder<ButtonBuilder>().addComponents(
+            new ButtonBuilder().setCustomId(pageId(filters, shown - 1)).setLabel('Previous').setStyle(ButtonStyle.Secondary).setDisabled(shown === 0),
+            new ButtonBuilder().setCustomId(pageId(filters, shown + 1)).setLabel('Next').setStyle(ButtonStyle.Secondary).setDisabled(shown >= pages - 1),
+          ),
+        ]
+      : [];
+  return { embeds: [embed], components };
+}
+
+/** The card /resource post sends to a channel. */
+export function resourceCard(content: Content, entry: ResourceEntry, postedBy: string, note: string | null): EmbedBuilder {
+  const embed = new EmbedBuilder()
+    .setColor(colors.brand)
+    .setAuthor({ name: '📚 Resource' })
+    .setTitle(entryTitle(entry, 256))
+    .setURL(entry.url)
+    .addFields({ name: 'What', value: entryFacts(content, entry) });
+  const blurb = entryBlurb(entry, 1000);
+  if (blurb) embed.setDescription(blurb);
+  if (note) embed.addFields({ name: 'Why it is worth your time', value: memberText(note, 1000) });
+  embed.addFields({ name: 'Shared by', value: `<@${postedBy}>` });
+  embed.setFooter({ text: 'Find more with /resources' });
+  return embed;
+}
+
+export function duplicateMessage(content: Content, duplicate: Duplicate): string {
+  if (duplicate.where === 'catalogue') {
+    return `That link is already in the catalogue as **${entryTitle(duplicate.entry)}** (${entryFacts(content, duplicate.entry)}). Find it with \`/resources\`.`;
+  }
+  const row = duplicate.row;
+  const title = memberText(row.title, TITLE_MAX);
+  switch (row.status) {
+    case 'approved':
+      return `That link is already in this server’s list as **${title}** (added ${time(row.createdAt, TimestampStyles.RelativeTime)}). Find it with \`/resources\`.`;
+    case 'pending':
+      return `That link is already waiting for review as **${title}** (suggested by <@${row.suggestedBy}> ${time(row.createdAt, TimestampStyles.RelativeTime)}).`;
+    case 'rejected':
+      return `That link was suggested before as **${title}** and a moderator turned it down${row.rejectReason ? `: ${memberText(row.rejectReason, REASON_MAX)}` : '.'}`;
+    case 'removed':
+      return `That link was in this server’s list as **${title}** and a moderator removed it.`;
+  }
+}
+
+export function suggestionReceivedView(content: Content, row: GuildResource) {
+  const step = row.stepId ? content.steps.get(row.stepId) : undefined;
+  return {
+    content: [
+      `📬 Thanks! **${memberText(row.title, TITLE_MAX)}** is in the review queue${step ? ` for step ${step.index + 1}: ${step.step.title}` : ''}.`,
+      'A moderator will look at it; I will send you a DM when it is approved or rejected (make sure DMs from server members are allowed).',
+    ].join('\n'),
+  };
+}
+
+/** One suggestion for a moderator, with Approve / Reject and the queue pager. */
+export function reviewView(content: Content, item: { row: GuildResource | undefined; index: number; total: number }, notice?: string) {
+  const { row, index, total } = item;
+  if (!row) {
+    const embed = new EmbedBuilder().setColor(colors.success).setTitle('Review queue').setDescription('Nothing waiting for review. 🎉');
+    return { content: notice ?? '', embeds: [embed], components: [] };
+  }
+  const step = row.stepId ? content.steps.get(row.stepId) : undefined;
+  const embed = new EmbedBuilder()
+    .setColor(colors.warning)
+    .setAuthor({ name: `Suggestion ${index + 1} of ${total}` })
+    .setTitle(memberText(row.title, 256))
+    .setURL(row.url)
+    .addFields(
+      { name: 'Link', value: clip(row.url, 1024) },
+      { name: 'Suggested by', value: `<@${row.suggestedBy}> ${time(row.createdAt, TimestampStyles.RelativeTime)}`, inline: true },
+      { name: 'Kind', value: row.kind, inline: true },
+      { name: 'Roadmap step', value: step ? `${step.index + 1}. ${step.step.title}` : 'none', inline: true },
+    );
+  if (row.note) embed.addFields({ name: 'Note', value: memberText(row.note, 1024) });
+  const row1 = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(customId('resource', 'approve', row.id, index)).setLabel('Approve').setStyle(ButtonStyle.Success),
+    new ButtonBuilder().setCustomId(customId('resource', 'reject', row.id, index)).setLabel('Reject').setStyle(ButtonStyle.Danger),
+    new ButtonBuilder().setCustomId(customId('resource', 'queue', index - 1)).setLabel('Previous').setStyle(ButtonStyle.Secondary).setDisabled(index === 0),
+    new ButtonBuilder().setCustomId(customId('resource', 'queue', index + 1)).setLabel('Next').setStyle(ButtonStyle.Secondary).setDisabled(index >= total - 1),
+  );
+  return { content: notice ?? '', embeds: [embed], components: [row1] };
+}
+
+export function rejectModal(id: number, index: number): ModalBuilder {
+  return new ModalBuilder()
+    .setCustomId(customId('resource', 'rejected', id, index))
+    .setTitle('Reject suggestion')
+    .addComponents(
+      new ActionRowBuilder<TextInputBuilder>().addComponents(
+        new TextInputBuilder()
+          .setCustomId('reason')
+          .setLabel('Reason (optional, sent to the member)')
+          .setStyle(TextInputStyle.Paragraph)
+          .setRequired(false)
+          .setMaxLength(REASON_MAX),
+      ),
+    );
+}
+
+/** The DM a member gets when their suggestion is decided. */
+export function decisionDm(guildName: string, row: GuildResource) {
+  const title = memberText(row.title, TITLE_MAX);
+  const server = memberText(guildName, 100);
+  const embed =
+    row.status === 'approved'
+      ? new EmbedBuilder()
+          .setColor(colors.success)
+          .setTitle('Your resource suggestion was approved 🎉')
+          .setDescription(`**${title}** is now in **${server}**’s resource list. Members find it with \`/resources\`. Thank you!`)
+      : new EmbedBuilder()
+          .setColor(colors.muted)
+          .setTitle('Your resource suggestion was not accepted')
+          .setDescription(
+            `A moderator of **${server}** decided not to add **${title}**.${row.rejectReason ? `\n\n**Reason:** ${memberText(row.rejectReason, REASON_MAX)}` : ''}`,
+          );
+  return { embeds: [embed] };
+}
+
+/** Asked before posting a link that went out in this server within the week. */
+export function repostConfirmView(content: Content, entry: ResourceEntry, last: ResourcePost, stagedId: number, channelId: string) {
+  return {
+    content: [
+      `⚠️ **${entryTitle(entry)}** was already posted in <#${last.channelId}> by <@${last.postedBy}> ${time(last.postedAt, TimestampStyles.RelativeTime)}.`,
+      `Post it again in <#${channelId}>?`,
+    ].join('\n'),
+    components: [
+      new ActionRowBuilder<ButtonBuilder>().addComponents(
+        new ButtonBuilder().setCustomId(customId('resource', 'repost', stagedId)).setLabel('Post again').setStyle(ButtonStyle.Primary),
+        new ButtonBuilder().setCustomId(customId('resource', 'cancel', stagedId)).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+      ),
+    ],
+  };
+}
