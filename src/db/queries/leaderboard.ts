@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, sql } from 'drizzle-orm';
 import { localDay } from '../../domain/dates.js';
 import type { BoardRow } from '../../domain/leaderboard.js';
 import { viewAt } from '../../domain/streaks.js';
@@ -48,7 +48,7 @@ export async function boardScores(db: Tx, guildId: string, board: Board, period:
     }
     case 'roadmap': {
       const where = [eq(stepProgress.guildId, guildId)];
-      if (since) where.push(gte(stepProgress.completedAt, since));
+      if (since) where.push(gt(stepProgress.completedAt, since));
       rows = await db
         .select({ userId: stepProgress.userId, score: count() })
         .from(stepProgress)
@@ -58,7 +58,7 @@ export async function boardScores(db: Tx, guildId: string, board: Board, period:
     }
     case 'checkins': {
       const where = [eq(activities.guildId, guildId), eq(activities.kind, 'checkin')];
-      if (since) where.push(gte(activities.at, since));
+      if (since) where.push(gt(activities.at, since));
       rows = await db
         .select({ userId: activities.userId, score: count() })
         .from(activities)
@@ -68,7 +68,7 @@ export async function boardScores(db: Tx, guildId: string, board: Board, period:
     }
     case 'challenges': {
       const where = [eq(challengeWeeks.guildId, guildId)];
-      if (since) where.push(gte(challengeSubmissions.submittedAt, since));
+      if (since) where.push(gt(challengeSubmissions.submittedAt, since));
       rows = await db
         .select({ userId: challengeSubmissions.userId, score: count() })
         .from(challengeSubmissions)
