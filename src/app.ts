@@ -1,4 +1,4 @@
-import { Events, type Client } from 'discord.js';
+import { Events, Status, type Client } from 'discord.js';
 import { resolve } from 'node:path';
 import { commands as allCommands } from '../commands/index.js';
 import { systemClock, type Clock } from './clock.js';
@@ -9,7 +9,14 @@ import { openDatabase, type Database } from './db/client.js';
 import type { Command } from './discord/command.js';
 import { createClient } from './discord/client.js';
 import { syncCommands } from './discord/register.js';
+import { inviteUrl } from './discord/invite.js';
 import { createRouter, type RouterOptions } from './discord/router.js';
+import { welcomeGuild } from './discord/welcome.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
+import { challengesJob } from './jobs/challenges.js';
+import { promptJob } from './jobs/prompts.js';
+import { createScheduler, type Scheduler } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface StartOptions {
@@ -21,6 +28,8 @@ export interface StartOptions {
   content?: Content;
   commands?: readonly Command[];
   router?: RouterOptions;
+  /** Counters for /metrics (default: a fresh set). */
+  metrics?: Metrics;
 }
 
 export interface App {
@@ -29,6 +38,11 @@ export interface App {
   database: Database;
   /** Resolves once the gateway is ready and the commands are in sync. */
   ready: Promise<void>;
+  /** Scheduled jobs (daily prompts, …): started once ready; tests call `scheduler.runDue(now)`. */
+  scheduler: Scheduler;
+  metrics: Metrics;
+  /** The /healthz + /metrics server, when HTTP_PORT is set. */
+  http?: HttpServer;
   stop(): Promise<void>;
 }
 
@@ -53,7 +67,21 @@ export async function startCohort(options: StartOptions): Promise<App> {
 
   const ctx: Context = { config, db: database.db, content, logger, clock };
   const client = createClient(config);
-  const route = createRouter(commands, ctx, options.router);
+  const metrics = options.metrics ?? createMetrics();
+  const route = createRouter(commands, ctx, {
+    onHandled: (record) => {
+      metrics.interaction(record);
+      options.router?.onHandled?.(record);
+    },
+  });
+  client.rest.on('response', (_request, response) => {
+    // Never read the body here: with undici the event shares the body stream with discord.js, and
+    // reading it first turns every 4xx DiscordAPIError (e.g. 50013) into an undici AssertionError.
+    if (response.status >= 400) metrics.restError(response.status, undefined);
+  });
+  client.on(Events.GuildCreate, (guild) => {
+    welcomeGuild(guild, ctx).catch((error: unknown) => logger.error({ err: error, guildId: guild.id }, 'welcome failed'));
+  });
   const inFlight = new Set<Promise<void>>();
   client.on(Events.InteractionCreate, (interaction) => {
     const task = route(interaction).finally(() => inFlight.delete(task));
@@ -65,6 +93,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const ready = new Promise<void>((resolveReady, rejectReady) => {
     client.once(Events.ClientReady, (readyClient) => {
       logger.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'connected to Discord');
+      logger.info({ invite: inviteUrl(readyClient.application.id) }, 'invite link (scopes bot + applications.commands, least permissions)');
       syncCommands(readyClient.rest, readyClient.application.id, commands.map((c) => c.data), { guildId: config.DISCORD_DEV_GUILD_ID, logger })
         .then(() => resolveReady())
         .catch((error: unknown) => {
@@ -76,14 +105,44 @@ export async function startCohort(options: StartOptions): Promise<App> {
     client.login(config.DISCORD_TOKEN).catch(rejectReady);
   });
 
+  const scheduler = createScheduler(ctx);
+  scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
+  // Jobs start after the gateway is ready (each process only serves the guilds of its own shards).
+  ready.then(
+    () => {
+      if (!stopped) scheduler.start();
+    },
+    () => {},
+  );
+
+  // Liveness of the minute tick for /healthz: a no-op job that records when it last ran.
+  let lastBeat = 0;
+  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
+  scheduler.add({ name: 'heartbeat', run: () => Promise.resolve(void (lastBeat = Date.now())) });
+  let http: HttpServer | undefined;
+  if (config.HTTP_PORT) {
+    http = await startHttpServer({
+      port: config.HTTP_PORT,
+      metrics,
+      logger,
+      checks: {
+        database: async () => (await database.ping(), true),
+        gateway: () => client.ws.shards.size > 0 && client.ws.shards.every((shard) => shard.status === Status.Ready),
+        scheduler: () => Date.now() - lastBeat < 150_000,
+      },
+    });
+  }
+
   let stopped = false;
   async function stop(): Promise<void> {
     if (stopped) return;
     stopped = true;
+    await scheduler.stop();
     await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
     await client.destroy();
+    await http?.close();
     if (!options.database) await database.close();
   }
 
-  return { client, ctx, database, ready, stop };
+  return { client, ctx, database, ready, scheduler, metrics, http, stop };
 }
