@@ -1,4 +1,3 @@
-import type { REST } from 'discord.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
@@ -311,7 +310,7 @@ describe('scale', () => {
     const big = await startTestBot({ database, fake, now });
     try {
       // The fake has no global rate limit; discord.js's own 50 requests/second would only make this test slow.
-      (big.app.client.rest as REST).options.globalRequestsPerSecond = 5_000;
+      big.app.client.rest.options.globalRequestsPerSecond = 5_000;
       await until(() => guilds.every((g) => big.app.client.guilds.cache.has(g)), 'every GUILD_CREATE', 30_000);
       const patch = { promptsTime: '12:00', promptsTimezone: 'UTC', promptsEnabled: true, createdAt: new Date(now), updatedAt: new Date(now) };
       await database.db.insert(guildSettings).values(guilds.map((guildId) => ({ guildId, promptsChannelId: fake.defaultChannelId(guildId), ...patch })));
