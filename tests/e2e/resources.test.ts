@@ -176,6 +176,8 @@ describe('suggest → review', () => {
   it('approve: the suggestion joins the list and the member gets a DM', async () => {
     const { guildId } = await newGuild('Approve');
     const member = '540000000000000001';
+    const steps = await bot.suggest('resource', 'step', 'deep', { guildId, user: member, subcommand: 'suggest' });
+    expect(steps.map((c) => c.value)).toContain('deep-learning');
     const record = await suggest(guildId, member, {
       url: 'HTTPS://Example.COM/guide?utm_source=discord#intro',
       title: '  A **great**   guide @everyone <@&123456789012345678> ',
