@@ -18,6 +18,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime: non-root, compiled JS, migrations and content ---
 FROM node:20-bookworm-slim
+# A font for the labels of the streak heatmap PNG.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production DATA_DIR=/data CONTENT_DIR=/app/content
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

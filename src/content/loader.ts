@@ -111,6 +111,11 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
   }
 
   const resourcesById = new Map(resources.map((r) => [r.value.id, r.value]));
+  // References may name a renamed step by its former id: they follow it to the current one.
+  const currentStepId = (id: string) => (steps.has(id) ? id : aliases.get(id) ?? id);
+  for (const { value } of resources) value.steps = value.steps.map(currentStepId);
+  for (const { value } of prompts) value.step = currentStepId(value.step);
+  for (const { value } of challenges) value.steps = value.steps.map(currentStepId);
   const stepExists = (id: string) => steps.has(id);
   for (const { value: step, file, field } of stepFiles.values()) {
     step.resources.forEach((id, i) => {

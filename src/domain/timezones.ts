@@ -1,5 +1,20 @@
+/**
+ * Current IANA names that Node's ICU still lists under their old spelling. Both names are valid
+ * time zones; members search for the modern one, so it is offered instead of the old one.
+ */
+const MODERN_NAMES: Record<string, string> = {
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'America/Godthab': 'America/Nuuk',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+};
+
 /** IANA time zones, checked with the runtime's own tz database (Intl). */
-const ALL_ZONES: readonly string[] = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])];
+const ALL_ZONES: readonly string[] = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone').map((z) => MODERN_NAMES[z] ?? z)])];
 
 export function isValidTimeZone(zone: string): boolean {
   try {

@@ -115,3 +115,17 @@ describe('content loader', () => {
     expect(error.stdout).toContain('tracks/t.yaml: steps[1](b).resources: needs at least 2 resources');
   });
 });
+
+describe('renamed steps in references', () => {
+  it('a resource or prompt naming a former step id follows it to the current step', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': track(step('new-name', undefined, '\n    replaces: [old-name]') + step('b')),
+      'resources/r.yaml': resource('r-one', ['old-name']) + resource('r-two'),
+      'prompts/p.yaml': '- id: p1\n  step: old-name\n  topic: x\n  text: Hello\n',
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map(formatProblem)).toEqual([]);
+    expect(content.resources.get('r-one')?.steps).toEqual(['new-name']);
+    expect(content.prompts[0]?.step).toBe('new-name');
+  });
+});
