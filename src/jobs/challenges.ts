@@ -144,8 +144,9 @@ async function postOne(
   const posted: APIMessage[] = [];
   try {
     for (const [i, body] of messages.entries()) {
-      // The nonce lets Discord drop a duplicate if this very claim is retried within minutes.
-      const nonce = `cw${claimed.id}a${claimed.attempts}m${i}`.slice(0, 25);
+      // Same nonce on every attempt of this claim: Discord returns the earlier message instead of
+      // posting twice when a retry follows a post whose answer was lost (within its nonce window).
+      const nonce = `cw${claimed.id}m${i}`.slice(0, 25);
       posted.push((await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage);
     }
   } catch (error) {
