@@ -1,5 +1,6 @@
 import type { Command } from '../src/discord/command.js';
 import { admin } from './admin.js';
+import { challenge } from './challenge.js';
 import { checkin } from './checkin.js';
 import { done } from './done.js';
 import { help } from './help.js';
@@ -7,6 +8,7 @@ import { leaderboard } from './leaderboard.js';
 import { next } from './next.js';
 import { privacy } from './privacy.js';
 import { progress } from './progress.js';
+import { prompt } from './prompt.js';
 import { resource } from './resource.js';
 import { resources } from './resources.js';
 import { roadmap } from './roadmap.js';
@@ -16,4 +18,4 @@ import { streak } from './streak.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource];
