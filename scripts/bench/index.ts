@@ -1,0 +1,23 @@
+/**
+ * `npm run bench [interactions|fanout|startup …]`: runs the benchmarks (all by default), prints a
+ * table for each and writes the figures as JSON to bench-results/. Not part of the test run.
+ * Postgres: BENCH_DATABASE_URL or DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
+ * (a fresh database is created for each run and dropped after).
+ */
+import { cpus } from 'node:os';
+import { writeResult } from './common.js';
+import { benchInteractions } from './interactions.js';
+
+const all = ['interactions', 'fanout', 'startup'] as const;
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const selected = wanted.length ? all.filter((b) => wanted.includes(b)) : [...all];
+
+console.log(`Cohort benchmarks on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
+for (const name of selected) {
+  let result: unknown;
+  if (name === 'interactions') result = await benchInteractions(process.env.BENCH_TOTAL ? { total: Number(process.env.BENCH_TOTAL) } : {});
+  else if (name === 'fanout') result = await (await import('./fanout.js')).benchFanout();
+  else result = await (await import('./startup.js')).benchStartup();
+  console.log(`→ ${writeResult(name, result)}`);
+}
+process.exit(0);

@@ -1,0 +1,125 @@
+/**
+ * Benchmark 3: start to ready of `node --import tsx src/main.ts` (what npm start runs) on a fresh
+ * PGlite, an existing PGlite and Postgres (fresh and already migrated), measured from spawn to the
+ * first 200 from /healthz (database, gateway and scheduler all up); and the peak RSS (VmHWM) of
+ * the bot process with 10,000 guilds in its cache.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/paths.js';
+import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../../tests/support/fake-discord.js';
+import { emptyPostgres, round, sleep, table } from './common.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Starts the bot, waits for /healthz 200; returns the ms it took, its peak RSS then, and a stop function. */
+async function startOnce(fake: FakeDiscord, env: Record<string, string>, timeoutMs = 120_000) {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, HTTP_PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`bot exited with ${child.exitCode}: ${stderr}`);
+    if (performance.now() - started > timeoutMs) throw new Error(`bot not ready after ${timeoutMs} ms: ${stderr}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await sleep(10);
+  }
+  const readyMs = performance.now() - started;
+  const peakRssMb = () => {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  };
+  return {
+    readyMs,
+    peakRssMb,
+    async stop() {
+      const stopping = performance.now();
+      child.kill('SIGTERM');
+      const code = await exited;
+      return { code, stopMs: performance.now() - stopping };
+    },
+  };
+}
+
+export async function benchStartup(options: { runs?: number; guilds?: number } = {}) {
+  const runs = options.runs ?? 3;
+  const guildCount = options.guilds ?? 10_000;
+  const fake = await startFakeDiscord();
+  fake.addGuild({ name: 'Startup' });
+  const measure: Record<string, number[]> = { 'fresh PGlite': [], 'existing PGlite': [], 'fresh Postgres': [], 'existing Postgres': [] };
+  const stops: number[] = [];
+  const dirs: string[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
+      dirs.push(dir);
+      for (const label of ['fresh PGlite', 'existing PGlite'] as const) {
+        const bot = await startOnce(fake, { DATA_DIR: dir });
+        measure[label]!.push(bot.readyMs);
+        const { stopMs } = await bot.stop();
+        stops.push(stopMs);
+      }
+      const pg = await emptyPostgres();
+      for (const label of ['fresh Postgres', 'existing Postgres'] as const) {
+        const bot = await startOnce(fake, { DATABASE_URL: pg.url });
+        measure[label]!.push(bot.readyMs);
+        const { stopMs } = await bot.stop();
+        stops.push(stopMs);
+      }
+      await pg.drop();
+    }
+  } finally {
+    await fake.close();
+  }
+
+  // Peak memory with many guilds in the cache, on Postgres and on PGlite.
+  const big = await startFakeDiscord();
+  for (let i = 0; i < guildCount; i++) big.addGuild({ name: `Guild ${i}` });
+  const memory: Record<string, { peakRssMb: number; readyMs: number }> = {};
+  try {
+    const pg = await emptyPostgres();
+    let bot = await startOnce(big, { DATABASE_URL: pg.url });
+    await sleep(2_000);
+    memory.Postgres = { peakRssMb: round(bot.peakRssMb()), readyMs: round(bot.readyMs) };
+    await bot.stop();
+    await pg.drop();
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
+    dirs.push(dir);
+    bot = await startOnce(big, { DATA_DIR: dir });
+    await sleep(2_000);
+    memory.PGlite = { peakRssMb: round(bot.peakRssMb()), readyMs: round(bot.readyMs) };
+    await bot.stop();
+  } finally {
+    await big.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const startToReady = Object.fromEntries(Object.entries(measure).map(([label, values]) => [label, { medianMs: round(median(values)), maxMs: round(Math.max(...values)), runs: values.map((v) => round(v)) }]));
+  const result = {
+    startToReady,
+    stopMs: { median: round(median(stops)), max: round(Math.max(...stops)) },
+    memoryWithGuilds: { guilds: guildCount, ...memory },
+    targets: { 'fresh PGlite': 3000, 'existing PGlite': 1500, Postgres: 1500, peakRssMb: 300 },
+  };
+  table(`Start to ready (spawn → /healthz 200), ${runs} runs each`, Object.entries(startToReady).map(([label, s]) => ({ database: label, 'median ms': s.medianMs, 'max ms': s.maxMs })));
+  table(`Peak RSS with ${guildCount} guilds in the cache`, Object.entries(memory).map(([label, m]) => ({ database: label, 'peak RSS MB': m.peakRssMb, 'ready ms': m.readyMs })));
+  console.log(`SIGTERM to exit: median ${result.stopMs.median} ms, max ${result.stopMs.max} ms`);
+  return result;
+}
