@@ -5,6 +5,7 @@
  */
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(zone: string): Intl.DateTimeFormat {
@@ -113,4 +114,60 @@ export function dayRange(from: string, to: string): string[] {
   const out: string[] = [];
   for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
   return out;
+}
+
+/** The wall-clock reading in `zone` at `instant`, expressed as milliseconds "as if it were UTC". */
+function wallMs(instant: number, zone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(zone).formatToParts(new Date(instant))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const { year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+  const wall = new Date(0);
+  wall.setUTCFullYear(year, month - 1, day);
+  wall.setUTCHours(hour % 24, minute, second, 0);
+  return wall.getTime() + (instant - Math.floor(instant / 1000) * 1000);
+}
+
+/** The local date in `zone` at `instant`. */
+export function localDateOf(instant: Date, zone: string): string {
+  return new Date(wallMs(instant.getTime(), zone)).toISOString().slice(0, 10);
+}
+
+/** The local date and time `YYYY-MM-DDTHH:MM` in `zone` at `instant`. */
+export function localDateTimeOf(instant: Date, zone: string): string {
+  return new Date(wallMs(instant.getTime(), zone)).toISOString().slice(0, 16);
+}
+
+/**
+ * The instant at which the local wall clock in `zone` first reads `date` `hour:minute`.
+ * When that reading does not exist (a spring-forward gap), the instant the clocks jump over it,
+ * i.e. the first instant after the gap; when it exists twice (fall back), the earlier one.
+ */
+export function zonedInstant(date: string, zone: string, hour = 0, minute = 0): Date {
+  const target = Date.parse(`${date}T00:00:00Z`) + hour * HOUR_MS + minute * 60_000;
+  const offsets = new Set([-DAY_MS, 0, DAY_MS].map((d) => wallMs(target + d, zone) - (target + d)));
+  const exact = [...offsets].map((o) => target - o).filter((t) => wallMs(t, zone) === target);
+  if (exact.length > 0) return new Date(Math.min(...exact));
+
+  // A gap: find the transition between an instant before it (wall < target) and after it.
+  const candidates = [...offsets].map((o) => target - o);
+  let lo = Math.min(...candidates);
+  let hi = Math.max(...candidates);
+  if (!(wallMs(lo, zone) < target && wallMs(hi, zone) > target)) {
+    lo = target - 2 * DAY_MS;
+    hi = target + 2 * DAY_MS;
+  }
+  while (hi - lo > 1000) {
+    const mid = Math.floor((lo + hi) / 2000) * 1000;
+    if (mid <= lo || mid >= hi) break;
+    if (wallMs(mid, zone) < target) lo = mid;
+    else hi = mid;
+  }
+  return new Date(hi);
+}
+
+/** The first instant of local day `date` in `zone` (local midnight, or when the day really begins). */
+export function startOfLocalDay(date: string, zone: string): Date {
+  return zonedInstant(date, zone, 0, 0);
 }

@@ -6,11 +6,9 @@
  * 02:30 in Europe/Berlin on the last Sunday of March) is due when the clocks jump over it (03:00);
  * a time that exists twice (fall back) is due at its first occurrence. Since the period is the
  * local date, the second 01:30 of a fall-back night belongs to a period already posted.
- * The wall-clock math is Intl's (see weeks.ts `zonedInstant`), never a hand-made offset.
+ * The wall-clock math is Intl's (see dates.ts `zonedInstant`), never a hand-made offset.
  */
-import { addDays, daysBetween, localDateOf, zonedInstant } from './weeks.js';
-
-export { addDays, localDateOf } from './weeks.js';
+import { addDays, daysBetween, localDateOf, zonedInstant } from './dates.js';
 
 export interface TimeOfDay {
   hour: number;

@@ -6,109 +6,13 @@
  * are handled by the runtime's tz database, never by hand-made offsets.
  */
 
-const DAY_MS = 86_400_000;
+import { addDays, localDateOf, parseDay, startOfLocalDay, weekday, zonedInstant } from './dates.js';
+
 const HOUR_MS = 3_600_000;
-
-/** Weekday of a local date, 0 = Sunday … 6 = Saturday. */
-export function weekdayOf(date: string): number {
-  return new Date(`${date}T00:00:00Z`).getUTCDay();
-}
-
-/** `date` plus `days` calendar days. */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** Whole calendar days from `a` to `b`. */
-export function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
-}
-
-export function isLocalDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const parsed = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function wallFormatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** The wall-clock reading in `zone` at `instant`, expressed as milliseconds "as if it were UTC". */
-function wallMs(instant: number, zone: string): number {
-  const parts: Record<string, number> = {};
-  for (const p of wallFormatter(zone).formatToParts(new Date(instant))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  const { year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-  const wall = new Date(0);
-  wall.setUTCFullYear(year, month - 1, day);
-  wall.setUTCHours(hour % 24, minute, second, 0);
-  return wall.getTime() + (instant - Math.floor(instant / 1000) * 1000);
-}
-
-/** The local date in `zone` at `instant`. */
-export function localDateOf(instant: Date, zone: string): string {
-  return new Date(wallMs(instant.getTime(), zone)).toISOString().slice(0, 10);
-}
-
-/** The local date and time `YYYY-MM-DDTHH:MM` in `zone` at `instant`. */
-export function localDateTimeOf(instant: Date, zone: string): string {
-  return new Date(wallMs(instant.getTime(), zone)).toISOString().slice(0, 16);
-}
-
-/**
- * The instant at which the local wall clock in `zone` first reads `date` `hour:minute`.
- * When that reading does not exist (a spring-forward gap), the instant the clocks jump over it,
- * i.e. the first instant after the gap; when it exists twice (fall back), the earlier one.
- */
-export function zonedInstant(date: string, zone: string, hour = 0, minute = 0): Date {
-  const target = Date.parse(`${date}T00:00:00Z`) + hour * HOUR_MS + minute * 60_000;
-  const offsets = new Set([-DAY_MS, 0, DAY_MS].map((d) => wallMs(target + d, zone) - (target + d)));
-  const exact = [...offsets].map((o) => target - o).filter((t) => wallMs(t, zone) === target);
-  if (exact.length > 0) return new Date(Math.min(...exact));
-
-  // A gap: find the transition between an instant before it (wall < target) and after it.
-  const candidates = [...offsets].map((o) => target - o);
-  let lo = Math.min(...candidates);
-  let hi = Math.max(...candidates);
-  if (!(wallMs(lo, zone) < target && wallMs(hi, zone) > target)) {
-    lo = target - 2 * DAY_MS;
-    hi = target + 2 * DAY_MS;
-  }
-  while (hi - lo > 1000) {
-    const mid = Math.floor((lo + hi) / 2000) * 1000;
-    if (mid <= lo || mid >= hi) break;
-    if (wallMs(mid, zone) < target) lo = mid;
-    else hi = mid;
-  }
-  return new Date(hi);
-}
-
-/** The first instant of local day `date` in `zone` (local midnight, or when the day really begins). */
-export function startOfLocalDay(date: string, zone: string): Date {
-  return zonedInstant(date, zone, 0, 0);
-}
 
 /** The local date on which the week containing `date` starts, for weeks starting on `weekStartDay`. */
 export function weekStartDate(date: string, weekStartDay: number): string {
-  return addDays(date, -((weekdayOf(date) - weekStartDay + 7) % 7));
+  return addDays(date, -((weekday(date) - weekStartDay + 7) % 7));
 }
 
 export interface CalendarWeek {
@@ -193,7 +97,7 @@ export function parseDeadline(input: string, zone: string): Date | undefined {
   const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{1,2}):(\d{2}))?$/.exec(input.trim());
   if (!match) return undefined;
   const [, date = '', hh, mm] = match;
-  if (!isLocalDate(date)) return undefined;
+  if (parseDay(date) === undefined) return undefined;
   if (hh === undefined || mm === undefined) return startOfLocalDay(addDays(date, 1), zone);
   const hour = Number(hh);
   const minute = Number(mm);

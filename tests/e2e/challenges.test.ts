@@ -4,11 +4,10 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
 import { activities, scheduledPosts } from '../../src/db/schema.js';
 import { getGuildSettings, setMemberTimezone } from '../../src/db/queries/settings.js';
-import { buttonsOf, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
+import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { Perm, startFakeDiscord, type FakeDiscord, type Json } from '../support/fake-discord.js';
+import { startFakeDiscord, type FakeDiscord, type Json } from '../support/fake-discord.js';
 
-const MODERATOR = { memberPermissions: Perm.ManageMessages.toString() };
 const MOD = '410000000000000001';
 
 let database: Database;
@@ -24,13 +23,6 @@ afterAll(async () => {
   await database?.close();
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A challenges channel in a guild the bot's client has seen. */
 async function challengesChannel(target: TestBot, guildId: string): Promise<string> {

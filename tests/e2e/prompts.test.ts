@@ -5,13 +5,12 @@ import { updateGuildSettings, type GuildSettingsPatch } from '../../src/db/queri
 import { getStreakSummary } from '../../src/db/queries/streaks.js';
 import { guildSettings, scheduledPosts } from '../../src/db/schema.js';
 import { promptEmbed } from '../../src/discord/views/prompts.js';
-import { buttonsOf, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
+import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 import { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type FakeDiscord, type Json } from '../support/fake-discord.js';
 
 let database: Database & { url?: string };
 let bot: TestBot;
-const MODERATOR = { memberPermissions: Perm.ManageMessages.toString() };
 
 beforeAll(async () => {
   database = await openTestDatabase();
@@ -22,13 +21,6 @@ afterAll(async () => {
   await database?.close();
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A new server the running bot knows about, with its study channel. */
 async function newGuild(target: TestBot = bot, options: Parameters<FakeDiscord['addGuild']>[0] = {}): Promise<{ guildId: string; channelId: string }> {

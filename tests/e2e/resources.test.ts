@@ -3,12 +3,11 @@ import { MessageFlags } from 'discord.js';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
 import { auditLog, guildResources, resourcePosts } from '../../src/db/schema.js';
-import { buttonsOf, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
+import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 import { Perm, type InteractionRecord, type Json } from '../support/fake-discord.js';
 import { modalSubmit } from '../support/interactions.js';
 
-const MODERATOR = { memberPermissions: Perm.ManageMessages.toString() };
 const MOD = '510000000000000001';
 
 let database: Database;
@@ -23,13 +22,6 @@ afterAll(async () => {
   await database?.close();
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A fresh server the bot has seen, with a text channel for posts: tests don't share queues or posts. */
 async function newGuild(name: string): Promise<{ guildId: string; channelId: string }> {

@@ -95,3 +95,15 @@ export function buttonsOf(message: Json): { customId?: string; label?: string; d
     ((row.components ?? []) as Json[]).map((c) => ({ customId: c.custom_id, label: c.label, disabled: c.disabled, url: c.url })),
   );
 }
+
+/** Interaction options of a moderator (Manage Messages). */
+export const MODERATOR = { memberPermissions: (1n << 13n).toString() };
+
+/** Polls `check` until it holds (for work the bot does in the background, e.g. scheduled posts). */
+export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pickNext, rankSteps, usedInCurrentCycle, type RotationItem } from '../../src/domain/rotation.js';
-import { addDays, dueAt, latestOccurrence, localDateOf, nextOccurrence, planDailyPosts, type TimeOfDay } from '../../src/domain/schedule.js';
-import { localDateTimeOf } from '../../src/domain/weeks.js';
+import { addDays, localDateOf, localDateTimeOf } from '../../src/domain/dates.js';
+import { dueAt, latestOccurrence, nextOccurrence, planDailyPosts, type TimeOfDay } from '../../src/domain/schedule.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

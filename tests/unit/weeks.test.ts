@@ -1,21 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  addDays,
-  calendarWeek,
-  duePosts,
-  localDateOf,
-  localDateTimeOf,
-  nextInRotation,
-  formatInZone,
-  parseDeadline,
-  parseKaggleLink,
-  startOfLocalDay,
-  weekOf,
-  weekSchedule,
-  weekdayOf,
-  zonedInstant,
-} from '../../src/domain/weeks.js';
+import { addDays, localDateOf, localDateTimeOf, startOfLocalDay, weekday, zonedInstant } from '../../src/domain/dates.js';
+import { calendarWeek, duePosts, formatInZone, nextInRotation, parseDeadline, parseKaggleLink, weekOf, weekSchedule } from '../../src/domain/weeks.js';
 
 const ZONES = [
   'UTC',
@@ -78,7 +64,7 @@ describe('weeks', () => {
     fc.assert(
       fc.property(instant, zone, weekStartDay, (at, z, day) => {
         const week = weekOf(at, z, day);
-        expect(weekdayOf(week.weekStart)).toBe(day);
+        expect(weekday(week.weekStart)).toBe(day);
         expect(week.startsAt.getTime()).toBeLessThanOrEqual(at.getTime());
         expect(week.endsAt.getTime()).toBeGreaterThan(at.getTime());
         expect(localDateOf(week.startsAt, z)).toBe(week.weekStart);

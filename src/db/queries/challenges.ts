@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, gt, sql } from 'drizzle-orm';
 import type { Content } from '../../content/loader.js';
 import type { Challenge } from '../../content/schema.js';
-import { addDays, effectiveEnd, localDateOf, nextInRotation, weekOf } from '../../domain/weeks.js';
+import { addDays, localDateOf } from '../../domain/dates.js';
+import { effectiveEnd, nextInRotation, weekOf } from '../../domain/weeks.js';
 import { UserError } from '../../errors.js';
 import type { Db, Tx } from '../client.js';
 import { auditLog, challengeParticipants, challengeSubmissions, challengeWeeks, type ChallengeWeek, type GuildSettings } from '../schema.js';
