@@ -13,14 +13,12 @@ import {
 } from '../../domain/streaks.js';
 import type { Db, Tx } from '../client.js';
 import { activities, auditLog, memberStreaks, streakDays } from '../schema.js';
+import type { MemberKey } from './progress.js';
 import { getGuildSettings, getMemberTimezone } from './settings.js';
 
 export type { StreakSummary } from '../../domain/streaks.js';
 
-export interface MemberKey {
-  guildId: string;
-  userId: string;
-}
+export type { MemberKey };
 
 export type ActivityKind = 'checkin' | 'step' | 'challenge';
 
