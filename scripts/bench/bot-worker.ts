@@ -27,7 +27,7 @@ if (session) {
 }
 port.postMessage({ type: 'ready', steps: [...app.ctx.content.steps.values()].filter((e) => e.track.id === app.ctx.content.tracks[0]!.id).sort((a, b) => a.index - b.index).map((e) => e.step.id) });
 port.on('message', (message: string) => {
-  if (message === 'count') port.postMessage({ type: 'count', queries: database.queries() });
+  if (message === 'count') port.postMessage({ type: 'count', queries: database.queries(), elu: performance.eventLoopUtilization().active });
   if (message === 'stop') {
     void (async () => {
       if (session && profileFile) writeFileSync(profileFile, JSON.stringify((await session.post('Profiler.stop')).profile));

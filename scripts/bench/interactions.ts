@@ -56,14 +56,19 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   });
   const receive = () => new Promise<{ type: string; [key: string]: unknown }>((resolve) => inbox.push(resolve));
   const { steps } = (await receive()) as unknown as { steps: string[] };
+  let botElu = 0;
   const queries = async () => {
     const answer = receive();
     worker.postMessage('count');
-    return (await answer).queries as number;
+    const message = await answer;
+    botElu = message.elu as number;
+    return message.queries as number;
   };
 
   const available = new Set(fake.globalCommands().map((c) => c.name as string));
-  const kinds = WEIGHTS.filter(([kind]) => (kind === 'mark_done' ? available.has('next') : available.has(kind)));
+  // BENCH_KINDS=next,leaderboard runs only those (to isolate a command's cost).
+  const only = process.env.BENCH_KINDS?.split(',');
+  const kinds = WEIGHTS.filter(([kind]) => (kind === 'mark_done' ? available.has('next') : available.has(kind)) && (!only || only.includes(kind)));
   const missing = WEIGHTS.filter(([kind]) => !kinds.some(([k]) => k === kind)).map(([k]) => k);
   const weightSum = kinds.reduce((s, [, w]) => s + w, 0);
 
@@ -123,10 +128,14 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   const work = Array.from({ length: o.total }, () => [pickKind(), pickMember()] as const);
   const results: { kind: Kind; callbackMs: number; completeMs: number; failed: boolean; deferred: boolean }[] = [];
   const queriesBefore = await queries();
+  const botEluBefore = botElu;
+  const eluBefore = performance.eventLoopUtilization();
   const started = performance.now();
   await runPool(work, o.inFlight, async ([kind, m]) => results.push({ kind, ...(await one(kind, m)) }));
   const wallMs = performance.now() - started;
+  const fakeUtilization = performance.eventLoopUtilization(eluBefore).utilization;
   const sqlTotal = (await queries()) - queriesBefore;
+  const botUtilization = (botElu - botEluBefore) / wallMs;
 
   const stopped = receive();
   worker.postMessage('stop');
@@ -152,7 +161,10 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
     options: o,
     commandsUsed: kinds.map(([k]) => k),
     commandsMissing: missing,
-    overall: { ...all, interactionsPerSecond: round((results.length / wallMs) * 1000), wallSeconds: round(wallMs / 1000, 2), sqlRoundTripsPerInteraction: round(sqlTotal / results.length, 2) },
+    overall: { ...all, interactionsPerSecond: round((results.length / wallMs) * 1000), wallSeconds: round(wallMs / 1000, 2),
+      // How busy each thread's event loop was during the run (1 = saturated): which side limits the rate.
+      botEventLoopUtilization: round(botUtilization, 2),
+      fakeEventLoopUtilization: round(fakeUtilization, 2), sqlRoundTripsPerInteraction: round(sqlTotal / results.length, 2) },
     byKind,
     targets: { p99UnderMs: 50, minPerSecond: 500 },
   };
@@ -163,7 +175,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
       { command: 'all', count: all.count, p50: all.p50, p95: all.p95, p99: all.p99, max: all.max, 'SQL/cmd': result.overall.sqlRoundTripsPerInteraction, errors: all.errors },
     ],
   );
-  console.log(`throughput: ${result.overall.interactionsPerSecond} interactions/s over ${result.overall.wallSeconds} s${missing.length ? `; not run (command missing): ${missing.join(', ')}` : ''}`);
+  console.log(`throughput: ${result.overall.interactionsPerSecond} interactions/s over ${result.overall.wallSeconds} s (event loop busy: bot ${result.overall.botEventLoopUtilization}, fake ${result.overall.fakeEventLoopUtilization})${missing.length ? `; not in this run: ${missing.join(', ')}` : ''}`);
   return result;
 }
 
