@@ -5,11 +5,10 @@ import type { Database } from '../../src/db/client.js';
 import { guildSettings } from '../../src/db/schema.js';
 import { claimWelcome } from '../../src/db/queries/welcome.js';
 import { INVITE_PERMISSIONS, invitePermissions, inviteUrl } from '../../src/discord/invite.js';
-import { startTestBot, shown, textOf, type TestBot } from '../support/bot.js';
+import { MODERATOR, startTestBot, shown, textOf, type TestBot } from '../support/bot.js';
 import { openTestDatabase, uniqueGuildId } from '../support/db.js';
 import { BOT_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type Json } from '../support/fake-discord.js';
 
-const MODERATOR = { memberPermissions: Perm.ManageMessages.toString() };
 
 let database: Database;
 let bot: TestBot;
@@ -24,7 +23,12 @@ afterAll(async () => {
 });
 
 const fieldNames = (message: Json): string[] => ((message.embeds?.[0]?.fields ?? []) as Json[]).map((f) => f.name as string);
-const field = (message: Json, name: string): string => ((message.embeds?.[0]?.fields ?? []) as Json[]).find((f) => f.name === name)?.value ?? '';
+/** A list field's text, joined with its continuation fields ("<name> (more)") when it was split at 1024 characters. */
+const field = (message: Json, name: string): string =>
+  ((message.embeds?.[0]?.fields ?? []) as Json[])
+    .filter((f) => f.name === name || f.name === `${name} (more)`)
+    .map((f) => f.value as string)
+    .join('\n');
 
 describe('/help', () => {
   it('shows a member every member command with one line each, privately, and no moderator section', async () => {
