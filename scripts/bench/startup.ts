@@ -25,7 +25,9 @@ async function freePort(): Promise<number> {
 async function startOnce(fake: FakeDiscord, env: Record<string, string>, timeoutMs = 120_000) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // BENCH_DIST=1: the compiled build (`npm run build`, what the Docker image runs) instead of tsx.
+  const entry = process.env.BENCH_DIST ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, entry, {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, HTTP_PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -63,6 +65,7 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
   const fake = await startFakeDiscord();
   fake.addGuild({ name: 'Startup' });
   const measure: Record<string, number[]> = { 'fresh PGlite': [], 'existing PGlite': [], 'fresh Postgres': [], 'existing Postgres': [] };
+  const rss: Record<string, number[]> = { 'fresh PGlite': [], 'existing PGlite': [], 'fresh Postgres': [], 'existing Postgres': [] };
   const stops: number[] = [];
   const dirs: string[] = [];
   try {
@@ -72,6 +75,7 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
       for (const label of ['fresh PGlite', 'existing PGlite'] as const) {
         const bot = await startOnce(fake, { DATA_DIR: dir });
         measure[label]!.push(bot.readyMs);
+        rss[label]!.push(bot.peakRssMb());
         const { stopMs } = await bot.stop();
         stops.push(stopMs);
       }
@@ -79,6 +83,7 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
       for (const label of ['fresh Postgres', 'existing Postgres'] as const) {
         const bot = await startOnce(fake, { DATABASE_URL: pg.url });
         measure[label]!.push(bot.readyMs);
+        rss[label]!.push(bot.peakRssMb());
         const { stopMs } = await bot.stop();
         stops.push(stopMs);
       }
@@ -111,14 +116,15 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
   }
 
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const startToReady = Object.fromEntries(Object.entries(measure).map(([label, values]) => [label, { medianMs: round(median(values)), maxMs: round(Math.max(...values)), runs: values.map((v) => round(v)) }]));
+  const startToReady = Object.fromEntries(Object.entries(measure).map(([label, values]) => [label, { medianMs: round(median(values)), maxMs: round(Math.max(...values)), runs: values.map((v) => round(v)), peakRssMb: round(median(rss[label]!)) }]));
   const result = {
+    entry: process.env.BENCH_DIST ? 'node dist/src/main.js' : 'node --import tsx src/main.ts',
     startToReady,
     stopMs: { median: round(median(stops)), max: round(Math.max(...stops)) },
     memoryWithGuilds: { guilds: guildCount, ...memory },
     targets: { 'fresh PGlite': 3000, 'existing PGlite': 1500, Postgres: 1500, peakRssMb: 300 },
   };
-  table(`Start to ready (spawn → /healthz 200), ${runs} runs each`, Object.entries(startToReady).map(([label, s]) => ({ database: label, 'median ms': s.medianMs, 'max ms': s.maxMs })));
+  table(`Start to ready (spawn of ${result.entry} → /healthz 200), ${runs} runs each`, Object.entries(startToReady).map(([label, s]) => ({ database: label, 'median ms': s.medianMs, 'max ms': s.maxMs, 'peak RSS MB (1 guild)': s.peakRssMb })));
   table(`Peak RSS with ${guildCount} guilds in the cache`, Object.entries(memory).map(([label, m]) => ({ database: label, 'peak RSS MB': m.peakRssMb, 'ready ms': m.readyMs })));
   console.log(`SIGTERM to exit: median ${result.stopMs.median} ms, max ${result.stopMs.max} ms`);
   return result;
