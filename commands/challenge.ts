@@ -19,7 +19,7 @@ import {
 import { findPost } from '../src/db/queries/claims.js';
 import { getGuildSettings, getMemberTimezone } from '../src/db/queries/settings.js';
 import type { GuildSettings } from '../src/db/schema.js';
-import { effectiveEnd, formatInZone, parseDeadline, parseKaggleLink } from '../src/domain/weeks.js';
+import { competitionSlug, effectiveEnd, formatInZone, parseDeadline, parseKaggleLink } from '../src/domain/weeks.js';
 import type { Command } from '../src/discord/command.js';
 import { autocompleteChoices } from '../src/discord/options.js';
 import { requireModerator } from '../src/discord/permissions.js';
@@ -183,6 +183,16 @@ async function submitWork(interaction: ChatInputCommandInteraction, ctx: Context
       throw new UserError(`Too late: **${titleOf(ctx, last.run.challengeId)}** closed on ${deadlineText(effectiveEnd(last.run), zone)}. Your submission was not saved. Join the next challenge when it is announced.`);
     throw error;
   });
+  // A link into another competition: late for last week's challenge, or simply the wrong one.
+  const linked = competitionSlug(link);
+  const expected = ctx.content.challengesById.get(run.challengeId);
+  if (linked && expected && linked !== competitionSlug(expected.url)) {
+    const [previous] = await history(ctx.db, settings.guildId, now, 1);
+    const previousChallenge = previous && ctx.content.challengesById.get(previous.run.challengeId);
+    if (previous && previousChallenge && competitionSlug(previousChallenge.url) === linked)
+      throw new UserError(`Too late: **${previousChallenge.title}** closed on ${deadlineText(effectiveEnd(previous.run), zone)}. Your submission was not saved.`);
+    throw new UserError(`That link is for another competition. This week’s challenge is **${expected.title}** (${expected.url}).`);
+  }
   const result = await submit(ctx.db, {
     guildId: settings.guildId,
     runId: run.id,

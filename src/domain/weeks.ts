@@ -150,6 +150,16 @@ export function parseKaggleLink(input: string): string | undefined {
   return href.length <= 500 ? href : undefined;
 }
 
+/** The competition a Kaggle link points into (`/competitions/<slug>/…` or `/c/<slug>`), if any. */
+export function competitionSlug(link: string): string | undefined {
+  try {
+    const [first, slug] = new URL(link).pathname.split('/').filter(Boolean);
+    return (first === 'competitions' || first === 'c') && slug ? slug.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An instant as a reader in `zone` sees it, e.g. "Monday, 30 March 2026 at 00:00 CEST". */
 export function formatInZone(instant: Date, zone: string): string {
   return new Intl.DateTimeFormat('en-GB', {

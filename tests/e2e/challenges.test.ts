@@ -193,6 +193,19 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     expect(past).toContain('2 joined · 2 submitted');
     expect(past).toContain('titanic-v2');
   });
+
+  it('after the close, a link into last week’s competition is refused as late, with its deadline; another competition is refused too', async () => {
+    const [lastWeek, thisWeek] = bot.app.ctx.content.challenges;
+    bot.clock.set('2026-03-30T06:00:00Z');
+    const late = textOf(shown(await bot.command('challenge', { link: `${lastWeek!.url}/submissions` }, { user: U3, subcommand: 'submit' })));
+    expect(late).toContain(`Too late: **${lastWeek!.title}** closed on`);
+    expect(late).toContain('Monday, 30 March 2026 at 00:00');
+    const wrong = textOf(shown(await bot.command('challenge', { link: 'https://www.kaggle.com/competitions/some-other-contest' }, { user: U3, subcommand: 'submit' })));
+    expect(wrong).toContain(`This week’s challenge is **${thisWeek!.title}**`);
+    const rows = await database.db.select().from(activities).where(and(eq(activities.guildId, bot.guildId), eq(activities.userId, U3)));
+    expect(rows).toHaveLength(0);
+    expect(textOf(shown(await bot.command('challenge', { link: `${thisWeek!.url}/code` }, { user: U3, subcommand: 'submit' })))).toContain('Submitted');
+  });
 });
 
 describe('moderators: start with a custom deadline, skip, end; late submissions', () => {
@@ -240,7 +253,7 @@ describe('moderators: start with a custom deadline, skip, end; late submissions'
     // The live competition keeps running across the week boundary.
     bot.clock.set('2026-04-14T12:00:00Z');
     await bot.app.scheduler.runDue(bot.clock.now());
-    const ok = shown(await bot.command('challenge', { link: 'https://www.kaggle.com/competitions/x/submissions', score: '12th' }, { guildId, user: MEMBER, subcommand: 'submit' }));
+    const ok = shown(await bot.command('challenge', { link: 'https://www.kaggle.com/code/member/live-run', score: '12th' }, { guildId, user: MEMBER, subcommand: 'submit' }));
     expect(textOf(ok)).toContain('Submitted');
     expect(textOf(shown(await bot.command('challenge', {}, { guildId, user: MOD, subcommand: 'skip', ...MODERATOR })))).toContain('already has 1 submission');
 
@@ -249,7 +262,7 @@ describe('moderators: start with a custom deadline, skip, end; late submissions'
     expect(textOf(ended)).toContain('recap is in');
     const recaps = posts(bot.fake, channelId).filter(isRecap);
     expect(recaps).toHaveLength(1);
-    expect(bodyText(recaps[0]!)).toContain('https://www.kaggle.com/competitions/x/submissions');
+    expect(bodyText(recaps[0]!)).toContain('https://www.kaggle.com/code/member/live-run');
 
     bot.clock.set('2026-04-14T12:05:00Z');
     const late = shown(await bot.command('challenge', { link: 'https://www.kaggle.com/code/me/late' }, { guildId, user: MEMBER, subcommand: 'submit' }));

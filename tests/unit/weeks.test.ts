@@ -269,3 +269,15 @@ describe('formatInZone', () => {
     expect(formatInZone(deadline, 'America/Sao_Paulo')).toContain('19:00');
   });
 });
+
+describe('competitionSlug', () => {
+  it('reads the competition of a Kaggle link, and nothing from other links', async () => {
+    const { competitionSlug } = await import('../../src/domain/weeks.js');
+    expect(competitionSlug('https://www.kaggle.com/competitions/titanic')).toBe('titanic');
+    expect(competitionSlug('https://www.kaggle.com/competitions/Titanic/submissions?x=1')).toBe('titanic');
+    expect(competitionSlug('https://www.kaggle.com/c/digit-recognizer')).toBe('digit-recognizer');
+    expect(competitionSlug('https://www.kaggle.com/code/alice/titanic-notebook')).toBeUndefined();
+    expect(competitionSlug('https://www.kaggle.com/competitions')).toBeUndefined();
+    expect(competitionSlug('not a url')).toBeUndefined();
+  });
+});
