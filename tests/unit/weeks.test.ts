@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, localDateOf, localDateTimeOf, startOfLocalDay, weekday, zonedInstant } from '../../src/domain/dates.js';
-import { calendarWeek, duePosts, formatInZone, nextInRotation, parseDeadline, parseKaggleLink, weekOf, weekSchedule } from '../../src/domain/weeks.js';
+import { calendarWeek, competitionSlug, duePosts, formatInZone, nextInRotation, parseDeadline, parseKaggleLink, weekOf, weekSchedule } from '../../src/domain/weeks.js';
 
 const ZONES = [
   'UTC',
@@ -271,8 +271,7 @@ describe('formatInZone', () => {
 });
 
 describe('competitionSlug', () => {
-  it('reads the competition of a Kaggle link, and nothing from other links', async () => {
-    const { competitionSlug } = await import('../../src/domain/weeks.js');
+  it('reads the competition of a Kaggle link, and nothing from other links', () => {
     expect(competitionSlug('https://www.kaggle.com/competitions/titanic')).toBe('titanic');
     expect(competitionSlug('https://www.kaggle.com/competitions/Titanic/submissions?x=1')).toBe('titanic');
     expect(competitionSlug('https://www.kaggle.com/c/digit-recognizer')).toBe('digit-recognizer');
