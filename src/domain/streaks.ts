@@ -68,6 +68,38 @@ export function foldStreak(countedDays: Iterable<string>, rules: StreakRules): S
   return state;
 }
 
+/**
+ * One step of the fold: the figures of `foldStreak([...days, day])` from those of `foldStreak(days)`
+ * (`state`), for a `day` after `state.lastDay`. The lists hold only what this day added (freeze days
+ * spent on the gap before it, the break day, the day a freeze was earned), so that the caller can
+ * write just those. Out-of-order days (earlier than lastDay) need the whole fold.
+ */
+export function extendStreak(state: StreakSummary, day: string, rules: StreakRules): StreakState {
+  if (state.lastDay !== null && day <= state.lastDay) throw new RangeError(`extendStreak: ${day} is not after ${state.lastDay}`);
+  const every = rules.freezeEvery ?? FREEZE_EVERY;
+  const cap = Math.max(0, rules.freezeCap);
+  const next: StreakState = { ...state, freezeDays: [], breakDays: [], earnedDays: [] };
+  if (state.lastDay !== null) {
+    const missed = daysBetween(state.lastDay, day) - 1;
+    const covered = Math.min(missed, next.freezes);
+    for (let i = 1; i <= covered; i++) next.freezeDays.push(addDays(state.lastDay, i));
+    next.freezes -= covered;
+    if (missed > covered) {
+      next.breakDays.push(addDays(state.lastDay, covered + 1));
+      next.current = 0;
+    }
+  }
+  next.current += 1;
+  if (next.current % every === 0 && next.freezes < cap) {
+    next.freezes += 1;
+    next.earnedDays.push(day);
+  }
+  next.freezes = Math.min(next.freezes, cap);
+  next.longest = Math.max(next.longest, next.current);
+  next.lastDay = day;
+  return next;
+}
+
 export interface StreakView extends StreakSummary {
   /** Days since the last counted day that freezes are covering (not yet in the ledger). */
   pendingFreezeDays: string[];
