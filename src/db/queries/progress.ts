@@ -5,7 +5,7 @@ import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import type { Db, Tx } from '../client.js';
 import { stepProgress } from '../schema.js';
-import { recordActivity } from './streaks.js';
+import { recordActivityInTransaction } from './streaks.js';
 
 export interface MemberKey {
   guildId: string;
@@ -70,7 +70,7 @@ export async function completeStep(ctx: { db: Db; clock: Clock }, member: Member
   return ctx.db.transaction(async (tx) => {
     const recorded = await markStepDone(tx, member, { stepId: entry.step.id, trackId: entry.track.id, formerIds: entry.step.replaces }, at);
     // A newly finished step is a qualifying activity: it counts the member's day for their streak.
-    if (recorded) await recordActivity(tx, { ...member, kind: 'step', at, ref: entry.step.id });
+    if (recorded) await recordActivityInTransaction(tx, { ...member, kind: 'step', at, ref: entry.step.id });
     return recorded;
   });
 }

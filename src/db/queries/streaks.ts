@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import { addDays, dayRange, localDay } from '../../domain/dates.js';
 import {
   explainDays,
+  extendStreak,
   foldStreak,
   viewAt,
   type CountReason,
@@ -12,9 +13,9 @@ import {
   type StreakView,
 } from '../../domain/streaks.js';
 import type { Db, Tx } from '../client.js';
-import { activities, auditLog, memberStreaks, streakDays } from '../schema.js';
+import { activities, auditLog, guildSettings, memberSettings, memberStreaks, streakDays } from '../schema.js';
 import type { MemberKey } from './progress.js';
-import { getGuildSettings, getMemberTimezone } from './settings.js';
+import { defaultGuildSettings } from './settings.js';
 
 export type { StreakSummary } from '../../domain/streaks.js';
 
@@ -39,6 +40,8 @@ export interface ActivityResult {
   streak: StreakSummary;
   /** The activity was stored (false only for a second check-in on the same day). */
   recorded: boolean;
+  /** The stored streak just before the activity (read under the member's lock). */
+  before: StreakSummary;
 }
 
 /** Runs `fn` in a transaction, or in a savepoint when `db` already is a transaction. */
@@ -46,11 +49,47 @@ function inTransaction<T>(db: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return (db as Db).transaction((tx) => fn(tx));
 }
 
-/** The member's zone (their own, else the server's) and the server's streak rules. */
-export async function memberDayRules(db: Tx, member: MemberKey): Promise<{ zone: string; rolloverHour: number; rules: StreakRules }> {
-  const settings = await getGuildSettings(db, member.guildId);
-  const own = await getMemberTimezone(db, member.guildId, member.userId);
-  return { zone: own ?? settings.timezone, rolloverHour: settings.rolloverHour, rules: { freezeCap: settings.freezeCap } };
+export interface MemberDayRules {
+  zone: string;
+  rolloverHour: number;
+  rules: StreakRules;
+  /** When the server's settings last changed (the epoch when it never ran /setup). */
+  settingsUpdatedAt: Date;
+}
+
+/** The columns memberDayRules needs, for a select that left-joins guild_settings and member_settings. */
+const RULE_COLUMNS = {
+  serverZone: guildSettings.timezone,
+  rolloverHour: guildSettings.rolloverHour,
+  freezeCap: guildSettings.freezeCap,
+  settingsUpdatedAt: guildSettings.updatedAt,
+  ownZone: memberSettings.timezone,
+};
+
+type RuleRow = { serverZone: string | null; rolloverHour: number | null; freezeCap: number | null; settingsUpdatedAt: Date | null; ownZone: string | null };
+
+function dayRulesOf(guildId: string, row: RuleRow | undefined): MemberDayRules {
+  const defaults = defaultGuildSettings(guildId);
+  return {
+    zone: row?.ownZone ?? row?.serverZone ?? defaults.timezone,
+    rolloverHour: row?.rolloverHour ?? defaults.rolloverHour,
+    rules: { freezeCap: row?.freezeCap ?? defaults.freezeCap },
+    settingsUpdatedAt: row?.settingsUpdatedAt ?? defaults.updatedAt,
+  };
+}
+
+const guildOf = (member: MemberKey) => eq(guildSettings.guildId, member.guildId);
+const memberSettingsOf = (member: MemberKey) => and(eq(memberSettings.guildId, member.guildId), eq(memberSettings.userId, member.userId));
+const streakOf = (member: MemberKey) => and(eq(memberStreaks.guildId, member.guildId), eq(memberStreaks.userId, member.userId));
+
+/** The member's zone (their own, else the server's) and the server's streak rules, in one query. */
+export async function memberDayRules(db: Tx, member: MemberKey): Promise<MemberDayRules> {
+  const [row] = await db
+    .select(RULE_COLUMNS)
+    .from(sql`(select 1) as "one"`)
+    .leftJoin(guildSettings, guildOf(member))
+    .leftJoin(memberSettings, memberSettingsOf(member));
+  return dayRulesOf(member.guildId, row);
 }
 
 /** The member's local day for an instant. */
@@ -59,18 +98,41 @@ export async function memberToday(db: Tx, member: MemberKey, at: Date): Promise<
   return localDay(at, zone, rolloverHour);
 }
 
+interface LockedMember extends MemberDayRules {
+  /** The stored figures, as of the lock. */
+  before: StreakSummary;
+  /** When the stored figures were last worked out. */
+  streakUpdatedAt: Date;
+}
+
 /**
- * Creates the member's streak row if needed and locks it (SELECT … FOR UPDATE) until the end of the
- * transaction, so that concurrent activities of one member run one after the other.
+ * Creates the member's streak row if needed and locks it until the end of the transaction (an upsert
+ * whose conflict branch rewrites updated_at with itself: it takes the row lock like SELECT … FOR UPDATE
+ * and returns the latest committed figures), so that concurrent activities of one member run one
+ * after the other. The member's day rules come back in the same statement.
  */
-async function lockMember(tx: Tx, member: MemberKey, at: Date): Promise<StreakSummary> {
-  await tx.insert(memberStreaks).values({ ...member, updatedAt: at }).onConflictDoNothing();
+async function lockMember(tx: Tx, member: MemberKey, at: Date): Promise<LockedMember> {
+  const locked = tx.$with('locked').as(
+    tx
+      .insert(memberStreaks)
+      .values({ ...member, updatedAt: at })
+      .onConflictDoUpdate({ target: [memberStreaks.guildId, memberStreaks.userId], set: { updatedAt: sql`${memberStreaks.updatedAt}` } })
+      .returning({
+        current: memberStreaks.current,
+        longest: memberStreaks.longest,
+        freezes: memberStreaks.freezes,
+        lastDay: memberStreaks.lastDay,
+        streakUpdatedAt: memberStreaks.updatedAt,
+      }),
+  );
   const [row] = await tx
-    .select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay })
-    .from(memberStreaks)
-    .where(and(eq(memberStreaks.guildId, member.guildId), eq(memberStreaks.userId, member.userId)))
-    .for('update');
-  return row!;
+    .with(locked)
+    .select({ current: locked.current, longest: locked.longest, freezes: locked.freezes, lastDay: locked.lastDay, streakUpdatedAt: locked.streakUpdatedAt, ...RULE_COLUMNS })
+    .from(locked)
+    .leftJoin(guildSettings, guildOf(member))
+    .leftJoin(memberSettings, memberSettingsOf(member));
+  const { current, longest, freezes, lastDay, streakUpdatedAt } = row!;
+  return { ...dayRulesOf(member.guildId, row), before: { current, longest, freezes, lastDay }, streakUpdatedAt };
 }
 
 /**
@@ -110,36 +172,69 @@ async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date
 }
 
 /**
+ * Brings the figures up to date after `day` was newly counted (the member's row locked). The usual
+ * case, a day after the last counted one, is one step of the fold from the stored figures (see
+ * extendStreak): no ledger read, only the update and the freeze days spent on the gap. An earlier day
+ * (a moderator fix, a time zone change), or server settings changed since the figures were last worked
+ * out (the freeze cap applies to the whole history), folds the whole ledger again.
+ */
+async function advance(tx: Tx, member: MemberKey, locked: LockedMember, day: string, at: Date): Promise<StreakSummary> {
+  const { before, rules } = locked;
+  const inOrder = before.lastDay === null || (day > before.lastDay && locked.settingsUpdatedAt.getTime() <= locked.streakUpdatedAt.getTime());
+  if (!inOrder) return recompute(tx, member, rules, at);
+  const next = extendStreak(before, day, rules);
+  if (next.freezeDays.length > 0) {
+    await tx
+      .insert(streakDays)
+      .values(next.freezeDays.map((d) => ({ ...member, day: d, reason: 'freeze' as const, createdAt: at })))
+      .onConflictDoNothing();
+  }
+  const summary: StreakSummary = { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay };
+  await tx
+    .update(memberStreaks)
+    .set({ ...summary, updatedAt: at })
+    .where(streakOf(member));
+  return summary;
+}
+
+/**
+ * recordActivity inside a transaction the caller owns, without a savepoint of its own: when it
+ * throws, the caller's transaction must fail as a whole (as completeStep's does).
+ */
+export async function recordActivityInTransaction(tx: Tx, input: ActivityInput): Promise<ActivityResult> {
+  const member = { guildId: input.guildId, userId: input.userId };
+  const locked = await lockMember(tx, member, input.at);
+  const { before } = locked;
+  const day = localDay(input.at, locked.zone, locked.rolloverHour);
+  const stored = await tx
+    .insert(activities)
+    .values({ ...member, kind: input.kind, day, at: input.at, ref: input.ref ?? null, note: input.note ?? null })
+    .onConflictDoNothing()
+    .returning({ id: activities.id });
+  if (stored.length === 0) return { counted: false, day, streak: before, recorded: false, before };
+
+  const ledger = await tx
+    .insert(streakDays)
+    .values({ ...member, day, reason: input.kind, note: input.ref ?? null, createdAt: input.at })
+    .onConflictDoUpdate({
+      target: [streakDays.guildId, streakDays.userId, streakDays.day],
+      set: { reason: input.kind, actorId: null, note: input.ref ?? null, createdAt: input.at },
+      // A day a freeze covered becomes a real day (possible after a time zone change); real days stay as they are.
+      setWhere: eq(streakDays.reason, 'freeze'),
+    })
+    .returning({ day: streakDays.day });
+  // A day that already counted changes nothing in the figures.
+  if (ledger.length === 0) return { counted: false, day, streak: before, recorded: true, before };
+  return { counted: true, day, streak: await advance(tx, member, locked, day, input.at), recorded: true, before };
+}
+
+/**
  * The one entry point for qualifying activities (check-in, roadmap step done, challenge submission).
  * Stores the activity, counts the member's local day once in the ledger, and keeps the streak figures
  * in step, all in one transaction (a savepoint when called inside the caller's transaction).
  */
 export async function recordActivity(db: Db | Tx, input: ActivityInput): Promise<ActivityResult> {
-  const member = { guildId: input.guildId, userId: input.userId };
-  const { zone, rolloverHour, rules } = await memberDayRules(db, member);
-  const day = localDay(input.at, zone, rolloverHour);
-  return inTransaction(db, async (tx) => {
-    const before = await lockMember(tx, member, input.at);
-    const stored = await tx
-      .insert(activities)
-      .values({ ...member, kind: input.kind, day, at: input.at, ref: input.ref ?? null, note: input.note ?? null })
-      .onConflictDoNothing()
-      .returning({ id: activities.id });
-    if (stored.length === 0) return { counted: false, day, streak: before, recorded: false };
-
-    const ledger = await tx
-      .insert(streakDays)
-      .values({ ...member, day, reason: input.kind, note: input.ref ?? null, createdAt: input.at })
-      .onConflictDoUpdate({
-        target: [streakDays.guildId, streakDays.userId, streakDays.day],
-        set: { reason: input.kind, actorId: null, note: input.ref ?? null, createdAt: input.at },
-        // A day a freeze covered becomes a real day (possible after a time zone change); real days stay as they are.
-        setWhere: eq(streakDays.reason, 'freeze'),
-      })
-      .returning({ day: streakDays.day });
-    if (ledger.length === 0) return { counted: false, day, streak: before, recorded: true };
-    return { counted: true, day, streak: await recompute(tx, member, rules, input.at), recorded: true };
-  });
+  return inTransaction(db, (tx) => recordActivityInTransaction(tx, input));
 }
 
 export interface CheckInResult extends ActivityResult {
@@ -151,10 +246,8 @@ export interface CheckInResult extends ActivityResult {
 
 /** /checkin and the daily prompt's Check in button: counts the member's day and returns the streak. */
 export async function checkIn(ctx: { db: Db; clock: Clock }, member: MemberKey, note: string | null): Promise<CheckInResult> {
-  const at = ctx.clock.now();
-  const before = await getStreakSummary(ctx.db, member);
-  const result = await recordActivity(ctx.db, { ...member, kind: 'checkin', at, ...(note ? { note } : {}) });
-  return { ...result, already: !result.recorded, freezesBefore: before.freezes };
+  const result = await recordActivity(ctx.db, { ...member, kind: 'checkin', at: ctx.clock.now(), ...(note ? { note } : {}) });
+  return { ...result, already: !result.recorded, freezesBefore: result.before.freezes };
 }
 
 /** The stored streak figures (as of the member's last counted day). */
@@ -204,9 +297,8 @@ export async function fixStreakDay(
   input: MemberKey & { day: string; actorId: string; reason: string; at: Date },
 ): Promise<FixOutcome> {
   const member = { guildId: input.guildId, userId: input.userId };
-  const { rules } = await memberDayRules(db, member);
   return inTransaction(db, async (tx) => {
-    const before = await lockMember(tx, member, input.at);
+    const { before, rules } = await lockMember(tx, member, input.at);
     const [existing] = await tx
       .select({ reason: streakDays.reason })
       .from(streakDays)
@@ -236,16 +328,36 @@ export interface StreakDetails {
   today: string;
   zone: string;
   view: StreakView;
+  /** The member's ledger from the day before `daysBack` days ago on, oldest first (what the statuses explain). */
   ledger: LedgerDay[];
   /** Why each day from `from` to today counted or not. */
   statuses: Map<string, DayStatus | 'today'>;
 }
 
-/** Everything /streak shows: figures as of the member's today and the explained days since `daysBack` ago. */
+/**
+ * Everything /streak shows: figures as of the member's today and the explained days since `daysBack`
+ * ago. Two queries at once: the day rules with the stored figures, and the recent ledger. The ledger
+ * window is wide enough whatever the zone: a member's today is at most two days before the UTC day
+ * (a zone 12 hours behind and a 23 o'clock rollover), and the statuses look one day further back.
+ */
 export async function streakDetails(db: Tx, member: MemberKey, now: Date, daysBack: number): Promise<StreakDetails> {
-  const { zone, rolloverHour } = await memberDayRules(db, member);
+  const from = addDays(now.toISOString().slice(0, 10), -daysBack - 3);
+  const [[row], rows] = await Promise.all([
+    db
+      .select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay, ...RULE_COLUMNS })
+      .from(sql`(select 1) as "one"`)
+      .leftJoin(guildSettings, guildOf(member))
+      .leftJoin(memberSettings, memberSettingsOf(member))
+      .leftJoin(memberStreaks, streakOf(member)),
+    db
+      .select({ day: streakDays.day, reason: streakDays.reason, actorId: streakDays.actorId, note: streakDays.note })
+      .from(streakDays)
+      .where(and(eq(streakDays.guildId, member.guildId), eq(streakDays.userId, member.userId), gte(streakDays.day, from)))
+      .orderBy(asc(streakDays.day)),
+  ]);
+  const { zone, rolloverHour } = dayRulesOf(member.guildId, row);
   const today = localDay(now, zone, rolloverHour);
-  const [summary, rows] = await Promise.all([getStreakSummary(db, member), ledger(db, member)]);
+  const summary: StreakSummary = { current: row?.current ?? 0, longest: row?.longest ?? 0, freezes: row?.freezes ?? 0, lastDay: row?.lastDay ?? null };
   const view = viewAt(summary, today);
   const statuses = explainDays(new Map(rows.map((r) => [r.day, r.reason])), view, dayRange(addDays(today, -daysBack), today), today);
   return { today, zone, view, ledger: rows, statuses };

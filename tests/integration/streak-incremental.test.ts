@@ -1,0 +1,85 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import type { Database } from '../../src/db/client.js';
+import { setMemberTimezone, updateGuildSettings } from '../../src/db/queries/settings.js';
+import { checkIn, countedDays, getStreakSummary, recordActivity } from '../../src/db/queries/streaks.js';
+import { streakDays } from '../../src/db/schema.js';
+import { addDays } from '../../src/domain/dates.js';
+import { foldStreak, type StreakRules } from '../../src/domain/streaks.js';
+import { openTestDatabase, uniqueGuildId } from '../support/db.js';
+
+// recordActivity works the figures out one day at a time from the stored ones when it can; these
+// check that the stored figures and the ledger's freeze days always equal a fold of the whole ledger.
+
+let database: Database;
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+const noon = (day: string) => new Date(`${day}T12:00:00Z`);
+
+async function expectFoldOfLedger(m: { guildId: string; userId: string }, rules: StreakRules) {
+  const fold = foldStreak(await countedDays(database.db, m), rules);
+  expect(await getStreakSummary(database.db, m)).toEqual({ current: fold.current, longest: fold.longest, freezes: fold.freezes, lastDay: fold.lastDay });
+  const freezes = await database.db
+    .select({ day: streakDays.day })
+    .from(streakDays)
+    .where(and(eq(streakDays.guildId, m.guildId), eq(streakDays.userId, m.userId), eq(streakDays.reason, 'freeze')));
+  expect(freezes.map((f) => f.day).sort()).toEqual(fold.freezeDays);
+}
+
+describe('streak figures, day by day', () => {
+  it('in-order days with gaps of every size: after each activity, figures and freeze days equal a fold of the ledger', async () => {
+    const m = { guildId: uniqueGuildId(), userId: '1' };
+    // Runs long enough to earn freezes, gaps they cover, gaps that break the streak, same-day repeats.
+    const gaps = [0, 1, 1, 1, 1, 1, 1, 1, 2, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 4, 1, 1, 0, 2, 9, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2];
+    let day = '2026-01-05';
+    for (const [i, gap] of gaps.entries()) {
+      day = addDays(day, gap);
+      await recordActivity(database.db, { ...m, kind: i % 2 ? 'checkin' : 'step', at: noon(day), ref: `s${i}` });
+      await expectFoldOfLedger(m, { freezeCap: 2 });
+    }
+  });
+
+  it('a day before the last counted one (after a time zone change) folds the whole ledger', async () => {
+    const guildId = uniqueGuildId();
+    const m = { guildId, userId: 'traveller' };
+    await setMemberTimezone(database.db, guildId, m.userId, 'Asia/Tokyo', noon('2026-02-20'));
+    for (const d of ['2026-02-25', '2026-02-26', '2026-02-28', '2026-03-02']) await recordActivity(database.db, { ...m, kind: 'checkin', at: noon(d) });
+    // 07:00 UTC on 03-02 is 21:00 on 03-01 in Honolulu: a day before the last counted one, filling a gap.
+    await setMemberTimezone(database.db, guildId, m.userId, 'Pacific/Honolulu', noon('2026-03-02'));
+    const late = await recordActivity(database.db, { ...m, kind: 'step', at: new Date('2026-03-02T07:00:00Z'), ref: 'x' });
+    expect(late).toMatchObject({ counted: true, day: '2026-03-01' });
+    await expectFoldOfLedger(m, { freezeCap: 2 });
+  });
+
+  it('a freeze cap changed since the figures were worked out: the next counted day folds the history with the new cap', async () => {
+    const guildId = uniqueGuildId();
+    const m = { guildId, userId: '1' };
+    await updateGuildSettings(database.db, guildId, { freezeCap: 2 }, noon('2026-01-01'));
+    for (let i = 0; i < 14; i++) await recordActivity(database.db, { ...m, kind: 'checkin', at: noon(addDays('2026-01-05', i)) });
+    expect(await getStreakSummary(database.db, m)).toMatchObject({ current: 14, freezes: 2 });
+    await updateGuildSettings(database.db, guildId, { freezeCap: 1 }, noon('2026-01-19'));
+    // Two missed days: with the old cap's two freezes they would be covered; with one, the streak breaks.
+    await recordActivity(database.db, { ...m, kind: 'checkin', at: noon('2026-01-21') });
+    await expectFoldOfLedger(m, { freezeCap: 1 });
+    expect(await getStreakSummary(database.db, m)).toMatchObject({ current: 1, longest: 14, freezes: 0 });
+  });
+
+  it('checkIn reports the freezes held before it (to say when one was earned), and a second check-in changes nothing', async () => {
+    const m = { guildId: uniqueGuildId(), userId: '1' };
+    const clock = new ManualClock('2026-03-01T12:00:00Z');
+    for (let i = 0; i < 6; i++) {
+      await checkIn({ db: database.db, clock }, m, null);
+      clock.set(noon(addDays('2026-03-01', i + 1)).toISOString());
+    }
+    const seventh = await checkIn({ db: database.db, clock }, m, 'week one');
+    expect(seventh).toMatchObject({ counted: true, already: false, freezesBefore: 0, streak: { current: 7, freezes: 1 } });
+    const again = await checkIn({ db: database.db, clock }, m, null);
+    expect(again).toMatchObject({ counted: false, already: true, freezesBefore: 1, streak: { current: 7, freezes: 1 } });
+  });
+});
