@@ -1,4 +1,7 @@
-import { Resvg } from '@resvg/resvg-js';
+import { readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
 import { addDays, daysBetween, weekday } from '../../domain/dates.js';
 import type { DayStatus } from '../../domain/streaks.js';
 
@@ -88,8 +91,50 @@ export function heatmapSvg(input: { statuses: ReadonlyMap<string, CalendarStatus
   return parts.join('');
 }
 
-/** Renders an SVG to PNG with resvg (no native build step; system fonts for the labels). */
-export function renderPng(svg: string): Buffer {
-  const resvg = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } });
-  return resvg.render().asPng();
+/** The font files of the heatmap's labels: DejaVu Sans (regular for the labels, bold for the title). */
+const FONT_FILE_NAMES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'] as const;
+const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(), '.local/share/fonts'), join(homedir(), '.fonts'), '/Library/Fonts', '/System/Library/Fonts', 'C:\\Windows\\Fonts'];
+
+/** Paths of FONT_FILE_NAMES under the usual font folders, or null when one is missing. */
+export function findHeatmapFonts(dirs: readonly string[] = FONT_DIRS): string[] | null {
+  const found = new Map<string, string>();
+  const visit = (dir: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // missing or unreadable folder
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && depth < 4) visit(path, depth + 1);
+      else if ((FONT_FILE_NAMES as readonly string[]).includes(entry.name) && !found.has(entry.name)) found.set(entry.name, path);
+    }
+  };
+  for (const dir of dirs) visit(dir, 0);
+  const paths = FONT_FILE_NAMES.map((name) => found.get(name));
+  return paths.every((p) => p !== undefined) ? paths : null;
+}
+
+/**
+ * resvg's font options, worked out once per process: loading every system font costs ~10 ms on each
+ * render, so the two DejaVu files are loaded alone when found (the same glyphs the SVG asks for
+ * first); without them, the system fonts as before.
+ */
+let fontOptions: NonNullable<ResvgRenderOptions['font']> | undefined;
+function heatmapFontOptions(): NonNullable<ResvgRenderOptions['font']> {
+  if (!fontOptions) {
+    const files = findHeatmapFonts();
+    fontOptions = files ? { loadSystemFonts: false, fontFiles: files, defaultFontFamily: 'DejaVu Sans' } : { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };
+  }
+  return fontOptions;
+}
+
+/**
+ * Renders an SVG to PNG with resvg (no native build step). Parsing, text layout and rasterising run
+ * on libuv's thread pool (renderAsync), off the event loop; only the PNG encoding runs on it.
+ */
+export async function renderPng(svg: string): Promise<Buffer> {
+  const image = await renderAsync(svg, { font: heatmapFontOptions(), fitTo: { mode: 'zoom', value: 2 } });
+  return image.asPng();
 }

@@ -77,7 +77,7 @@ export interface StreakViewInput {
 }
 
 /** /streak: figures, a text calendar (readable by screen readers) and the same as a PNG heatmap. */
-export function streakView(input: StreakViewInput) {
+export async function streakView(input: StreakViewInput) {
   const { view } = input;
   const who = input.self ? 'Your' : `<@${input.userId}>’s`;
   const textWeeks = input.textWeeks ?? 5;
@@ -129,7 +129,7 @@ export function streakView(input: StreakViewInput) {
     weeks: pngWeeks,
     title: `Streak ${days(view.current)} · longest ${view.longest} · ${freezesText(view.freezes)}`,
   });
-  const file = new AttachmentBuilder(renderPng(svg), { name: 'streak.png', description: `Streak calendar of the last ${pngWeeks} weeks` });
+  const file = new AttachmentBuilder(await renderPng(svg), { name: 'streak.png', description: `Streak calendar of the last ${pngWeeks} weeks` });
   embed.setImage('attachment://streak.png');
   return { embeds: [embed], files: [file] };
 }
