@@ -106,7 +106,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   });
 
   const scheduler = createScheduler(ctx);
-  scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
+  scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, metrics }));
   // Jobs start after the gateway is ready (each process only serves the guilds of its own shards).
   ready.then(
     () => {
@@ -117,7 +117,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
 
   // Liveness of the minute tick for /healthz: a no-op job that records when it last ran.
   let lastBeat = 0;
-  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
+  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, metrics }));
   scheduler.add({ name: 'heartbeat', run: () => Promise.resolve(void (lastBeat = Date.now())) });
   let http: HttpServer | undefined;
   if (config.HTTP_PORT) {

@@ -5,6 +5,7 @@ import { claim, complete, markFailed, markSkipped, release, type PostKind } from
 import { ensureOpenRun, participantsOf, recentRuns, submissionsOf, type Run } from '../db/queries/challenges.js';
 import { getGuildSettings, updateGuildSettings } from '../db/queries/settings.js';
 import { guildSettings, scheduledPosts, type GuildSettings } from '../db/schema.js';
+import type { Metrics } from '../http/metrics.js';
 import { duePosts } from '../domain/weeks.js';
 import { announcementMessage, recapMessages, reminderMessages } from '../discord/views/challenges.js';
 import type { Job } from './scheduler.js';
@@ -25,6 +26,8 @@ export interface ChallengePosterDeps {
   client: Client;
   /** Claim owner id of this process (scheduler.owner). */
   owner: string;
+  /** cohort_scheduled_posts_total{kind="challenge_…"}: each settled claim (posted, skipped, failed, retry) and each server run that threw (error). */
+  metrics?: Metrics;
 }
 
 /** The weekly challenge job: every minute, each server's due challenge posts, each exactly once. */
@@ -43,6 +46,7 @@ export function challengesJob(deps: ChallengePosterDeps): Job {
         try {
           await postDueChallengePosts(deps, guildId, now);
         } catch (error) {
+          deps.metrics?.scheduledPost('challenge', 'error');
           deps.ctx.logger.error({ err: error, guildId }, 'challenge posts failed for this server; retried next minute');
         }
       }
@@ -73,6 +77,7 @@ export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: 
       const outcome = await postOne(deps, settings, run, kind, action, now);
       if (!outcome) continue;
       outcomes.push(outcome);
+      deps.metrics?.scheduledPost(outcome.kind, outcome.result);
       if (outcome.result === 'failed' || outcome.result === 'retry') return outcomes;
     }
   }

@@ -5,6 +5,7 @@ import { choosePrompt, promptGuilds } from '../db/queries/prompts.js';
 import { updateGuildSettings } from '../db/queries/settings.js';
 import type { Prompt } from '../content/schema.js';
 import type { GuildSettings, ScheduledPost } from '../db/schema.js';
+import type { Metrics } from '../http/metrics.js';
 import { latestOccurrence, planDailyPosts, type PlannedPost, type TimeOfDay } from '../domain/schedule.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
 import { missingBotPermissions } from '../discord/permissions.js';
@@ -23,6 +24,8 @@ class SetupBroken extends Error {}
 
 export interface PromptJobOptions {
   owner: string;
+  /** cohort_scheduled_posts_total{kind="prompt"}: each settled claim (posted, skipped, failed, retry) and each server run that threw (error). */
+  metrics?: Metrics;
   concurrency?: number;
   staleAfterMs?: number;
 }
@@ -73,10 +76,13 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
         for (const planned of plan) {
           if (signal.aborted) return;
           const outcome = planned.action === 'skip' ? await skip(w, planned, now) : await post(w, planned, now);
-          if (outcome) counts[outcome] += 1;
+          if (!outcome) continue;
+          counts[outcome] += 1;
+          options.metrics?.scheduledPost('prompt', outcome);
         }
       } catch (error) {
         counts.retry += 1;
+        options.metrics?.scheduledPost('prompt', 'error');
         log.error({ err: error, guildId: w.settings.guildId }, 'prompt for a server failed; will retry');
       }
     });
