@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { addDays, daysBetween, weekday } from '../../domain/dates.js';
 import type { DayStatus } from '../../domain/streaks.js';
+import { PngWorker } from './png-worker.js';
 
 export type CalendarStatus = DayStatus | 'today';
 
@@ -130,11 +131,10 @@ function heatmapFontOptions(): NonNullable<ResvgRenderOptions['font']> {
   return fontOptions;
 }
 
-/**
- * Renders an SVG to PNG with resvg (no native build step). Parsing, text layout and rasterising run
- * on libuv's thread pool (renderAsync), off the event loop; only the PNG encoding runs on it.
- */
-export async function renderPng(svg: string): Promise<Buffer> {
-  const image = await renderAsync(svg, { font: heatmapFontOptions(), fitTo: { mode: 'zoom', value: 2 } });
-  return image.asPng();
+/** The process's heatmap renderer: one worker thread, started on the first /streak. */
+const pngWorker = new PngWorker();
+
+/** Renders an SVG to PNG with resvg (no native build step), in a worker thread, off the event loop. */
+export function renderPng(svg: string): Promise<Buffer> {
+  return pngWorker.render(svg, { font: heatmapFontOptions(), fitTo: { mode: 'zoom', value: 2 } });
 }
