@@ -1,5 +1,5 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { completeStep, memberTrackProgress } from '../src/db/queries/progress.js';
+import { completeStepWithProgress, memberTrackProgress } from '../src/db/queries/progress.js';
 import type { Command } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep, resolveTrack } from '../src/discord/options.js';
 import { nextStepView } from '../src/discord/views/progress.js';
@@ -28,8 +28,7 @@ export const next: Command = {
       if (!interaction.isButton()) return;
       const entry = resolveStep(ctx.content, stepId);
       const member = { guildId: interaction.guildId!, userId: interaction.user.id };
-      const recorded = await completeStep(ctx, member, entry);
-      const progress = await memberTrackProgress(ctx.db, ctx.content, member, entry.track);
+      const { recorded, progress } = await completeStepWithProgress(ctx, member, entry);
       const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done.`;
       await interaction.update(nextStepView(ctx.content, progress, notice));
     },

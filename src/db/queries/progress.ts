@@ -1,11 +1,11 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import { findStep, type Content, type StepEntry } from '../../content/loader.js';
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import type { Db, Tx } from '../client.js';
 import { stepProgress } from '../schema.js';
-import { recordActivityInTransaction } from './streaks.js';
+import { recordActivityInTransaction, rowsOf } from './streaks.js';
 
 export interface MemberKey {
   guildId: string;
@@ -72,6 +72,49 @@ export async function completeStep(ctx: { db: Db; clock: Clock }, member: Member
     // A newly finished step is a qualifying activity: it counts the member's day for their streak.
     if (recorded) await recordActivityInTransaction(tx, { ...member, kind: 'step', at, ref: entry.step.id });
     return recorded;
+  });
+}
+
+/**
+ * completeStep, and the member's progress on the step's track as of that transaction: one statement
+ * records the step (unless it, or a former id of it, is already done) and returns every finished step.
+ */
+export async function completeStepWithProgress(
+  ctx: { db: Db; clock: Clock; content: Content },
+  member: MemberKey,
+  entry: StepEntry,
+): Promise<{ recorded: boolean; progress: TrackProgress }> {
+  const at = ctx.clock.now();
+  const former = entry.step.replaces;
+  const notFormer =
+    former.length > 0
+      ? sql`where not exists (select 1 from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} and step_id in (${sql.join(
+          former.map((id) => sql`${id}`),
+          sql`, `,
+        )}))`
+      : sql``;
+  return ctx.db.transaction(async (tx) => {
+    const rows = await rowsOf<{ stepId: string; inserted: boolean }>(
+      tx,
+      sql`with inserted as (
+        insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
+        select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz ${notFormer}
+        on conflict do nothing
+        returning step_id
+      )
+      select step_id as "stepId", false as inserted from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId}
+      union all
+      select step_id, true from inserted`,
+    );
+    const recorded = rows.some((r) => r.inserted);
+    // A newly finished step is a qualifying activity: it counts the member's day for their streak.
+    if (recorded) await recordActivityInTransaction(tx, { ...member, kind: 'step', at, ref: entry.step.id });
+    const progress = trackProgress(
+      entry.track,
+      rows.map((r) => r.stepId),
+      (id) => findStep(ctx.content, id)?.step.id ?? id,
+    );
+    return { recorded, progress };
   });
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import { addDays, dayRange, localDay } from '../../domain/dates.js';
 import {
@@ -42,6 +42,12 @@ export interface ActivityResult {
   recorded: boolean;
   /** The stored streak just before the activity (read under the member's lock). */
   before: StreakSummary;
+}
+
+/** The rows of a raw statement, whatever the driver (postgres.js returns them, PGlite wraps them). */
+export async function rowsOf<T>(db: Tx, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
 
 /** Runs `fn` in a transaction, or in a savepoint when `db` already is a transaction. */
@@ -202,32 +208,33 @@ async function advance(tx: Tx, member: MemberKey, locked: LockedMember, day: str
  * throws, the caller's transaction must fail as a whole (as completeStep's does).
  */
 export async function recordActivityInTransaction(tx: Tx, input: ActivityInput): Promise<ActivityResult> {
+  // One statement stores the activity and, when it was stored, counts its day in the ledger: a day a
+  // freeze covered becomes a real day (possible after a time zone change); real days stay as they are.
   const member = { guildId: input.guildId, userId: input.userId };
   const locked = await lockMember(tx, member, input.at);
   const { before } = locked;
   const day = localDay(input.at, locked.zone, locked.rolloverHour);
-  const stored = await tx
-    .insert(activities)
-    .values({ ...member, kind: input.kind, day, at: input.at, ref: input.ref ?? null, note: input.note ?? null })
-    .onConflictDoNothing()
-    .returning({ id: activities.id });
-  if (stored.length === 0) return { counted: false, day, streak: before, recorded: false, before };
-
-  const ledger = await tx
-    .insert(streakDays)
-    .values({ ...member, day, reason: input.kind, note: input.ref ?? null, createdAt: input.at })
-    .onConflictDoUpdate({
-      target: [streakDays.guildId, streakDays.userId, streakDays.day],
-      set: { reason: input.kind, actorId: null, note: input.ref ?? null, createdAt: input.at },
-      // A day a freeze covered becomes a real day (possible after a time zone change); real days stay as they are.
-      setWhere: eq(streakDays.reason, 'freeze'),
-    })
-    .returning({ day: streakDays.day });
-  // A day that already counted changes nothing in the figures.
-  if (ledger.length === 0) return { counted: false, day, streak: before, recorded: true, before };
+  const [written] = await rowsOf<{ stored: number; counted: number }>(
+    tx,
+    sql`with stored as (
+      insert into ${activities} (guild_id, user_id, kind, day, at, ref, note)
+      values (${member.guildId}, ${member.userId}, ${input.kind}, ${day}::date, ${input.at.toISOString()}::timestamptz, ${input.ref ?? null}, ${input.note ?? null})
+      on conflict do nothing
+      returning id
+    ), counted as (
+      insert into ${streakDays} (guild_id, user_id, day, reason, note, created_at)
+      select ${member.guildId}, ${member.userId}, ${day}::date, ${input.kind}, ${input.ref ?? null}, ${input.at.toISOString()}::timestamptz from stored
+      on conflict (guild_id, user_id, day) do update
+        set reason = excluded.reason, actor_id = null, note = excluded.note, created_at = excluded.created_at
+        where ${streakDays}.reason = 'freeze'
+      returning day
+    )
+    select (select count(*) from stored)::int as stored, (select count(*) from counted)::int as counted`,
+  );
+  if (written!.stored === 0) return { counted: false, day, streak: before, recorded: false, before };
+  if (written!.counted === 0) return { counted: false, day, streak: before, recorded: true, before };
   return { counted: true, day, streak: await advance(tx, member, locked, day, input.at), recorded: true, before };
 }
-
 /**
  * The one entry point for qualifying activities (check-in, roadmap step done, challenge submission).
  * Stores the activity, counts the member's local day once in the ledger, and keeps the streak figures
