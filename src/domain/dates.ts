@@ -35,14 +35,12 @@ export function wallClock(instant: Date, zone: string): { day: string; hour: num
 }
 
 /** How far the zone's wall clock is ahead of UTC at an instant, in ms (as Intl reports it). */
-function offsetMs(instant: number, zone: string): number {
-  const w = wallClock(new Date(instant), zone);
-  return toUtcMs(w.day) + ((w.hour * 60 + w.minute) * 60 + w.second) * 1000 - Math.floor(instant / 1000) * 1000;
+function offsetMs(instant: number, zone: string, wall = wallClock(new Date(instant), zone)): number {
+  return toUtcMs(wall.day) + ((wall.hour * 60 + wall.minute) * 60 + wall.second) * 1000 - Math.floor(instant / 1000) * 1000;
 }
 
-function wallDay(instant: number, zone: string, rolloverHour: number): string {
-  const { day, hour } = wallClock(new Date(instant), zone);
-  return hour < rolloverHour ? addDays(day, -1) : day;
+function wallDay(instant: number, zone: string, rolloverHour: number, wall = wallClock(new Date(instant), zone)): string {
+  return wall.hour < rolloverHour ? addDays(wall.day, -1) : wall.day;
 }
 
 /** Clock changes move wall clocks by at most 2 hours (Antarctica/Troll); look back a little more. */
@@ -58,11 +56,12 @@ const CLOCK_BACK_WINDOW = 3 * 3_600_000;
  */
 export function localDay(instant: Date, zone: string, rolloverHour = 0): string {
   const t = instant.getTime();
-  const day = wallDay(t, zone, rolloverHour);
+  const wall = wallClock(instant, zone);
+  const day = wallDay(t, zone, rolloverHour, wall);
   let lo = t - CLOCK_BACK_WINDOW;
   let hi = t;
   const before = offsetMs(lo, zone);
-  if (before <= offsetMs(hi, zone)) return day;
+  if (before <= offsetMs(hi, zone, wall)) return day;
   // The clocks went back within the window: find the last instant before the change (to the second).
   while (hi - lo > 1000) {
     const mid = Math.floor((lo + hi) / 2);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { Database } from '../../src/db/client.js';
 import { setMemberTimezone, updateGuildSettings } from '../../src/db/queries/settings.js';
+import { boardScores } from '../../src/db/queries/leaderboard.js';
 import { checkIn, countedDays, getStreakSummary, recordActivity } from '../../src/db/queries/streaks.js';
 import { streakDays } from '../../src/db/schema.js';
 import { addDays } from '../../src/domain/dates.js';
@@ -81,5 +82,27 @@ describe('streak figures, day by day', () => {
     expect(seventh).toMatchObject({ counted: true, already: false, freezesBefore: 0, streak: { current: 7, freezes: 1 } });
     const again = await checkIn({ db: database.db, clock }, m, null);
     expect(again).toMatchObject({ counted: false, already: true, freezesBefore: 1, streak: { current: 7, freezes: 1 } });
+  });
+});
+
+describe('streak board', () => {
+  it('ranks each member’s current streak as of their own today: their zone, else the server’s, with the server’s rollover', async () => {
+    const guildId = uniqueGuildId();
+    await updateGuildSettings(database.db, guildId, { timezone: 'Pacific/Kiritimati', rolloverHour: 6 }, noon('2026-03-01'));
+    await setMemberTimezone(database.db, guildId, 'west', 'Pacific/Pago_Pago', noon('2026-03-01'));
+    // Both active until 03-05 (their local days), freezes: none (a 4-day run).
+    for (const userId of ['east', 'west']) {
+      for (const d of ['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05']) await recordActivity(database.db, { guildId, userId, kind: 'checkin', at: noon(d) });
+    }
+    const lastDays = [(await getStreakSummary(database.db, { guildId, userId: 'east' })).lastDay, (await getStreakSummary(database.db, { guildId, userId: 'west' })).lastDay];
+    // Noon UTC is 02:00 the next day at UTC+14 and 01:00 at UTC-11: both before the 06:00 rollover.
+    expect(lastDays).toEqual(['2026-03-05', '2026-03-04']);
+    // 15:00 UTC on 03-06: 05:00 on 03-07 in Kiritimati, 04:00 on 03-06 in Pago Pago; with the 06:00
+    // rollover both are still on the day after their last counted one, so both streaks stand. (With the
+    // server's zone for west, or the default 04:00 rollover for east, a missed day would break them.)
+    const scores = new Map((await boardScores(database.db, guildId, 'streak', 'week', new Date('2026-03-06T15:00:00Z'))).map((r) => [r.userId, r.score]));
+    expect(scores).toEqual(new Map([['east', 4], ['west', 4]]));
+    // Two days later both missed a whole day with no freeze: off the board.
+    expect(await boardScores(database.db, guildId, 'streak', 'week', new Date('2026-03-08T18:00:00Z'))).toEqual([]);
   });
 });

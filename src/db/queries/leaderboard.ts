@@ -3,8 +3,8 @@ import { localDay } from '../../domain/dates.js';
 import type { BoardRow } from '../../domain/leaderboard.js';
 import { viewAt } from '../../domain/streaks.js';
 import type { Tx } from '../client.js';
-import { activities, challengeParticipants, challengeSubmissions, challengeWeeks, memberSettings, memberStreaks, stepProgress } from '../schema.js';
-import { getGuildSettings } from './settings.js';
+import { activities, challengeParticipants, challengeSubmissions, challengeWeeks, guildSettings, memberSettings, memberStreaks, stepProgress } from '../schema.js';
+import { defaultGuildSettings } from './settings.js';
 
 export type Board = 'streak' | 'roadmap' | 'checkins' | 'challenges';
 export type Period = 'week' | 'month' | 'all';
@@ -26,7 +26,8 @@ export async function boardScores(db: Tx, guildId: string, board: Board, period:
   let rows: BoardRow[];
   switch (board) {
     case 'streak': {
-      const settings = await getGuildSettings(db, guildId);
+      // The server's zone and rollover come with the rows (a left join: defaults when it never ran /setup).
+      const defaults = defaultGuildSettings(guildId);
       const streaks = await db
         .select({
           userId: memberStreaks.userId,
@@ -35,13 +36,20 @@ export async function boardScores(db: Tx, guildId: string, board: Board, period:
           freezes: memberStreaks.freezes,
           lastDay: memberStreaks.lastDay,
           timezone: memberSettings.timezone,
+          serverZone: guildSettings.timezone,
+          rolloverHour: guildSettings.rolloverHour,
         })
         .from(memberStreaks)
         .leftJoin(memberSettings, and(eq(memberSettings.guildId, memberStreaks.guildId), eq(memberSettings.userId, memberStreaks.userId)))
+        .leftJoin(guildSettings, eq(guildSettings.guildId, memberStreaks.guildId))
         .where(eq(memberStreaks.guildId, guildId));
+      // Most members share the server's zone: work each zone's today out once.
+      const todays = new Map<string, string>();
       rows = streaks.map((s) => {
         if (period === 'all') return { userId: s.userId, score: s.longest };
-        const today = localDay(now, s.timezone ?? settings.timezone, settings.rolloverHour);
+        const zone = s.timezone ?? s.serverZone ?? defaults.timezone;
+        let today = todays.get(zone);
+        if (today === undefined) todays.set(zone, (today = localDay(now, zone, s.rolloverHour ?? defaults.rolloverHour)));
         return { userId: s.userId, score: viewAt(s, today).current };
       });
       break;
