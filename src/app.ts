@@ -53,17 +53,12 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const commands = options.commands ?? allCommands;
 
-  const database =
-    options.database ?? (await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: resolve(config.DATA_DIR) }));
-  logger.info({ database: database.kind }, 'database ready, migrations applied');
-
-  let content = options.content;
-  if (!content) {
-    const loaded = await loadContent(resolve(config.CONTENT_DIR));
-    for (const problem of loaded.problems) logger.warn({ problem: formatProblem(problem) }, 'content problem: entry skipped');
-    content = loaded.content;
-    logger.info({ tracks: content.tracks.length, steps: content.steps.size, resources: content.resources.size, prompts: content.prompts.length, challenges: content.challenges.length }, 'content loaded');
-  }
+  // The content is read while PGlite compiles its WebAssembly (off the main thread).
+  const [database, content] = await Promise.all([
+    options.database ?? openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: resolve(config.DATA_DIR) }),
+    options.content ?? loadAppContent(config, logger),
+  ]);
+  logger.info({ database: database.kind, ...database.opened }, 'database ready, migrations applied');
 
   const ctx: Context = { config, db: database.db, content, logger, clock };
   const client = createClient(config);
@@ -145,4 +140,11 @@ export async function startCohort(options: StartOptions): Promise<App> {
   }
 
   return { client, ctx, database, ready, scheduler, metrics, http, stop };
+}
+
+async function loadAppContent(config: Config, logger: Logger): Promise<Content> {
+  const { content, problems } = await loadContent(resolve(config.CONTENT_DIR));
+  for (const problem of problems) logger.warn({ problem: formatProblem(problem) }, 'content problem: entry skipped');
+  logger.info({ tracks: content.tracks.length, steps: content.steps.size, resources: content.resources.size, prompts: content.prompts.length, challenges: content.challenges.length }, 'content loaded');
+  return content;
 }

@@ -1,4 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -8,6 +7,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsDir } from '../paths.js';
+import { createPglite, type PgliteInit } from './pglite.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -20,6 +20,8 @@ export interface Database {
   /** Cheap reachability check for health endpoints. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** How opening went, for the startup log: ms to open (PGlite: create/initdb) and to migrate. */
+  opened?: { openMs: number; migrateMs: number; init?: PgliteInit };
 }
 
 export class DatabaseUnavailableError extends Error {
@@ -38,17 +40,20 @@ export async function openDatabase(target: DatabaseTarget, options: { migrations
   const migrationsFolder = options.migrationsFolder ?? migrationsDir;
   if ('url' in target) return openPostgres(target.url, migrationsFolder);
 
-  let client: PGlite;
+  const started = performance.now();
+  let created;
   if ('dataDir' in target) {
     mkdirSync(target.dataDir, { recursive: true });
     try {
-      client = await PGlite.create(target.dataDir);
+      created = await createPglite(target.dataDir);
     } catch (error) {
       throw new DatabaseUnavailableError(`Cannot open the embedded database in ${target.dataDir}: ${describe(error)}`, { cause: error });
     }
   } else {
-    client = await PGlite.create();
+    created = await createPglite(undefined);
   }
+  const { client, init } = created;
+  const openMs = performance.now() - started;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   await migratePglite(drizzlePglite(client), { migrationsFolder });
   return {
@@ -58,6 +63,7 @@ export async function openDatabase(target: DatabaseTarget, options: { migrations
       await client.query('select 1');
     },
     close: () => client.close(),
+    opened: { openMs: Math.round(openMs), migrateMs: Math.round(performance.now() - started - openMs), init },
   };
 }
 
@@ -65,6 +71,7 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Data
   const options = { onnotice: () => {}, connect_timeout: 10 };
   // Migrations run on a single connection that holds an advisory lock: when several processes
   // start together, one migrates and the others wait for it.
+  const started = performance.now();
   const migrator = postgres(url, { ...options, max: 1 });
   try {
     await migrator`select pg_advisory_lock(${MIGRATION_LOCK})`;
@@ -84,6 +91,7 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Data
       await db.execute(sql`select 1`);
     },
     close: () => client.end({ timeout: 5 }),
+    opened: { openMs: 0, migrateMs: Math.round(performance.now() - started) },
   };
 }
 
