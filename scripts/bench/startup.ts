@@ -2,7 +2,10 @@
  * Benchmark 3: start to ready of `node --import tsx src/main.ts` (what npm start runs) on a fresh
  * PGlite, an existing PGlite and Postgres (fresh and already migrated), measured from spawn to the
  * first 200 from /healthz (database, gateway and scheduler all up); and the peak RSS (VmHWM) of
- * the bot process with 10,000 guilds in its cache.
+ * the bot process with 10,000 guilds in its cache. The phases come from the bot's own log lines
+ * (pino `time`, and the open/migrate durations of the "database ready" line): boot = spawn to
+ * startCohort (node, imports, config), open (PGlite create: template unpack or initdb), migrate,
+ * gateway = database ready to "connected to Discord", rest = to /healthz 200.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,11 +32,29 @@ async function startOnce(fake: FakeDiscord, env: Record<string, string>, timeout
   const entry = process.env.BENCH_DIST ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, entry, {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, HTTP_PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, HTTP_PORT: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const spawnedAt = Date.now();
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const logged: { dbAt?: number; openMs?: number; migrateMs?: number; connectedAt?: number } = {};
+  let pending = '';
+  child.stdout.on('data', (c: Buffer) => {
+    pending += c.toString();
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      let entry: { msg?: string; time?: number; openMs?: number; migrateMs?: number };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        continue;
+      }
+      if (entry.msg === 'database ready, migrations applied') Object.assign(logged, { dbAt: entry.time, openMs: entry.openMs, migrateMs: entry.migrateMs });
+      if (entry.msg === 'connected to Discord') logged.connectedAt = entry.time;
+    }
+  });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   for (;;) {
     if (child.exitCode !== null) throw new Error(`bot exited with ${child.exitCode}: ${stderr}`);
@@ -43,12 +64,24 @@ async function startOnce(fake: FakeDiscord, env: Record<string, string>, timeout
     await sleep(10);
   }
   const readyMs = performance.now() - started;
+  const readyAt = Date.now();
+  const phases =
+    logged.dbAt !== undefined && logged.connectedAt !== undefined
+      ? {
+          boot: logged.dbAt - spawnedAt - (logged.openMs ?? 0) - (logged.migrateMs ?? 0),
+          open: logged.openMs ?? 0,
+          migrate: logged.migrateMs ?? 0,
+          gateway: logged.connectedAt - logged.dbAt,
+          rest: readyAt - logged.connectedAt,
+        }
+      : undefined;
   const peakRssMb = () => {
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
     return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
   };
   return {
     readyMs,
+    phases,
     peakRssMb,
     async stop() {
       const stopping = performance.now();
@@ -60,12 +93,13 @@ async function startOnce(fake: FakeDiscord, env: Record<string, string>, timeout
 }
 
 export async function benchStartup(options: { runs?: number; guilds?: number } = {}) {
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? Number(process.env.BENCH_STARTUP_RUNS ?? 3);
   const guildCount = options.guilds ?? 10_000;
   const fake = await startFakeDiscord();
   fake.addGuild({ name: 'Startup' });
   const measure: Record<string, number[]> = { 'fresh PGlite': [], 'existing PGlite': [], 'fresh Postgres': [], 'existing Postgres': [] };
   const rss: Record<string, number[]> = { 'fresh PGlite': [], 'existing PGlite': [], 'fresh Postgres': [], 'existing Postgres': [] };
+  const phases: Record<string, NonNullable<Awaited<ReturnType<typeof startOnce>>['phases']>[]> = { 'fresh PGlite': [], 'existing PGlite': [], 'fresh Postgres': [], 'existing Postgres': [] };
   const stops: number[] = [];
   const dirs: string[] = [];
   try {
@@ -75,6 +109,7 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
       for (const label of ['fresh PGlite', 'existing PGlite'] as const) {
         const bot = await startOnce(fake, { DATA_DIR: dir });
         measure[label]!.push(bot.readyMs);
+        if (bot.phases) phases[label]!.push(bot.phases);
         rss[label]!.push(bot.peakRssMb());
         const { stopMs } = await bot.stop();
         stops.push(stopMs);
@@ -83,6 +118,7 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
       for (const label of ['fresh Postgres', 'existing Postgres'] as const) {
         const bot = await startOnce(fake, { DATABASE_URL: pg.url });
         measure[label]!.push(bot.readyMs);
+        if (bot.phases) phases[label]!.push(bot.phases);
         rss[label]!.push(bot.peakRssMb());
         const { stopMs } = await bot.stop();
         stops.push(stopMs);
@@ -116,7 +152,14 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
   }
 
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const startToReady = Object.fromEntries(Object.entries(measure).map(([label, values]) => [label, { medianMs: round(median(values)), maxMs: round(Math.max(...values)), runs: values.map((v) => round(v)), peakRssMb: round(median(rss[label]!)) }]));
+  const phaseMedians = (list: NonNullable<Awaited<ReturnType<typeof startOnce>>['phases']>[]) =>
+    list.length === 0 ? undefined : Object.fromEntries((['boot', 'open', 'migrate', 'gateway', 'rest'] as const).map((k) => [k, round(median(list.map((p) => p[k])))]));
+  const startToReady = Object.fromEntries(
+    Object.entries(measure).map(([label, values]) => [
+      label,
+      { medianMs: round(median(values)), maxMs: round(Math.max(...values)), runs: values.map((v) => round(v)), peakRssMb: round(median(rss[label]!)), phasesMs: phaseMedians(phases[label]!) },
+    ]),
+  );
   const result = {
     entry: process.env.BENCH_DIST ? 'node dist/src/main.js' : 'node --import tsx src/main.ts',
     startToReady,
@@ -124,7 +167,10 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
     memoryWithGuilds: { guilds: guildCount, ...memory },
     targets: { 'fresh PGlite': 3000, 'existing PGlite': 1500, Postgres: 1500, peakRssMb: 300 },
   };
-  table(`Start to ready (spawn of ${result.entry} → /healthz 200), ${runs} runs each`, Object.entries(startToReady).map(([label, s]) => ({ database: label, 'median ms': s.medianMs, 'max ms': s.maxMs, 'peak RSS MB (1 guild)': s.peakRssMb })));
+  table(
+    `Start to ready (spawn of ${result.entry} → /healthz 200), ${runs} runs each; phases: medians in ms`,
+    Object.entries(startToReady).map(([label, s]) => ({ database: label, 'median ms': s.medianMs, 'max ms': s.maxMs, 'peak RSS MB (1 guild)': s.peakRssMb, ...(s.phasesMs ?? {}) })),
+  );
   table(`Peak RSS with ${guildCount} guilds in the cache`, Object.entries(memory).map(([label, m]) => ({ database: label, 'peak RSS MB': m.peakRssMb, 'ready ms': m.readyMs })));
   console.log(`SIGTERM to exit: median ${result.stopMs.median} ms, max ${result.stopMs.max} ms`);
   return result;
