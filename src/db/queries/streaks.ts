@@ -178,63 +178,68 @@ async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date
 }
 
 /**
- * Brings the figures up to date after `day` was newly counted (the member's row locked). The usual
- * case, a day after the last counted one, is one step of the fold from the stored figures (see
- * extendStreak): no ledger read, only the update and the freeze days spent on the gap. An earlier day
- * (a moderator fix, a time zone change), or server settings changed since the figures were last worked
- * out (the freeze cap applies to the whole history), folds the whole ledger again.
- */
-async function advance(tx: Tx, member: MemberKey, locked: LockedMember, day: string, at: Date): Promise<StreakSummary> {
-  const { before, rules } = locked;
-  const inOrder = before.lastDay === null || (day > before.lastDay && locked.settingsUpdatedAt.getTime() <= locked.streakUpdatedAt.getTime());
-  if (!inOrder) return recompute(tx, member, rules, at);
-  const next = extendStreak(before, day, rules);
-  if (next.freezeDays.length > 0) {
-    await tx
-      .insert(streakDays)
-      .values(next.freezeDays.map((d) => ({ ...member, day: d, reason: 'freeze' as const, createdAt: at })))
-      .onConflictDoNothing();
-  }
-  const summary: StreakSummary = { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay };
-  await tx
-    .update(memberStreaks)
-    .set({ ...summary, updatedAt: at })
-    .where(streakOf(member));
-  return summary;
-}
-
-/**
  * recordActivity inside a transaction the caller owns, without a savepoint of its own: when it
  * throws, the caller's transaction must fail as a whole (as completeStep's does).
+ *
+ * Round trips: the lock (with the day rules), then one statement that stores the activity, counts its
+ * day in the ledger when it was stored (a day a freeze covered becomes a real day, possible after a
+ * time zone change; real days stay as they are) and, when the day newly counted, writes the figures.
+ * In the usual case, a day after the last counted one, the new figures are one step of the fold from
+ * the stored ones (extendStreak, worked out before the statement and applied only if the day counts),
+ * so the ledger is not read. An earlier day (a moderator fix, a time zone change), or server settings
+ * changed since the figures were last worked out (the freeze cap applies to the whole history), folds
+ * the whole ledger again afterwards. A day that already counted changes nothing in the figures.
  */
 export async function recordActivityInTransaction(tx: Tx, input: ActivityInput): Promise<ActivityResult> {
-  // One statement stores the activity and, when it was stored, counts its day in the ledger: a day a
-  // freeze covered becomes a real day (possible after a time zone change); real days stay as they are.
   const member = { guildId: input.guildId, userId: input.userId };
   const locked = await lockMember(tx, member, input.at);
-  const { before } = locked;
+  const { before, rules } = locked;
   const day = localDay(input.at, locked.zone, locked.rolloverHour);
+  const at = input.at.toISOString();
+  const inOrder = before.lastDay === null || (day > before.lastDay && locked.settingsUpdatedAt.getTime() <= locked.streakUpdatedAt.getTime());
+  const next = inOrder ? extendStreak(before, day, rules) : null;
+  const freezes =
+    next && next.freezeDays.length > 0
+      ? sql`, freezes as (
+          insert into ${streakDays} (guild_id, user_id, day, reason, created_at)
+          select ${member.guildId}, ${member.userId}, f.day::date, 'freeze', ${at}::timestamptz
+          from (values ${sql.join(next.freezeDays.map((d) => sql`(${d})`), sql`, `)}) as f(day)
+          where exists (select 1 from counted)
+          on conflict do nothing
+        )`
+      : sql``;
+  const figures = next
+    ? sql`, figures as (
+        update ${memberStreaks}
+        set current = ${next.current}, longest = ${next.longest}, freezes = ${next.freezes}, last_day = ${next.lastDay}::date, updated_at = ${at}::timestamptz
+        where guild_id = ${member.guildId} and user_id = ${member.userId} and exists (select 1 from counted)
+      )`
+    : sql``;
   const [written] = await rowsOf<{ stored: number; counted: number }>(
     tx,
     sql`with stored as (
       insert into ${activities} (guild_id, user_id, kind, day, at, ref, note)
-      values (${member.guildId}, ${member.userId}, ${input.kind}, ${day}::date, ${input.at.toISOString()}::timestamptz, ${input.ref ?? null}, ${input.note ?? null})
+      values (${member.guildId}, ${member.userId}, ${input.kind}, ${day}::date, ${at}::timestamptz, ${input.ref ?? null}, ${input.note ?? null})
       on conflict do nothing
       returning id
     ), counted as (
       insert into ${streakDays} (guild_id, user_id, day, reason, note, created_at)
-      select ${member.guildId}, ${member.userId}, ${day}::date, ${input.kind}, ${input.ref ?? null}, ${input.at.toISOString()}::timestamptz from stored
+      select ${member.guildId}, ${member.userId}, ${day}::date, ${input.kind}, ${input.ref ?? null}, ${at}::timestamptz from stored
       on conflict (guild_id, user_id, day) do update
         set reason = excluded.reason, actor_id = null, note = excluded.note, created_at = excluded.created_at
         where ${streakDays}.reason = 'freeze'
       returning day
-    )
+    )${freezes}${figures}
     select (select count(*) from stored)::int as stored, (select count(*) from counted)::int as counted`,
   );
   if (written!.stored === 0) return { counted: false, day, streak: before, recorded: false, before };
   if (written!.counted === 0) return { counted: false, day, streak: before, recorded: true, before };
-  return { counted: true, day, streak: await advance(tx, member, locked, day, input.at), recorded: true, before };
+  const streak: StreakSummary = next
+    ? { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay }
+    : await recompute(tx, member, rules, input.at);
+  return { counted: true, day, streak, recorded: true, before };
 }
+
 /**
  * The one entry point for qualifying activities (check-in, roadmap step done, challenge submission).
  * Stores the activity, counts the member's local day once in the ledger, and keeps the streak figures
