@@ -1,5 +1,5 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { finishedStepIds, completeStep, memberTrackProgress } from '../src/db/queries/progress.js';
+import { completeStepWithProgress, finishedStepIds } from '../src/db/queries/progress.js';
 import type { Command } from '../src/discord/command.js';
 import { resolveStep, stepChoices } from '../src/discord/options.js';
 import { nextStepView } from '../src/discord/views/progress.js';
@@ -15,8 +15,7 @@ export const done: Command = {
   async execute(interaction, ctx) {
     const entry = resolveStep(ctx.content, interaction.options.getString('step', true));
     const member = { guildId: interaction.guildId!, userId: interaction.user.id };
-    const recorded = await completeStep(ctx, member, entry);
-    const progress = await memberTrackProgress(ctx.db, ctx.content, member, entry.track);
+    const { recorded, progress } = await completeStepWithProgress(ctx, member, entry);
     const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done; nothing changed.`;
     await interaction.reply({ ...nextStepView(ctx.content, progress, notice), flags: MessageFlags.Ephemeral });
   },

@@ -21,29 +21,6 @@ export async function completedStepIds(db: Tx, member: MemberKey): Promise<strin
   return rows.map((r) => r.stepId);
 }
 
-/** Records a step as done. Returns false when it already was (a double click changes nothing). */
-export async function markStepDone(
-  db: Tx,
-  member: MemberKey,
-  step: { stepId: string; trackId: string; formerIds: readonly string[] },
-  at: Date,
-): Promise<boolean> {
-  if (step.formerIds.length > 0) {
-    const former = await db
-      .select({ stepId: stepProgress.stepId })
-      .from(stepProgress)
-      .where(and(eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId), inArray(stepProgress.stepId, [...step.formerIds])))
-      .limit(1);
-    if (former.length > 0) return false;
-  }
-  const inserted = await db
-    .insert(stepProgress)
-    .values({ ...member, stepId: step.stepId, trackId: step.trackId, completedAt: at })
-    .onConflictDoNothing()
-    .returning({ stepId: stepProgress.stepId });
-  return inserted.length > 0;
-}
-
 /** Forgets that a step (under its current or any former id) was done. Returns false when it was not. */
 export async function unmarkStep(db: Tx, member: MemberKey, stepIds: readonly string[]): Promise<boolean> {
   const deleted = await db
@@ -64,27 +41,12 @@ export async function finishedStepIds(db: Tx, content: Content, member: MemberKe
   return new Set((await completedStepIds(db, member)).map((id) => findStep(content, id)?.step.id ?? id));
 }
 
-/** Marks a step done for a member. Returns false when it already was. */
-export async function completeStep(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<boolean> {
-  const at = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
-    const recorded = await markStepDone(tx, member, { stepId: entry.step.id, trackId: entry.track.id, formerIds: entry.step.replaces }, at);
-    // A newly finished step is a qualifying activity: it counts the member's day for their streak.
-    if (recorded) await recordActivityInTransaction(tx, { ...member, kind: 'step', at, ref: entry.step.id });
-    return recorded;
-  });
-}
-
 /**
- * completeStep, and the member's progress on the step's track as of that transaction: one statement
- * records the step (unless it, or a former id of it, is already done) and returns every finished step.
+ * Records a step as done for a member (unless it, or a former id of it, already is) and, in the same
+ * statement, returns every step the member has finished. A newly finished step is a qualifying
+ * activity: it counts the member's day for their streak, in the same transaction.
  */
-export async function completeStepWithProgress(
-  ctx: { db: Db; clock: Clock; content: Content },
-  member: MemberKey,
-  entry: StepEntry,
-): Promise<{ recorded: boolean; progress: TrackProgress }> {
-  const at = ctx.clock.now();
+async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date): Promise<{ recorded: boolean; finished: string[] }> {
   const former = entry.step.replaces;
   const notFormer =
     former.length > 0
@@ -93,29 +55,39 @@ export async function completeStepWithProgress(
           sql`, `,
         )}))`
       : sql``;
-  return ctx.db.transaction(async (tx) => {
-    const rows = await rowsOf<{ stepId: string; inserted: boolean }>(
-      tx,
-      sql`with inserted as (
-        insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
-        select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz ${notFormer}
-        on conflict do nothing
-        returning step_id
-      )
-      select step_id as "stepId", false as inserted from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId}
-      union all
-      select step_id, true from inserted`,
-    );
-    const recorded = rows.some((r) => r.inserted);
-    // A newly finished step is a qualifying activity: it counts the member's day for their streak.
-    if (recorded) await recordActivityInTransaction(tx, { ...member, kind: 'step', at, ref: entry.step.id });
-    const progress = trackProgress(
-      entry.track,
-      rows.map((r) => r.stepId),
-      (id) => findStep(ctx.content, id)?.step.id ?? id,
-    );
-    return { recorded, progress };
-  });
+  const rows = await rowsOf<{ stepId: string; inserted: boolean }>(
+    tx,
+    sql`with inserted as (
+      insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
+      select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz ${notFormer}
+      on conflict do nothing
+      returning step_id
+    )
+    select step_id as "stepId", false as inserted from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId}
+    union all
+    select step_id, true from inserted`,
+  );
+  const recorded = rows.some((r) => r.inserted);
+  if (recorded) await recordActivityInTransaction(tx, { ...member, kind: 'step', at, ref: entry.step.id });
+  return { recorded, finished: rows.map((r) => r.stepId) };
+}
+
+/** Marks a step done for a member. Returns false when it already was (a double click changes nothing). */
+export async function completeStep(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<boolean> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => (await recordStep(tx, member, entry, at)).recorded);
+}
+
+/** completeStep, and the member's progress on the step's track as of that transaction. */
+export async function completeStepWithProgress(
+  ctx: { db: Db; clock: Clock; content: Content },
+  member: MemberKey,
+  entry: StepEntry,
+): Promise<{ recorded: boolean; progress: TrackProgress }> {
+  const at = ctx.clock.now();
+  const { recorded, finished } = await ctx.db.transaction((tx) => recordStep(tx, member, entry, at));
+  const progress = trackProgress(entry.track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id);
+  return { recorded, progress };
 }
 
 /** Undoes a finished step (under its current or former ids). Returns false when it was not done. */
