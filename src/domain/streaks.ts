@@ -39,31 +39,15 @@ export interface StreakState extends StreakSummary {
 
 export const FREEZE_EVERY = 7;
 
-/** Folds the counted days (any order, duplicates ignored) into the streak figures. */
+/** Folds the counted days (any order, duplicates ignored) into the streak figures, one day at a time. */
 export function foldStreak(countedDays: Iterable<string>, rules: StreakRules): StreakState {
-  const every = rules.freezeEvery ?? FREEZE_EVERY;
-  const cap = Math.max(0, rules.freezeCap);
-  const days = [...new Set(countedDays)].sort();
   const state: StreakState = { current: 0, longest: 0, freezes: 0, lastDay: null, freezeDays: [], breakDays: [], earnedDays: [] };
-  for (const day of days) {
-    if (state.lastDay !== null) {
-      const missed = daysBetween(state.lastDay, day) - 1;
-      const covered = Math.min(missed, state.freezes);
-      for (let i = 1; i <= covered; i++) state.freezeDays.push(addDays(state.lastDay, i));
-      state.freezes -= covered;
-      if (missed > covered) {
-        state.breakDays.push(addDays(state.lastDay, covered + 1));
-        state.current = 0;
-      }
-    }
-    state.current += 1;
-    if (state.current % every === 0 && state.freezes < cap) {
-      state.freezes += 1;
-      state.earnedDays.push(day);
-    }
-    state.freezes = Math.min(state.freezes, cap);
-    state.longest = Math.max(state.longest, state.current);
-    state.lastDay = day;
+  for (const day of [...new Set(countedDays)].sort()) {
+    const next = extendStreak(state, day, rules);
+    state.freezeDays.push(...next.freezeDays);
+    state.breakDays.push(...next.breakDays);
+    state.earnedDays.push(...next.earnedDays);
+    ({ current: state.current, longest: state.longest, freezes: state.freezes, lastDay: state.lastDay } = next);
   }
   return state;
 }
