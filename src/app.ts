@@ -100,9 +100,15 @@ export async function startCohort(options: StartOptions): Promise<App> {
     client.login(config.DISCORD_TOKEN).catch(rejectReady);
   });
 
+  // Scheduled work: daily prompts, weekly challenges, and a no-op heartbeat whose last run /healthz
+  // reads as the scheduler's liveness. Jobs start once the gateway is ready, since each process
+  // only serves the guilds of its own shards.
+  let stopped = false;
+  let lastBeat = 0;
   const scheduler = createScheduler(ctx);
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, metrics }));
-  // Jobs start after the gateway is ready (each process only serves the guilds of its own shards).
+  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, metrics }));
+  scheduler.add({ name: 'heartbeat', run: () => Promise.resolve(void (lastBeat = Date.now())) });
   ready.then(
     () => {
       if (!stopped) scheduler.start();
@@ -110,10 +116,6 @@ export async function startCohort(options: StartOptions): Promise<App> {
     () => {},
   );
 
-  // Liveness of the minute tick for /healthz: a no-op job that records when it last ran.
-  let lastBeat = 0;
-  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, metrics }));
-  scheduler.add({ name: 'heartbeat', run: () => Promise.resolve(void (lastBeat = Date.now())) });
   let http: HttpServer | undefined;
   if (config.HTTP_PORT) {
     http = await startHttpServer({
@@ -128,7 +130,6 @@ export async function startCohort(options: StartOptions): Promise<App> {
     });
   }
 
-  let stopped = false;
   async function stop(): Promise<void> {
     if (stopped) return;
     stopped = true;

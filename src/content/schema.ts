@@ -93,9 +93,3 @@ export type Track = z.infer<typeof trackSchema>;
 export type Resource = z.infer<typeof resourceSchema>;
 export type Prompt = z.infer<typeof promptSchema>;
 export type Challenge = z.infer<typeof challengeSchema>;
-
-/** File formats: a track file holds one track; the other folders hold lists. */
-export const trackFile = trackSchema;
-export const resourceFile = z.array(resourceSchema);
-export const promptFile = z.array(promptSchema);
-export const challengeFile = z.array(challengeSchema);

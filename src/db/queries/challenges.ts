@@ -311,18 +311,6 @@ export async function history(db: Tx, guildId: string, now: Date, limit = 5): Pr
   }));
 }
 
-/** Submission counts per member since an instant (for boards). */
-export async function submissionCounts(db: Tx, guildId: string, since: Date): Promise<{ userId: string; count: number }[]> {
-  const rows = await db
-    .select({ userId: challengeSubmissions.userId, count: sql<number>`count(*)::int` })
-    .from(challengeSubmissions)
-    .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
-    .where(and(eq(challengeWeeks.guildId, guildId), gte(challengeSubmissions.submittedAt, since)))
-    .groupBy(challengeSubmissions.userId)
-    .orderBy(desc(sql`count(*)`), asc(challengeSubmissions.userId));
-  return rows;
-}
-
 async function lockRun(tx: Tx, id: number): Promise<void> {
   await tx.select({ id: challengeWeeks.id }).from(challengeWeeks).where(eq(challengeWeeks.id, id)).for('update');
 }
