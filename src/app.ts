@@ -23,8 +23,8 @@ export interface StartOptions {
   config: Config;
   clock?: Clock;
   logger?: Logger;
-  /** An already open database (tests share one per file); else opened from config. */
-  database?: Database;
+  /** An open database, or one being opened (tests share one per file); else opened from config. */
+  database?: Database | Promise<Database>;
   content?: Content;
   commands?: readonly Command[];
   router?: RouterOptions;
@@ -53,37 +53,42 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const commands = options.commands ?? allCommands;
 
-  // The content is read while PGlite compiles its WebAssembly (off the main thread).
-  const [database, content] = await Promise.all([
-    options.database ?? openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: resolve(config.DATA_DIR) }),
-    options.content ?? loadAppContent(config, logger),
-  ]);
-  logger.info({ database: database.kind, ...database.opened }, 'database ready, migrations applied');
-
-  const ctx: Context = { config, db: database.db, content, logger, clock };
-  const client = createClient(config);
   const metrics = options.metrics ?? createMetrics();
-  const route = createRouter(commands, ctx, {
-    onHandled: (record) => {
-      metrics.interaction(record);
-      options.router?.onHandled?.(record);
-    },
-  });
+  const client = createClient(config);
   client.rest.on('response', (_request, response) => {
     // Never read the body here: with undici the event shares the body stream with discord.js, and
     // reading it first turns every 4xx DiscordAPIError (e.g. 50013) into an undici AssertionError.
     if (response.status >= 400) metrics.restError(response.status, undefined);
   });
-  client.on(Events.GuildCreate, (guild) => {
-    welcomeGuild(guild, ctx).catch((error: unknown) => logger.error({ err: error, guildId: guild.id }, 'welcome failed'));
-  });
-  const inFlight = new Set<Promise<void>>();
-  client.on(Events.InteractionCreate, (interaction) => {
-    const task = route(interaction).finally(() => inFlight.delete(task));
-    inFlight.add(task);
-  });
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.ShardDisconnect, (_event, shardId) => logger.warn({ shardId }, 'gateway disconnected'));
+
+  // The bot logs in while the database opens and the content loads: the gateway handshake and the
+  // command sync take about as long as opening PGlite. Interactions and guild joins that arrive
+  // before the context exists wait for it (discord.js itself holds them back until it is ready).
+  let contextBuilt: (ctx: Context) => void = () => {};
+  let contextFailed: (error: unknown) => void = () => {};
+  const context = new Promise<Context>((resolveContext, rejectContext) => {
+    contextBuilt = resolveContext;
+    contextFailed = rejectContext;
+  });
+  const routing = context.then((ctx) =>
+    createRouter(commands, ctx, {
+      onHandled: (record) => {
+        metrics.interaction(record);
+        options.router?.onHandled?.(record);
+      },
+    }),
+  );
+  routing.catch(() => {}); // startCohort throws the cause itself
+  const inFlight = new Set<Promise<void>>();
+  client.on(Events.InteractionCreate, (interaction) => {
+    const task = routing.then((route) => route(interaction), () => {}).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  });
+  client.on(Events.GuildCreate, (guild) => {
+    context.then((ctx) => welcomeGuild(guild, ctx)).catch((error: unknown) => logger.error({ err: error, guildId: guild.id }, 'welcome failed'));
+  });
 
   const ready = new Promise<void>((resolveReady, rejectReady) => {
     client.once(Events.ClientReady, (readyClient) => {
@@ -99,6 +104,24 @@ export async function startCohort(options: StartOptions): Promise<App> {
     });
     client.login(config.DISCORD_TOKEN).catch(rejectReady);
   });
+  ready.catch(() => {}); // the caller awaits `ready` once startCohort has returned
+
+  // The content is read while PGlite compiles its WebAssembly (off the main thread).
+  let database: Database;
+  let content: Content;
+  try {
+    [database, content] = await Promise.all([
+      options.database ?? openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: resolve(config.DATA_DIR) }),
+      options.content ?? loadAppContent(config, logger),
+    ]);
+  } catch (error) {
+    contextFailed(error);
+    await client.destroy();
+    throw error;
+  }
+  logger.info({ database: database.kind, ...database.opened }, 'database ready, migrations applied');
+  const ctx: Context = { config, db: database.db, content, logger, clock };
+  contextBuilt(ctx);
 
   // Scheduled work: daily prompts, weekly challenges, and a no-op heartbeat whose last run /healthz
   // reads as the scheduler's liveness. Jobs start once the gateway is ready, since each process

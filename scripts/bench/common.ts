@@ -68,6 +68,15 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
+/** Milliseconds a fixed single-threaded loop takes now: how fast this machine is at the moment. */
+export function cpuReferenceMs(): number {
+  const started = performance.now();
+  let x = 0;
+  for (let i = 0; i < 300_000_000; i++) x += i % 7;
+  if (x < 0) console.log(x); // keeps the loop from being optimised away
+  return Math.round(performance.now() - started);
+}
+
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Prints rows as an aligned table. */

@@ -5,7 +5,7 @@
  * (a fresh database is created for each run and dropped after).
  */
 import { cpus } from 'node:os';
-import { writeResult } from './common.js';
+import { cpuReferenceMs, writeResult } from './common.js';
 import { benchInteractions } from './interactions.js';
 
 const all = ['interactions', 'fanout', 'startup'] as const;
@@ -13,11 +13,17 @@ const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length ? all.filter((b) => wanted.includes(b)) : [...all];
 
 console.log(`Cohort benchmarks on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
+// Virtual machines change speed from one minute to the next (the same loop has been seen to take
+// 490 and 740 ms here): each result carries the reference loop's time measured just before and after
+// it, so that figures from different runs can be compared.
 for (const name of selected) {
+  const before = cpuReferenceMs();
   let result: unknown;
   if (name === 'interactions') result = await benchInteractions(process.env.BENCH_TOTAL ? { total: Number(process.env.BENCH_TOTAL) } : {});
   else if (name === 'fanout') result = await (await import('./fanout.js')).benchFanout();
   else result = await (await import('./startup.js')).benchStartup();
-  console.log(`→ ${writeResult(name, result)}`);
+  const cpuReference = { beforeMs: before, afterMs: cpuReferenceMs() };
+  console.log(`CPU reference loop: ${cpuReference.beforeMs} ms before, ${cpuReference.afterMs} ms after (lower is a faster machine)`);
+  console.log(`→ ${writeResult(name, { ...(result as object), cpuReference })}`);
 }
 process.exit(0);

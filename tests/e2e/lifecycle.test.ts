@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
 import { button, chatInput } from '../support/interactions.js';
 import { buttonsOf, shown, textOf } from '../support/bot.js';
+import { openTestDatabase } from '../support/db.js';
+import { startCohort } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/client.js';
 
 const root = join(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'cohort-lifecycle-'));
@@ -28,7 +32,7 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-/** `node --import tsx src/main.ts` exactly as in production, with the given environment only. */
+/** src/main.ts as `npm run dev` runs it (`npm start` runs the same code compiled), with the given environment only. */
 function startMain(env: Record<string, string>): Running {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DISCORD_|DATABASE_URL|DATA_DIR|HTTP_PORT|SHARD_|LOG_LEVEL|TEST_)/.test(k)));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -145,5 +149,29 @@ describe('the process', () => {
     expect(await exitOf(running)).toBe(1);
     expect(running.output()).toContain('Cannot use the database at postgres://cohort:***@127.0.0.1:1/cohort');
     expect(running.output()).not.toContain('secret');
+  });
+});
+
+describe('starting', () => {
+  it('logs in to Discord while the database opens, and answers an interaction that arrives meanwhile once it is open', async () => {
+    const database = await openTestDatabase();
+    let opened: (db: Database) => void = () => {};
+    const opening = new Promise<Database>((resolve) => (opened = resolve));
+    const starting = startCohort({ config: loadConfig({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, LOG_LEVEL: 'silent' }), database: opening });
+    try {
+      await fake.waitForGateway(1, 10_000);
+      const id = fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user: '300000000000000777' }));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fake.interaction(id).callback).toBeUndefined();
+      opened(database);
+      const app = await starting;
+      await app.ready;
+      const record = await fake.waitForInteractionReply(id, 10_000);
+      expect(textOf(shown(record))).toContain('step 1 of 17');
+      await app.stop();
+    } finally {
+      opened(database);
+      await database.close();
+    }
   });
 });

@@ -83,7 +83,8 @@ export interface InteractionRecord {
   id: string;
   token: string;
   payload: Json;
-  callback: { type: number; data: Json | undefined } | undefined;
+  /** The interaction callback; `at` is performance.now() when it arrived. */
+  callback: { type: number; data: Json | undefined; at: number } | undefined;
   /** current state of @original (after edits); undefined before a message-producing callback or after delete */
   original: Json | undefined;
   originalDeleted: boolean;
@@ -843,7 +844,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (rec.callback) throw new HttpError(400, 40060);
     const type = Number(body.type);
     const data = body.data as Json | undefined;
-    rec.callback = { type, data: clone(data) };
+    rec.callback = { type, data: clone(data), at: performance.now() };
     const channelId = interactionChannelId(rec);
     const ephemeral = (Number(data?.flags ?? 0) & 64) !== 0;
     let resourceMessage: Json | undefined;
