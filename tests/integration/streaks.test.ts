@@ -168,6 +168,31 @@ describe('correctness under load', () => {
     }
   });
 
+  it('check-ins and finished steps of one member on many days, all at once (the unlocked compare-and-set path): exact figures', async () => {
+    const { content } = await loadContent(resolve('content'));
+    const steps = [...content.steps.values()];
+    const m = { guildId: uniqueGuildId(), userId: 'cas' };
+    const clock = (day: string, minute: number) => ({ now: () => new Date(noon(day).getTime() + minute * 60_000) });
+    await checkIn({ db: database.db, clock: clock('2026-04-01', 0) }, m, null); // the figures exist: later activities may skip the lock
+    // 25 days, a gap on the 10th and the 11th; each day a check-in and a step, sent together with every other day's.
+    const days = dayRange('2026-04-01', '2026-04-27').filter((d) => d !== '2026-04-10' && d !== '2026-04-11');
+    const outcomes = await Promise.all(
+      days.flatMap((day, i) => [
+        checkIn({ db: database.db, clock: clock(day, 1) }, m, null),
+        completeStep({ db: database.db, clock: clock(day, 2) }, m, steps[i % steps.length]!),
+        checkIn({ db: database.db, clock: clock(day, 3) }, m, null), // a second check-in that day: refused
+      ]),
+    );
+    expect(outcomes.filter((o) => typeof o === 'object' && o.recorded)).toHaveLength(days.length - 1); // day 1 was checked in before
+    const expected = foldStreak(days, { freezeCap: 2 });
+    const r = await rows(m.guildId, m.userId);
+    expect(r.streak).toEqual({ current: expected.current, longest: expected.longest, freezes: expected.freezes, lastDay: expected.lastDay });
+    expect(r.ledger.filter((l) => l.reason !== 'freeze').map((l) => l.day).sort()).toEqual(days);
+    expect(r.ledger.filter((l) => l.reason === 'freeze').map((l) => l.day).sort()).toEqual(expected.freezeDays);
+    expect(r.activities.filter((a) => a.kind === 'checkin')).toHaveLength(days.length);
+    expect(r.activities.filter((a) => a.kind === 'step')).toHaveLength(Math.min(days.length, steps.length));
+  });
+
   it.skipIf(!process.env.TEST_DATABASE_URL)('two bot processes (two connection pools) on one Postgres: same figures', async () => {
     const second = await openDatabase({ url: database.url! });
     try {

@@ -1,11 +1,11 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import { findStep, type Content, type StepEntry } from '../../content/loader.js';
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import type { Db, Tx } from '../client.js';
 import { stepProgress } from '../schema.js';
-import { recordActivityInTransaction, rowsOf } from './streaks.js';
+import { recordActivityInTransaction, recordActivityOptimistically, rowsOf, type ActivityGate } from './streaks.js';
 
 export interface MemberKey {
   guildId: string;
@@ -41,25 +41,28 @@ export async function finishedStepIds(db: Tx, content: Content, member: MemberKe
   return new Set((await completedStepIds(db, member)).map((id) => findStep(content, id)?.step.id ?? id));
 }
 
+/** `where not exists` a former id of the step among the member's finished steps (empty without former ids). */
+function notFormerlyDone(member: MemberKey, entry: StepEntry): SQL {
+  const former = entry.step.replaces;
+  return former.length > 0
+    ? sql`where not exists (select 1 from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} and step_id in (${sql.join(
+        former.map((id) => sql`${id}`),
+        sql`, `,
+      )}))`
+    : sql``;
+}
+
 /**
  * Records a step as done for a member (unless it, or a former id of it, already is) and, in the same
  * statement, returns every step the member has finished. A newly finished step is a qualifying
  * activity: it counts the member's day for their streak, in the same transaction.
  */
 async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date): Promise<{ recorded: boolean; finished: string[] }> {
-  const former = entry.step.replaces;
-  const notFormer =
-    former.length > 0
-      ? sql`where not exists (select 1 from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} and step_id in (${sql.join(
-          former.map((id) => sql`${id}`),
-          sql`, `,
-        )}))`
-      : sql``;
   const rows = await rowsOf<{ stepId: string; inserted: boolean }>(
     tx,
     sql`with inserted as (
       insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
-      select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz ${notFormer}
+      select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz ${notFormerlyDone(member, entry)}
       on conflict do nothing
       returning step_id
     )
@@ -72,10 +75,31 @@ async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date)
   return { recorded, finished: rows.map((r) => r.stepId) };
 }
 
+/**
+ * recordStep in two round trips, outside a transaction (recordActivityOptimistically): the step is
+ * inserted by the activity's own statement, only while the member's figures are unchanged, and the
+ * statement returns every finished step. Undefined when the locked path is needed.
+ */
+async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEntry, at: Date): Promise<{ recorded: boolean; finished: string[] } | undefined> {
+  const where = notFormerlyDone(member, entry);
+  const gate: ActivityGate = {
+    cte: sql`gate as (
+      insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
+      select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz from ok ${where}
+      on conflict do nothing
+      returning step_id
+    )`,
+    columns: sql`, array(select step_id from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} union all select step_id from gate) as finished`,
+  };
+  const done = await recordActivityOptimistically(db, { ...member, kind: 'step', at, ref: entry.step.id }, gate);
+  return done && { recorded: done.result.recorded, finished: done.row.finished as string[] };
+}
+
 /** Marks a step done for a member. Returns false when it already was (a double click changes nothing). */
 export async function completeStep(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<boolean> {
   const at = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => (await recordStep(tx, member, entry, at)).recorded);
+  const done = (await recordStepOptimistically(ctx.db, member, entry, at)) ?? (await ctx.db.transaction((tx) => recordStep(tx, member, entry, at)));
+  return done.recorded;
 }
 
 /** completeStep, and the member's progress on the step's track as of that transaction. */
@@ -85,7 +109,8 @@ export async function completeStepWithProgress(
   entry: StepEntry,
 ): Promise<{ recorded: boolean; progress: TrackProgress }> {
   const at = ctx.clock.now();
-  const { recorded, finished } = await ctx.db.transaction((tx) => recordStep(tx, member, entry, at));
+  const { recorded, finished } =
+    (await recordStepOptimistically(ctx.db, member, entry, at)) ?? (await ctx.db.transaction((tx) => recordStep(tx, member, entry, at)));
   const progress = trackProgress(entry.track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id);
   return { recorded, progress };
 }

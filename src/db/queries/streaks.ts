@@ -177,27 +177,66 @@ async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date
   return summary;
 }
 
+/** The stored figures and day rules of a member, read without a lock; undefined when no figures are stored yet. */
+async function readMember(db: Db, member: MemberKey): Promise<LockedMember | undefined> {
+  const [row] = await db
+    .select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay, streakUpdatedAt: memberStreaks.updatedAt, ...RULE_COLUMNS })
+    .from(memberStreaks)
+    .leftJoin(guildSettings, guildOf(member))
+    .leftJoin(memberSettings, memberSettingsOf(member))
+    .where(streakOf(member));
+  if (!row) return undefined;
+  const { current, longest, freezes, lastDay, streakUpdatedAt } = row;
+  return { ...dayRulesOf(member.guildId, row), before: { current, longest, freezes, lastDay }, streakUpdatedAt };
+}
+
 /**
- * recordActivity inside a transaction the caller owns, without a savepoint of its own: when it
- * throws, the caller's transaction must fail as a whole (as completeStep's does).
- *
- * Round trips: the lock (with the day rules), then one statement that stores the activity, counts its
- * day in the ledger when it was stored (a day a freeze covered becomes a real day, possible after a
- * time zone change; real days stay as they are) and, when the day newly counted, writes the figures.
- * In the usual case, a day after the last counted one, the new figures are one step of the fold from
- * the stored ones (extendStreak, worked out before the statement and applied only if the day counts),
- * so the ledger is not read. An earlier day (a moderator fix, a time zone change), or server settings
- * changed since the figures were last worked out (the freeze cap applies to the whole history), folds
- * the whole ledger again afterwards. A day that already counted changes nothing in the figures.
+ * The extension of the figures by the activity's day, when it is one step of the fold from the stored
+ * figures: the day comes after the last counted one and the server's settings have not changed
+ * since the figures were worked out (the freeze cap applies to the whole history). Else null: an
+ * earlier day (a moderator fix, a time zone change) or changed settings fold the whole ledger again
+ * should the day count; a day that already counted changes nothing.
  */
-export async function recordActivityInTransaction(tx: Tx, input: ActivityInput): Promise<ActivityResult> {
-  const member = { guildId: input.guildId, userId: input.userId };
-  const locked = await lockMember(tx, member, input.at);
-  const { before, rules } = locked;
-  const day = localDay(input.at, locked.zone, locked.rolloverHour);
+function extensionOf(member: LockedMember, day: string) {
+  const { before, rules } = member;
+  const inOrder = before.lastDay === null || (day > before.lastDay && member.settingsUpdatedAt.getTime() <= member.streakUpdatedAt.getTime());
+  return inOrder ? extendStreak(before, day, rules) : null;
+}
+
+/**
+ * CTEs that run first in an activity's statement: `gate` (which may read `ok`) stores the thing the
+ * activity is about, and the activity is stored once per row it returns (e.g. a step newly marked
+ * done); `columns` adds values to the statement's result (starting with a comma).
+ */
+export interface ActivityGate {
+  cte: SQL;
+  columns: SQL;
+}
+
+/**
+ * The one statement that stores an activity, counts its day in the ledger when it was stored (a day a
+ * freeze covered becomes a real day, possible after a time zone change; real days stay as they are)
+ * and, when the day newly counted and `next` extends the figures, writes the freeze days it spent and
+ * the figures. With `expected`, everything happens only if the member's figures are still those (an
+ * `ok` CTE that locks the row for the statement: a compare-and-set, so no transaction is needed).
+ */
+function activityStatement(
+  member: MemberKey,
+  input: ActivityInput,
+  day: string,
+  next: ReturnType<typeof extendStreak> | null,
+  { expected, gate }: { expected?: StreakSummary; gate?: ActivityGate } = {},
+): SQL {
   const at = input.at.toISOString();
-  const inOrder = before.lastDay === null || (day > before.lastDay && locked.settingsUpdatedAt.getTime() <= locked.streakUpdatedAt.getTime());
-  const next = inOrder ? extendStreak(before, day, rules) : null;
+  const ok = expected
+    ? sql`ok as (
+        select 1 from ${memberStreaks}
+        where guild_id = ${member.guildId} and user_id = ${member.userId} and current = ${expected.current} and longest = ${expected.longest}
+          and freezes = ${expected.freezes} and last_day is not distinct from ${expected.lastDay}::date
+        for update
+      ), `
+    : sql``;
+  const source = gate ? sql` from gate` : expected ? sql` from ok` : sql``;
   const freezes =
     next && next.freezeDays.length > 0
       ? sql`, freezes as (
@@ -215,11 +254,9 @@ export async function recordActivityInTransaction(tx: Tx, input: ActivityInput):
         where guild_id = ${member.guildId} and user_id = ${member.userId} and exists (select 1 from counted)
       )`
     : sql``;
-  const [written] = await rowsOf<{ stored: number; counted: number }>(
-    tx,
-    sql`with stored as (
+  return sql`with ${ok}${gate ? sql`${gate.cte}, ` : sql``}stored as (
       insert into ${activities} (guild_id, user_id, kind, day, at, ref, note)
-      values (${member.guildId}, ${member.userId}, ${input.kind}, ${day}::date, ${at}::timestamptz, ${input.ref ?? null}, ${input.note ?? null})
+      select ${member.guildId}, ${member.userId}, ${input.kind}, ${day}::date, ${at}::timestamptz, ${input.ref ?? null}, ${input.note ?? null}${source}
       on conflict do nothing
       returning id
     ), counted as (
@@ -230,8 +267,25 @@ export async function recordActivityInTransaction(tx: Tx, input: ActivityInput):
         where ${streakDays}.reason = 'freeze'
       returning day
     )${freezes}${figures}
-    select (select count(*) from stored)::int as stored, (select count(*) from counted)::int as counted`,
-  );
+    select (select count(*) from stored)::int as stored, (select count(*) from counted)::int as counted${expected ? sql`, (select count(*) from ok)::int as ok` : sql``}${gate?.columns ?? sql``}`;
+}
+
+/**
+ * recordActivity inside a transaction the caller owns, without a savepoint of its own: when it
+ * throws, the caller's transaction must fail as a whole (as completeStep's does).
+ *
+ * Round trips: the lock (with the day rules), then the activity's statement. In the usual case the
+ * new figures are one step of the fold from the stored ones (extensionOf), worked out before the
+ * statement and applied only if the day counts, so the ledger is not read; otherwise a day that newly
+ * counts folds the whole ledger again afterwards.
+ */
+export async function recordActivityInTransaction(tx: Tx, input: ActivityInput): Promise<ActivityResult> {
+  const member = { guildId: input.guildId, userId: input.userId };
+  const locked = await lockMember(tx, member, input.at);
+  const { before, rules } = locked;
+  const day = localDay(input.at, locked.zone, locked.rolloverHour);
+  const next = extensionOf(locked, day);
+  const [written] = await rowsOf<{ stored: number; counted: number }>(tx, activityStatement(member, input, day, next));
   if (written!.stored === 0) return { counted: false, day, streak: before, recorded: false, before };
   if (written!.counted === 0) return { counted: false, day, streak: before, recorded: true, before };
   const streak: StreakSummary = next
@@ -249,6 +303,43 @@ export async function recordActivity(db: Db | Tx, input: ActivityInput): Promise
   return inTransaction(db, (tx) => recordActivityInTransaction(tx, input));
 }
 
+/**
+ * recordActivity in two round trips instead of four (no BEGIN, lock, COMMIT): read the figures, then
+ * one statement that applies the activity only if they are unchanged (activityStatement's `expected`).
+ * Taken when the figures exist and the day extends them or already counted; when another activity of
+ * the member changed the figures in between, it reads again (a few times). Returns undefined when
+ * the activity needs the locked path (recordActivity): nothing has been written then. `gate` adds
+ * the thing the activity is about to the statement; its columns come back in `row`.
+ */
+export async function recordActivityOptimistically(
+  db: Db,
+  input: ActivityInput,
+  gate?: ActivityGate,
+): Promise<{ result: ActivityResult; row: Record<string, unknown> } | undefined> {
+  const member = { guildId: input.guildId, userId: input.userId };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const read = await readMember(db, member);
+    if (!read) return undefined;
+    const { before } = read;
+    const day = localDay(input.at, read.zone, read.rolloverHour);
+    const next = extensionOf(read, day);
+    if (!next && day !== before.lastDay) return undefined;
+    const [row] = await rowsOf<{ stored: number; counted: number; ok: number } & Record<string, unknown>>(
+      db,
+      activityStatement(member, input, day, next, { expected: before, ...(gate ? { gate } : {}) }),
+    );
+    if (row!.ok === 0) continue;
+    const counted = row!.counted > 0;
+    let streak = before;
+    if (next && counted) streak = { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay };
+    // Without `next` the day is the last counted one, a real day in the ledger that cannot newly
+    // count; should it ever, the figures are folded again under the lock.
+    else if (counted) streak = await db.transaction(async (tx) => recompute(tx, member, (await lockMember(tx, member, input.at)).rules, input.at));
+    return { result: { counted, day, streak, recorded: row!.stored > 0, before }, row: row! };
+  }
+  return undefined;
+}
+
 export interface CheckInResult extends ActivityResult {
   /** The member had already checked in that day. */
   already: boolean;
@@ -258,7 +349,8 @@ export interface CheckInResult extends ActivityResult {
 
 /** /checkin and the daily prompt's Check in button: counts the member's day and returns the streak. */
 export async function checkIn(ctx: { db: Db; clock: Clock }, member: MemberKey, note: string | null): Promise<CheckInResult> {
-  const result = await recordActivity(ctx.db, { ...member, kind: 'checkin', at: ctx.clock.now(), ...(note ? { note } : {}) });
+  const input: ActivityInput = { ...member, kind: 'checkin', at: ctx.clock.now(), ...(note ? { note } : {}) };
+  const result = (await recordActivityOptimistically(ctx.db, input))?.result ?? (await recordActivity(ctx.db, input));
   return { ...result, already: !result.recorded, freezesBefore: result.before.freezes };
 }
 
