@@ -1,8 +1,9 @@
 import {
   ApplicationCommandOptionType,
-  EmbedBuilder,
   MessageFlags,
   SlashCommandBuilder,
+  type APIEmbed,
+  type APIEmbedField,
   type ApplicationCommand,
   type ApplicationCommandOption,
   type ChatInputCommandInteraction,
@@ -50,19 +51,21 @@ export const help: Command = {
       for (const sub of moderatorSubs) forModerators.push(`${mention(`${command.name} ${sub.path}`)} — ${sub.description.replace(MODERATOR_PREFIX, '')}`);
     }
 
-    const embed = new EmbedBuilder()
-      .setColor(colors.brand)
-      .setTitle('Cohort commands')
-      .setDescription('Cohort runs this study group: a roadmap with your next step, daily check-ins and streaks, daily prompts and weekly challenges. Replies about you are only visible to you.');
-    addListFields(embed, 'For everyone', forMembers);
+    const fields = listFields('For everyone', forMembers);
     if (isModerator) {
-      addListFields(embed, 'For moderators', forModerators);
+      fields.push(...listFields('For moderators', forModerators));
       const missing = missingSetup(await getGuildSettings(ctx.db, interaction.guildId!));
-      embed.addFields({
+      fields.push({
         name: 'Still to set up in this server',
         value: missing.length ? missing.map((m) => `• ${m}`).join('\n') : 'Nothing: every feature is set up. `/setup show` lists the settings.',
       });
     }
+    const embed: APIEmbed = {
+      color: colors.brand,
+      title: 'Cohort commands',
+      description: 'Cohort runs this study group: a roadmap with your next step, daily check-ins and streaks, daily prompts and weekly challenges. Replies about you are only visible to you.',
+      fields,
+    };
     await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
   },
 };
@@ -87,13 +90,14 @@ function subcommandsOf(command: ApplicationCommand): { path: string; description
   return walk(command.options, '');
 }
 
-/** Adds `lines` as one field, split over several when they exceed Discord's 1024-character field limit. */
-function addListFields(embed: EmbedBuilder, name: string, lines: string[]): void {
-  if (lines.length === 0) return;
+/** `lines` as one field, split over several when they exceed Discord's 1024-character field limit. */
+function listFields(name: string, lines: string[]): APIEmbedField[] {
+  const fields: APIEmbedField[] = [];
+  if (lines.length === 0) return fields;
   let chunk: string[] = [];
   let first = true;
   const flush = () => {
-    embed.addFields({ name: first ? name : `${name} (more)`, value: chunk.join('\n') });
+    fields.push({ name: first ? name : `${name} (more)`, value: chunk.join('\n') });
     first = false;
     chunk = [];
   };
@@ -102,4 +106,5 @@ function addListFields(embed: EmbedBuilder, name: string, lines: string[]): void
     chunk.push(line.length > 1024 ? `${line.slice(0, 1023)}…` : line);
   }
   flush();
+  return fields;
 }

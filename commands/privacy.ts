@@ -1,6 +1,7 @@
-import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { AttachmentBuilder, ButtonStyle, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { eraseMemberData, exportMemberData } from '../src/db/queries/privacy.js';
 import { customId, type Command } from '../src/discord/command.js';
+import { actionRow, button } from '../src/discord/views/parts.js';
 import { UserError } from '../src/errors.js';
 
 export const privacy: Command = {
@@ -23,9 +24,9 @@ export const privacy: Command = {
       await interaction.reply({ content: 'Here is everything Cohort stores about you on this server.', files: [file], flags: MessageFlags.Ephemeral });
       return;
     }
-    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-      new ButtonBuilder().setCustomId(customId('privacy', 'erase', member.userId)).setLabel('Erase my data').setStyle(ButtonStyle.Danger),
-      new ButtonBuilder().setCustomId(customId('privacy', 'cancel')).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+    const row = actionRow(
+      button({ customId: customId('privacy', 'erase', member.userId), label: 'Erase my data', style: ButtonStyle.Danger }),
+      button({ customId: customId('privacy', 'cancel'), label: 'Cancel', style: ButtonStyle.Secondary }),
     );
     await interaction.reply({
       content:

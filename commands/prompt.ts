@@ -1,4 +1,4 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags, SlashCommandBuilder, time } from 'discord.js';
+import { MessageFlags, SlashCommandBuilder, time, type APIButtonComponent } from 'discord.js';
 import { findPost } from '../src/db/queries/claims.js';
 import { choosePrompt } from '../src/db/queries/prompts.js';
 import { getGuildSettings } from '../src/db/queries/settings.js';
@@ -7,7 +7,8 @@ import { localDateOf } from '../src/domain/dates.js';
 import { dueAt } from '../src/domain/schedule.js';
 import { isValidTimeZone, parseTimeOfDay } from '../src/domain/timezones.js';
 import type { Command } from '../src/discord/command.js';
-import { PROMPT_CHECKIN_ID, promptEmbed } from '../src/discord/views/prompts.js';
+import { actionRow, linkButton } from '../src/discord/views/parts.js';
+import { checkInButton, promptEmbed } from '../src/discord/views/prompts.js';
 import { checkInView } from '../src/discord/views/streaks.js';
 import { UserError } from '../src/errors.js';
 
@@ -32,12 +33,11 @@ export const prompt: Command = {
     const posted = await findPost(ctx.db, { guildId, kind: 'prompt', period: today });
     const postedPrompt = posted?.status === 'posted' ? ctx.content.prompts.find((p) => p.id === posted.ref) : undefined;
 
-    const checkInButton = new ButtonBuilder().setCustomId(PROMPT_CHECKIN_ID).setLabel('Check in').setEmoji('✅').setStyle(ButtonStyle.Success);
-    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(checkInButton);
+    const row = actionRow<APIButtonComponent>(checkInButton());
 
     if (postedPrompt && posted) {
       const where = posted.channelId && posted.messageId ? `https://discord.com/channels/${guildId}/${posted.channelId}/${posted.messageId}` : undefined;
-      if (where) row.addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(where).setLabel('Go to the discussion'));
+      if (where) row.components.push(linkButton(where, 'Go to the discussion'));
       await interaction.reply({
         content: `Posted ${posted.postedAt ? time(posted.postedAt, 'R') : 'today'} in <#${posted.channelId ?? settings.promptsChannelId}>.`,
         embeds: [promptEmbed(ctx.content, postedPrompt, today)],

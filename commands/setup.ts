@@ -1,4 +1,4 @@
-import { ChannelType, EmbedBuilder, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { ChannelType, MessageFlags, SlashCommandBuilder, type APIEmbed, type APIEmbedField, type ChatInputCommandInteraction } from 'discord.js';
 import { getGuildSettings, updateGuildSettings, type GuildSettingsPatch } from '../src/db/queries/settings.js';
 import type { GuildSettings } from '../src/db/schema.js';
 import { missingSetup } from '../src/domain/setup.js';
@@ -149,27 +149,24 @@ async function postableChannel(interaction: ChatInputCommandInteraction, channel
   return channelId;
 }
 
-function settingsEmbed(s: GuildSettings): EmbedBuilder {
+function settingsEmbed(s: GuildSettings): APIEmbed {
   const channel = (id: string | null) => (id ? `<#${id}>` : 'not set');
   const role = (id: string | null) => (id ? `<@&${id}>` : 'none');
   const broken = (reason: string | null) => (reason ? `\n⚠️ **Stopped:** ${reason}` : '');
-  const embed = new EmbedBuilder()
-    .setColor(colors.brand)
-    .setTitle('Cohort settings')
-    .addFields(
-      { name: 'Streaks', value: `Time zone: ${s.timezone}\nRollover hour: ${String(s.rolloverHour).padStart(2, '0')}:00\nFreeze cap: ${s.freezeCap}` },
-      {
-        name: 'Daily prompts',
-        value: `${s.promptsEnabled ? 'On' : 'Off'} · ${channel(s.promptsChannelId)} · ${s.promptsTime ?? 'no time set'} (${s.promptsTimezone ?? s.timezone}) · ping ${role(s.promptsPingRoleId)}${broken(s.promptsBrokenReason)}`,
-      },
-      {
-        name: 'Weekly challenges',
-        value: `${s.challengesEnabled ? 'On' : 'Off'} · ${channel(s.challengesChannelId)} · week starts ${WEEKDAYS[s.challengesWeekStart] ?? 'Monday'} · ping ${role(s.challengesPingRoleId)}${broken(s.challengesBrokenReason)}`,
-      },
-      { name: 'Resources channel', value: channel(s.resourcesChannelId), inline: true },
-      { name: 'Moderator role', value: role(s.moderatorRoleId), inline: true },
-    );
+  const fields: APIEmbedField[] = [
+    { name: 'Streaks', value: `Time zone: ${s.timezone}\nRollover hour: ${String(s.rolloverHour).padStart(2, '0')}:00\nFreeze cap: ${s.freezeCap}` },
+    {
+      name: 'Daily prompts',
+      value: `${s.promptsEnabled ? 'On' : 'Off'} · ${channel(s.promptsChannelId)} · ${s.promptsTime ?? 'no time set'} (${s.promptsTimezone ?? s.timezone}) · ping ${role(s.promptsPingRoleId)}${broken(s.promptsBrokenReason)}`,
+    },
+    {
+      name: 'Weekly challenges',
+      value: `${s.challengesEnabled ? 'On' : 'Off'} · ${channel(s.challengesChannelId)} · week starts ${WEEKDAYS[s.challengesWeekStart] ?? 'Monday'} · ping ${role(s.challengesPingRoleId)}${broken(s.challengesBrokenReason)}`,
+    },
+    { name: 'Resources channel', value: channel(s.resourcesChannelId), inline: true },
+    { name: 'Moderator role', value: role(s.moderatorRoleId), inline: true },
+  ];
   const missing = missingSetup(s);
-  if (missing.length > 0) embed.addFields({ name: 'Still to set up', value: missing.map((m) => `• ${m}`).join('\n') });
-  return embed;
+  if (missing.length > 0) fields.push({ name: 'Still to set up', value: missing.map((m) => `• ${m}`).join('\n') });
+  return { color: colors.brand, title: 'Cohort settings', fields };
 }

@@ -1,4 +1,4 @@
-import { ChannelType, EmbedBuilder, type Guild, type GuildTextBasedChannel } from 'discord.js';
+import { ChannelType, type APIEmbed, type Guild, type GuildTextBasedChannel } from 'discord.js';
 import type { Context } from '../context.js';
 import { claimWelcome, releaseWelcome } from '../db/queries/welcome.js';
 import { missingBotPermissions } from './permissions.js';
@@ -46,20 +46,19 @@ function welcomeChannel(guild: Guild): GuildTextBasedChannel | undefined {
     .find(canPost);
 }
 
-function welcomeEmbed(): EmbedBuilder {
-  return new EmbedBuilder()
-    .setColor(colors.brand)
-    .setTitle('👋 Thanks for adding Cohort')
-    .setDescription(
-      [
-        'Cohort runs your ML study group: a roadmap with a next step for everyone, daily check-ins and streaks, daily topic prompts and weekly Kaggle challenges.',
-        '',
-        '**Moderators, to start:**',
-        '1. `/setup prompts` — the channel and time for the daily topic prompt',
-        '2. `/setup challenges` — the channel for the weekly challenge',
-        '3. `/setup show` — check what is still missing',
-        '',
-        '**Everyone:** `/next` shows your next step; `/help` lists every command.',
-      ].join('\n'),
-    );
+function welcomeEmbed(): APIEmbed {
+  return {
+    color: colors.brand,
+    title: '👋 Thanks for adding Cohort',
+    description: [
+      'Cohort runs your ML study group: a roadmap with a next step for everyone, daily check-ins and streaks, daily topic prompts and weekly Kaggle challenges.',
+      '',
+      '**Moderators, to start:**',
+      '1. `/setup prompts` — the channel and time for the daily topic prompt',
+      '2. `/setup challenges` — the channel for the weekly challenge',
+      '3. `/setup show` — check what is still missing',
+      '',
+      '**Everyone:** `/next` shows your next step; `/help` lists every command.',
+    ].join('\n'),
+  };
 }

@@ -258,7 +258,7 @@ describe('exactly once across restarts and processes', () => {
     await database.db.insert(scheduledPosts).values({ guildId, kind: 'prompt', period: '2026-07-01', status: 'claimed', ref: prompt.id, claimedBy: 'dead', claimedAt: new Date('2026-07-01T09:00:00Z'), attempts: 1 });
     const earlier = bot.fake.addMessage(channelId, {
       author: bot.fake.botUser,
-      embeds: [promptEmbed(bot.app.ctx.content, prompt, '2026-07-01').toJSON()],
+      embeds: [promptEmbed(bot.app.ctx.content, prompt, '2026-07-01')],
       components: [{ type: 1, components: [{ type: 2, style: 3, label: 'Check in', custom_id: 'prompt:checkin' }] }],
     });
 

@@ -1,10 +1,11 @@
 import {
-  ActionRowBuilder,
-  ButtonBuilder,
   ButtonStyle,
-  EmbedBuilder,
   TimestampStyles,
   time,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
+  type APIEmbedField,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import type { Challenge } from '../../content/schema.js';
@@ -12,6 +13,7 @@ import type { RunSummary, Submission } from '../../db/queries/challenges.js';
 import type { ChallengeWeek } from '../../db/schema.js';
 import { effectiveEnd, formatInZone } from '../../domain/weeks.js';
 import { customId } from '../command.js';
+import { actionRow, button, linkButton } from './parts.js';
 import { clip, colors, userText } from './theme.js';
 
 type Run = ChallengeWeek;
@@ -24,25 +26,30 @@ const titleOf = (challenge: Challenge | undefined, id: string) => challenge?.tit
 /** A URL safe inside a Markdown link target. */
 const linkTarget = (url: string) => url.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/ /g, '%20');
 
-function challengeEmbed(challenge: Challenge | undefined, run: Run): EmbedBuilder {
-  const embed = new EmbedBuilder().setColor(colors.brand).setTitle(clip(titleOf(challenge, run.challengeId), 256));
-  if (!challenge) return embed.setDescription('This challenge is no longer in the catalogue.');
-  return embed
-    .setURL(challenge.url)
-    .setDescription(clip(challenge.goal, 4096))
-    .addFields(
+/** The challenge card followed by `more` fields. */
+function challengeEmbed(challenge: Challenge | undefined, run: Run, more: APIEmbedField[]): APIEmbed {
+  const title = clip(titleOf(challenge, run.challengeId), 256);
+  if (!challenge) return { color: colors.brand, title, description: 'This challenge is no longer in the catalogue.', fields: more };
+  return {
+    color: colors.brand,
+    title,
+    url: challenge.url,
+    description: clip(challenge.goal, 4096),
+    fields: [
       { name: 'Level', value: challenge.difficulty, inline: true },
       { name: 'Skills', value: clip(challenge.skills.join(', '), 1024), inline: true },
-    );
+      ...more,
+    ],
+  };
 }
 
-function kaggleButton(challenge: Challenge | undefined): ButtonBuilder[] {
-  return challenge ? [new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(challenge.url).setLabel('Open on Kaggle')] : [];
+function kaggleButton(challenge: Challenge | undefined): APIButtonComponent[] {
+  return challenge ? [linkButton(challenge.url, 'Open on Kaggle')] : [];
 }
 
-export function joinRow(run: Run, challenge: Challenge | undefined): ActionRowBuilder<ButtonBuilder> {
-  return new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(customId('challenge', 'join', run.id)).setLabel('Join').setStyle(ButtonStyle.Primary).setEmoji('🙋'),
+export function joinRow(run: Run, challenge: Challenge | undefined): APIActionRowComponent<APIButtonComponent> {
+  return actionRow<APIButtonComponent>(
+    button({ customId: customId('challenge', 'join', run.id), label: 'Join', style: ButtonStyle.Primary, emoji: '🙋' }),
     ...kaggleButton(challenge),
   );
 }
@@ -54,14 +61,14 @@ export function announcementMessage(
   options: { pingRoleId: string | null; changed?: boolean },
 ): RESTPostAPIChannelMessageJSONBody {
   const headline = options.changed ? '🔁 **Change of plan: this week’s challenge is now…**' : '🏆 **A new weekly challenge starts now!**';
-  const embed = challengeEmbed(challenge, run).addFields(
+  const embed = challengeEmbed(challenge, run, [
     { name: 'Deadline', value: when(effectiveEnd(run)) },
     { name: 'How it works', value: 'Press **Join** (or `/challenge join`) to get reminders. Submit your notebook or score with `/challenge submit`.' },
-  );
+  ]);
   return {
     content: options.pingRoleId ? `<@&${options.pingRoleId}> ${headline}` : headline,
-    embeds: [embed.toJSON()],
-    components: [joinRow(run, challenge).toJSON()],
+    embeds: [embed],
+    components: [joinRow(run, challenge)],
     allowed_mentions: { parse: [], ...(options.pingRoleId ? { roles: [options.pingRoleId] } : {}) },
   };
 }
@@ -133,11 +140,11 @@ export function recapMessages(
   return blocks.map((block, i) => ({
     ...(i === 0 ? { content: summary } : {}),
     embeds: [
-      new EmbedBuilder()
-        .setColor(colors.success)
-        .setTitle(clip(blocks.length > 1 ? `Submissions (${i + 1}/${blocks.length})` : 'Submissions', 256))
-        .setDescription(block)
-        .toJSON(),
+      {
+        color: colors.success,
+        title: clip(blocks.length > 1 ? `Submissions (${i + 1}/${blocks.length})` : 'Submissions', 256),
+        description: block,
+      },
     ],
     allowed_mentions: { parse: [] },
   }));
@@ -158,19 +165,20 @@ export function showView(
     : options.joined
       ? 'You joined. Submit with `/challenge submit`.'
       : 'You have not joined yet.';
-  const embed = challengeEmbed(challenge, run).addFields(
+  const embed = challengeEmbed(challenge, run, [
     { name: 'Deadline', value: `${formatInZone(deadline, options.zone)} (your time, ${options.zone})\n${when(deadline)}` },
     { name: `Joined (${options.participants.length}) · ${options.submissions} submitted`, value: clip(people, 1024) },
     { name: 'You', value: clip(status, 1024) },
-  );
-  embed.setFooter({ text: `Week of ${run.weekStart}` });
-  const components = options.joined ? (challenge ? [new ActionRowBuilder<ButtonBuilder>().addComponents(...kaggleButton(challenge))] : []) : [joinRow(run, challenge)];
+  ]);
+  embed.footer = { text: `Week of ${run.weekStart}` };
+  const components = options.joined ? (challenge ? [actionRow(...kaggleButton(challenge))] : []) : [joinRow(run, challenge)];
   return { embeds: [embed], components };
 }
 
 export function historyView(summaries: readonly RunSummary[], lookup: (id: string) => Challenge | undefined) {
-  const embed = new EmbedBuilder().setColor(colors.brand).setTitle('Past weekly challenges');
-  if (summaries.length === 0) return { embeds: [embed.setDescription('No challenge has finished in this server yet.')] };
+  const embed: APIEmbed = { color: colors.brand, title: 'Past weekly challenges' };
+  if (summaries.length === 0) return { embeds: [{ ...embed, description: 'No challenge has finished in this server yet.' }] };
+  const fields: APIEmbedField[] = [];
   for (const { run, participants, submissions } of summaries) {
     const challenge = lookup(run.challengeId);
     const lines = [
@@ -178,9 +186,9 @@ export function historyView(summaries: readonly RunSummary[], lookup: (id: strin
       ...(participants.length > 0 ? [`Joined: ${participants.map((id) => `<@${id}>`).join(' ')}`] : []),
       ...submissions.map((s) => submissionLine({ ...s, note: null })),
     ];
-    embed.addFields({ name: clip(`Week of ${run.weekStart}: ${titleOf(challenge, run.challengeId)}`, 256), value: fitLines(lines, 1000) });
+    fields.push({ name: clip(`Week of ${run.weekStart}: ${titleOf(challenge, run.challengeId)}`, 256), value: fitLines(lines, 1000) });
   }
-  return { embeds: [embed] };
+  return { embeds: [{ ...embed, fields }] };
 }
 
 /** Whole lines up to `max` characters, then "…and N more" (a cut never breaks a mention or a link). */

@@ -1,7 +1,8 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type MessageCreateOptions } from 'discord.js';
+import { ButtonStyle, type APIButtonComponentWithCustomId, type APIEmbed, type APIEmbedField, type MessageCreateOptions } from 'discord.js';
 import { findStep, type Content } from '../../content/loader.js';
 import type { Prompt } from '../../content/schema.js';
 import { customId } from '../command.js';
+import { actionRow, button } from './parts.js';
 import { clip, colors } from './theme.js';
 
 /** Custom id of the Check in button on prompt posts (handled by commands/prompt.ts). */
@@ -10,15 +11,17 @@ export const PROMPT_CHECKIN_ID = customId('prompt', 'checkin');
 const FOOTER_PREFIX = 'Daily prompt · ';
 
 /** The prompt embed: text, hints as spoilers, roadmap step, resources. */
-export function promptEmbed(content: Content, prompt: Prompt, period: string): EmbedBuilder {
+export function promptEmbed(content: Content, prompt: Prompt, period: string): APIEmbed {
   const hints = prompt.hints.length > 0 ? `\n\n**Hints** (tap to reveal)\n${prompt.hints.map((h) => `||${h.replaceAll('||', '|')}||`).join('\n')}` : '';
-  const embed = new EmbedBuilder()
-    .setColor(colors.brand)
-    .setTitle('💡 Today’s prompt')
-    .setDescription(clip(`${prompt.text}${hints}`, 4096))
-    .setFooter({ text: `${FOOTER_PREFIX}${period} · discuss in the thread, then press Check in` });
+  const embed: APIEmbed = {
+    color: colors.brand,
+    title: '💡 Today’s prompt',
+    description: clip(`${prompt.text}${hints}`, 4096),
+    footer: { text: `${FOOTER_PREFIX}${period} · discuss in the thread, then press Check in` },
+  };
+  const fields: APIEmbedField[] = [];
   const entry = findStep(content, prompt.step);
-  if (entry) embed.addFields({ name: 'Roadmap step', value: clip(`${entry.step.title} (${entry.track.title})`, 1024) });
+  if (entry) fields.push({ name: 'Roadmap step', value: clip(`${entry.step.title} (${entry.track.title})`, 1024) });
   const lines: string[] = [];
   let length = 0;
   for (const id of prompt.resources) {
@@ -29,17 +32,22 @@ export function promptEmbed(content: Content, prompt: Prompt, period: string): E
     lines.push(line);
     length += line.length + 1;
   }
-  if (lines.length > 0) embed.addFields({ name: 'Resources', value: lines.join('\n') });
+  if (lines.length > 0) fields.push({ name: 'Resources', value: lines.join('\n') });
+  if (fields.length > 0) embed.fields = fields;
   return embed;
+}
+
+/** The Check in button of a prompt: the same as /checkin. */
+export function checkInButton(): APIButtonComponentWithCustomId {
+  return button({ customId: PROMPT_CHECKIN_ID, label: 'Check in', style: ButtonStyle.Success, emoji: '✅' });
 }
 
 /** The channel post: embed, Check in button, and the ping role when the server set one. */
 export function promptPost(content: Content, prompt: Prompt, options: { period: string; pingRoleId: string | null }): MessageCreateOptions {
-  const button = new ButtonBuilder().setCustomId(PROMPT_CHECKIN_ID).setLabel('Check in').setEmoji('✅').setStyle(ButtonStyle.Success);
   return {
     ...(options.pingRoleId ? { content: `<@&${options.pingRoleId}>`, allowedMentions: { roles: [options.pingRoleId] } } : { allowedMentions: { parse: [] } }),
     embeds: [promptEmbed(content, prompt, options.period)],
-    components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)],
+    components: [actionRow(checkInButton())],
   };
 }
 

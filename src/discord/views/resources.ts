@@ -1,13 +1,12 @@
 import {
-  ActionRowBuilder,
-  ButtonBuilder,
   ButtonStyle,
-  EmbedBuilder,
-  ModalBuilder,
-  TextInputBuilder,
+  ComponentType,
   TextInputStyle,
   time,
   TimestampStyles,
+  type APIEmbed,
+  type APIEmbedField,
+  type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
 import type { Content } from '../../content/loader.js';
 import { RESOURCE_KINDS } from '../../content/schema.js';
@@ -15,6 +14,7 @@ import type { GuildResource } from '../../db/schema.js';
 import type { Duplicate, ResourceEntry, ResourceFilters, ResourcePost } from '../../db/queries/resources.js';
 import { paginate } from '../../domain/progress.js';
 import { customId } from '../command.js';
+import { actionRow, button } from './parts.js';
 import { clip, colors, userText } from './theme.js';
 
 export const RESOURCES_PAGE_SIZE = 5;
@@ -94,32 +94,30 @@ function describeFilters(content: Content, filters: ResourceFilters): string {
 export function resourceListView(content: Content, entries: readonly ResourceEntry[], filters: ResourceFilters, page: number) {
   const { items, page: shown, pages } = paginate(entries, RESOURCES_PAGE_SIZE, page);
   const filterText = describeFilters(content, filters);
-  const embed = new EmbedBuilder().setColor(colors.brand).setTitle(filterText ? `Resources: ${clip(filterText, 230)}` : 'Resources');
+  const embed: APIEmbed = { color: colors.brand, title: filterText ? `Resources: ${clip(filterText, 230)}` : 'Resources' };
   if (entries.length === 0) {
-    embed.setDescription(
-      filterText
-        ? 'Nothing matches all of that. Try fewer filters, or another topic from the list as you type.'
-        : 'There are no resources yet. Moderators can add some with `/resource add`.',
-    );
+    embed.description = filterText
+      ? 'Nothing matches all of that. Try fewer filters, or another topic from the list as you type.'
+      : 'There are no resources yet. Moderators can add some with `/resource add`.';
     return { embeds: [embed], components: [] };
   }
-  embed.setDescription(`${entries.length} resource${entries.length === 1 ? '' : 's'}. Know a good one that is missing? \`/resource suggest\``);
-  items.forEach((entry, i) => {
+  embed.description = `${entries.length} resource${entries.length === 1 ? '' : 's'}. Know a good one that is missing? \`/resource suggest\``;
+  embed.fields = items.map((entry, i) => {
     const number = shown * RESOURCES_PAGE_SIZE + i + 1;
     const blurb = entryBlurb(entry, 300);
     const picked = entry.source === 'server' ? ' · picked by this server' : '';
-    embed.addFields({
+    return {
       name: clip(`${number}. ${entryTitle(entry)}`, 256),
       value: clip(`[${linkLabel(host(entry.url))}](${linkTarget(entry.url)}) · ${entryFacts(content, entry)}${picked}${blurb ? `\n${blurb}` : ''}`, 1024),
-    });
+    };
   });
-  embed.setFooter({ text: `Page ${shown + 1} of ${pages}` });
+  embed.footer = { text: `Page ${shown + 1} of ${pages}` };
   const components =
     pages > 1
       ? [
-          new ActionRowBuilder<ButtonBuilder>().addComponents(
-            new ButtonBuilder().setCustomId(pageId(filters, shown - 1)).setLabel('Previous').setStyle(ButtonStyle.Secondary).setDisabled(shown === 0),
-            new ButtonBuilder().setCustomId(pageId(filters, shown + 1)).setLabel('Next').setStyle(ButtonStyle.Secondary).setDisabled(shown >= pages - 1),
+          actionRow(
+            button({ customId: pageId(filters, shown - 1), label: 'Previous', style: ButtonStyle.Secondary, disabled: shown === 0 }),
+            button({ customId: pageId(filters, shown + 1), label: 'Next', style: ButtonStyle.Secondary, disabled: shown >= pages - 1 }),
           ),
         ]
       : [];
@@ -127,18 +125,20 @@ export function resourceListView(content: Content, entries: readonly ResourceEnt
 }
 
 /** The card /resource post sends to a channel. */
-export function resourceCard(content: Content, entry: ResourceEntry, postedBy: string, note: string | null): EmbedBuilder {
-  const embed = new EmbedBuilder()
-    .setColor(colors.brand)
-    .setAuthor({ name: '📚 Resource' })
-    .setTitle(entryTitle(entry, 256))
-    .setURL(entry.url)
-    .addFields({ name: 'What', value: entryFacts(content, entry) });
+export function resourceCard(content: Content, entry: ResourceEntry, postedBy: string, note: string | null): APIEmbed {
+  const fields: APIEmbedField[] = [{ name: 'What', value: entryFacts(content, entry) }];
+  if (note) fields.push({ name: 'Why it is worth your time', value: memberText(note, 1000) });
+  fields.push({ name: 'Shared by', value: `<@${postedBy}>` });
+  const embed: APIEmbed = {
+    color: colors.brand,
+    author: { name: '📚 Resource' },
+    title: entryTitle(entry, 256),
+    url: entry.url,
+    fields,
+    footer: { text: 'Find more with /resources' },
+  };
   const blurb = entryBlurb(entry, 1000);
-  if (blurb) embed.setDescription(blurb);
-  if (note) embed.addFields({ name: 'Why it is worth your time', value: memberText(note, 1000) });
-  embed.addFields({ name: 'Shared by', value: `<@${postedBy}>` });
-  embed.setFooter({ text: 'Find more with /resources' });
+  if (blurb) embed.description = blurb;
   return embed;
 }
 
@@ -174,63 +174,71 @@ export function suggestionReceivedView(content: Content, row: GuildResource) {
 export function reviewView(content: Content, item: { row: GuildResource | undefined; index: number; total: number }, notice?: string) {
   const { row, index, total } = item;
   if (!row) {
-    const embed = new EmbedBuilder().setColor(colors.success).setTitle('Review queue').setDescription('Nothing waiting for review. 🎉');
+    const embed: APIEmbed = { color: colors.success, title: 'Review queue', description: 'Nothing waiting for review. 🎉' };
     return { content: notice ?? '', embeds: [embed], components: [] };
   }
   const step = row.stepId ? content.steps.get(row.stepId) : undefined;
-  const embed = new EmbedBuilder()
-    .setColor(colors.warning)
-    .setAuthor({ name: `Suggestion ${index + 1} of ${total}` })
-    .setTitle(memberText(row.title, 256))
-    .setURL(row.url)
-    .addFields(
-      { name: 'Link', value: clip(row.url, 1024) },
-      { name: 'Suggested by', value: `<@${row.suggestedBy}> ${time(row.createdAt, TimestampStyles.RelativeTime)}`, inline: true },
-      { name: 'Kind', value: row.kind, inline: true },
-      { name: 'Roadmap step', value: step ? `${step.index + 1}. ${step.step.title}` : 'none', inline: true },
-    );
-  if (row.note) embed.addFields({ name: 'Note', value: memberText(row.note, 1024) });
-  const row1 = new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(customId('resource', 'approve', row.id, index)).setLabel('Approve').setStyle(ButtonStyle.Success),
-    new ButtonBuilder().setCustomId(customId('resource', 'reject', row.id, index)).setLabel('Reject').setStyle(ButtonStyle.Danger),
-    new ButtonBuilder().setCustomId(customId('resource', 'queue', index - 1)).setLabel('Previous').setStyle(ButtonStyle.Secondary).setDisabled(index === 0),
-    new ButtonBuilder().setCustomId(customId('resource', 'queue', index + 1)).setLabel('Next').setStyle(ButtonStyle.Secondary).setDisabled(index >= total - 1),
+  const fields: APIEmbedField[] = [
+    { name: 'Link', value: clip(row.url, 1024) },
+    { name: 'Suggested by', value: `<@${row.suggestedBy}> ${time(row.createdAt, TimestampStyles.RelativeTime)}`, inline: true },
+    { name: 'Kind', value: row.kind, inline: true },
+    { name: 'Roadmap step', value: step ? `${step.index + 1}. ${step.step.title}` : 'none', inline: true },
+  ];
+  if (row.note) fields.push({ name: 'Note', value: memberText(row.note, 1024) });
+  const embed: APIEmbed = {
+    color: colors.warning,
+    author: { name: `Suggestion ${index + 1} of ${total}` },
+    title: memberText(row.title, 256),
+    url: row.url,
+    fields,
+  };
+  const row1 = actionRow(
+    button({ customId: customId('resource', 'approve', row.id, index), label: 'Approve', style: ButtonStyle.Success }),
+    button({ customId: customId('resource', 'reject', row.id, index), label: 'Reject', style: ButtonStyle.Danger }),
+    button({ customId: customId('resource', 'queue', index - 1), label: 'Previous', style: ButtonStyle.Secondary, disabled: index === 0 }),
+    button({ customId: customId('resource', 'queue', index + 1), label: 'Next', style: ButtonStyle.Secondary, disabled: index >= total - 1 }),
   );
   return { content: notice ?? '', embeds: [embed], components: [row1] };
 }
 
-export function rejectModal(id: number, index: number): ModalBuilder {
-  return new ModalBuilder()
-    .setCustomId(customId('resource', 'rejected', id, index))
-    .setTitle('Reject suggestion')
-    .addComponents(
-      new ActionRowBuilder<TextInputBuilder>().addComponents(
-        new TextInputBuilder()
-          .setCustomId('reason')
-          .setLabel('Reason (optional, sent to the member)')
-          .setStyle(TextInputStyle.Paragraph)
-          .setRequired(false)
-          .setMaxLength(REASON_MAX),
-      ),
-    );
+export function rejectModal(id: number, index: number): APIModalInteractionResponseCallbackData {
+  return {
+    custom_id: customId('resource', 'rejected', id, index),
+    title: 'Reject suggestion',
+    components: [
+      {
+        type: ComponentType.ActionRow,
+        components: [
+          {
+            type: ComponentType.TextInput,
+            custom_id: 'reason',
+            label: 'Reason (optional, sent to the member)',
+            style: TextInputStyle.Paragraph,
+            required: false,
+            max_length: REASON_MAX,
+          },
+        ],
+      },
+    ],
+  };
 }
 
 /** The DM a member gets when their suggestion is decided. */
 export function decisionDm(guildName: string, row: GuildResource) {
   const title = memberText(row.title, TITLE_MAX);
   const server = memberText(guildName, 100);
-  const embed =
+  const embed: APIEmbed =
     row.status === 'approved'
-      ? new EmbedBuilder()
-          .setColor(colors.success)
-          .setTitle('Your resource suggestion was approved 🎉')
-          .setDescription(`**${title}** is now in **${server}**’s resource list. Members find it with \`/resources\`. Thank you!`)
-      : new EmbedBuilder()
-          .setColor(colors.muted)
-          .setTitle('Your resource suggestion was not accepted')
-          .setDescription(
-            `A moderator of **${server}** decided not to add **${title}**.${row.rejectReason ? `\n\n**Reason:** ${memberText(row.rejectReason, REASON_MAX)}` : ''}`,
-          );
+      ? {
+          color: colors.success,
+          title: 'Your resource suggestion was approved 🎉',
+          description: `**${title}** is now in **${server}**’s resource list. Members find it with \`/resources\`. Thank you!`,
+        }
+      : {
+          color: colors.muted,
+          title: 'Your resource suggestion was not accepted',
+          description: `A moderator of **${server}** decided not to add **${title}**.${row.rejectReason ? `\n\n**Reason:** ${memberText(row.rejectReason, REASON_MAX)}` : ''}`,
+        };
   return { embeds: [embed] };
 }
 
@@ -242,9 +250,9 @@ export function repostConfirmView(content: Content, entry: ResourceEntry, last: 
       `Post it again in <#${channelId}>?`,
     ].join('\n'),
     components: [
-      new ActionRowBuilder<ButtonBuilder>().addComponents(
-        new ButtonBuilder().setCustomId(customId('resource', 'repost', stagedId)).setLabel('Post again').setStyle(ButtonStyle.Primary),
-        new ButtonBuilder().setCustomId(customId('resource', 'cancel', stagedId)).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+      actionRow(
+        button({ customId: customId('resource', 'repost', stagedId), label: 'Post again', style: ButtonStyle.Primary }),
+        button({ customId: customId('resource', 'cancel', stagedId), label: 'Cancel', style: ButtonStyle.Secondary }),
       ),
     ],
   };

@@ -1,4 +1,4 @@
-import { AttachmentBuilder, EmbedBuilder } from 'discord.js';
+import { AttachmentBuilder, type APIEmbed, type APIEmbedField } from 'discord.js';
 import type { CheckInResult, LedgerDay } from '../../db/queries/streaks.js';
 import type { Board, Period } from '../../db/queries/leaderboard.js';
 import { addDays, dayRange, weekday } from '../../domain/dates.js';
@@ -19,18 +19,20 @@ function freezesText(n: number): string {
 /** The answer to /checkin and to the daily prompt's Check in button (send it ephemeral). */
 export function checkInView(result: CheckInResult) {
   const { streak } = result;
-  const embed = new EmbedBuilder().setColor(result.counted ? colors.success : colors.brand);
-  if (result.already) {
-    embed.setTitle('Already checked in today').setDescription(`Your check-in for ${result.day} is in. Come back tomorrow to keep it going.`);
-  } else if (result.counted) {
-    embed.setTitle('✅ Checked in').setDescription(`**${result.day}** counts.`);
-  } else {
-    embed.setTitle('✅ Checked in').setDescription(`**${result.day}** already counted (another activity today), so your streak stays as it is.`);
-  }
+  const [title, description] = result.already
+    ? ['Already checked in today', `Your check-in for ${result.day} is in. Come back tomorrow to keep it going.`]
+    : result.counted
+      ? ['✅ Checked in', `**${result.day}** counts.`]
+      : ['✅ Checked in', `**${result.day}** already counted (another activity today), so your streak stays as it is.`];
   const lines = [`🔥 Current streak: **${days(streak.current)}**`, `🏆 Longest: **${days(streak.longest)}**`, `🧊 Freezes: **${streak.freezes}**`];
   if (streak.freezes > result.freezesBefore) lines.push(`You earned a freeze for ${days(streak.current)} of streak. It covers a day you miss.`);
-  embed.addFields({ name: 'Streak', value: lines.join('\n') });
-  embed.setFooter({ text: `See the calendar with /streak · a missed day uses a freeze, ${freezesText(streak.freezes)} left` });
+  const embed: APIEmbed = {
+    color: result.counted ? colors.success : colors.brand,
+    title,
+    description,
+    fields: [{ name: 'Streak', value: lines.join('\n') }],
+    footer: { text: `See the calendar with /streak · a missed day uses a freeze, ${freezesText(streak.freezes)} left` },
+  };
   return { embeds: [embed] };
 }
 
@@ -113,15 +115,11 @@ export async function streakView(input: StreakViewInput) {
         ? `${view.pendingFreezeDays.length} missed day${view.pendingFreezeDays.length === 1 ? '' : 's'} covered by freezes.`
         : '';
 
-  const embed = new EmbedBuilder()
-    .setColor(view.current > 0 ? colors.success : colors.muted)
-    .setTitle(`${who} streak`)
-    .setDescription([`🔥 Current: **${days(view.current)}** · 🏆 Longest: **${days(view.longest)}** · 🧊 Freezes left: **${view.freezes}**`, status, input.self ? todayLine : '']
-      .filter(Boolean)
-      .join('\n'))
-    .addFields({ name: `Last ${textWeeks} weeks (Mon → Sun)`, value: rows.join('\n') }, { name: 'Key', value: legend });
-  if (notable.length > 0) embed.addFields({ name: 'Why', value: clip(notable.join('\n'), 1024) });
-  embed.setFooter({ text: `Days in ${input.zone} · a freeze is earned every 7 days of streak and covers one missed day` });
+  const fields: APIEmbedField[] = [
+    { name: `Last ${textWeeks} weeks (Mon → Sun)`, value: rows.join('\n') },
+    { name: 'Key', value: legend },
+  ];
+  if (notable.length > 0) fields.push({ name: 'Why', value: clip(notable.join('\n'), 1024) });
 
   const svg = heatmapSvg({
     statuses: input.statuses,
@@ -130,7 +128,16 @@ export async function streakView(input: StreakViewInput) {
     title: `Streak ${days(view.current)} · longest ${view.longest} · ${freezesText(view.freezes)}`,
   });
   const file = new AttachmentBuilder(await renderPng(svg), { name: 'streak.png', description: `Streak calendar of the last ${pngWeeks} weeks` });
-  embed.setImage('attachment://streak.png');
+  const embed: APIEmbed = {
+    color: view.current > 0 ? colors.success : colors.muted,
+    title: `${who} streak`,
+    description: [`🔥 Current: **${days(view.current)}** · 🏆 Longest: **${days(view.longest)}** · 🧊 Freezes left: **${view.freezes}**`, status, input.self ? todayLine : '']
+      .filter(Boolean)
+      .join('\n'),
+    fields,
+    footer: { text: `Days in ${input.zone} · a freeze is earned every 7 days of streak and covers one missed day` },
+    image: { url: 'attachment://streak.png' },
+  };
   return { embeds: [embed], files: [file] };
 }
 
@@ -139,11 +146,11 @@ export function progressView(input: { userId: string; self: boolean; tracks: rea
   const who = input.self ? 'Your' : `<@${input.userId}>’s`;
   const done = input.tracks.reduce((n, t) => n + t.done, 0);
   const total = input.tracks.reduce((n, t) => n + t.total, 0);
-  const embed = new EmbedBuilder()
-    .setColor(colors.brand)
-    .setTitle(`${who} progress`)
-    .setDescription(`Roadmap: **${done}/${total} steps done**`)
-    .addFields(
+  const embed: APIEmbed = {
+    color: colors.brand,
+    title: `${who} progress`,
+    description: `Roadmap: **${done}/${total} steps done**`,
+    fields: [
       ...input.tracks.slice(0, 20).map((t) => ({ name: clip(t.track.title, 256), value: `${progressBar(t.done, t.total)} · ${t.done}/${t.total} steps`, inline: false })),
       {
         name: 'Streak',
@@ -151,7 +158,8 @@ export function progressView(input: { userId: string; self: boolean; tracks: rea
         inline: true,
       },
       { name: 'Challenges', value: `${input.challenges} joined`, inline: true },
-    );
+    ],
+  };
   return { embeds: [embed] };
 }
 
@@ -174,23 +182,25 @@ export function leaderboardView(input: { board: Board; period: Period; ranked: r
   const top = input.ranked.slice(0, 10).map((r) => `${MEDALS[r.rank - 1] ?? `**${r.rank}.**`} <@${r.userId}> · ${unit(r.score)}`);
   const mine = input.ranked.find((r) => r.userId === input.callerId);
   const own = mine ? `You are **#${mine.rank}** of ${input.ranked.length} with ${unit(mine.score)}.` : 'You are not on this board yet.';
-  const embed = new EmbedBuilder()
-    .setColor(colors.brand)
-    .setTitle(BOARD_TITLES[input.board](input.period))
-    .setDescription(top.length > 0 ? top.join('\n') : 'Nobody is on this board yet. Be the first!')
-    .addFields({ name: 'Your rank', value: own });
+  const embed: APIEmbed = {
+    color: colors.brand,
+    title: BOARD_TITLES[input.board](input.period),
+    description: top.length > 0 ? top.join('\n') : 'Nobody is on this board yet. Be the first!',
+    fields: [{ name: 'Your rank', value: own }],
+  };
   return { embeds: [embed] };
 }
 
 /** /settings show. */
 export function memberSettingsView(input: { ownZone: string | null; serverZone: string; rolloverHour: number; freezeCap: number; today: string; notice?: string }) {
-  const embed = new EmbedBuilder()
-    .setColor(colors.brand)
-    .setTitle('Your settings')
-    .addFields(
+  const embed: APIEmbed = {
+    color: colors.brand,
+    title: 'Your settings',
+    fields: [
       { name: 'Time zone', value: input.ownZone ? `${input.ownZone} (yours)` : `${input.serverZone} (the server’s; set yours with /settings timezone)` },
       { name: 'Your day', value: `Today is **${input.today}** for your streak. A new day starts at ${String(input.rolloverHour).padStart(2, '0')}:00.` },
       { name: 'Freezes', value: `One per 7 days of streak, up to ${input.freezeCap}.` },
-    );
+    ],
+  };
   return { ...(input.notice ? { content: input.notice } : {}), embeds: [embed] };
 }
