@@ -168,12 +168,15 @@ describe('correctness under load', () => {
     }
   });
 
-  it('check-ins and finished steps of one member on many days, all at once (the unlocked compare-and-set path): exact figures', async () => {
+  it.each([
+    ['after a first check-in', true],
+    ['from the first activity on', false],
+  ])('check-ins and finished steps of one member on many days, all at once (the unlocked compare-and-set path), %s: exact figures', async (_, first) => {
     const { content } = await loadContent(resolve('content'));
     const steps = [...content.steps.values()];
     const m = { guildId: uniqueGuildId(), userId: 'cas' };
     const clock = (day: string, minute: number) => ({ now: () => new Date(noon(day).getTime() + minute * 60_000) });
-    await checkIn({ db: database.db, clock: clock('2026-04-01', 0) }, m, null); // the figures exist: later activities may skip the lock
+    if (first) await checkIn({ db: database.db, clock: clock('2026-04-01', 0) }, m, null);
     // 25 days, a gap on the 10th and the 11th; each day a check-in and a step, sent together with every other day's.
     const days = dayRange('2026-04-01', '2026-04-27').filter((d) => d !== '2026-04-10' && d !== '2026-04-11');
     const outcomes = await Promise.all(
@@ -183,7 +186,7 @@ describe('correctness under load', () => {
         checkIn({ db: database.db, clock: clock(day, 3) }, m, null), // a second check-in that day: refused
       ]),
     );
-    expect(outcomes.filter((o) => typeof o === 'object' && o.recorded)).toHaveLength(days.length - 1); // day 1 was checked in before
+    expect(outcomes.filter((o) => typeof o === 'object' && o.recorded)).toHaveLength(first ? days.length - 1 : days.length);
     const expected = foldStreak(days, { freezeCap: 2 });
     const r = await rows(m.guildId, m.userId);
     expect(r.streak).toEqual({ current: expected.current, longest: expected.longest, freezes: expected.freezes, lastDay: expected.lastDay });
@@ -191,6 +194,15 @@ describe('correctness under load', () => {
     expect(r.ledger.filter((l) => l.reason === 'freeze').map((l) => l.day).sort()).toEqual(expected.freezeDays);
     expect(r.activities.filter((a) => a.kind === 'checkin')).toHaveLength(days.length);
     expect(r.activities.filter((a) => a.kind === 'step')).toHaveLength(Math.min(days.length, steps.length));
+  });
+
+  it('a ledger without figures (rows from an older version, a partial import) is folded again on the next check-in', async () => {
+    const m = { guildId: uniqueGuildId(), userId: 'orphan' };
+    const at = noon('2026-05-02');
+    await database.db.insert(streakDays).values(['2026-05-01', '2026-05-02'].map((day) => ({ ...m, day, reason: 'fix' as const, createdAt: at })));
+    const result = await checkIn({ db: database.db, clock: { now: () => at } }, m, null);
+    expect(result).toMatchObject({ recorded: true, counted: false, streak: { current: 2, longest: 2, lastDay: '2026-05-02' } });
+    expect((await rows(m.guildId, m.userId)).streak).toMatchObject({ current: 2, longest: 2, lastDay: '2026-05-02' });
   });
 
   it.skipIf(!process.env.TEST_DATABASE_URL)('two bot processes (two connection pools) on one Postgres: same figures', async () => {

@@ -177,17 +177,20 @@ async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date
   return summary;
 }
 
-/** The stored figures and day rules of a member, read without a lock; undefined when no figures are stored yet. */
-async function readMember(db: Db, member: MemberKey): Promise<LockedMember | undefined> {
+/** A member's day rules and stored figures, read without a lock; `stored` is false before their first activity. */
+async function readMember(db: Db, member: MemberKey): Promise<LockedMember & { stored: boolean }> {
   const [row] = await db
     .select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay, streakUpdatedAt: memberStreaks.updatedAt, ...RULE_COLUMNS })
-    .from(memberStreaks)
+    .from(sql`(select 1) as "one"`)
+    .leftJoin(memberStreaks, streakOf(member))
     .leftJoin(guildSettings, guildOf(member))
-    .leftJoin(memberSettings, memberSettingsOf(member))
-    .where(streakOf(member));
-  if (!row) return undefined;
+    .leftJoin(memberSettings, memberSettingsOf(member));
+  const rules = dayRulesOf(member.guildId, row);
+  if (!row || row.current === null || row.longest === null || row.freezes === null || row.streakUpdatedAt === null) {
+    return { ...rules, before: { current: 0, longest: 0, freezes: 0, lastDay: null }, streakUpdatedAt: new Date(0), stored: false };
+  }
   const { current, longest, freezes, lastDay, streakUpdatedAt } = row;
-  return { ...dayRulesOf(member.guildId, row), before: { current, longest, freezes, lastDay }, streakUpdatedAt };
+  return { ...rules, before: { current, longest, freezes, lastDay }, streakUpdatedAt, stored: true };
 }
 
 /**
@@ -225,17 +228,27 @@ function activityStatement(
   input: ActivityInput,
   day: string,
   next: ReturnType<typeof extendStreak> | null,
-  { expected, gate }: { expected?: StreakSummary; gate?: ActivityGate } = {},
+  { expected, gate }: { expected?: StreakSummary | 'none'; gate?: ActivityGate } = {},
 ): SQL {
   const at = input.at.toISOString();
-  const ok = expected
-    ? sql`ok as (
+  let ok = sql``;
+  if (expected === 'none' && next) {
+    // The member's first figures: the row is created with them (a day with no figures before always
+    // counts; the caller checks that it did).
+    ok = sql`ok as (
+        insert into ${memberStreaks} (guild_id, user_id, current, longest, freezes, last_day, updated_at)
+        values (${member.guildId}, ${member.userId}, ${next.current}, ${next.longest}, ${next.freezes}, ${next.lastDay}::date, ${at}::timestamptz)
+        on conflict do nothing
+        returning 1
+      ), `;
+  } else if (expected && expected !== 'none') {
+    ok = sql`ok as (
         select 1 from ${memberStreaks}
         where guild_id = ${member.guildId} and user_id = ${member.userId} and current = ${expected.current} and longest = ${expected.longest}
           and freezes = ${expected.freezes} and last_day is not distinct from ${expected.lastDay}::date
         for update
-      ), `
-    : sql``;
+      ), `;
+  }
   const source = gate ? sql` from gate` : expected ? sql` from ok` : sql``;
   const freezes =
     next && next.freezeDays.length > 0
@@ -247,7 +260,8 @@ function activityStatement(
           on conflict do nothing
         )`
       : sql``;
-  const figures = next
+  const figures =
+    next && expected !== 'none'
     ? sql`, figures as (
         update ${memberStreaks}
         set current = ${next.current}, longest = ${next.longest}, freezes = ${next.freezes}, last_day = ${next.lastDay}::date, updated_at = ${at}::timestamptz
@@ -319,22 +333,24 @@ export async function recordActivityOptimistically(
   const member = { guildId: input.guildId, userId: input.userId };
   for (let attempt = 0; attempt < 3; attempt++) {
     const read = await readMember(db, member);
-    if (!read) return undefined;
     const { before } = read;
     const day = localDay(input.at, read.zone, read.rolloverHour);
     const next = extensionOf(read, day);
     if (!next && day !== before.lastDay) return undefined;
+    const expected = read.stored ? before : 'none';
     const [row] = await rowsOf<{ stored: number; counted: number; ok: number } & Record<string, unknown>>(
       db,
-      activityStatement(member, input, day, next, { expected: before, ...(gate ? { gate } : {}) }),
+      activityStatement(member, input, day, next, { expected, ...(gate ? { gate } : {}) }),
     );
     if (row!.ok === 0) continue;
     const counted = row!.counted > 0;
-    let streak = before;
-    if (next && counted) streak = { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay };
-    // Without `next` the day is the last counted one, a real day in the ledger that cannot newly
-    // count; should it ever, the figures are folded again under the lock.
-    else if (counted) streak = await db.transaction(async (tx) => recompute(tx, member, (await lockMember(tx, member, input.at)).rules, input.at));
+    let streak = next && counted ? { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay } : before;
+    // Two cases that cannot happen while the ledger and the figures agree: the last counted day (a
+    // real day in the ledger) counting again, or a member's first day not counting although their
+    // first figures were written. Should either happen, the figures are folded again under the lock.
+    if ((counted && !next) || (!counted && expected === 'none')) {
+      streak = await db.transaction(async (tx) => recompute(tx, member, (await lockMember(tx, member, input.at)).rules, input.at));
+    }
     return { result: { counted, day, streak, recorded: row!.stored > 0, before }, row: row! };
   }
   return undefined;
