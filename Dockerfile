@@ -30,5 +30,6 @@ COPY content ./content
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-# node directly (not npm), so SIGTERM reaches the bot and it shuts down cleanly.
-CMD ["node", "dist/src/main.js"]
+# node directly (not npm), so SIGTERM reaches the bot and it shuts down cleanly; the same flags as
+# `npm start` (a small young generation: ~35 MB less memory at peak, see README → Performance).
+CMD ["node", "--max-semi-space-size=2", "dist/src/main.js"]

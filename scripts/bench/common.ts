@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
@@ -60,6 +60,14 @@ export async function emptyPostgres(): Promise<{ url: string; drop(): Promise<vo
       await admin.end({ timeout: 1 });
     },
   };
+}
+
+/** The node arguments of an npm script that runs node (`npm start`: what production runs), from package.json. */
+export function scriptNodeArgs(name: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [command, ...args] = (scripts[name] ?? '').split(/\s+/);
+  if (command !== 'node') throw new Error(`expected npm script ${name} to run node: ${scripts[name]}`);
+  return args;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { startFakeDiscord, type Json } from '../../tests/support/fake-discord.js';
 import { button, chatInput } from '../../tests/support/interactions.js';
-import { percentile, round, table } from './common.js';
+import { percentile, round, scriptNodeArgs, table } from './common.js';
 
 export interface InteractionBenchOptions {
   total: number;
@@ -44,9 +44,12 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   const members = Array.from({ length: o.members }, (_, i) => ({ guildId: guildIds[i % o.guilds]!, userId: fake.makeUser({ username: `member${i}` }).id as string, step: 0 }));
   // The bot runs in a worker thread so that the fake Discord (main thread) does not share its event loop.
   const entry = JSON.stringify(new URL('./bot-worker.ts', import.meta.url).href);
+  const semiSpaceMb = Number(/^--max-semi-space-size=(\d+)$/.exec(scriptNodeArgs('start').find((a) => a.startsWith('--max-semi-space-size=')) ?? '')?.[1] ?? 0);
   const worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); })`, {
     eval: true,
     workerData: { apiUrl: fake.apiUrl, logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent' },
+    // The heap limits `npm start` gives node: its young generation is three semi-spaces.
+    ...(semiSpaceMb ? { resourceLimits: { maxYoungGenerationSizeMb: 3 * semiSpaceMb } } : {}),
   });
   const inbox: ((message: { type: string; [key: string]: unknown }) => void)[] = [];
   worker.on('message', (message: { type: string }) => inbox.shift()?.(message));

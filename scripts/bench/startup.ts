@@ -16,16 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/paths.js';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../../tests/support/fake-discord.js';
-import { emptyPostgres, round, sleep, table } from './common.js';
-
-/** The node arguments of `npm start` (or of `npm run dev` with BENCH_TSX=1), read from package.json. */
-function entryArgs(): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const script = process.env.BENCH_TSX ? scripts.dev! : scripts.start!;
-  const [command, ...args] = script.split(/\s+/);
-  if (command !== 'node') throw new Error(`expected the script to run node: ${script}`);
-  return args;
-}
+import { emptyPostgres, round, scriptNodeArgs, sleep, table } from './common.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -39,7 +30,7 @@ async function freePort(): Promise<number> {
 async function startOnce(fake: FakeDiscord, env: Record<string, string>, timeoutMs = 120_000) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, entryArgs(), {
+  const child = spawn(process.execPath, scriptNodeArgs(process.env.BENCH_TSX ? 'dev' : 'start'), {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, HTTP_PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -175,7 +166,7 @@ export async function benchStartup(options: { runs?: number; guilds?: number } =
     ]),
   );
   const result = {
-    entry: `node ${entryArgs().join(' ')}`,
+    entry: `node ${scriptNodeArgs(process.env.BENCH_TSX ? 'dev' : 'start').join(' ')}`,
     startToReady,
     stopMs: { median: round(median(stops)), max: round(Math.max(...stops)) },
     memoryWithGuilds: { guilds: guildCount, ...memory },
