@@ -90,8 +90,13 @@ function toUtcMs(day: string): number {
   return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
 }
 
+/** 'YYYY-MM-DD' of a UTC date (by hand: toISOString builds the whole timestamp, and views call this thousands of times). */
 function formatUtcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
+  const y = date.getUTCFullYear();
+  if (y < 1000 || y > 9999) return date.toISOString().slice(0, 10);
+  const m = date.getUTCMonth() + 1;
+  const d = date.getUTCDate();
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 
 export function addDays(day: string, n: number): string {

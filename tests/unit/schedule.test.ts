@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pickNext, rankSteps, usedInCurrentCycle, type RotationItem } from '../../src/domain/rotation.js';
-import { addDays, localDateOf, localDateTimeOf } from '../../src/domain/dates.js';
+import { addDays, daysBetween, localDateOf, localDateTimeOf } from '../../src/domain/dates.js';
 import { dueAt, latestOccurrence, nextOccurrence, planDailyPosts, type TimeOfDay } from '../../src/domain/schedule.js';
 
 const MINUTE = 60_000;
@@ -214,6 +214,19 @@ describe('prompt rotation', () => {
         const pick = items.find((i) => i.id === pickNext(items, [], ranked, seed))!;
         const best = ranked.find((s) => items.some((i) => i.step === s));
         if (best) expect(pick.step).toBe(best);
+      }),
+    );
+  });
+});
+
+describe('calendar arithmetic', () => {
+  it('addDays and daysBetween agree with the Date arithmetic they stand for, over the years Cohort could meet', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9990-12-31T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: -800, max: 800 }), (date, n) => {
+        const day = date.toISOString().slice(0, 10);
+        const expected = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + n)).toISOString().slice(0, 10);
+        expect(addDays(day, n)).toBe(expected);
+        expect(daysBetween(day, expected)).toBe(n);
       }),
     );
   });
