@@ -18,6 +18,6 @@ export const streak: Command = {
     const member = { guildId: interaction.guildId!, userId: user.id };
     const details = await streakDetails(ctx.db, member, ctx.clock.now(), PNG_WEEKS * 7 + 7);
     const self = user.id === interaction.user.id;
-    await interaction.reply({ ...(await streakView({ userId: user.id, self, ...details, pngWeeks: PNG_WEEKS })), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ ...(await streakView({ userId: user.id, self, ...details, pngWeeks: PNG_WEEKS }, ctx.images)), flags: MessageFlags.Ephemeral });
   },
 };

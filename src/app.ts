@@ -11,6 +11,7 @@ import { createClient } from './discord/client.js';
 import { syncCommands } from './discord/register.js';
 import { inviteUrl } from './discord/invite.js';
 import { createRouter, type RouterOptions } from './discord/router.js';
+import { createImageRenderer } from './discord/views/heatmap.js';
 import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
@@ -28,7 +29,7 @@ export interface StartOptions {
   content?: Content;
   commands?: readonly Command[];
   router?: RouterOptions;
-  /** Counters for /metrics (default: a fresh set). */
+  /** Counters for /metrics, also the context's `metrics` (default: a fresh set). */
   metrics?: Metrics;
 }
 
@@ -40,6 +41,7 @@ export interface App {
   ready: Promise<void>;
   /** Scheduled jobs (daily prompts, …): started once ready; tests call `scheduler.runDue(now)`. */
   scheduler: Scheduler;
+  /** The context's counters, served at /metrics. */
   metrics: Metrics;
   /** The /healthz + /metrics server, when HTTP_PORT is set. */
   http?: HttpServer;
@@ -120,7 +122,9 @@ export async function startCohort(options: StartOptions): Promise<App> {
     throw error;
   }
   logger.info({ database: database.kind, ...database.opened }, 'database ready, migrations applied');
-  const ctx: Context = { config, db: database.db, content, logger, clock };
+  // The renderer starts its worker on the first /streak, so creating it costs nothing.
+  const images = createImageRenderer();
+  const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images };
   contextBuilt(ctx);
 
   // Scheduled work: daily prompts, weekly challenges, and a no-op heartbeat whose last run /healthz
@@ -129,8 +133,8 @@ export async function startCohort(options: StartOptions): Promise<App> {
   let stopped = false;
   let lastBeat = 0;
   const scheduler = createScheduler(ctx);
-  scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, metrics }));
-  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, metrics }));
+  scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
+  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
   scheduler.add({ name: 'heartbeat', run: () => Promise.resolve(void (lastBeat = Date.now())) });
   ready.then(
     () => {
@@ -158,6 +162,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
     stopped = true;
     await scheduler.stop();
     await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await images.close();
     await client.destroy();
     await http?.close();
     if (!options.database) await database.close();

@@ -4,13 +4,14 @@ import type { InteractionRecord } from '../discord/router.js';
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 /**
- * Cohort's counters, rendered in the Prometheus text format. One object per process, created in
- * startCohort and handed to whatever records into it (router hook, REST listener, jobs).
+ * Cohort's counters, rendered in the Prometheus text format. One object per app, created in
+ * startCohort: the context's `metrics` for handlers and jobs, and recorded into by the router hook
+ * and the REST listener.
  */
 export interface Metrics {
   /** Router `onHandled` hook. */
   interaction(record: InteractionRecord): void;
-  /** A scheduled post (prompt, challenge announcement, reminder…) and how it went. */
+  /** A post to a channel (prompt, challenge announcement, reminder…), by the scheduler or a moderator's command, and how it went. */
   scheduledPost(kind: string, outcome: string): void;
   /** A Discord REST answer with status >= 400; `code` is Discord's JSON error code when it gave one. */
   restError(status: number, code: number | undefined): void;
@@ -60,7 +61,7 @@ export function createMetrics(): Metrics {
         out.push(`cohort_interaction_duration_seconds_sum{${key}} ${h.sum}`);
         out.push(`cohort_interaction_duration_seconds_count{${key}} ${h.count}`);
       }
-      counter(out, 'cohort_scheduled_posts_total', 'Scheduled posts, by kind and outcome.', posts);
+      counter(out, 'cohort_scheduled_posts_total', 'Posts to channels (daily prompts; challenge announcements, reminders and recaps, scheduled or by a moderator command), by kind and outcome.', posts);
       counter(out, 'cohort_discord_rest_errors_total', 'Discord REST answers with an error status, by HTTP status and Discord error code.', restErrors);
       return `${out.join('\n')}\n`;
     },

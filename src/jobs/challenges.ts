@@ -5,7 +5,6 @@ import { claim, complete, markFailed, markSkipped, release, type PostKind } from
 import { ensureOpenRun, participantsOf, recentRuns, submissionsOf, type Run } from '../db/queries/challenges.js';
 import { getGuildSettings, updateGuildSettings } from '../db/queries/settings.js';
 import { guildSettings, scheduledPosts, type GuildSettings } from '../db/schema.js';
-import type { Metrics } from '../http/metrics.js';
 import { duePosts } from '../domain/weeks.js';
 import { announcementMessage, recapMessages, reminderMessages } from '../discord/views/challenges.js';
 import type { Job } from './scheduler.js';
@@ -24,13 +23,14 @@ const SETUP_ERRORS: Record<number, string> = {
 export interface ChallengePosterDeps {
   ctx: Context;
   client: Client;
-  /** Claim owner id of this process (scheduler.owner). */
+  /** Claim owner id: this process's (scheduler.owner), or the interaction's for a moderator's command. */
   owner: string;
-  /** cohort_scheduled_posts_total{kind="challenge_…"}: each settled claim (posted, skipped, failed, retry) and each server run that threw (error). */
-  metrics?: Metrics;
 }
 
-/** The weekly challenge job: every minute, each server's due challenge posts, each exactly once. */
+/**
+ * The weekly challenge job: every minute, each server's due challenge posts, each exactly once.
+ * A server run that threw counts in cohort_scheduled_posts_total{kind="challenge",outcome="error"}.
+ */
 export function challengesJob(deps: ChallengePosterDeps): Job {
   return {
     name: 'challenges',
@@ -46,7 +46,7 @@ export function challengesJob(deps: ChallengePosterDeps): Job {
         try {
           await postDueChallengePosts(deps, guildId, now);
         } catch (error) {
-          deps.metrics?.scheduledPost('challenge', 'error');
+          deps.ctx.metrics.scheduledPost('challenge', 'error');
           deps.ctx.logger.error({ err: error, guildId }, 'challenge posts failed for this server; retried next minute');
         }
       }
@@ -59,7 +59,9 @@ export type PostOutcome = { kind: PostKind; period: string; result: 'posted' | '
 /**
  * Creates this week's run if needed and posts what is due for a server's recent runs, in order.
  * Missed posts are caught up while still relevant, else recorded as skipped (see domain/weeks.ts
- * duePosts). Stops at the first failure so that posts keep their order.
+ * duePosts). Stops at the first failure so that posts keep their order. Each settled claim counts in
+ * cohort_scheduled_posts_total{kind="challenge_…"} (posted, skipped, failed, retry), whether the
+ * scheduler or a moderator's command asked.
  */
 export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: string, now: Date): Promise<PostOutcome[]> {
   const { ctx } = deps;
@@ -77,7 +79,7 @@ export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: 
       const outcome = await postOne(deps, settings, run, kind, action, now);
       if (!outcome) continue;
       outcomes.push(outcome);
-      deps.metrics?.scheduledPost(outcome.kind, outcome.result);
+      ctx.metrics.scheduledPost(outcome.kind, outcome.result);
       if (outcome.result === 'failed' || outcome.result === 'retry') return outcomes;
     }
   }
@@ -202,19 +204,23 @@ async function messagesFor(ctx: Context, settings: GuildSettings, run: Run, kind
 
 /**
  * Posts a change-of-challenge announcement right away (a moderator replaced the challenge after the
- * week's announcement went out). Not a scheduled post: one per moderator action. Setup problems
- * come back as a sentence for the moderator.
+ * week's announcement went out). Not a scheduled post: one per moderator action, with no claim.
+ * Setup problems come back as a sentence for the moderator. Counted as kind "challenge_change":
+ * posted, failed (a setup problem) or error (anything else, thrown).
  */
 export async function announceChange(deps: ChallengePosterDeps, settings: GuildSettings, run: Run): Promise<string | undefined> {
-  const challenge = deps.ctx.content.challengesById.get(run.challengeId);
+  const { ctx } = deps;
+  const challenge = ctx.content.challengesById.get(run.challengeId);
   try {
     await deps.client.rest.post(Routes.channelMessages(settings.challengesChannelId!), {
       body: announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId, changed: true }),
     });
+    ctx.metrics.scheduledPost('challenge_change', 'posted');
     return undefined;
   } catch (error) {
     const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
     const problem = code !== undefined ? SETUP_ERRORS[code] : undefined;
+    ctx.metrics.scheduledPost('challenge_change', problem ? 'failed' : 'error');
     if (!problem) throw error;
     return problem;
   }

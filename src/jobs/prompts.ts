@@ -5,7 +5,6 @@ import { choosePrompt, promptGuilds } from '../db/queries/prompts.js';
 import { updateGuildSettings } from '../db/queries/settings.js';
 import type { Prompt } from '../content/schema.js';
 import type { GuildSettings, ScheduledPost } from '../db/schema.js';
-import type { Metrics } from '../http/metrics.js';
 import { latestOccurrence, planDailyPosts, type PlannedPost, type TimeOfDay } from '../domain/schedule.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
 import { missingBotPermissions } from '../discord/permissions.js';
@@ -24,8 +23,6 @@ class SetupBroken extends Error {}
 
 export interface PromptJobOptions {
   owner: string;
-  /** cohort_scheduled_posts_total{kind="prompt"}: each settled claim (posted, skipped, failed, retry) and each server run that threw (error). */
-  metrics?: Metrics;
   concurrency?: number;
   staleAfterMs?: number;
 }
@@ -38,7 +35,9 @@ interface Work {
 
 /**
  * The daily prompt job: every minute, for the guilds of this process's shards whose prompt time
- * has come, claims the local date and posts (see db/queries/claims.ts for exactly-once).
+ * has come, claims the local date and posts (see db/queries/claims.ts for exactly-once). Counts in
+ * cohort_scheduled_posts_total{kind="prompt"} each settled claim (posted, skipped, failed, retry)
+ * and each server run that threw (error).
  */
 export function promptJob(ctx: Context, client: Client, options: PromptJobOptions): Job {
   const concurrency = options.concurrency ?? PROMPT_CONCURRENCY;
@@ -78,11 +77,11 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
           const outcome = planned.action === 'skip' ? await skip(w, planned, now) : await post(w, planned, now);
           if (!outcome) continue;
           counts[outcome] += 1;
-          options.metrics?.scheduledPost('prompt', outcome);
+          ctx.metrics.scheduledPost('prompt', outcome);
         }
       } catch (error) {
         counts.retry += 1;
-        options.metrics?.scheduledPost('prompt', 'error');
+        ctx.metrics.scheduledPost('prompt', 'error');
         log.error({ err: error, guildId: w.settings.guildId }, 'prompt for a server failed; will retry');
       }
     });

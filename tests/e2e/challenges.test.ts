@@ -277,6 +277,39 @@ describe('moderators: start with a custom deadline, skip, end; late submissions'
   });
 });
 
+describe('metrics', () => {
+  it('cohort_scheduled_posts_total counts the posts of /challenge start, skip and end by a moderator', async () => {
+    // A bot of its own with its scheduler stopped: every post counted here comes from a command.
+    const own = await startTestBot({ database, now: '2026-05-06T10:00:00Z' });
+    try {
+      await own.app.scheduler.stop();
+      const guildId = own.guildId;
+      const channelId = await challengesChannel(own, guildId);
+      await configure(own, guildId, channelId, 'UTC');
+      /** The value of cohort_scheduled_posts_total for a kind and an outcome, as /metrics renders it (0 when absent). */
+      const counted = (kind: string, outcome: string) =>
+        Number(new RegExp(`^cohort_scheduled_posts_total\\{kind="${kind}",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(own.app.metrics.render())?.[1] ?? 0);
+      expect(counted('challenge_announce', 'posted')).toBe(0);
+
+      const started = shown(await own.command('challenge', { challenge: 'titanic' }, { guildId, user: MOD, subcommand: 'start', ...MODERATOR }));
+      expect(textOf(started)).toContain('Announced');
+      expect(posts(own.fake, channelId).filter(isAnnouncement)).toHaveLength(1);
+      expect(counted('challenge_announce', 'posted')).toBe(1);
+
+      expect(textOf(shown(await own.command('challenge', {}, { guildId, user: MOD, subcommand: 'skip', ...MODERATOR })))).toContain('Skipped');
+      expect(posts(own.fake, channelId).filter(isAnnouncement)).toHaveLength(2);
+      expect(counted('challenge_change', 'posted')).toBe(1);
+
+      expect(textOf(shown(await own.command('challenge', {}, { guildId, user: MOD, subcommand: 'end', ...MODERATOR })))).toContain('recap is in');
+      expect(posts(own.fake, channelId).filter(isRecap)).toHaveLength(1);
+      expect(counted('challenge_recap', 'posted')).toBe(1);
+      expect(counted('challenge_announce', 'posted')).toBe(1);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
 describe('a missing permission on the challenge channel', () => {
   it('marks challenges broken, stops retrying, and resumes after /setup challenges', async () => {
     const { guildId, channelId } = await newGuild('Broken channel');

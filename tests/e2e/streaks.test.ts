@@ -92,6 +92,20 @@ describe('/checkin and /streak', () => {
     expect(png!.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png!.size).toBeGreaterThan(5_000);
   });
+
+  it('app.stop() closes the heatmap renderer of its context: a render afterwards is refused', async () => {
+    const own = await startTestBot({ database, now: '2026-03-14T12:00:00Z' });
+    let stopped = false;
+    try {
+      const record = await own.command('streak', {}, { user: user(4) });
+      expect(shown(record).attachments).toMatchObject([{ filename: 'streak.png', content_type: 'image/png' }]);
+      await own.stop();
+      stopped = true;
+      await expect(own.app.ctx.images.renderPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')).rejects.toThrow(/renderer is closed/);
+    } finally {
+      if (!stopped) await own.stop();
+    }
+  });
 });
 
 describe('/settings', () => {

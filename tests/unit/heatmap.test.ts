@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { Resvg } from '@resvg/resvg-js';
-import { describe, expect, it } from 'vitest';
-import { findHeatmapFonts, heatmapSvg, renderPng } from '../../src/discord/views/heatmap.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createImageRenderer, findHeatmapFonts, heatmapSvg } from '../../src/discord/views/heatmap.js';
 import { PngWorker } from '../../src/discord/views/png-worker.js';
 import { dayRange } from '../../src/domain/dates.js';
 
@@ -12,6 +12,9 @@ const statuses = new Map(dayRange('2026-01-01', '2026-04-19').map((d, i) => [d, 
 const svg = heatmapSvg({ statuses, today: '2026-04-20', weeks: 16, title: 'Streak 5 days · longest 9 · 2 freezes' });
 
 describe('heatmap PNG', () => {
+  const images = createImageRenderer();
+  afterAll(() => images.close());
+
   it('finds the two DejaVu Sans files in nested font folders, and nothing when one is missing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cohort-fonts-'));
     try {
@@ -26,7 +29,7 @@ describe('heatmap PNG', () => {
   });
 
   it('renders a PNG at twice the SVG size', async () => {
-    const png = await renderPng(svg);
+    const png = await images.renderPng(svg);
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(2 * Number(/width="(\d+)"/.exec(svg)![1]));
     expect(png.readUInt32BE(20)).toBe(2 * Number(/height="(\d+)"/.exec(svg)![1]));
@@ -34,7 +37,7 @@ describe('heatmap PNG', () => {
 
   it.skipIf(findHeatmapFonts() === null)('looks like resvg rendering the SVG directly with every system font (labels as outlines: same pixels but for edge rounding)', async () => {
     const direct = decodePng(new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng());
-    const ours = decodePng(await renderPng(svg));
+    const ours = decodePng(await images.renderPng(svg));
     expect([ours.width, ours.height]).toEqual([direct.width, direct.height]);
     let differing = 0;
     for (let i = 0; i < direct.rgba.length; i++) if (Math.abs(direct.rgba[i]! - ours.rgba[i]!) > 2) differing += 1;
@@ -44,6 +47,14 @@ describe('heatmap PNG', () => {
     let withoutText = 0;
     for (let i = 0; i < direct.rgba.length; i++) if (Math.abs(direct.rgba[i]! - noLabels.rgba[i]!) > 2) withoutText += 1;
     expect(withoutText).toBeGreaterThan(direct.rgba.length / 5000);
+  });
+
+  it('a closed renderer fails the render in progress and every later one', async () => {
+    const own = createImageRenderer();
+    const pending = expect(own.renderPng(svg)).rejects.toThrow(/PNG worker stopped/);
+    await own.close();
+    await pending;
+    await expect(own.renderPng(svg)).rejects.toThrow(/renderer is closed/);
   });
 });
 

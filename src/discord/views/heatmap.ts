@@ -131,10 +131,30 @@ function heatmapFontOptions(): NonNullable<ResvgRenderOptions['font']> {
   return fontOptions;
 }
 
-/** The process's heatmap renderer: one worker thread, started on the first /streak. */
-const pngWorker = new PngWorker();
+/** Renders the heatmap's SVGs to PNG: one per app, in its context; `app.stop()` closes it. */
+export interface ImageRenderer {
+  /** An SVG to PNG at twice its size, with the heatmap's fonts, off the event loop. */
+  renderPng(svg: string): Promise<Buffer>;
+  /** Stops the worker thread: renders still pending fail, and so does every later one. */
+  close(): Promise<void>;
+}
 
-/** Renders an SVG to PNG with resvg (no native build step), in a worker thread, off the event loop. */
-export function renderPng(svg: string): Promise<Buffer> {
-  return pngWorker.render(svg, { font: heatmapFontOptions(), fitTo: { mode: 'zoom', value: 2 } });
+/**
+ * resvg (no native build step) in one worker thread, started on the first render and not keeping
+ * the process alive while idle.
+ */
+export function createImageRenderer(): ImageRenderer {
+  const worker = new PngWorker();
+  let closed = false;
+  return {
+    renderPng(svg) {
+      // A render after close would start a new worker that nothing stops.
+      if (closed) return Promise.reject(new Error('PNG rendering failed: the renderer is closed'));
+      return worker.render(svg, { font: heatmapFontOptions(), fitTo: { mode: 'zoom', value: 2 } });
+    },
+    close() {
+      closed = true;
+      return worker.close();
+    },
+  };
 }

@@ -84,7 +84,7 @@ export class PngWorker {
     });
   }
 
-  /** Stops the worker (pending renders fail). */
+  /** Stops the worker (pending renders fail); the next render starts a new one. */
   async close(): Promise<void> {
     const current = this.current;
     this.current = undefined;

@@ -5,7 +5,7 @@ import { addDays, dayRange, weekday } from '../../domain/dates.js';
 import type { Ranked } from '../../domain/leaderboard.js';
 import { progressBar, type TrackProgress } from '../../domain/progress.js';
 import type { StreakView } from '../../domain/streaks.js';
-import { calendarStart, heatmapSvg, renderPng, STATUS_STYLE, type CalendarStatus } from './heatmap.js';
+import { calendarStart, heatmapSvg, STATUS_STYLE, type CalendarStatus, type ImageRenderer } from './heatmap.js';
 import { clip, colors, userText } from './theme.js';
 
 function days(n: number): string {
@@ -78,8 +78,8 @@ export interface StreakViewInput {
   pngWeeks?: number;
 }
 
-/** /streak: figures, a text calendar (readable by screen readers) and the same as a PNG heatmap. */
-export async function streakView(input: StreakViewInput) {
+/** /streak: figures, a text calendar (readable by screen readers) and the same as a PNG heatmap (rendered by `images`, the context's). */
+export async function streakView(input: StreakViewInput, images: Pick<ImageRenderer, 'renderPng'>) {
   const { view } = input;
   const who = input.self ? 'Your' : `<@${input.userId}>’s`;
   const textWeeks = input.textWeeks ?? 5;
@@ -127,7 +127,7 @@ export async function streakView(input: StreakViewInput) {
     weeks: pngWeeks,
     title: `Streak ${days(view.current)} · longest ${view.longest} · ${freezesText(view.freezes)}`,
   });
-  const file = new AttachmentBuilder(await renderPng(svg), { name: 'streak.png', description: `Streak calendar of the last ${pngWeeks} weeks` });
+  const file = new AttachmentBuilder(await images.renderPng(svg), { name: 'streak.png', description: `Streak calendar of the last ${pngWeeks} weeks` });
   const embed: APIEmbed = {
     color: view.current > 0 ? colors.success : colors.muted,
     title: `${who} streak`,
