@@ -5,12 +5,14 @@ import {
   RESTJSONErrorCodes,
   SlashCommandBuilder,
   type ChatInputCommandInteraction,
+  type SlashCommandBooleanOption,
+  type SlashCommandStringOption,
   type BaseInteraction,
   type MessageComponentInteraction,
   type ModalSubmitInteraction,
   type SendableChannels,
 } from 'discord.js';
-import { RESOURCE_KINDS } from '../src/content/schema.js';
+import { LEVELS, RESOURCE_KINDS } from '../src/content/schema.js';
 import type { Context } from '../src/context.js';
 import {
   addResource,
@@ -44,6 +46,7 @@ import {
   entryTitle,
   memberText,
   NOTE_MAX,
+  priceWord,
   REASON_MAX,
   rejectModal,
   repostConfirmView,
@@ -55,6 +58,14 @@ import {
 import { UserError } from '../src/errors.js';
 
 const textChannels = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
+
+// Both optional on suggest and add: a resource nobody rated is listed as "level not rated" / "price not stated".
+const levelOption = (o: SlashCommandStringOption) =>
+  o
+    .setName('level')
+    .setDescription('The level it suits (leave out if unsure)')
+    .addChoices(...LEVELS.map((l) => ({ name: l, value: l })));
+const freeOption = (o: SlashCommandBooleanOption) => o.setName('free').setDescription('True if it is free to use, False if it costs money (leave out if unsure)');
 
 /**
  * /resource mixes a member subcommand (suggest) with moderator ones (review, add, remove, post).
@@ -73,6 +84,8 @@ export const resource: Command = {
         .addStringOption((o) => o.setName('url').setDescription('The link (http or https)').setRequired(true).setMaxLength(MAX_URL_LENGTH))
         .addStringOption((o) => o.setName('title').setDescription('What it is called').setRequired(true).setMaxLength(TITLE_MAX))
         .addStringOption((o) => o.setName('step').setDescription('The roadmap step it helps with').setAutocomplete(true).setMaxLength(100))
+        .addStringOption(levelOption)
+        .addBooleanOption(freeOption)
         .addStringOption((o) => o.setName('note').setDescription('Why it is good, who it is for').setMaxLength(NOTE_MAX)),
     )
     .addSubcommand((s) => s.setName('review').setDescription('Moderators: go through suggested resources'))
@@ -89,6 +102,8 @@ export const resource: Command = {
             .setDescription('What kind of resource (default: article, or video for video sites)')
             .addChoices(...RESOURCE_KINDS.map((k) => ({ name: k, value: k }))),
         )
+        .addStringOption(levelOption)
+        .addBooleanOption(freeOption)
         .addStringOption((o) => o.setName('note').setDescription('Why it is good, who it is for').setMaxLength(NOTE_MAX)),
     )
     .addSubcommand((s) =>
@@ -255,8 +270,9 @@ async function add(interaction: ChatInputCommandInteraction, ctx: Context): Prom
     throw new UserError(`${duplicateMessage(ctx.content, dup)}${hint}`);
   }
   const title = memberText(outcome.row.title, TITLE_MAX);
+  const facts = [outcome.row.kind, outcome.row.level, priceWord(outcome.row.free)].filter(Boolean).join(' · ');
   await interaction.reply({
-    content: `✅ Added **${title}** (${outcome.row.kind}) to this server’s resources${outcome.revived ? ' (it had been rejected or removed before)' : ''}. Share it with \`/resource post\`.`,
+    content: `✅ Added **${title}** (${facts}) to this server’s resources${outcome.revived ? ' (it had been rejected or removed before)' : ''}. Share it with \`/resource post\`.`,
     flags: MessageFlags.Ephemeral,
   });
 }
@@ -331,7 +347,7 @@ async function postableChannel(interaction: BaseInteraction, channelId: string):
   return channel;
 }
 
-/** Reads and checks url, title, step, kind and note of suggest/add. */
+/** Reads and checks url, title, step, kind, level, free and note of suggest/add. */
 function readResource(interaction: ChatInputCommandInteraction, ctx: Context): NewResource {
   const options = interaction.options;
   const parsed = parseResourceUrl(options.getString('url', true));
@@ -348,6 +364,8 @@ function readResource(interaction: ChatInputCommandInteraction, ctx: Context): N
     title,
     stepId,
     kind: options.getString('kind') ?? guessKind(parsed.url),
+    level: LEVELS.find((l) => l === options.getString('level')) ?? null,
+    free: options.getBoolean('free'),
     note: cleanNote(options.getString('note')),
   };
 }

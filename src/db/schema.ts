@@ -14,6 +14,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { LEVELS } from '../content/schema.js';
 
 /**
  * Discord ids are snowflakes up to 2^64; they are stored as text so that no driver
@@ -214,6 +215,9 @@ export const guildResources = pgTable(
     url: text('url').notNull(),
     title: text('title').notNull(),
     kind: text('kind').notNull().default('article'),
+    /** Null when whoever added or suggested it did not say; shown as not rated. */
+    level: text('level', { enum: LEVELS }),
+    free: boolean('free'),
     stepId: text('step_id'),
     note: text('note'),
     status: text('status', { enum: ['pending', 'approved', 'rejected', 'removed'] }).notNull(),

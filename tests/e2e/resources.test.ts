@@ -44,7 +44,7 @@ function dmTo(userId: string): Json[] {
   return dm ? bot.fake.channelMessages(dm.id as string) : [];
 }
 
-async function suggest(guildId: string, user: string, options: Record<string, string>) {
+async function suggest(guildId: string, user: string, options: Record<string, string | boolean>) {
   return bot.command('resource', options, { guildId, user, subcommand: 'suggest' });
 }
 
@@ -60,6 +60,17 @@ describe('registration', () => {
     ]);
     expect(resource.options.map((o: Json) => o.name)).toEqual(['suggest', 'review', 'add', 'remove', 'post']);
     expect(resource.default_member_permissions ?? null).toBeNull();
+    const optionsOf = (sub: string): Json[] => resource.options.find((o: Json) => o.name === sub).options;
+    expect(optionsOf('suggest').map((o) => o.name)).toEqual(['url', 'title', 'step', 'level', 'free', 'note']);
+    expect(optionsOf('add').map((o) => o.name)).toEqual(['url', 'title', 'step', 'kind', 'level', 'free', 'note']);
+    for (const sub of ['suggest', 'add']) {
+      const level = optionsOf(sub).find((o) => o.name === 'level')!;
+      const free = optionsOf(sub).find((o) => o.name === 'free')!;
+      expect(level.required ?? false).toBe(false);
+      expect(level.choices.map((c: Json) => c.value)).toEqual(['beginner', 'intermediate', 'advanced']);
+      expect(free).toMatchObject({ type: 5 });
+      expect(free.required ?? false).toBe(false);
+    }
   });
 });
 
@@ -183,6 +194,12 @@ describe('suggest → review', () => {
 
     const review = shown(await bot.command('resource', {}, { guildId, user: MOD, subcommand: 'review', ...MODERATOR }));
     expect(textOf(review)).toContain('Suggestion 1 of 1');
+    expect(review.embeds[0].fields).toEqual(
+      expect.arrayContaining([
+        { name: 'Level', value: 'not rated', inline: true },
+        { name: 'Price', value: 'not stated', inline: true },
+      ]),
+    );
     expect(textOf(review)).toContain('@\u200beveryone');
     expect(textOf(review)).toContain('<@\u200b&123456789012345678>');
     const approve = buttonsOf(review).find((b) => b.label === 'Approve')!;
@@ -205,6 +222,27 @@ describe('suggest → review', () => {
     const again = await bot.press(approve.customId!, { guildId, user: MOD, ...MODERATOR });
     expect(say(again)).toContain('Someone already reviewed that suggestion');
     expect(dmTo(member)).toHaveLength(1);
+  });
+
+  it('level and price given with the suggestion show in the review card and, once approved, in the list like the catalogue', async () => {
+    const { guildId } = await newGuild('Rated suggestion');
+    const member = '540000000000000008';
+    await suggest(guildId, member, { url: 'https://rated.example/course', title: 'Rated course', step: 'deep-learning', level: 'advanced', free: false });
+    const review = shown(await bot.command('resource', {}, { guildId, user: MOD, subcommand: 'review', ...MODERATOR }));
+    expect(review.embeds[0].fields).toEqual(
+      expect.arrayContaining([
+        { name: 'Level', value: 'advanced', inline: true },
+        { name: 'Price', value: 'paid', inline: true },
+      ]),
+    );
+    await bot.press(buttonsOf(review).find((b) => b.label === 'Approve')!.customId!, { guildId, user: MOD, ...MODERATOR });
+
+    const step = bot.app.ctx.content.steps.get('deep-learning')!;
+    const list = shown(await bot.command('resources', { step: 'deep-learning' }, { guildId, user: member }));
+    expect(list.embeds[0].fields[0]).toMatchObject({
+      name: '1. Rated course',
+      value: `[rated.example](https://rated.example/course) · article · advanced · paid · step ${step.index + 1}: ${step.step.title} · picked by this server`,
+    });
   });
 
   it('reject with a reason through the form; the member is told why and cannot suggest it again', async () => {
@@ -342,6 +380,27 @@ describe('/resource add and remove', () => {
     expect(say(readd)).toContain('(it had been rejected or removed before)');
     const audit = await database.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.guildId, guildId));
     expect(audit.map((a) => a.action)).toEqual(['resource.add', 'resource.remove', 'resource.add']);
+  });
+
+  it('adds with a level and a price: the reply, /resources and the posted card show them as for catalogue resources', async () => {
+    const { guildId, channelId } = await newGuild('Add rated');
+    const added = await bot.command(
+      'resource',
+      { url: 'https://rated-add.example/book', title: 'A rated book', kind: 'book', step: 'deep-learning', level: 'beginner', free: true },
+      { guildId, user: MOD, subcommand: 'add', ...MODERATOR },
+    );
+    expect(say(added)).toContain('Added **A rated book** (book · beginner · free)');
+    const [row] = await database.db.select().from(guildResources).where(eq(guildResources.guildId, guildId));
+    expect(row).toMatchObject({ level: 'beginner', free: true, status: 'approved' });
+
+    const step = bot.app.ctx.content.steps.get('deep-learning')!;
+    const facts = `book · beginner · free · step ${step.index + 1}: ${step.step.title}`;
+    const list = shown(await bot.command('resources', { kind: 'book', step: 'deep-learning' }, { guildId, user: MOD }));
+    expect(list.embeds[0].fields[0]).toMatchObject({ name: '1. A rated book', value: `[rated-add.example](https://rated-add.example/book) · ${facts} · picked by this server` });
+
+    await bot.command('resource', { resource: `g:${row!.id}`, channel: { type: 7, value: channelId } }, { guildId, user: MOD, subcommand: 'post', ...MODERATOR });
+    const [card] = bot.fake.channelMessages(channelId);
+    expect(card!.embeds[0].fields[0]).toEqual({ name: 'What', value: facts });
   });
 });
 

@@ -3,11 +3,15 @@ import { resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { loadContent, type Content } from '../../src/content/loader.js';
 import type { Database } from '../../src/db/client.js';
+import { exportMemberData } from '../../src/db/queries/privacy.js';
 import {
   SUGGESTIONS_PER_HOUR,
+  addResource,
+  allResources,
   claimStagedPost,
   decideSuggestion,
   releaseStagedPost,
+  removeResource,
   stagePost,
   suggestResource,
   type NewResource,
@@ -31,7 +35,7 @@ afterAll(async () => {
 function input(guildId: string, userId: string, url: string): NewResource {
   const parsed = parseResourceUrl(url);
   if (!parsed.ok) throw new Error(parsed.reason);
-  return { guildId, userId, url: parsed.url, key: parsed.key, title: url, stepId: null, kind: 'article', note: null };
+  return { guildId, userId, url: parsed.url, key: parsed.key, title: url, stepId: null, kind: 'article', level: null, free: null, note: null };
 }
 
 describe('resource writes under concurrency', () => {
@@ -81,5 +85,45 @@ describe('resource writes under concurrency', () => {
     expect(claims.filter(Boolean)).toEqual([{ ref: 'c:python-tutorial', channelId: '1', note: 'hi' }]);
     await releaseStagedPost(database.db, guildId, staged);
     expect(await claimStagedPost(database.db, guildId, staged, now)).toMatchObject({ ref: 'c:python-tutorial' });
+  });
+});
+
+describe('level and price of server resources', () => {
+  const moderator = '600000000000000020';
+
+  it('a suggestion keeps them through approval into the list; one without them stays unrated', async () => {
+    const guildId = uniqueGuildId();
+    const member = '600000000000000021';
+    const rated = await suggestResource(database.db, content, { ...input(guildId, member, 'https://rated.example/'), level: 'advanced', free: false }, now);
+    const unrated = await suggestResource(database.db, content, input(guildId, member, 'https://unrated.example/'), now);
+    if (!rated.ok || !unrated.ok) throw new Error('expected both suggestions to be queued');
+    for (const { row } of [rated, unrated]) {
+      await decideSuggestion(database.db, { guildId, id: row.id, moderatorId: moderator, approve: true, reason: null }, now);
+    }
+    const server = (await allResources(database.db, content, guildId)).filter((e) => e.source === 'server');
+    expect(server.map((e) => [e.url, e.level, e.free])).toEqual(
+      expect.arrayContaining([
+        ['https://rated.example/', 'advanced', false],
+        ['https://unrated.example/', null, null],
+      ]),
+    );
+    const exported = await exportMemberData(database.db, { guildId, userId: member }, now);
+    expect(exported.resourceSuggestions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ url: 'https://rated.example/', level: 'advanced', free: false }),
+        expect.objectContaining({ url: 'https://unrated.example/', level: null, free: null }),
+      ]),
+    );
+  });
+
+  it('adding a removed link again replaces its level and price with the new ones', async () => {
+    const guildId = uniqueGuildId();
+    const first = await addResource(database.db, content, { ...input(guildId, moderator, 'https://again.example/'), level: 'beginner', free: true }, now);
+    if (!first.ok) throw new Error('expected the resource to be added');
+    await removeResource(database.db, { guildId, id: first.row.id, moderatorId: moderator }, now);
+    const again = await addResource(database.db, content, { ...input(guildId, moderator, 'https://again.example/'), level: 'intermediate', free: false }, now);
+    expect(again).toMatchObject({ ok: true, revived: true, row: { id: first.row.id, level: 'intermediate', free: false } });
+    const [entry] = (await allResources(database.db, content, guildId)).filter((e) => e.source === 'server');
+    expect(entry).toMatchObject({ level: 'intermediate', free: false });
   });
 });

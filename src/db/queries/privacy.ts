@@ -53,7 +53,14 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
       .where(and(eq(challengeWeeks.guildId, member.guildId), eq(challengeSubmissions.userId, member.userId))),
     db
-      .select({ url: guildResources.url, title: guildResources.title, status: guildResources.status, createdAt: guildResources.createdAt })
+      .select({
+        url: guildResources.url,
+        title: guildResources.title,
+        level: guildResources.level,
+        free: guildResources.free,
+        status: guildResources.status,
+        createdAt: guildResources.createdAt,
+      })
       .from(guildResources)
       .where(and(eq(guildResources.guildId, member.guildId), eq(guildResources.suggestedBy, member.userId))),
     db

@@ -23,7 +23,7 @@ export interface ResourceEntry {
   url: string;
   key: string;
   kind: string;
-  /** Unknown (null) for server resources: the commands do not ask for it. */
+  /** Null for a server resource when whoever added or suggested it did not say. */
   level: Level | null;
   free: boolean | null;
   topics: string[];
@@ -77,8 +77,8 @@ export function serverEntry(content: Content, row: GuildResource): ResourceEntry
     url: row.url,
     key: urlKey(row.url) ?? row.url,
     kind: row.kind,
-    level: null,
-    free: null,
+    level: row.level,
+    free: row.free,
     topics: [...topics],
     steps: row.stepId ? [row.stepId] : [],
     description: null,
@@ -160,6 +160,8 @@ export interface NewResource {
   title: string;
   stepId: string | null;
   kind: string;
+  level: Level | null;
+  free: boolean | null;
   note: string | null;
 }
 
@@ -191,6 +193,8 @@ export async function suggestResource(db: Db, content: Content, input: NewResour
         url: input.url,
         title: input.title,
         kind: input.kind,
+        level: input.level,
+        free: input.free,
         stepId: input.stepId,
         note: input.note,
         status: 'pending',
@@ -216,6 +220,8 @@ export async function addResource(db: Db, content: Content, input: NewResource, 
       url: input.url,
       title: input.title,
       kind: input.kind,
+      level: input.level,
+      free: input.free,
       stepId: input.stepId,
       note: input.note,
       status: 'approved' as const,

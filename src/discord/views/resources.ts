@@ -53,10 +53,15 @@ export function entryTitle(entry: ResourceEntry, max = TITLE_MAX): string {
   return entry.source === 'catalogue' ? clip(entry.title, max) : memberText(entry.title, max);
 }
 
+/** "free" or "paid"; null when nobody said. */
+export function priceWord(free: boolean | null): string | null {
+  return free === null ? null : free ? 'free' : 'paid';
+}
+
 /** "course · beginner · free" — what every entry shows besides its title and link. */
 export function entryFacts(content: Content, entry: ResourceEntry): string {
   const level = entry.level ?? 'level not rated';
-  const price = entry.free === null ? 'price not stated' : entry.free ? 'free' : 'paid';
+  const price = priceWord(entry.free) ?? 'price not stated';
   const step = entry.steps[0] ? content.steps.get(entry.steps[0]) : undefined;
   const stepText = step ? ` · step ${step.index + 1}: ${step.step.title}` : '';
   return `${entry.kind} · ${level} · ${price}${stepText}`;
@@ -183,6 +188,8 @@ export function reviewView(content: Content, item: { row: GuildResource | undefi
     { name: 'Suggested by', value: `<@${row.suggestedBy}> ${time(row.createdAt, TimestampStyles.RelativeTime)}`, inline: true },
     { name: 'Kind', value: row.kind, inline: true },
     { name: 'Roadmap step', value: step ? `${step.index + 1}. ${step.step.title}` : 'none', inline: true },
+    { name: 'Level', value: row.level ?? 'not rated', inline: true },
+    { name: 'Price', value: priceWord(row.free) ?? 'not stated', inline: true },
   ];
   if (row.note) fields.push({ name: 'Note', value: memberText(row.note, 1024) });
   const embed: APIEmbed = {
