@@ -94,7 +94,7 @@ describe('level and price of server resources', () => {
   it('a suggestion keeps them through approval into the list; one without them stays unrated', async () => {
     const guildId = uniqueGuildId();
     const member = '600000000000000021';
-    const rated = await suggestResource(database.db, content, { ...input(guildId, member, 'https://rated.example/'), level: 'advanced', free: false }, now);
+    const rated = await suggestResource(database.db, content, { ...input(guildId, member, 'https://rated.example/'), level: 'advanced', free: false, note: 'my own words' }, now);
     const unrated = await suggestResource(database.db, content, input(guildId, member, 'https://unrated.example/'), now);
     if (!rated.ok || !unrated.ok) throw new Error('expected both suggestions to be queued');
     for (const { row } of [rated, unrated]) {
@@ -110,7 +110,7 @@ describe('level and price of server resources', () => {
     const exported = await exportMemberData(database.db, { guildId, userId: member }, now);
     expect(exported.resourceSuggestions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ url: 'https://rated.example/', level: 'advanced', free: false }),
+        expect.objectContaining({ url: 'https://rated.example/', kind: 'article', level: 'advanced', free: false, note: 'my own words', status: 'approved' }),
         expect.objectContaining({ url: 'https://unrated.example/', level: null, free: null }),
       ]),
     );

@@ -56,9 +56,13 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .select({
         url: guildResources.url,
         title: guildResources.title,
+        kind: guildResources.kind,
+        stepId: guildResources.stepId,
         level: guildResources.level,
         free: guildResources.free,
+        note: guildResources.note,
         status: guildResources.status,
+        rejectReason: guildResources.rejectReason,
         createdAt: guildResources.createdAt,
       })
       .from(guildResources)
