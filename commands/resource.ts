@@ -23,6 +23,8 @@ import {
   findEntry,
   getServerResource,
   pendingAt,
+  pendingCount,
+  pendingItem,
   recentPost,
   recordPost,
   releaseStagedPost,
@@ -34,7 +36,7 @@ import {
   type NewResource,
   type ResourceEntry,
 } from '../src/db/queries/resources.js';
-import { getGuildSettings } from '../src/db/queries/settings.js';
+import { getGuildSettings, setReviewChannelError } from '../src/db/queries/settings.js';
 import type { GuildResource } from '../src/db/schema.js';
 import { MAX_URL_LENGTH, parseResourceUrl } from '../src/domain/urls.js';
 import type { Command } from '../src/discord/command.js';
@@ -52,6 +54,7 @@ import {
   repostConfirmView,
   resourceCard,
   reviewView,
+  suggestionNoticeView,
   suggestionReceivedView,
   TITLE_MAX,
 } from '../src/discord/views/resources.js';
@@ -164,6 +167,16 @@ export const resource: Command = {
   },
 
   components: {
+    /** resource:review:<id>, the Review button of a notice in the review channel: that suggestion's card, for this moderator only. */
+    async review(interaction, ctx, [id = '']) {
+      await requireModerator(interaction, ctx);
+      if (!interaction.isButton()) return;
+      const guildId = interaction.guildId!;
+      const item = await pendingItem(ctx.db, guildId, Number.parseInt(id, 10));
+      const view = item ? reviewView(ctx.content, item) : reviewView(ctx.content, await pendingAt(ctx.db, guildId, 0), 'Someone already reviewed that suggestion.');
+      await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
+    },
+
     /** resource:queue:<index>, the review queue pager. */
     async queue(interaction, ctx, [index = '0']) {
       await requireModerator(interaction, ctx);
@@ -258,7 +271,58 @@ async function suggest(interaction: ChatInputCommandInteraction, ctx: Context): 
     throw new UserError(`You have suggested ${SUGGESTIONS_PER_HOUR} links in the last hour, which is the limit. You can suggest again <t:${at}:R>.`);
   }
   ctx.logger.info({ guildId: input.guildId, userId: input.userId, resourceId: outcome.row.id }, 'resource suggested');
-  await interaction.reply({ ...suggestionReceivedView(ctx.content, outcome.row), flags: MessageFlags.Ephemeral });
+  // The member's reply goes first, so the notice cannot delay it; the notice goes out even if the reply failed.
+  try {
+    await interaction.reply({ ...suggestionReceivedView(ctx.content, outcome.row), flags: MessageFlags.Ephemeral });
+  } finally {
+    await tellReviewers(interaction, ctx, outcome.row);
+  }
+}
+
+/**
+ * Posts the suggestion notice in the review channel, if one is set. Never throws: the suggestion
+ * is saved either way. Why a notice failed is kept for /setup show until one gets through.
+ */
+async function tellReviewers(interaction: ChatInputCommandInteraction, ctx: Context, row: GuildResource): Promise<void> {
+  const guildId = row.guildId;
+  let channelId: string | null = null;
+  try {
+    const settings = await getGuildSettings(ctx.db, guildId);
+    channelId = settings.reviewChannelId;
+    if (!channelId) return;
+    const problem = await postNotice(interaction, ctx, row, channelId);
+    if (problem) ctx.logger.warn({ guildId, channelId, resourceId: row.id, problem }, 'could not post a suggestion notice in the review channel');
+    if (problem !== settings.reviewChannelError) await setReviewChannelError(ctx.db, guildId, channelId, problem, ctx.clock.now());
+  } catch (error) {
+    const code = error instanceof DiscordAPIError ? error.code : undefined;
+    ctx.logger.warn({ err: error, code, guildId, channelId, resourceId: row.id }, 'could not post a suggestion notice in the review channel');
+  }
+}
+
+/** Posts the notice; null when posted, else why not in words for moderators. Throws on errors that say nothing about the channel. */
+async function postNotice(interaction: ChatInputCommandInteraction, ctx: Context, row: GuildResource, channelId: string): Promise<string | null> {
+  const guild = interaction.guild;
+  const channel = guild?.channels.cache.get(channelId) ?? (await guild?.channels.fetch(channelId).catch(() => null));
+  if (!channel?.isSendable()) return `I cannot see <#${channelId}> (deleted, or I lack View Channel there).`;
+  const missing = missingBotPermissions(channel);
+  if (missing.length > 0) return `I am missing ${missing.join(', ')} in <#${channelId}>.`;
+  const notice = suggestionNoticeView(ctx.content, row, await pendingCount(ctx.db, row.guildId));
+  try {
+    await channel.send({ ...notice, allowedMentions: { parse: [] } });
+    return null;
+  } catch (error) {
+    if (!(error instanceof DiscordAPIError)) throw error;
+    switch (error.code) {
+      case RESTJSONErrorCodes.MissingAccess:
+        return `Discord refused the notice in <#${channelId}>: Missing Access (50001). Give me View Channel there.`;
+      case RESTJSONErrorCodes.MissingPermissions:
+        return `Discord refused the notice in <#${channelId}>: Missing Permissions (50013). I need View Channel, Send Messages and Embed Links there.`;
+      case RESTJSONErrorCodes.UnknownChannel:
+        return `<#${channelId}> no longer exists (Discord error 10003). Pick another with \`/setup resources\`.`;
+      default:
+        throw error;
+    }
+  }
 }
 
 async function add(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {

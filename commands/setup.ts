@@ -53,8 +53,12 @@ export const setup: Command = {
     .addSubcommand((s) =>
       s
         .setName('resources')
-        .setDescription('Default channel for /resource post')
-        .addChannelOption((o) => o.setName('channel').setDescription('Resources channel').setRequired(true).addChannelTypes(...textChannels)),
+        .setDescription('Default channel for /resource post, and where moderators hear of new suggestions')
+        .addChannelOption((o) => o.setName('channel').setDescription('Resources channel').addChannelTypes(...textChannels))
+        .addChannelOption((o) =>
+          o.setName('review_channel').setDescription('Where I tell moderators about new suggestions (best: a moderators-only channel)').addChannelTypes(...textChannels),
+        )
+        .addBooleanOption((o) => o.setName('clear_review_channel').setDescription('True to stop telling moderators about new suggestions')),
     )
     .addSubcommand((s) =>
       s
@@ -125,8 +129,21 @@ async function patchFor(sub: string, interaction: ChatInputCommandInteraction): 
       if (weekStart !== null) patch.challengesWeekStart = weekStart;
       return patch;
     }
-    case 'resources':
-      return { resourcesChannelId: await postableChannel(interaction, options.getChannel('channel', true).id) };
+    case 'resources': {
+      // Each option is optional so that one can change without picking the other channel again.
+      const patch: GuildSettingsPatch = {};
+      const channel = options.getChannel('channel');
+      const review = options.getChannel('review_channel');
+      const clearReview = options.getBoolean('clear_review_channel') === true;
+      if (review && clearReview) throw new UserError('Give `review_channel` or `clear_review_channel: True`, not both.');
+      if (channel) patch.resourcesChannelId = await postableChannel(interaction, channel.id);
+      if (review || clearReview) {
+        patch.reviewChannelId = review ? await postableChannel(interaction, review.id) : null;
+        patch.reviewChannelError = null;
+      }
+      if (Object.keys(patch).length === 0) throw new UserError('Give at least one of `channel`, `review_channel` or `clear_review_channel`.');
+      return patch;
+    }
     case 'moderator-role':
       return { moderatorRoleId: options.getRole('role')?.id ?? null };
     default:
@@ -164,6 +181,11 @@ function settingsEmbed(s: GuildSettings): APIEmbed {
       value: `${s.challengesEnabled ? 'On' : 'Off'} · ${channel(s.challengesChannelId)} · week starts ${WEEKDAYS[s.challengesWeekStart] ?? 'Monday'} · ping ${role(s.challengesPingRoleId)}${broken(s.challengesBrokenReason)}`,
     },
     { name: 'Resources channel', value: channel(s.resourcesChannelId), inline: true },
+    {
+      name: 'Suggestion notices',
+      value: `${channel(s.reviewChannelId)}${s.reviewChannelError ? `\n⚠️ **Last notice failed:** ${s.reviewChannelError}` : ''}`,
+      inline: true,
+    },
     { name: 'Moderator role', value: role(s.moderatorRoleId), inline: true },
   ];
   const missing = missingSetup(s);

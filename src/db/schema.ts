@@ -41,6 +41,10 @@ export const guildSettings = pgTable('guild_settings', {
   promptsBrokenReason: text('prompts_broken_reason'),
 
   resourcesChannelId: snowflake('resources_channel_id'),
+  /** Where moderators are told about new /resource suggest suggestions; null: nobody is told. */
+  reviewChannelId: snowflake('review_channel_id'),
+  /** Why the last notice could not be posted there (shown in /setup show); cleared by the next one that is. */
+  reviewChannelError: text('review_channel_error'),
 
   challengesChannelId: snowflake('challenges_channel_id'),
   challengesPingRoleId: snowflake('challenges_ping_role_id'),

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
-import { auditLog, guildResources, resourcePosts } from '../../src/db/schema.js';
+import { auditLog, guildResources, guildSettings, resourcePosts } from '../../src/db/schema.js';
 import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 import { Perm, type InteractionRecord, type Json } from '../support/fake-discord.js';
@@ -159,7 +159,7 @@ describe('moderator subcommands refuse members without rights', () => {
       expect(say(record), subcommand).toMatch(refused);
       expect(shown(record).flags & MessageFlags.Ephemeral).toBeTruthy();
     }
-    for (const customId of ['resource:queue:0', 'resource:approve:1:0', 'resource:reject:1:0', 'resource:repost:1', 'resource:cancel:1']) {
+    for (const customId of ['resource:review:1', 'resource:queue:0', 'resource:approve:1:0', 'resource:reject:1:0', 'resource:repost:1', 'resource:cancel:1']) {
       expect(say(await bot.press(customId, { guildId, user: member })), customId).toMatch(refused);
     }
     expect(say(await submitModal('resource:rejected:1:0', { reason: 'x' }, { guildId, user: member }))).toMatch(refused);
@@ -490,5 +490,184 @@ describe('/resource post', () => {
     const record = await bot.command('resource', { resource: 'c:python-tutorial', channel: { type: 7, value: locked.id as string } }, { guildId, user: MOD, subcommand: 'post', ...MODERATOR });
     expect(say(record)).toContain('I am missing Send Messages');
     expect(bot.fake.requests.some((r) => r.method === 'POST' && r.path === `/channels/${locked.id}/messages`)).toBe(false);
+  });
+});
+
+describe('suggestion notices in the review channel', () => {
+  /** A channel for moderators in `guildId`, visible to the bot. */
+  async function addChannel(guildId: string, name: string, extra: Json = {}): Promise<string> {
+    const channel = bot.fake.addChannel(guildId, { name, type: 0, ...extra });
+    await until(() => bot.app.client.channels.cache.has(channel.id as string), 'the channel');
+    return channel.id as string;
+  }
+
+  const setupResources = (guildId: string, options: Record<string, unknown>) =>
+    bot.command('setup', options as never, { guildId, user: MOD, subcommand: 'resources', ...MODERATOR });
+  const setupShow = async (guildId: string) => shown(await bot.command('setup', {}, { guildId, user: MOD, subcommand: 'show', ...MODERATOR }));
+  const noticesField = (message: Json) => (message.embeds[0].fields as Json[]).find((f) => f.name === 'Suggestion notices')?.value as string;
+  const noticePosts = (channelId: string) => bot.fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`);
+
+  /** /resource suggest, returning once its handler has finished: the notice goes out after the member's reply. */
+  async function suggestAndSettle(guildId: string, user: string, options: Record<string, string | boolean>) {
+    const handled = vi.spyOn(bot.app.metrics, 'interaction');
+    try {
+      const record = await suggest(guildId, user, options);
+      await vi.waitFor(() => expect(handled).toHaveBeenCalledWith(expect.objectContaining({ command: 'resource', kind: 'command' })));
+      return record;
+    } finally {
+      handled.mockRestore();
+    }
+  }
+
+  it('/setup resources sets the review channel on its own, refuses one where the bot lacks a permission, shows and clears it', async () => {
+    const resources = bot.fake.globalCommands().find((c) => c.name === 'setup')!.options.find((o: Json) => o.name === 'resources');
+    expect(resources.options.map((o: Json) => [o.name, o.required ?? false])).toEqual([
+      ['channel', false],
+      ['review_channel', false],
+      ['clear_review_channel', false],
+    ]);
+
+    const { guildId, channelId } = await newGuild('Review setup');
+    const guild = bot.fake.guild(guildId)!;
+    const locked = await addChannel(guildId, 'no-embeds', {
+      permission_overwrites: [{ id: guild._botRoleId, type: 0, allow: '0', deny: Perm.EmbedLinks.toString() }],
+    });
+    const refused = await setupResources(guildId, { review_channel: { type: 7, value: locked } });
+    expect(say(refused)).toContain(`I cannot post in <#${locked}>: I am missing Embed Links.`);
+    const [untouched] = await database.db.select().from(guildSettings).where(eq(guildSettings.guildId, guildId));
+    expect(untouched?.reviewChannelId ?? null).toBeNull();
+
+    await setupResources(guildId, { channel: { type: 7, value: channelId } });
+    const mods = await addChannel(guildId, 'mods');
+    const saved = shown(await setupResources(guildId, { review_channel: { type: 7, value: mods } }));
+    expect(textOf(saved)).toContain('✅ Saved.');
+    expect(noticesField(saved)).toBe(`<#${mods}>`);
+    // Setting one channel leaves the other as it was.
+    expect(saved.embeds[0].fields).toContainEqual({ name: 'Resources channel', value: `<#${channelId}>`, inline: true });
+    expect(noticesField(await setupShow(guildId))).toBe(`<#${mods}>`);
+
+    expect(say(await setupResources(guildId, {}))).toContain('Give at least one of `channel`, `review_channel` or `clear_review_channel`.');
+    expect(say(await setupResources(guildId, { review_channel: { type: 7, value: mods }, clear_review_channel: true }))).toContain('not both');
+    expect(noticesField(await setupShow(guildId))).toBe(`<#${mods}>`);
+
+    const cleared = shown(await setupResources(guildId, { clear_review_channel: true }));
+    expect(noticesField(cleared)).toBe('not set');
+    expect(cleared.embeds[0].fields).toContainEqual({ name: 'Resources channel', value: `<#${channelId}>`, inline: true });
+  });
+
+  it('without a review channel nothing is posted; with one, each suggestion posts exactly one notice there, after the member’s reply and with no pings', async () => {
+    const { guildId, channelId } = await newGuild('Review notices');
+    const mods = await addChannel(guildId, 'mods');
+    const member = '570000000000000001';
+    const quiet = await suggestAndSettle(guildId, member, { url: 'https://quiet.example/', title: 'Quiet one' });
+    expect(say(quiet)).toContain('is in the review queue');
+    expect(bot.fake.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body ?? '').includes('resource:review'))).toHaveLength(0);
+
+    await setupResources(guildId, { channel: { type: 7, value: channelId }, review_channel: { type: 7, value: mods } });
+    const step = bot.app.ctx.content.steps.get('deep-learning')!;
+    const record = await suggestAndSettle(guildId, member, {
+      url: 'https://notice.example/course',
+      title: 'A **bold** course <@&123456789012345678>',
+      step: 'deep-learning',
+      level: 'beginner',
+      free: true,
+      note: 'Great for @everyone\nand short.',
+    });
+    expect(say(record)).toContain('is in the review queue for step');
+
+    expect(bot.fake.channelMessages(channelId)).toHaveLength(0);
+    const notices = bot.fake.channelMessages(mods);
+    expect(notices).toHaveLength(1);
+    const embed = notices[0]!.embeds[0];
+    expect(embed.author.name).toBe('📬 New resource suggestion');
+    expect(embed.title).toBe('A \\*\\*bold\\*\\* course <@\u200b&123456789012345678>');
+    expect(embed.url).toBe('https://notice.example/course');
+    expect(embed.description).toBe(
+      [`Suggested by <@${member}>`, `article · beginner · free · step ${step.index + 1}: ${step.step.title}`, '> Great for @\u200beveryone\n> and short.'].join('\n'),
+    );
+    expect(embed.footer.text).toBe('2 suggestions waiting for review');
+    const [row] = await database.db.select().from(guildResources).where(and(eq(guildResources.guildId, guildId), eq(guildResources.url, 'https://notice.example/course')));
+    expect(buttonsOf(notices[0]!)).toEqual([{ customId: `resource:review:${row!.id}`, label: 'Review', disabled: undefined, url: undefined }]);
+
+    const posts = noticePosts(mods);
+    expect(posts).toHaveLength(1);
+    expect((posts[0]!.body as Json).allowed_mentions).toEqual({ parse: [] });
+    const reply = bot.fake.requests.find((r) => r.method === 'POST' && r.path === `/interactions/${record.id}/${record.token}/callback`)!;
+    expect(bot.fake.requests.indexOf(reply)).toBeLessThan(bot.fake.requests.indexOf(posts[0]!));
+
+    // Nothing given but the link and title: the facts line has only the kind; no note line.
+    await suggestAndSettle(guildId, '570000000000000002', { url: 'https://www.youtube.com/watch?v=plain', title: 'Plain' });
+    const plain = bot.fake.channelMessages(mods)[1]!.embeds[0];
+    expect(plain.description).toBe('Suggested by <@570000000000000002>\nvideo');
+    expect(plain.footer.text).toBe('3 suggestions waiting for review');
+  });
+
+  it('Review shows that suggestion’s card to a moderator (only to them) and refuses a member; once decided it says so', async () => {
+    const { guildId } = await newGuild('Review button');
+    const mods = await addChannel(guildId, 'mods');
+    await setupResources(guildId, { review_channel: { type: 7, value: mods } });
+    await suggestAndSettle(guildId, '580000000000000001', { url: 'https://first.example/', title: 'First' });
+    bot.clock.advance(1000);
+    await suggestAndSettle(guildId, '580000000000000002', { url: 'https://second.example/', title: 'Second', note: 'Read it.' });
+    const notice = bot.fake.channelMessages(mods)[1]!;
+    const review = buttonsOf(notice)[0]!.customId!;
+
+    const refused = await bot.press(review, { guildId, user: '580000000000000003', message: notice });
+    expect(say(refused)).toMatch(/Only moderators can do that/);
+
+    const opened = await bot.press(review, { guildId, user: MOD, message: notice, ...MODERATOR });
+    expect(opened.callback?.type).toBe(4);
+    const card = shown(opened);
+    expect(card.flags & MessageFlags.Ephemeral).toBeTruthy();
+    expect(card.embeds[0]).toMatchObject({ author: { name: 'Suggestion 2 of 2' }, title: 'Second', url: 'https://second.example/' });
+    expect(card.embeds[0].fields).toContainEqual({ name: 'Note', value: 'Read it.' });
+    // The same card as /resource review at that place in the queue.
+    const viaCommand = shown(await bot.command('resource', {}, { guildId, user: MOD, subcommand: 'review', ...MODERATOR }));
+    const second = shown(await bot.press(buttonsOf(viaCommand).find((b) => b.label === 'Next')!.customId!, { guildId, user: MOD, ...MODERATOR }));
+    expect(card.embeds).toEqual(second.embeds);
+    expect(card.components).toEqual(second.components);
+    // The channel's notice is left as it was.
+    expect(bot.fake.channelMessages(mods)[1]).toEqual(notice);
+
+    const approved = await bot.press(buttonsOf(card).find((b) => b.label === 'Approve')!.customId!, { guildId, user: MOD, message: card, ...MODERATOR });
+    expect(say(approved)).toContain('✅ Approved **Second**');
+    const again = shown(await bot.press(review, { guildId, user: MOD, message: notice, ...MODERATOR }));
+    expect(textOf(again)).toContain('Someone already reviewed that suggestion.');
+    expect(textOf(again)).toContain('Suggestion 1 of 1');
+    expect(textOf(again)).toContain('First');
+  });
+
+  it('when Discord refuses the notice (50013) the member still gets their reply; the problem is logged and shown in /setup show until a notice gets through', async () => {
+    const { guildId } = await newGuild('Review refused');
+    const mods = await addChannel(guildId, 'mods');
+    await setupResources(guildId, { review_channel: { type: 7, value: mods } });
+    bot.fake.failWith({ method: 'POST', path: new RegExp(`^/channels/${mods}/messages$`), code: 50013, times: 1 });
+    const warn = vi.spyOn(bot.app.ctx.logger, 'warn');
+    try {
+      const record = await suggestAndSettle(guildId, '590000000000000001', { url: 'https://refused.example/', title: 'Refused' });
+      expect(say(record)).toContain('📬 Thanks! **Refused** is in the review queue.');
+      expect(shown(record).flags & MessageFlags.Ephemeral).toBeTruthy();
+      expect(noticePosts(mods).map((r) => r.status)).toEqual([403]);
+      expect(warn).toHaveBeenCalledWith(expect.objectContaining({ guildId, channelId: mods }), 'could not post a suggestion notice in the review channel');
+    } finally {
+      warn.mockRestore();
+    }
+    const [row] = await database.db.select().from(guildResources).where(eq(guildResources.guildId, guildId));
+    expect(row!.status).toBe('pending');
+    expect(noticesField(await setupShow(guildId))).toBe(
+      `<#${mods}>\n⚠️ **Last notice failed:** Discord refused the notice in <#${mods}>: Missing Permissions (50013). I need View Channel, Send Messages and Embed Links there.`,
+    );
+
+    await suggestAndSettle(guildId, '590000000000000002', { url: 'https://accepted.example/', title: 'Accepted' });
+    expect(bot.fake.channelMessages(mods)).toHaveLength(1);
+    expect(noticesField(await setupShow(guildId))).toBe(`<#${mods}>`);
+
+    // Any other refusal says nothing about the setup: logged only, and the member sees nothing of it either.
+    bot.fake.failWith({ method: 'POST', path: new RegExp(`^/channels/${mods}/messages$`), code: 50035, times: 1 });
+    const other = await suggestAndSettle(guildId, '590000000000000003', { url: 'https://other.example/', title: 'Other' });
+    expect(say(other)).toContain('📬 Thanks! **Other** is in the review queue.');
+    expect(other.followups).toEqual([]);
+    expect(noticePosts(mods).map((r) => r.status)).toEqual([403, 200, 400]);
+    expect(noticesField(await setupShow(guildId))).toBe(`<#${mods}>`);
   });
 });

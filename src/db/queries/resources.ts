@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
 import type { Content } from '../../content/loader.js';
 import { LEVELS } from '../../content/schema.js';
 import { urlKey } from '../../domain/urls.js';
@@ -249,14 +249,44 @@ export async function addResource(db: Db, content: Content, input: NewResource, 
   });
 }
 
+/** A place in the review queue: the suggestion there (none when the queue is empty), its index (oldest first) and the queue's length. */
+export interface PendingItem {
+  row: GuildResource | undefined;
+  index: number;
+  total: number;
+}
+
+const pendingIn = (guildId: string) => and(eq(guildResources.guildId, guildId), eq(guildResources.status, 'pending'));
+
+/** How many suggestions wait for review. */
+export async function pendingCount(db: Tx, guildId: string): Promise<number> {
+  const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(guildResources).where(pendingIn(guildId));
+  return total;
+}
+
 /** The pending suggestion at `index` (oldest first, clamped) and how many there are. */
-export async function pendingAt(db: Tx, guildId: string, index: number): Promise<{ row: GuildResource | undefined; index: number; total: number }> {
-  const where = and(eq(guildResources.guildId, guildId), eq(guildResources.status, 'pending'));
-  const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(guildResources).where(where);
+export async function pendingAt(db: Tx, guildId: string, index: number): Promise<PendingItem> {
+  const where = pendingIn(guildId);
+  const total = await pendingCount(db, guildId);
   if (total === 0) return { row: undefined, index: 0, total };
   const clamped = Math.min(Math.max(0, index), total - 1);
   const [row] = await db.select().from(guildResources).where(where).orderBy(asc(guildResources.createdAt), asc(guildResources.id)).limit(1).offset(clamped);
   return { row, index: clamped, total };
+}
+
+/** Suggestion `id` at its place in the queue; undefined when it is no longer pending (or not of this guild). */
+export async function pendingItem(db: Tx, guildId: string, id: number): Promise<PendingItem | undefined> {
+  const row = await getServerResource(db, guildId, id);
+  if (row?.status !== 'pending') return undefined;
+  // Same order as pendingAt: by creation time, then id.
+  const before = or(lt(guildResources.createdAt, row.createdAt), and(eq(guildResources.createdAt, row.createdAt), lt(guildResources.id, row.id)));
+  const [counts] = await db
+    .select({ index: sql<number>`count(*) filter (where ${before})`.mapWith(Number), total: count() })
+    .from(guildResources)
+    .where(pendingIn(guildId));
+  const index = counts?.index ?? 0;
+  // The row itself may have been decided between the two reads; the card still shows it.
+  return { row, index, total: Math.max(counts?.total ?? 0, index + 1) };
 }
 
 /** Approves or rejects a pending suggestion once; undefined when it was no longer pending (decided by someone else). */

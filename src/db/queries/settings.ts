@@ -25,6 +25,8 @@ export function defaultGuildSettings(guildId: string): GuildSettings {
     promptsEnabled: false,
     promptsBrokenReason: null,
     resourcesChannelId: null,
+    reviewChannelId: null,
+    reviewChannelError: null,
     challengesChannelId: null,
     challengesPingRoleId: null,
     challengesWeekStart: 1,
@@ -60,4 +62,15 @@ export async function setMemberTimezone(db: Tx, guildId: string, userId: string,
     .insert(memberSettings)
     .values({ guildId, userId, timezone, updatedAt: now })
     .onConflictDoUpdate({ target: [memberSettings.guildId, memberSettings.userId], set: { timezone, updatedAt: sql`excluded.updated_at` } });
+}
+
+/**
+ * Records why the last suggestion notice failed (null: it was posted). Only while `channelId` is
+ * still the review channel, so a notice to a channel a moderator just replaced cannot mark the new one.
+ */
+export async function setReviewChannelError(db: Tx, guildId: string, channelId: string, error: string | null, now: Date): Promise<void> {
+  await db
+    .update(guildSettings)
+    .set({ reviewChannelError: error, updatedAt: now })
+    .where(and(eq(guildSettings.guildId, guildId), eq(guildSettings.reviewChannelId, channelId)));
 }

@@ -175,6 +175,29 @@ export function suggestionReceivedView(content: Content, row: GuildResource) {
   };
 }
 
+/**
+ * What the review channel gets when a member suggests a resource: who, what, and a Review button
+ * that opens the suggestion's review card. Send it with no allowed mentions: the suggester is named, not pinged.
+ */
+export function suggestionNoticeView(content: Content, row: GuildResource, waiting: number) {
+  const step = row.stepId ? content.steps.get(row.stepId) : undefined;
+  const facts = [row.kind, row.level, priceWord(row.free), step ? `step ${step.index + 1}: ${step.step.title}` : null].filter(Boolean).join(' · ');
+  const lines = [`Suggested by <@${row.suggestedBy}>`, facts];
+  if (row.note) lines.push(`> ${memberText(row.note, 1000).replace(/\n/g, '\n> ')}`);
+  const embed: APIEmbed = {
+    color: colors.warning,
+    author: { name: '📬 New resource suggestion' },
+    title: memberText(row.title, 256),
+    url: row.url,
+    description: lines.join('\n'),
+    footer: { text: `${waiting} suggestion${waiting === 1 ? '' : 's'} waiting for review` },
+  };
+  return {
+    embeds: [embed],
+    components: [actionRow(button({ customId: customId('resource', 'review', row.id), label: 'Review', style: ButtonStyle.Primary }))],
+  };
+}
+
 /** One suggestion for a moderator, with Approve / Reject and the queue pager. */
 export function reviewView(content: Content, item: { row: GuildResource | undefined; index: number; total: number }, notice?: string) {
   const { row, index, total } = item;
