@@ -62,13 +62,21 @@ export async function createPglite(
   const { PGlite } = await import('@electric-sql/pglite');
   const options = await pgliteOptions();
   if (dataDir && existsSync(join(dataDir, 'PG_VERSION'))) return { client: await PGlite.create(dataDir, options), init: 'existing' };
-  const tar = await readTemplate(templatePath);
-  if (tar && dataDir) {
-    unpackTar(tar, dataDir);
-    return { client: await PGlite.create(dataDir, options), init: 'template' };
+  if (dataDir) {
+    // Unpacked in a call of its own, so that the 40 MB tar is garbage before PGlite starts.
+    const unpacked = await unpackTemplate(templatePath, dataDir);
+    return { client: await PGlite.create(dataDir, options), init: unpacked ? 'template' : 'initdb' };
   }
+  const tar = await readTemplate(templatePath);
   if (tar) return { client: await PGlite.create({ ...options, loadDataDir: new Blob([tar], { type: 'application/x-tar' }) }), init: 'template' };
-  return { client: await PGlite.create(dataDir, options), init: 'initdb' };
+  return { client: await PGlite.create(options), init: 'initdb' };
+}
+
+/** Unpacks the template into `dir`; false when there is none (initdb will run). */
+async function unpackTemplate(templatePath: string, dir: string): Promise<boolean> {
+  const tar = await readTemplate(templatePath);
+  if (tar) unpackTar(tar, dir);
+  return tar !== undefined;
 }
 
 /** The template as a tar, or undefined when there is none (or it is unreadable): then initdb runs. */
