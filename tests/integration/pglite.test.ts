@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import { createPglite, PGLITE_SHARED_BUFFERS } from '../../src/db/pglite.js';
+import { createPglite, PGLITE_SHARED_BUFFERS, pgliteTemplatePath, pgliteVersion } from '../../src/db/pglite.js';
 
 // The embedded database itself (whatever TEST_DATABASE_URL says): how a new one is made and reopened.
 const scratch = mkdtempSync(join(tmpdir(), 'cohort-pglite-test-'));
@@ -32,6 +32,22 @@ describe('embedded database', () => {
     expect(await rows(again, `select guild_id from guild_settings`)).toEqual([{ guild_id: '100000000000000001' }]);
     expect(await rows(again, `show shared_buffers`)).toEqual([{ shared_buffers: PGLITE_SHARED_BUFFERS }]);
     await again.close();
+  });
+
+  it('a template that breaks off midway leaves nothing behind: initdb runs in the same directory', async () => {
+    const whole = readFileSync(pgliteTemplatePath(pgliteVersion()));
+    const truncated = join(scratch, 'truncated.tar.br');
+    writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const dataDir = join(scratch, 'after-truncated');
+    const { client, init } = await createPglite(dataDir, { templatePath: truncated });
+    expect(init).toBe('initdb');
+    expect((await client.query<{ ok: number }>('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+    await client.close();
+    // The same files as a directory initdb made from nothing: no piece of the template is left.
+    const clean = await createPglite(join(scratch, 'clean'), { templatePath: join(scratch, 'no-such-template.tar.br') });
+    await clean.client.close();
+    const files = (dir: string) => readdirSync(dir, { recursive: true }).map(String).sort();
+    expect(files(dataDir)).toEqual(files(join(scratch, 'clean')));
   });
 
   it('without a template for the installed version it runs initdb (same settings)', async () => {
