@@ -89,7 +89,7 @@ async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEn
       on conflict do nothing
       returning step_id
     )`,
-    columns: sql`, array(select step_id from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} union all select step_id from gate) as finished`,
+    columns: [sql`array(select step_id from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} union all select step_id from gate) as finished`],
   };
   const done = await recordActivityOptimistically(db, { ...member, kind: 'step', at, ref: entry.step.id }, gate);
   return done && { recorded: done.result.recorded, finished: done.row.finished as string[] };

@@ -209,11 +209,11 @@ function extensionOf(member: LockedMember, day: string) {
 /**
  * CTEs that run first in an activity's statement: `gate` (which may read `ok`) stores the thing the
  * activity is about, and the activity is stored once per row it returns (e.g. a step newly marked
- * done); `columns` adds values to the statement's result (starting with a comma).
+ * done); `columns` are more values of the statement's result (`<expression> as <name>`).
  */
 export interface ActivityGate {
   cte: SQL;
-  columns: SQL;
+  columns: SQL[];
 }
 
 /**
@@ -250,6 +250,12 @@ function activityStatement(
       ), `;
   }
   const source = gate ? sql` from gate` : expected ? sql` from ok` : sql``;
+  const results = [
+    sql`(select count(*) from stored)::int as stored`,
+    sql`(select count(*) from counted)::int as counted`,
+    ...(expected ? [sql`(select count(*) from ok)::int as ok`] : []),
+    ...(gate?.columns ?? []),
+  ];
   const freezes =
     next && next.freezeDays.length > 0
       ? sql`, freezes as (
@@ -281,7 +287,7 @@ function activityStatement(
         where ${streakDays}.reason = 'freeze'
       returning day
     )${freezes}${figures}
-    select (select count(*) from stored)::int as stored, (select count(*) from counted)::int as counted${expected ? sql`, (select count(*) from ok)::int as ok` : sql``}${gate?.columns ?? sql``}`;
+    select ${sql.join(results, sql`, `)}`;
 }
 
 /**
