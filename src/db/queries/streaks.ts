@@ -232,16 +232,17 @@ function activityStatement(
 ): SQL {
   const at = input.at.toISOString();
   let ok = sql``;
-  if (expected === 'none' && next) {
+  if (expected === 'none') {
     // The member's first figures: the row is created with them (a day with no figures before always
     // counts; the caller checks that it did).
+    if (!next) throw new Error('activityStatement: a member without figures needs the extension of the empty figures');
     ok = sql`ok as (
         insert into ${memberStreaks} (guild_id, user_id, current, longest, freezes, last_day, updated_at)
         values (${member.guildId}, ${member.userId}, ${next.current}, ${next.longest}, ${next.freezes}, ${next.lastDay}::date, ${at}::timestamptz)
         on conflict do nothing
         returning 1
       ), `;
-  } else if (expected && expected !== 'none') {
+  } else if (expected) {
     ok = sql`ok as (
         select 1 from ${memberStreaks}
         where guild_id = ${member.guildId} and user_id = ${member.userId} and current = ${expected.current} and longest = ${expected.longest}
@@ -268,12 +269,12 @@ function activityStatement(
       : sql``;
   const figures =
     next && expected !== 'none'
-    ? sql`, figures as (
-        update ${memberStreaks}
-        set current = ${next.current}, longest = ${next.longest}, freezes = ${next.freezes}, last_day = ${next.lastDay}::date, updated_at = ${at}::timestamptz
-        where guild_id = ${member.guildId} and user_id = ${member.userId} and exists (select 1 from counted)
-      )`
-    : sql``;
+      ? sql`, figures as (
+          update ${memberStreaks}
+          set current = ${next.current}, longest = ${next.longest}, freezes = ${next.freezes}, last_day = ${next.lastDay}::date, updated_at = ${at}::timestamptz
+          where guild_id = ${member.guildId} and user_id = ${member.userId} and exists (select 1 from counted)
+        )`
+      : sql``;
   return sql`with ${ok}${gate ? sql`${gate.cte}, ` : sql``}stored as (
       insert into ${activities} (guild_id, user_id, kind, day, at, ref, note)
       select ${member.guildId}, ${member.userId}, ${input.kind}, ${day}::date, ${at}::timestamptz, ${input.ref ?? null}, ${input.note ?? null}${source}
@@ -325,11 +326,12 @@ export async function recordActivity(db: Db | Tx, input: ActivityInput): Promise
 
 /**
  * recordActivity in two round trips instead of four (no BEGIN, lock, COMMIT): read the figures, then
- * one statement that applies the activity only if they are unchanged (activityStatement's `expected`).
- * Taken when the figures exist and the day extends them or already counted; when another activity of
- * the member changed the figures in between, it reads again (a few times). Returns undefined when
- * the activity needs the locked path (recordActivity): nothing has been written then. `gate` adds
- * the thing the activity is about to the statement; its columns come back in `row`.
+ * one statement that applies the activity only if they are unchanged (activityStatement's `expected`;
+ * for a member without figures yet, only if nobody created them meanwhile). Taken when the day
+ * extends the figures or already counted; when another activity of the member changed the figures
+ * in between, it reads again (a few times). Returns undefined when the activity needs the locked path
+ * (recordActivity): nothing has been written then. `gate` adds the thing the activity is about to
+ * the statement; its columns come back in `row`.
  */
 export async function recordActivityOptimistically(
   db: Db,
