@@ -7,7 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { ApplicationCommandType, MessageFlags } from 'discord.js';
+import { commands } from '../../commands/index.js';
 import { startCohort } from '../../src/app.js';
+import type { Command } from '../../src/discord/command.js';
 import { loadConfig } from '../../src/config.js';
 import { FAKE_TOKEN } from '../../tests/support/fake-discord.js';
 import { freshPostgres } from './common.js';
@@ -15,7 +18,21 @@ import { freshPostgres } from './common.js';
 const { apiUrl, logLevel } = workerData as { apiUrl: string; logLevel: string };
 const port = parentPort!;
 const database = await freshPostgres();
-const app = await startCohort({ config: loadConfig({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: apiUrl, LOG_LEVEL: logLevel }), database });
+/**
+ * The harness's floor (BENCH_KINDS=ping): a command that only replies, with no SQL and no view, so
+ * that what remains is discord.js, the router and the fake Discord on these cores.
+ */
+const ping: Command = {
+  data: { name: 'ping', description: 'Replies pong (benchmark floor)', type: ApplicationCommandType.ChatInput },
+  async execute(interaction) {
+    await interaction.reply({ content: 'pong', flags: MessageFlags.Ephemeral });
+  },
+};
+const app = await startCohort({
+  config: loadConfig({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: apiUrl, LOG_LEVEL: logLevel }),
+  database,
+  commands: [...commands, ping],
+});
 await app.ready;
 // BENCH_PROFILE=file.cpuprofile: a CPU profile of the bot thread from ready to stop (open it in Chrome DevTools).
 const profileFile = process.env.BENCH_PROFILE;

@@ -18,7 +18,7 @@ export interface InteractionBenchOptions {
   calibration: number;
 }
 
-type Kind = 'next' | 'mark_done' | 'checkin' | 'streak' | 'leaderboard';
+type Kind = 'next' | 'mark_done' | 'checkin' | 'streak' | 'leaderboard' | 'ping';
 const WEIGHTS: [Kind, number][] = [
   ['next', 0.25],
   ['mark_done', 0.2],
@@ -71,7 +71,10 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   const available = new Set(fake.globalCommands().map((c) => c.name as string));
   // BENCH_KINDS=next,leaderboard runs only those (to isolate a command's cost).
   const only = process.env.BENCH_KINDS?.split(',');
-  const kinds = WEIGHTS.filter(([kind]) => (kind === 'mark_done' ? available.has('next') : available.has(kind)) && (!only || only.includes(kind)));
+  // `ping` (the harness's floor, see bot-worker.ts) runs only when asked for.
+  const kinds = [...WEIGHTS, ['ping', 1] as [Kind, number]].filter(
+    ([kind]) => (kind === 'mark_done' ? available.has('next') : available.has(kind)) && (only ? only.includes(kind) : kind !== 'ping'),
+  );
   const missing = WEIGHTS.filter(([kind]) => !kinds.some(([k]) => k === kind)).map(([k]) => k);
   const weightSum = kinds.reduce((s, [, w]) => s + w, 0);
 
@@ -91,6 +94,8 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
         return chatInput(fake, { ...base, name: 'streak' });
       case 'leaderboard':
         return chatInput(fake, { ...base, name: 'leaderboard' });
+      case 'ping':
+        return chatInput(fake, { ...base, name: 'ping' });
     }
   };
 
