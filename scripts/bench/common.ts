@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -7,6 +6,7 @@ import postgres from 'postgres';
 import { openDatabase, type Database, type Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
+import { scratchPostgres } from '../../tests/support/db.js';
 
 /** The Postgres server the benchmarks create their throw-away databases on. */
 export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -22,44 +22,28 @@ export interface CountingDatabase extends Database {
  * postgres-js driver as production, on a client whose debug hook counts every statement sent.
  */
 export async function freshPostgres(poolSize = 10): Promise<CountingDatabase> {
-  const name = `cohort_bench_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const migrated = await openDatabase({ url: url.toString() });
+  const scratch = await emptyPostgres();
+  const migrated = await openDatabase({ url: scratch.url });
   await migrated.close();
   let count = 0;
-  const client = postgres(url.toString(), { max: poolSize, onnotice: () => {}, debug: () => void (count += 1) });
+  const client = postgres(scratch.url, { max: poolSize, onnotice: () => {}, debug: () => void (count += 1) });
   const db = drizzle(client, { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
-    url: url.toString(),
+    url: scratch.url,
     queries: () => count,
     ping: async () => void (await db.execute(sql`select 1`)),
     async close() {
       await client.end({ timeout: 5 });
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end({ timeout: 1 });
+      await scratch.drop();
     },
   };
 }
 
 /** A fresh empty database on SERVER_URL for a child process; returns its URL and a drop function. */
-export async function emptyPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `cohort_bench_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end({ timeout: 1 });
-    },
-  };
+export function emptyPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+  return scratchPostgres(SERVER_URL, 'cohort_bench');
 }
 
 /** The node arguments of an npm script that runs node (`npm start`: what production runs), from package.json. */

@@ -11,20 +11,12 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../tests/support/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/paths.js';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../../tests/support/fake-discord.js';
 import { emptyPostgres, round, scriptNodeArgs, sleep, table } from './common.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** Starts the bot, waits for /healthz 200; returns the ms it took, its peak RSS then, and a stop function. */
 async function startOnce(fake: FakeDiscord, env: Record<string, string>, timeoutMs = 120_000) {

@@ -165,6 +165,12 @@ export interface NewResource {
   note: string | null;
 }
 
+/** What the person adding or suggesting a resource says about it, as stored in guild_resources. */
+function detailsOf(input: NewResource) {
+  const { url, title, kind, level, free, stepId, note } = input;
+  return { url, title, kind, level, free, stepId, note };
+}
+
 export type SuggestOutcome =
   | { ok: true; row: GuildResource }
   | { ok: false; why: 'duplicate'; duplicate: Duplicate }
@@ -190,13 +196,7 @@ export async function suggestResource(db: Db, content: Content, input: NewResour
       .insert(guildResources)
       .values({
         guildId: input.guildId,
-        url: input.url,
-        title: input.title,
-        kind: input.kind,
-        level: input.level,
-        free: input.free,
-        stepId: input.stepId,
-        note: input.note,
+        ...detailsOf(input),
         status: 'pending',
         suggestedBy: input.userId,
         createdAt: now,
@@ -217,13 +217,7 @@ export async function addResource(db: Db, content: Content, input: NewResource, 
     await lockGuild(tx, input.guildId);
     const duplicate = await findDuplicate(tx, content, input.guildId, input.key);
     const fields = {
-      url: input.url,
-      title: input.title,
-      kind: input.kind,
-      level: input.level,
-      free: input.free,
-      stepId: input.stepId,
-      note: input.note,
+      ...detailsOf(input),
       status: 'approved' as const,
       suggestedBy: input.userId,
       reviewedBy: input.userId,
