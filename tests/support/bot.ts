@@ -52,6 +52,9 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
   });
   const app = await startCohort({ config, clock, database: options.database, ...(options.commands ? { commands: options.commands } : {}) });
   await app.ready;
+  // Let the start-up catch-up run finish: it took its `now` from the start clock, and settings a
+  // test writes while it is still running would be planned at that old time (a prompt posted early).
+  await app.scheduler.runDue();
 
   const reply = async (id: string) => fake.waitForInteractionReply(id, 10_000);
   return {
