@@ -1,6 +1,6 @@
 /**
  * Validation of outgoing Discord REST bodies against Discord's OpenAPI 3.1 spec
- * (/work/shared/discord-api-spec/openapi.json) plus the documented limits that the
+ * (a copy is kept in vendor/discord-api-spec/, MIT) plus the documented limits that the
  * spec cannot express (content length, embed totals, component counts, ...).
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ const addFormatsAny = addFormatsModule as unknown as { default?: AddFormats };
 const addFormats: AddFormats = addFormatsAny.default ?? (addFormatsModule as unknown as AddFormats);
 type AjvCtor = typeof Ajv2020;
 
-export const SPEC_URL = new URL('../../../shared/discord-api-spec/openapi.json', import.meta.url);
+export const SPEC_URL = new URL('../../vendor/discord-api-spec/openapi.json', import.meta.url);
 
 type Json = Record<string, unknown>;
 
