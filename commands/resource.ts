@@ -38,7 +38,7 @@ import {
 } from '../src/db/queries/resources.js';
 import { getGuildSettings, setReviewChannelError } from '../src/db/queries/settings.js';
 import type { GuildResource } from '../src/db/schema.js';
-import { MAX_URL_LENGTH, parseResourceUrl } from '../src/domain/urls.js';
+import { MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, parseResourceUrl } from '../src/domain/urls.js';
 import type { Command } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep, stepChoices } from '../src/discord/options.js';
 import { missingBotPermissions, requireModerator } from '../src/discord/permissions.js';
@@ -84,7 +84,7 @@ export const resource: Command = {
       s
         .setName('suggest')
         .setDescription('Suggest a link for the server’s resource list (a moderator reviews it)')
-        .addStringOption((o) => o.setName('url').setDescription('The link (http or https)').setRequired(true).setMaxLength(MAX_URL_LENGTH))
+        .addStringOption((o) => o.setName('url').setDescription('The link (http or https)').setRequired(true).setMaxLength(MAX_URL_INPUT_LENGTH))
         .addStringOption((o) => o.setName('title').setDescription('What it is called').setRequired(true).setMaxLength(TITLE_MAX))
         .addStringOption((o) => o.setName('step').setDescription('The roadmap step it helps with').setAutocomplete(true).setMaxLength(100))
         .addStringOption(levelOption)
@@ -96,7 +96,7 @@ export const resource: Command = {
       s
         .setName('add')
         .setDescription('Moderators: add a resource to the server’s list')
-        .addStringOption((o) => o.setName('url').setDescription('The link (http or https)').setRequired(true).setMaxLength(MAX_URL_LENGTH))
+        .addStringOption((o) => o.setName('url').setDescription('The link (http or https)').setRequired(true).setMaxLength(MAX_URL_INPUT_LENGTH))
         .addStringOption((o) => o.setName('title').setDescription('What it is called').setRequired(true).setMaxLength(TITLE_MAX))
         .addStringOption((o) => o.setName('step').setDescription('The roadmap step it helps with').setAutocomplete(true).setMaxLength(100))
         .addStringOption((o) =>

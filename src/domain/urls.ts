@@ -1,18 +1,31 @@
+import { domainToUnicode } from 'node:url';
+
 /**
- * Resource links: what Cohort accepts, how it stores them and when two links are "the same".
+ * Resource links: what Cohort accepts, the form it stores, how it shows them and when two links
+ * are "the same".
  *
- * - `normaliseUrl` gives the canonical form that is stored and shown: http(s) only, at most
- *   512 characters, no credentials, host lower-case without a trailing dot, no default port,
- *   no fragment, no tracking parameters, no empty `?`. The path and the order of the remaining
- *   query parameters are kept as given (some sites care), so the link still opens the same page.
+ * - `parseResourceUrl` checks a link and gives its stored form (`url`, what /resource suggest and
+ *   add write to the database and put in link buttons): http(s) only, no credentials, host
+ *   lower-case (punycode, as URLs carry it) without a trailing dot, no default port, no fragment,
+ *   no tracking parameters, no empty `?`, percent-escapes of unreserved characters decoded (`%7e`
+ *   is `~`, RFC 3986 §6.2.2.2) and the other escapes in upper case. The path and the order and
+ *   spelling of the remaining query parameters are kept as given (some sites care), so the link
+ *   still opens the same page. The length limit applies to this stored form, so tracking
+ *   parameters a member pasted do not count. `normaliseUrl` is the same stored form for input
+ *   that must be valid (it throws otherwise).
+ * - `displayUrl` is how a stored link is shown to people: an international host in Unicode
+ *   (`xn--bcher-kva.example` is shown as `bücher.example`).
  * - `urlKey` is the de-duplication key: two links with the same key are one resource. It also
- *   ignores the scheme (http/https), a leading `www.`, a trailing slash on the path, the order
- *   of query parameters and the case of percent-escapes.
+ *   ignores the scheme (http/https), a leading `www.`, a trailing slash on the path and the order
+ *   of query parameters.
  *
- * Both are pure and idempotent: normalising a normalised URL changes nothing.
+ * All are pure, and the stored form is idempotent: parsing a stored link changes nothing.
  */
 
+/** The longest stored link. */
 export const MAX_URL_LENGTH = 512;
+/** The longest text accepted as a link before normalising (tracking parameters may be dropped from it). */
+export const MAX_URL_INPUT_LENGTH = 2000;
 
 /** Query parameters that only track where a click came from; dropped from every stored link. */
 const TRACKING_PARAMS = new Set([
@@ -54,11 +67,11 @@ export function isTrackingParam(name: string, host = ''): boolean {
 
 export type UrlResult = { ok: true; url: string; key: string } | { ok: false; reason: string };
 
-/** Validates and normalises a link a member typed. The reason is a sentence meant for them. */
+/** Checks a link a member typed and gives its stored form and key. The reason is a sentence meant for them. */
 export function parseResourceUrl(input: string): UrlResult {
   const raw = input.trim();
   if (raw.length === 0) return { ok: false, reason: 'The link is empty.' };
-  if (raw.length > MAX_URL_LENGTH) return { ok: false, reason: `The link is too long (${raw.length} characters; at most ${MAX_URL_LENGTH}).` };
+  if (raw.length > MAX_URL_INPUT_LENGTH) return { ok: false, reason: `The link is too long (${raw.length} characters; at most ${MAX_URL_INPUT_LENGTH} as pasted, ${MAX_URL_LENGTH} once tracking parameters are dropped).` };
   if (/\s/.test(raw)) return { ok: false, reason: 'A link cannot contain spaces.' };
   let url: URL;
   try {
@@ -70,21 +83,15 @@ export function parseResourceUrl(input: string): UrlResult {
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'Links with a user name or password in them are not accepted.' };
   const host = url.hostname.replace(/\.+$/, '');
   if (host === '') return { ok: false, reason: 'The link has no host name.' };
-  url.hostname = host;
-  url.hash = '';
-  const kept = [...url.searchParams].filter(([name]) => !isTrackingParam(name, host));
-  if (kept.length !== [...url.searchParams].length) {
-    url.search = '';
-    for (const [name, value] of kept) url.searchParams.append(name, value);
+  const stored = storedForm(url, host);
+  if (stored.length > MAX_URL_LENGTH) {
+    const typed = raw.length > MAX_URL_LENGTH ? '' : ' once encoded';
+    return { ok: false, reason: `The link is too long${typed} (${stored.length} characters; at most ${MAX_URL_LENGTH}).` };
   }
-  // A bare "?" reads back as an empty search but stays in the href until cleared.
-  if (url.search === '') url.search = '';
-  const normalised = url.toString();
-  if (normalised.length > MAX_URL_LENGTH) return { ok: false, reason: `The link is too long once encoded (${normalised.length} characters; at most ${MAX_URL_LENGTH}).` };
-  return { ok: true, url: normalised, key: keyOf(new URL(normalised)) };
+  return { ok: true, url: stored, key: keyOf(new URL(stored)) };
 }
 
-/** The canonical form of a valid link; throws on an invalid one (for trusted content). */
+/** The stored form of a link that must be valid (trusted input); throws on an invalid one. */
 export function normaliseUrl(input: string): string {
   const result = parseResourceUrl(input);
   if (!result.ok) throw new Error(`invalid URL: ${result.reason}`);
@@ -97,17 +104,72 @@ export function urlKey(input: string): string | undefined {
   return result.ok ? result.key : undefined;
 }
 
+/** The host of a link as people read it: Unicode for an international (punycode) host. */
+export function displayHost(url: string): string | undefined {
+  try {
+    const host = new URL(url).hostname;
+    return domainToUnicode(host) || host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stored link as shown in text: the same link with its host in Unicode (clicking it opens the same page). */
+export function displayUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  const unicode = domainToUnicode(parsed.hostname);
+  if (!unicode || unicode === parsed.hostname) return url;
+  const at = url.indexOf(parsed.hostname);
+  return at < 0 ? url : url.slice(0, at) + unicode + url.slice(at + parsed.hostname.length);
+}
+
+/** RFC 3986 unreserved characters: their percent-escapes mean the character itself. */
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/** Escapes of unreserved characters decoded, every other escape in upper case (RFC 3986 §6.2.2.1-2). */
+function normaliseEscapes(text: string): string {
+  return text.replace(/%([0-9a-fA-F]{2})/g, (escape, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+  });
+}
+
+/**
+ * The one place the stored form is made (see the header). The query is filtered piece by piece as
+ * written, not re-serialised, so that the kept parameters keep their spelling (`+`, `%20`, `~`).
+ */
+function storedForm(url: URL, host: string): string {
+  url.hostname = host;
+  url.hash = '';
+  url.pathname = normaliseEscapes(url.pathname);
+  const pieces = url.search.slice(1).split('&').filter((piece) => piece !== '');
+  const kept = pieces.filter((piece) => !isTrackingParam(paramName(piece), host)).map(normaliseEscapes);
+  // Setting an empty search also clears a bare "?", which otherwise stays in the href.
+  url.search = kept.length > 0 ? `?${kept.join('&')}` : '';
+  return url.toString();
+}
+
+function paramName(piece: string): string {
+  const name = piece.split('=', 1)[0]!.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
 function keyOf(url: URL): string {
   const host = url.hostname.replace(/^www\./, '');
   const port = url.port ? `:${url.port}` : '';
-  let path = upperEscapes(url.pathname);
+  let path = url.pathname;
   if (path.length > 1) path = path.replace(/\/+$/, '');
   if (path === '/') path = '';
   const params = [...url.searchParams].sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
   const query = params.length > 0 ? `?${new URLSearchParams(params).toString()}` : '';
   return `${host}${port}${path}${query}`;
-}
-
-function upperEscapes(path: string): string {
-  return path.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_URL_LENGTH, isTrackingParam, normaliseUrl, parseResourceUrl, urlKey } from '../../src/domain/urls.js';
+import { MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, displayHost, displayUrl, isTrackingParam, normaliseUrl, parseResourceUrl, urlKey } from '../../src/domain/urls.js';
 
 const ok = (input: string) => {
   const result = parseResourceUrl(input);
@@ -40,6 +40,15 @@ describe('parseResourceUrl: what is accepted', () => {
     const grows = base + 'é'.repeat(200);
     expect(grows.length).toBeLessThan(MAX_URL_LENGTH);
     expect(reason(grows)).toMatch(/too long once encoded/);
+  });
+
+  it('applies the limit to the stored form: tracking parameters do not push a link over it', () => {
+    const page = 'https://example.com/' + 'a'.repeat(MAX_URL_LENGTH - 'https://example.com/'.length);
+    const pasted = `${page}?utm_source=newsletter&utm_medium=email&utm_campaign=${'x'.repeat(100)}&fbclid=${'f'.repeat(200)}`;
+    expect(pasted.length).toBeGreaterThan(MAX_URL_LENGTH);
+    expect(ok(pasted).url).toBe(page);
+    expect(reason(`${page}a?utm_source=x`)).toMatch(/too long \(513 characters; at most 512\)/);
+    expect(reason('https://example.com/' + 'a'.repeat(MAX_URL_INPUT_LENGTH))).toMatch(/too long/);
   });
 
   it('trims surrounding whitespace', () => {
@@ -83,8 +92,30 @@ describe('normaliseUrl', () => {
     expect(normaliseUrl('https://example.com')).toBe('https://example.com/');
   });
 
+  it('decodes escapes of unreserved characters: %7e and ~ are the same stored link', () => {
+    expect(ok('https://example.com/%7euser/%41%2d%5F%2e?x=%7E').url).toBe('https://example.com/~user/A-_.?x=~');
+    expect(ok('https://example.com/%7euser').url).toBe(ok('https://example.com/~user').url);
+    expect(urlKey('https://example.com/%7euser')).toBe(urlKey('https://example.com/~user'));
+    // Reserved characters keep their escapes (a%2Fb is not a/b), in upper case.
+    expect(ok('https://example.com/a%2fb?q=%26').url).toBe('https://example.com/a%2Fb?q=%26');
+  });
+
+  it('keeps the spelling of the parameters it keeps when it drops tracking ones', () => {
+    expect(normaliseUrl('https://example.com/s?q=a+b&utm_source=x&p=~me&r=%20')).toBe('https://example.com/s?q=a+b&p=~me&r=%20');
+  });
+
   it('throws for an invalid link (trusted content only)', () => {
     expect(() => normaliseUrl('ftp://example.com')).toThrow(/invalid URL/);
+  });
+});
+
+describe('displayUrl: what people read', () => {
+  it('shows an international host in Unicode and stores it as punycode', () => {
+    expect(ok('https://Bücher.example/katalog').url).toBe('https://xn--bcher-kva.example/katalog');
+    expect(displayUrl('https://xn--bcher-kva.example/katalog?q=xn--bcher-kva')).toBe('https://bücher.example/katalog?q=xn--bcher-kva');
+    expect(displayHost('https://www.xn--mnchen-3ya.de/')).toBe('www.münchen.de');
+    expect(displayUrl('https://example.com/a')).toBe('https://example.com/a');
+    expect(displayUrl('not a link')).toBe('not a link');
   });
 });
 

@@ -13,6 +13,7 @@ import { RESOURCE_KINDS } from '../../content/schema.js';
 import type { GuildResource } from '../../db/schema.js';
 import type { Duplicate, ResourceEntry, ResourceFilters, ResourcePost } from '../../db/queries/resources.js';
 import { paginate } from '../../domain/progress.js';
+import { displayHost, displayUrl } from '../../domain/urls.js';
 import { customId } from '../command.js';
 import { actionRow, button } from './parts.js';
 import { clip, colors, userText } from './theme.js';
@@ -42,11 +43,7 @@ function linkTarget(url: string): string {
 }
 
 function host(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^www\./, '');
-  } catch {
-    return 'link';
-  }
+  return displayHost(url)?.replace(/^www\./, '') ?? 'link';
 }
 
 export function entryTitle(entry: ResourceEntry, max = TITLE_MAX): string {
@@ -207,7 +204,8 @@ export function reviewView(content: Content, item: { row: GuildResource | undefi
   }
   const step = row.stepId ? content.steps.get(row.stepId) : undefined;
   const fields: APIEmbedField[] = [
-    { name: 'Link', value: clip(row.url, 1024) },
+    // The address as stored too when the host reads differently in Unicode (a look-alike host shows).
+    { name: 'Link', value: clip(displayUrl(row.url) === row.url ? row.url : `${displayUrl(row.url)}\n(${row.url})`, 1024) },
     { name: 'Suggested by', value: `<@${row.suggestedBy}> ${time(row.createdAt, TimestampStyles.RelativeTime)}`, inline: true },
     { name: 'Kind', value: row.kind, inline: true },
     { name: 'Roadmap step', value: step ? `${step.index + 1}. ${step.step.title}` : 'none', inline: true },
