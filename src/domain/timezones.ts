@@ -1,37 +1,119 @@
 /**
- * Current IANA names that Node's ICU still lists under their old spelling. Both names are valid
- * time zones; members search for the modern one, so it is offered instead of the old one.
+ * Time zones by their IANA names, checked with the runtime's own tz database (Intl).
+ *
+ * Intl canonicalises an identifier the way ICU/CLDR does, which keeps some old spellings as the
+ * canonical ones (Asia/Calcutta, Pacific/Truk, America/Buenos_Aires …) and lists only those in
+ * `Intl.supportedValuesOf('timeZone')`. Cohort stores and offers the current IANA name instead
+ * (Asia/Kolkata, Pacific/Chuuk, America/Argentina/Buenos_Aires): ICU's name is mapped through
+ * MODERN_NAMES below, so the stored name is the same whatever Node's ICU version does.
  */
+
+/** ICU/CLDR canonical names whose current IANA name differs (every one ICU 74-78 returns; see the test). */
 const MODERN_NAMES: Record<string, string> = {
-  'Asia/Calcutta': 'Asia/Kolkata',
-  'Europe/Kiev': 'Europe/Kyiv',
-  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
-  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Cordoba': 'America/Argentina/Cordoba',
   'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
   'Asia/Rangoon': 'Asia/Yangon',
-  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
   'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
 };
 
-/** IANA time zones, checked with the runtime's own tz database (Intl). */
-const ALL_ZONES: readonly string[] = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone').map((z) => MODERN_NAMES[z] ?? z)])];
-
-export function isValidTimeZone(zone: string): boolean {
+/**
+ * The name a zone is stored and shown by: its current IANA name, in its proper case ("utc" is
+ * UTC, "america/new_york" America/New_York, "Asia/Calcutta" Asia/Kolkata, "US/Eastern"
+ * America/New_York, Etc/UTC and GMT are UTC). Undefined when the runtime does not know the zone.
+ * Every place that accepts a zone from a member or a moderator stores what this returns.
+ */
+export function canonicalTimeZone(zone: string): string | undefined {
+  const trimmed = zone.trim();
+  if (trimmed === '') return undefined;
+  let resolved: string;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.length > 0;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: trimmed }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+  // Runtimes that follow ECMA-402's newer rule return the input's case-regularised spelling, not
+  // ICU's canonical name; a name with both spellings in the table is mapped either way.
+  const name = MODERN_NAMES[resolved] ?? resolved;
+  return name === 'Etc/UTC' || name === 'Etc/GMT' ? 'UTC' : name;
 }
 
-/** Up to `limit` zones matching what the member typed (case-insensitive, "new york" finds America/New_York). */
-export function searchTimeZones(query: string, limit = 25): string[] {
+export function isValidTimeZone(zone: string): boolean {
+  return canonicalTimeZone(zone) !== undefined;
+}
+
+interface ZoneEntry {
+  /** The stored name. */
+  zone: string;
+  /** Names it is found by, the stored one first, then older spellings. */
+  names: string[];
+  /** The same, lower-case. */
+  lower: string[];
+}
+
+/**
+ * Every zone, with the old spellings that find it. `supportedValuesOf` lists canonical names
+ * already (ICU's), so only the table maps them: no formatter is built for each zone at start-up.
+ */
+const ZONES: readonly ZoneEntry[] = (() => {
+  const byZone = new Map<string, string[]>();
+  const add = (name: string, zone: string) => {
+    const names = byZone.get(zone);
+    if (!names) byZone.set(zone, [zone, ...(name === zone ? [] : [name])]);
+    else if (!names.includes(name)) names.push(name);
+  };
+  add('UTC', 'UTC');
+  for (const name of Intl.supportedValuesOf('timeZone')) add(name, MODERN_NAMES[name] ?? name);
+  for (const [old, modern] of Object.entries(MODERN_NAMES)) add(old, modern);
+  return [...byZone].map(([zone, names]) => ({ zone, names, lower: names.map((n) => n.toLowerCase()) }));
+})();
+
+const POPULAR = ['UTC', 'Europe/London', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney'];
+
+export interface TimeZoneChoice {
+  /** What the member reads: the zone, and the old name they typed when that is what matched. */
+  name: string;
+  /** The stored name. */
+  value: string;
+}
+
+/**
+ * Up to `limit` zones matching what the member typed (case-insensitive; "new york" finds
+ * America/New_York, "truk" and "chuuk" find Pacific/Chuuk), those whose name or a part of it
+ * starts with it first.
+ */
+export function timeZoneChoices(query: string, limit = 25): TimeZoneChoice[] {
   const q = query.trim().toLowerCase().replace(/\s+/g, '_');
-  if (!q) return ['UTC', 'Europe/London', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney'].slice(0, limit);
-  const starts = ALL_ZONES.filter((z) => z.toLowerCase().startsWith(q) || z.toLowerCase().split('/').some((part) => part.startsWith(q)));
-  const contains = ALL_ZONES.filter((z) => !starts.includes(z) && z.toLowerCase().includes(q));
-  return [...starts, ...contains].slice(0, limit);
+  if (!q) return POPULAR.slice(0, limit).map((zone) => ({ name: zone, value: zone }));
+  const starts = (name: string) => name.startsWith(q) || name.split('/').some((part) => part.startsWith(q));
+  const ranked: { entry: ZoneEntry; rank: number; via: number }[] = [];
+  for (const entry of ZONES) {
+    // The stored name wins over an old spelling, and a match at the start of a part over one inside.
+    const byStart = starts(entry.lower[0]!) ? 0 : entry.lower.findIndex(starts);
+    const via = byStart >= 0 ? byStart : entry.lower[0]!.includes(q) ? 0 : entry.lower.findIndex((n) => n.includes(q));
+    if (via >= 0) ranked.push({ entry, rank: byStart >= 0 ? 0 : 1, via });
+  }
+  ranked.sort((a, b) => a.rank - b.rank);
+  return ranked.slice(0, limit).map(({ entry, via }) => ({ name: via === 0 ? entry.zone : `${entry.zone} (formerly ${entry.names[via]})`, value: entry.zone }));
+}
+
+/** The stored names of timeZoneChoices. */
+export function searchTimeZones(query: string, limit = 25): string[] {
+  return timeZoneChoices(query, limit).map((choice) => choice.value);
 }
 
 /** Parses "HH:MM" (24-hour). */
