@@ -1,9 +1,9 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { getGuildSettings, getMemberTimezone, setMemberTimezone } from '../src/db/queries/settings.js';
+import { memberToday } from '../src/db/queries/streaks.js';
 import type { Command } from '../src/discord/command.js';
 import { memberSettingsView } from '../src/discord/views/streaks.js';
-import { localDay } from '../src/domain/dates.js';
-import { isValidTimeZone, searchTimeZones } from '../src/domain/timezones.js';
+import { canonicalTimeZone, timeZoneChoices } from '../src/domain/timezones.js';
 import { UserError } from '../src/errors.js';
 
 const SERVER = 'server';
@@ -32,22 +32,24 @@ export const settings: Command = {
         await setMemberTimezone(ctx.db, guildId, userId, null, ctx.clock.now());
         notice = '✅ Your days now follow the server’s time zone.';
       } else {
-        if (!isValidTimeZone(zone))
+        const canonical = canonicalTimeZone(zone);
+        if (!canonical)
           throw new UserError(`“${zone.slice(0, 64)}” is not a time zone I know. Start typing a city and pick one from the list, e.g. Europe/Berlin or America/New_York.`);
-        await setMemberTimezone(ctx.db, guildId, userId, zone, ctx.clock.now());
-        notice = `✅ Your time zone is now ${zone}.`;
+        await setMemberTimezone(ctx.db, guildId, userId, canonical, ctx.clock.now());
+        notice = `✅ Your time zone is now ${canonical}.`;
       }
     }
     const server = await getGuildSettings(ctx.db, guildId);
     const ownZone = await getMemberTimezone(ctx.db, guildId, userId);
-    const today = localDay(ctx.clock.now(), ownZone ?? server.timezone, server.rolloverHour);
+    // The day a check-in now counts for (after a zone change it can still be the old zone's day).
+    const today = await memberToday(ctx.db, { guildId, userId }, ctx.clock.now());
     const view = memberSettingsView({ ownZone, serverZone: server.timezone, rolloverHour: server.rolloverHour, freezeCap: server.freezeCap, today, ...(notice ? { notice } : {}) });
     await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
   },
 
   async autocomplete(interaction) {
     const typed = interaction.options.getFocused();
-    const zones = searchTimeZones(typed, 24).map((z) => ({ name: z, value: z }));
+    const zones = timeZoneChoices(typed, 24);
     const follow = { name: 'Follow the server’s time zone', value: SERVER };
     await interaction.respond(typed.trim() === '' || SERVER.startsWith(typed.trim().toLowerCase()) ? [follow, ...zones] : zones.slice(0, 25));
   },

@@ -134,6 +134,13 @@ export const memberStreaks = pgTable(
     longest: integer('longest').notNull().default(0),
     freezes: integer('freezes').notNull().default(0),
     lastDay: localDay('last_day'),
+    /**
+     * The time zone and rollover hour last_day was counted under (null for figures from before
+     * they were kept): after a change of zone or rollover, a day counts only once it has begun
+     * under both (countingDay in src/domain/streaks.ts).
+     */
+    dayZone: text('day_zone'),
+    dayRolloverHour: smallint('day_rollover_hour'),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.guildId, t.userId] })],

@@ -1,4 +1,4 @@
-import { addDays, daysBetween } from './dates.js';
+import { addDays, daysBetween, localDay } from './dates.js';
 
 /**
  * The streak rules, pure.
@@ -11,6 +11,54 @@ import { addDays, daysBetween } from './dates.js';
  *   breaks: it restarts at the next counted day (freezes were all spent by then).
  * - Today never breaks a streak before it is over (see `viewAt`).
  */
+
+/** What decides a member's local days: a time zone (their own, else the server's) and the server's rollover hour. */
+export interface DayRule {
+  zone: string;
+  rolloverHour: number;
+}
+
+export interface CountingDay {
+  /** The member-local day the instant counts for. */
+  day: string;
+  /** The rule the member's days follow from then on; stored with the day if it newly counts. */
+  follows: DayRule;
+}
+
+const sameRule = (a: DayRule, b: DayRule) => a.zone === b.zone && a.rolloverHour === b.rolloverHour;
+
+function dayUnder(at: Date, rule: DayRule): string | undefined {
+  try {
+    return localDay(at, rule.zone, rule.rolloverHour);
+  } catch {
+    return undefined; // a zone the runtime no longer knows
+  }
+}
+
+/**
+ * Which day an activity at `at` counts for: the one rule every path that records activity (and
+ * every "what is today" for a member) uses, so that a change of time zone or rollover hour cannot
+ * make a day.
+ *
+ * `follows` is the rule the member's last counted day was counted under (null before their first,
+ * or for figures stored before the rule was kept). When it is the current rule, the day is the
+ * current rule's local day. After a change (the member's own zone, the server's zone they follow,
+ * or the rollover hour), a day counts only once it has begun under both the old and the new rule:
+ * the earlier of the two local days. The new rule takes over, stored with the next counted day, at
+ * the first one on which its day is not ahead of the old rule's (at once for a move west; for a
+ * move east once the old zone's next day has begun). Until then the day is never before the last
+ * counted day either, so a move west cannot fill in a day that already passed. (Under one rule an
+ * activity keeps its own day, even one that reaches the database after a later one.)
+ */
+export function countingDay(at: Date, current: DayRule, last: { lastDay: string | null; follows: DayRule | null }): CountingDay {
+  const now = dayUnder(at, current) ?? localDay(at, 'UTC', current.rolloverHour);
+  if (last.follows && sameRule(last.follows, current)) return { day: now, follows: current };
+  // The rule changed (or is unknown for older figures): the earlier day, and never before the last counted one.
+  const before = last.follows ? dayUnder(at, last.follows) : undefined;
+  const changed = before !== undefined && before < now ? { day: before, follows: last.follows! } : { day: now, follows: current };
+  if (last.lastDay !== null && changed.day < last.lastDay) changed.day = last.lastDay;
+  return changed;
+}
 
 export type CountReason = 'checkin' | 'step' | 'challenge' | 'fix';
 export type DayStatus = CountReason | 'freeze' | 'broken' | 'missed';

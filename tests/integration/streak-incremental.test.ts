@@ -46,15 +46,18 @@ describe('streak figures, day by day', () => {
     }
   });
 
-  it('a day before the last counted one (after a time zone change) folds the whole ledger', async () => {
+  it('a move west does not fill in a day before the last counted one (countingDay), on the locked path too', async () => {
     const guildId = uniqueGuildId();
     const m = { guildId, userId: 'traveller' };
     await setMemberTimezone(database.db, guildId, m.userId, 'Asia/Tokyo', noon('2026-02-20'));
     for (const d of ['2026-02-25', '2026-02-26', '2026-02-28', '2026-03-02']) await recordActivity(database.db, { ...m, kind: 'checkin', at: noon(d) });
-    // 07:00 UTC on 03-02 is 21:00 on 03-01 in Honolulu: a day before the last counted one, filling a gap.
+    // 07:00 UTC on 03-02 is 21:00 on 03-01 in Honolulu: before this rule it filled the gap on 03-01.
     await setMemberTimezone(database.db, guildId, m.userId, 'Pacific/Honolulu', noon('2026-03-02'));
     const late = await recordActivity(database.db, { ...m, kind: 'step', at: new Date('2026-03-02T07:00:00Z'), ref: 'x' });
-    expect(late).toMatchObject({ counted: true, day: '2026-03-01' });
+    expect(late).toMatchObject({ counted: false, recorded: true, day: '2026-03-02' });
+    // 03-03 begins in Honolulu at 04:00 there (14:00 UTC), after it began in Tokyo: then it counts, under Honolulu from then on.
+    expect(await recordActivity(database.db, { ...m, kind: 'step', at: new Date('2026-03-03T13:59:00Z'), ref: 'y' })).toMatchObject({ counted: false, day: '2026-03-02' });
+    expect(await recordActivity(database.db, { ...m, kind: 'step', at: new Date('2026-03-03T14:00:00Z'), ref: 'z' })).toMatchObject({ counted: true, day: '2026-03-03' });
     await expectFoldOfLedger(m, { freezeCap: 2 });
   });
 

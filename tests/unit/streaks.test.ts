@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange, daysBetween, localDay, parseDay } from '../../src/domain/dates.js';
-import { explainDays, foldStreak, viewAt } from '../../src/domain/streaks.js';
+import { countingDay, explainDays, foldStreak, viewAt, type DayRule } from '../../src/domain/streaks.js';
 import { rank } from '../../src/domain/leaderboard.js';
 
 const ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', 'America/St_Johns', 'America/Santiago', 'Antarctica/Troll'] as const;
@@ -281,5 +281,131 @@ describe('leaderboard ranking', () => {
       ['3', 2],
       ['4', 4],
     ]);
+  });
+});
+
+/**
+ * Time-zone changes (README "Streaks"). A member's events in time order: activities, and changes
+ * of the rule their days follow (their own zone, the server's zone they follow, the rollover hour).
+ * The invariants, for any such sequence:
+ *  1. never the past: an activity never counts for a day before the day of an earlier activity;
+ *  2. never early: a day newly counts only once it has begun, at that instant, both under the rule
+ *     in effect now and under the rule that was in effect when the previous counted day counted.
+ * The zones keep one order of their offsets all year (no pair swaps which is ahead), so "the rule in
+ * effect then" is well defined for 2; Pago Pago (UTC-11) and Kiritimati (UTC+14) are 25 hours apart.
+ */
+const CHANGE_ZONES = ['UTC', 'Pacific/Pago_Pago', 'Pacific/Kiritimati', 'Asia/Kolkata', 'America/New_York', 'Australia/Lord_Howe', 'Pacific/Chatham'] as const;
+type Rule = DayRule;
+type Event = { minutes: number } & ({ kind: 'activity' } | { kind: 'change'; rule: Rule });
+const ruleArb = fc.record({ zone: fc.constantFrom(...CHANGE_ZONES), rolloverHour: fc.constantFrom(0, 4, 4, 4, 12) });
+const eventArb: fc.Arbitrary<Event> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ minutes: fc.integer({ min: 0, max: 30 * 60 }), kind: fc.constant('activity' as const) }) },
+  { weight: 1, arbitrary: fc.record({ minutes: fc.integer({ min: 0, max: 30 * 60 }), kind: fc.constant('change' as const), rule: ruleArb }) },
+);
+type DayFn = (at: Date, current: Rule, last: { lastDay: string | null; follows: Rule | null }) => { day: string; follows: Rule };
+
+/** Runs the events through a day rule as the database does (the rule is stored with each newly counted day); returns the first broken invariant. */
+function brokenInvariant(dayFn: DayFn, start: string, first: Rule, events: readonly Event[]): string | undefined {
+  let t = Date.parse(start);
+  let current = first;
+  let lastDay: string | null = null;
+  let follows: Rule | null = null;
+  let ruleAtLastCount: Rule | null = null;
+  let latestDay: string | null = null;
+  for (const event of events) {
+    t += event.minutes * 60_000;
+    if (event.kind === 'change') {
+      current = event.rule;
+      continue;
+    }
+    const at = new Date(t);
+    const result = dayFn(at, current, { lastDay, follows });
+    if (latestDay !== null && result.day < latestDay) return `past: ${result.day} after ${latestDay} at ${at.toISOString()}`;
+    latestDay = result.day;
+    if (lastDay !== null && result.day <= lastDay) continue;
+    for (const rule of [current, ...(ruleAtLastCount ? [ruleAtLastCount] : [])]) {
+      const begun = localDay(at, rule.zone, rule.rolloverHour);
+      if (result.day > begun) return `early: ${result.day} at ${at.toISOString()} has not begun under ${rule.zone} ${rule.rolloverHour}:00 (${begun})`;
+    }
+    lastDay = result.day;
+    follows = result.follows;
+    ruleAtLastCount = current;
+  }
+  return undefined;
+}
+
+const scenario = fc.tuple(fc.constantFrom('2026-03-02T12:00:00Z', '2026-03-08T06:30:00Z', '2026-10-31T20:00:00Z', '2026-04-04T13:00:00Z'), ruleArb, fc.array(eventArb, { maxLength: 40 }));
+
+describe('countingDay: a time-zone change cannot make a day', () => {
+  it('for any activities and changes of zone or rollover: never a day in the past, never a day early', () => {
+    fc.assert(
+      fc.property(scenario, ([start, first, events]) => {
+        expect(brokenInvariant(countingDay, start, first, events)).toBeUndefined();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('the invariants catch the rule before this one (the current zone alone decides the day)', () => {
+    const zoneAlone: DayFn = (at, current) => ({ day: localDay(at, current.zone, current.rolloverHour), follows: current });
+    const found = fc.check(fc.property(scenario, ([start, first, events]) => brokenInvariant(zoneAlone, start, first, events) === undefined), { numRuns: 1000 });
+    expect(found.failed).toBe(true);
+    // The issue's case: a check-in at 12:00 UTC, a switch to Pago Pago (01:00 there, before the rollover), a check-in again.
+    const pago: Event[] = [{ minutes: 0, kind: 'activity' }, { minutes: 1, kind: 'change', rule: { zone: 'Pacific/Pago_Pago', rolloverHour: 4 } }, { minutes: 1, kind: 'activity' }];
+    expect(brokenInvariant(zoneAlone, '2026-03-10T12:00:00Z', { zone: 'UTC', rolloverHour: 4 }, pago)).toMatch(/^past: 2026-03-09/);
+    expect(brokenInvariant(countingDay, '2026-03-10T12:00:00Z', { zone: 'UTC', rolloverHour: 4 }, pago)).toBeUndefined();
+    // East: at 16:00 UTC it is already 06:00 tomorrow in Kiritimati.
+    const east: Event[] = [{ minutes: 0, kind: 'activity' }, { minutes: 1, kind: 'change', rule: { zone: 'Pacific/Kiritimati', rolloverHour: 4 } }, { minutes: 1, kind: 'activity' }];
+    expect(brokenInvariant(zoneAlone, '2026-03-10T16:00:00Z', { zone: 'UTC', rolloverHour: 4 }, east)).toMatch(/^early: 2026-03-11/);
+    expect(brokenInvariant(countingDay, '2026-03-10T16:00:00Z', { zone: 'UTC', rolloverHour: 4 }, east)).toBeUndefined();
+  });
+
+  it('an active member loses no day to a change: with an activity at least every hour, the counted days have no gap', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('2026-03-02T12:00:00Z', '2026-10-31T20:00:00Z'),
+        ruleArb,
+        fc.array(fc.oneof(fc.constant<null>(null), ruleArb), { minLength: 24, maxLength: 120 }),
+        (start, first, hours) => {
+          let current = first;
+          let lastDay: string | null = null;
+          let follows: Rule | null = null;
+          const counted: string[] = [];
+          for (const [i, change] of hours.entries()) {
+            if (change) current = change;
+            const result = countingDay(new Date(Date.parse(start) + i * HOUR), current, { lastDay, follows });
+            if (lastDay === null || result.day > lastDay) {
+              counted.push(result.day);
+              lastDay = result.day;
+              follows = result.follows;
+            }
+          }
+          expect(daysBetween(counted[0]!, counted.at(-1)!) + 1).toBe(counted.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('known cases: west waits for the new zone, east waits for the old zone, then the new zone alone decides', () => {
+    const utc = { zone: 'UTC', rolloverHour: 4 };
+    const pago = { zone: 'Pacific/Pago_Pago', rolloverHour: 4 };
+    const kiri = { zone: 'Pacific/Kiritimati', rolloverHour: 4 };
+    // West at 12:00 UTC on 03-10 (counted under UTC): 03-10 goes on until 03-11 begins in Pago Pago (15:00 UTC).
+    expect(countingDay(new Date('2026-03-10T12:01:00Z'), pago, { lastDay: '2026-03-10', follows: utc })).toEqual({ day: '2026-03-10', follows: pago });
+    expect(countingDay(new Date('2026-03-11T14:59:00Z'), pago, { lastDay: '2026-03-10', follows: utc }).day).toBe('2026-03-10');
+    expect(countingDay(new Date('2026-03-11T15:00:00Z'), pago, { lastDay: '2026-03-10', follows: utc })).toEqual({ day: '2026-03-11', follows: pago });
+    // East at 16:00 UTC on 03-10: 03-11 (already begun in Kiritimati) counts once it begins in UTC (04:00), then Kiritimati decides.
+    expect(countingDay(new Date('2026-03-10T16:01:00Z'), kiri, { lastDay: '2026-03-10', follows: utc })).toEqual({ day: '2026-03-10', follows: utc });
+    expect(countingDay(new Date('2026-03-11T03:59:00Z'), kiri, { lastDay: '2026-03-10', follows: utc }).day).toBe('2026-03-10');
+    expect(countingDay(new Date('2026-03-11T04:00:00Z'), kiri, { lastDay: '2026-03-10', follows: utc })).toEqual({ day: '2026-03-11', follows: kiri });
+    expect(countingDay(new Date('2026-03-11T14:00:00Z'), kiri, { lastDay: '2026-03-11', follows: kiri }).day).toBe('2026-03-12');
+    // Pago Pago to Kiritimati (25 hours east): the two never agree, so the old zone's days go on (no day is skipped).
+    expect(countingDay(new Date('2026-03-11T16:00:00Z'), kiri, { lastDay: '2026-03-10', follows: pago })).toEqual({ day: '2026-03-11', follows: pago });
+    // A rollover hour moved from 04:00 to 00:00 at 02:00: the day before goes on until 04:00.
+    expect(countingDay(new Date('2026-03-11T02:00:00Z'), { zone: 'UTC', rolloverHour: 0 }, { lastDay: '2026-03-10', follows: utc }).day).toBe('2026-03-10');
+    // First day, or no change: the current rule.
+    expect(countingDay(new Date('2026-03-10T16:00:00Z'), kiri, { lastDay: null, follows: null })).toEqual({ day: '2026-03-11', follows: kiri });
+    expect(countingDay(new Date('2026-03-10T01:00:00Z'), utc, { lastDay: '2026-03-10', follows: utc }).day).toBe('2026-03-09');
   });
 });

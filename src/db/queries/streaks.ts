@@ -1,12 +1,14 @@
 import { and, asc, eq, gte, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
-import { addDays, dayRange, localDay } from '../../domain/dates.js';
+import { addDays, dayRange } from '../../domain/dates.js';
 import {
+  countingDay,
   explainDays,
   extendStreak,
   foldStreak,
   viewAt,
   type CountReason,
+  type DayRule,
   type DayStatus,
   type StreakRules,
   type StreakSummary,
@@ -84,6 +86,13 @@ function dayRulesOf(guildId: string, row: RuleRow | undefined): MemberDayRules {
   };
 }
 
+/** The rule the member's last counted day followed (member_streaks.day_zone, day_rollover_hour). */
+const FOLLOW_COLUMNS = { dayZone: memberStreaks.dayZone, dayRolloverHour: memberStreaks.dayRolloverHour };
+
+function followsOf(row: { dayZone: string | null; dayRolloverHour: number | null } | undefined): DayRule | null {
+  return row?.dayZone != null && row.dayRolloverHour != null ? { zone: row.dayZone, rolloverHour: row.dayRolloverHour } : null;
+}
+
 const guildOf = (member: MemberKey) => eq(guildSettings.guildId, member.guildId);
 const memberSettingsOf = (member: MemberKey) => and(eq(memberSettings.guildId, member.guildId), eq(memberSettings.userId, member.userId));
 const streakOf = (member: MemberKey) => and(eq(memberStreaks.guildId, member.guildId), eq(memberStreaks.userId, member.userId));
@@ -98,15 +107,23 @@ export async function memberDayRules(db: Tx, member: MemberKey): Promise<MemberD
   return dayRulesOf(member.guildId, row);
 }
 
-/** The member's local day for an instant. */
+/** The day an instant counts for, for the member (countingDay: their zone, and the rule their last counted day followed). */
 export async function memberToday(db: Tx, member: MemberKey, at: Date): Promise<string> {
-  const { zone, rolloverHour } = await memberDayRules(db, member);
-  return localDay(at, zone, rolloverHour);
+  const [row] = await db
+    .select({ lastDay: memberStreaks.lastDay, ...FOLLOW_COLUMNS, ...RULE_COLUMNS })
+    .from(sql`(select 1) as "one"`)
+    .leftJoin(memberStreaks, streakOf(member))
+    .leftJoin(guildSettings, guildOf(member))
+    .leftJoin(memberSettings, memberSettingsOf(member));
+  const rules = dayRulesOf(member.guildId, row);
+  return countingDay(at, rules, { lastDay: row?.lastDay ?? null, follows: followsOf(row) }).day;
 }
 
 interface LockedMember extends MemberDayRules {
   /** The stored figures, as of the lock. */
   before: StreakSummary;
+  /** The rule the last counted day followed (null before the first, or for older figures). */
+  follows: DayRule | null;
   /** When the stored figures were last worked out. */
   streakUpdatedAt: Date;
 }
@@ -128,17 +145,28 @@ async function lockMember(tx: Tx, member: MemberKey, at: Date): Promise<LockedMe
         longest: memberStreaks.longest,
         freezes: memberStreaks.freezes,
         lastDay: memberStreaks.lastDay,
+        dayZone: memberStreaks.dayZone,
+        dayRolloverHour: memberStreaks.dayRolloverHour,
         streakUpdatedAt: memberStreaks.updatedAt,
       }),
   );
   const [row] = await tx
     .with(locked)
-    .select({ current: locked.current, longest: locked.longest, freezes: locked.freezes, lastDay: locked.lastDay, streakUpdatedAt: locked.streakUpdatedAt, ...RULE_COLUMNS })
+    .select({
+      current: locked.current,
+      longest: locked.longest,
+      freezes: locked.freezes,
+      lastDay: locked.lastDay,
+      dayZone: locked.dayZone,
+      dayRolloverHour: locked.dayRolloverHour,
+      streakUpdatedAt: locked.streakUpdatedAt,
+      ...RULE_COLUMNS,
+    })
     .from(locked)
     .leftJoin(guildSettings, guildOf(member))
     .leftJoin(memberSettings, memberSettingsOf(member));
   const { current, longest, freezes, lastDay, streakUpdatedAt } = row!;
-  return { ...dayRulesOf(member.guildId, row), before: { current, longest, freezes, lastDay }, streakUpdatedAt };
+  return { ...dayRulesOf(member.guildId, row), before: { current, longest, freezes, lastDay }, follows: followsOf(row), streakUpdatedAt };
 }
 
 /**
@@ -146,7 +174,7 @@ async function lockMember(tx: Tx, member: MemberKey, at: Date): Promise<LockedMe
  * freeze days in the ledger are made to match what the engine spent, and member_streaks is updated.
  * Call with the member's row locked.
  */
-async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date): Promise<StreakSummary> {
+async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date, follows?: DayRule): Promise<StreakSummary> {
   const rows = await tx
     .select({ day: streakDays.day, reason: streakDays.reason })
     .from(streakDays)
@@ -172,7 +200,7 @@ async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date
   const summary: StreakSummary = { current: state.current, longest: state.longest, freezes: state.freezes, lastDay: state.lastDay };
   await tx
     .update(memberStreaks)
-    .set({ ...summary, updatedAt: at })
+    .set({ ...summary, ...(follows ? { dayZone: follows.zone, dayRolloverHour: follows.rolloverHour } : {}), updatedAt: at })
     .where(and(eq(memberStreaks.guildId, member.guildId), eq(memberStreaks.userId, member.userId)));
   return summary;
 }
@@ -180,25 +208,33 @@ async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date
 /** A member's day rules and stored figures, read without a lock; `stored` is false before their first activity. */
 async function readMember(db: Db, member: MemberKey): Promise<LockedMember & { stored: boolean }> {
   const [row] = await db
-    .select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay, streakUpdatedAt: memberStreaks.updatedAt, ...RULE_COLUMNS })
+    .select({
+      current: memberStreaks.current,
+      longest: memberStreaks.longest,
+      freezes: memberStreaks.freezes,
+      lastDay: memberStreaks.lastDay,
+      streakUpdatedAt: memberStreaks.updatedAt,
+      ...FOLLOW_COLUMNS,
+      ...RULE_COLUMNS,
+    })
     .from(sql`(select 1) as "one"`)
     .leftJoin(memberStreaks, streakOf(member))
     .leftJoin(guildSettings, guildOf(member))
     .leftJoin(memberSettings, memberSettingsOf(member));
   const rules = dayRulesOf(member.guildId, row);
   if (!row || row.current === null || row.longest === null || row.freezes === null || row.streakUpdatedAt === null) {
-    return { ...rules, before: { current: 0, longest: 0, freezes: 0, lastDay: null }, streakUpdatedAt: new Date(0), stored: false };
+    return { ...rules, before: { current: 0, longest: 0, freezes: 0, lastDay: null }, follows: null, streakUpdatedAt: new Date(0), stored: false };
   }
   const { current, longest, freezes, lastDay, streakUpdatedAt } = row;
-  return { ...rules, before: { current, longest, freezes, lastDay }, streakUpdatedAt, stored: true };
+  return { ...rules, before: { current, longest, freezes, lastDay }, follows: followsOf(row), streakUpdatedAt, stored: true };
 }
 
 /**
  * The extension of the figures by the activity's day, when it is one step of the fold from the stored
  * figures: the day comes after the last counted one and the server's settings have not changed
- * since the figures were worked out (the freeze cap applies to the whole history). Else null: an
- * earlier day (a moderator fix, a time zone change) or changed settings fold the whole ledger again
- * should the day count; a day that already counted changes nothing.
+ * since the figures were worked out (the freeze cap applies to the whole history). Else null:
+ * changed settings fold the whole ledger again should the day count; a day that already counted
+ * changes nothing (countingDay never gives an activity a day before the last counted one).
  */
 function extensionOf(member: LockedMember, day: string) {
   const { before, rules } = member;
@@ -218,18 +254,20 @@ export interface ActivityGate {
 
 /**
  * The one statement that stores an activity, counts its day in the ledger when it was stored (a day a
- * freeze covered becomes a real day, possible after a time zone change; real days stay as they are)
- * and, when the day newly counted and `next` extends the figures, writes the freeze days it spent and
- * the figures. With `expected`, everything happens only if the member's figures are still those (an
- * `ok` CTE that locks the row for the statement: a compare-and-set, so no transaction is needed).
+ * freeze covered becomes a real day; real days stay as they are) and, when the day newly counted and
+ * `next` extends the figures, writes the freeze days it spent and the figures with the day rule the
+ * day was counted under (`follows`). With `expected`, everything happens only if the member's figures
+ * and day rule are still those (an `ok` CTE that locks the row for the statement: a compare-and-set,
+ * so no transaction is needed).
  */
 function activityStatement(
   member: MemberKey,
   input: ActivityInput,
-  day: string,
+  counting: { day: string; follows: DayRule },
   next: ReturnType<typeof extendStreak> | null,
-  { expected, gate }: { expected?: StreakSummary | 'none'; gate?: ActivityGate } = {},
+  { expected, gate }: { expected?: (StreakSummary & { follows: DayRule | null }) | 'none'; gate?: ActivityGate } = {},
 ): SQL {
+  const { day, follows } = counting;
   const at = input.at.toISOString();
   let ok = sql``;
   if (expected === 'none') {
@@ -237,8 +275,8 @@ function activityStatement(
     // counts; the caller checks that it did).
     if (!next) throw new Error('activityStatement: a member without figures needs the extension of the empty figures');
     ok = sql`ok as (
-        insert into ${memberStreaks} (guild_id, user_id, current, longest, freezes, last_day, updated_at)
-        values (${member.guildId}, ${member.userId}, ${next.current}, ${next.longest}, ${next.freezes}, ${next.lastDay}::date, ${at}::timestamptz)
+        insert into ${memberStreaks} (guild_id, user_id, current, longest, freezes, last_day, day_zone, day_rollover_hour, updated_at)
+        values (${member.guildId}, ${member.userId}, ${next.current}, ${next.longest}, ${next.freezes}, ${next.lastDay}::date, ${follows.zone}, ${follows.rolloverHour}, ${at}::timestamptz)
         on conflict do nothing
         returning 1
       ), `;
@@ -247,6 +285,8 @@ function activityStatement(
         select 1 from ${memberStreaks}
         where guild_id = ${member.guildId} and user_id = ${member.userId} and current = ${expected.current} and longest = ${expected.longest}
           and freezes = ${expected.freezes} and last_day is not distinct from ${expected.lastDay}::date
+          and day_zone is not distinct from ${expected.follows?.zone ?? null}::text
+          and day_rollover_hour is not distinct from ${expected.follows?.rolloverHour ?? null}::smallint
         for update
       ), `;
   }
@@ -271,7 +311,8 @@ function activityStatement(
     next && expected !== 'none'
       ? sql`, figures as (
           update ${memberStreaks}
-          set current = ${next.current}, longest = ${next.longest}, freezes = ${next.freezes}, last_day = ${next.lastDay}::date, updated_at = ${at}::timestamptz
+          set current = ${next.current}, longest = ${next.longest}, freezes = ${next.freezes}, last_day = ${next.lastDay}::date,
+            day_zone = ${follows.zone}, day_rollover_hour = ${follows.rolloverHour}, updated_at = ${at}::timestamptz
           where guild_id = ${member.guildId} and user_id = ${member.userId} and exists (select 1 from counted)
         )`
       : sql``;
@@ -304,14 +345,15 @@ export async function recordActivityInTransaction(tx: Tx, input: ActivityInput):
   const member = { guildId: input.guildId, userId: input.userId };
   const locked = await lockMember(tx, member, input.at);
   const { before, rules } = locked;
-  const day = localDay(input.at, locked.zone, locked.rolloverHour);
+  const counting = countingDay(input.at, locked, { lastDay: before.lastDay, follows: locked.follows });
+  const { day } = counting;
   const next = extensionOf(locked, day);
-  const [written] = await rowsOf<{ stored: number; counted: number }>(tx, activityStatement(member, input, day, next));
+  const [written] = await rowsOf<{ stored: number; counted: number }>(tx, activityStatement(member, input, counting, next));
   if (written!.stored === 0) return { counted: false, day, streak: before, recorded: false, before };
   if (written!.counted === 0) return { counted: false, day, streak: before, recorded: true, before };
   const streak: StreakSummary = next
     ? { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay }
-    : await recompute(tx, member, rules, input.at);
+    : await recompute(tx, member, rules, input.at, counting.follows);
   return { counted: true, day, streak, recorded: true, before };
 }
 
@@ -342,13 +384,14 @@ export async function recordActivityOptimistically(
   for (let attempt = 0; attempt < 3; attempt++) {
     const read = await readMember(db, member);
     const { before } = read;
-    const day = localDay(input.at, read.zone, read.rolloverHour);
+    const counting = countingDay(input.at, read, { lastDay: before.lastDay, follows: read.follows });
+    const { day } = counting;
     const next = extensionOf(read, day);
     if (!next && day !== before.lastDay) return undefined;
-    const expected = read.stored ? before : 'none';
+    const expected = read.stored ? { ...before, follows: read.follows } : 'none';
     const [row] = await rowsOf<{ stored: number; counted: number; ok: number } & Record<string, unknown>>(
       db,
-      activityStatement(member, input, day, next, { expected, ...(gate ? { gate } : {}) }),
+      activityStatement(member, input, counting, next, { expected, ...(gate ? { gate } : {}) }),
     );
     if (row!.ok === 0) continue;
     const counted = row!.counted > 0;
@@ -357,7 +400,7 @@ export async function recordActivityOptimistically(
     // real day in the ledger) counting again, or a member's first day not counting although their
     // first figures were written. Should either happen, the figures are folded again under the lock.
     if ((counted && !next) || (!counted && expected === 'none')) {
-      streak = await db.transaction(async (tx) => recompute(tx, member, (await lockMember(tx, member, input.at)).rules, input.at));
+      streak = await db.transaction(async (tx) => recompute(tx, member, (await lockMember(tx, member, input.at)).rules, input.at, counting.follows));
     }
     return { result: { counted, day, streak, recorded: row!.stored > 0, before }, row: row! };
   }
@@ -472,7 +515,7 @@ export async function streakDetails(db: Tx, member: MemberKey, now: Date, daysBa
   const from = addDays(now.toISOString().slice(0, 10), -daysBack - 3);
   const [[row], rows] = await Promise.all([
     db
-      .select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay, ...RULE_COLUMNS })
+      .select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay, ...FOLLOW_COLUMNS, ...RULE_COLUMNS })
       .from(sql`(select 1) as "one"`)
       .leftJoin(guildSettings, guildOf(member))
       .leftJoin(memberSettings, memberSettingsOf(member))
@@ -483,8 +526,9 @@ export async function streakDetails(db: Tx, member: MemberKey, now: Date, daysBa
       .where(and(eq(streakDays.guildId, member.guildId), eq(streakDays.userId, member.userId), gte(streakDays.day, from)))
       .orderBy(asc(streakDays.day)),
   ]);
-  const { zone, rolloverHour } = dayRulesOf(member.guildId, row);
-  const today = localDay(now, zone, rolloverHour);
+  const rules = dayRulesOf(member.guildId, row);
+  const { zone } = rules;
+  const today = countingDay(now, rules, { lastDay: row?.lastDay ?? null, follows: followsOf(row) }).day;
   const summary: StreakSummary = { current: row?.current ?? 0, longest: row?.longest ?? 0, freezes: row?.freezes ?? 0, lastDay: row?.lastDay ?? null };
   const view = viewAt(summary, today);
   const statuses = explainDays(new Map(rows.map((r) => [r.day, r.reason])), view, dayRange(addDays(today, -daysBack), today), today);
