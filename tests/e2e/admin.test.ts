@@ -55,8 +55,8 @@ describe('/admin streak fix stays within the member’s history', () => {
 
 describe('/admin progress reset', () => {
   const U = '480000000000000020';
-  const reset = async (options: Record<string, unknown> = {}, user = MOD) =>
-    shown(await bot.command('admin', { ...member(U), ...options } as never, { user, subcommandGroup: 'progress', subcommand: 'reset', ...MODERATOR }));
+  const reset = async (options: Record<string, string> = {}, user = MOD) =>
+    shown(await bot.command('admin', { ...member(U), ...options }, { user, subcommandGroup: 'progress', subcommand: 'reset', ...MODERATOR }));
   const dmPosts = () => bot.fake.requests.filter((r) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path) && bot.fake.channel(r.path.split('/')[2]!)?.type === 1);
 
   it('asks first: cancel keeps the steps, only the asking moderator can confirm', async () => {
