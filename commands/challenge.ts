@@ -19,12 +19,13 @@ import {
 import { findPost } from '../src/db/queries/claims.js';
 import { getGuildSettings, getMemberTimezone } from '../src/db/queries/settings.js';
 import type { GuildSettings } from '../src/db/schema.js';
+import { kaggleLinkShape, parseScore } from '../src/domain/submissions.js';
 import { competitionSlug, effectiveEnd, formatInZone, parseDeadline, parseKaggleLink } from '../src/domain/weeks.js';
 import type { Command } from '../src/discord/command.js';
 import { autocompleteChoices } from '../src/discord/options.js';
 import { requireModerator } from '../src/discord/permissions.js';
 import { historyView, showView } from '../src/discord/views/challenges.js';
-import { userText } from '../src/discord/views/theme.js';
+import { userText, withoutMentions } from '../src/discord/views/theme.js';
 import { UserError } from '../src/errors.js';
 import { announceChange, postDueChallengePosts, type ChallengePosterDeps } from '../src/jobs/challenges.js';
 
@@ -42,8 +43,8 @@ export const challenge: Command = {
       s
         .setName('submit')
         .setDescription('Submit your Kaggle notebook or score (you can replace it until the deadline)')
-        .addStringOption((o) => o.setName('link').setDescription('https://www.kaggle.com/… link to your notebook or submission').setRequired(true).setMaxLength(500))
-        .addStringOption((o) => o.setName('score').setDescription('Your public score, e.g. 0.7871').setMaxLength(40))
+        .addStringOption((o) => o.setName('link').setDescription('Your Kaggle notebook, your submissions/leaderboard page in this competition, or your profile').setRequired(true).setMaxLength(500))
+        .addStringOption((o) => o.setName('score').setDescription('Your public score as a number, e.g. 0.7871').setMaxLength(40))
         .addStringOption((o) => o.setName('note').setDescription('A short note: what you tried, what you learned').setMaxLength(200)),
     )
     .addSubcommand((s) => s.setName('history').setDescription('Past challenges of this server with participants and submissions'))
@@ -171,7 +172,10 @@ async function submitWork(interaction: ChatInputCommandInteraction, ctx: Context
   const raw = options.getString('link', true);
   const link = parseKaggleLink(raw);
   if (!link) throw new UserError(`Only Kaggle links are accepted: \`https://www.kaggle.com/…\` (your notebook, or your submission on the leaderboard). “${userText(raw, 80)}” is not one.`);
-  const score = options.getString('score')?.trim() || null;
+  const scoreRaw = options.getString('score')?.trim() || null;
+  const score = scoreRaw === null ? null : parseScore(scoreRaw);
+  if (score === undefined)
+    throw new UserError(`“${userText(withoutMentions(scoreRaw ?? ''), 40)}” is not a score. Give it as the number Kaggle shows, e.g. \`0.7871\` or \`12.5\`, or leave \`score\` out. Your submission was not saved.`);
   const note = options.getString('note')?.trim() || null;
   const userId = interaction.user.id;
   const now = ctx.clock.now();
@@ -180,18 +184,30 @@ async function submitWork(interaction: ChatInputCommandInteraction, ctx: Context
     // Just after the deadline there is no open run: say it was late, with the deadline.
     const [last] = await history(ctx.db, settings.guildId, now, 1);
     if (last && now.getTime() - effectiveEnd(last.run).getTime() < 7 * 86_400_000)
-      throw new UserError(`Too late: **${titleOf(ctx, last.run.challengeId)}** closed on ${deadlineText(effectiveEnd(last.run), zone)}. Your submission was not saved. Join the next challenge when it is announced.`);
+      throw new UserError(`Too late: **${titleOf(ctx, last.run.challengeId)}** closed on ${deadlineText(effectiveEnd(last.run), zone)}. Your submission was not saved.`);
     throw error;
   });
-  // A link into another competition: late for last week's challenge, or simply the wrong one.
-  const linked = competitionSlug(link);
   const expected = ctx.content.challengesById.get(run.challengeId);
-  if (linked && expected && linked !== competitionSlug(expected.url)) {
+  const expectedSlug = expected ? competitionSlug(expected.url) : undefined;
+  const shape = kaggleLinkShape(link);
+  // A link into another competition: late for last week's challenge, or simply the wrong one.
+  const linked = shape.kind === 'competition' || shape.kind === 'competition-page' ? shape.slug : undefined;
+  if (linked && expected && linked !== expectedSlug) {
     const [previous] = await history(ctx.db, settings.guildId, now, 1);
     const previousChallenge = previous && ctx.content.challengesById.get(previous.run.challengeId);
     if (previous && previousChallenge && competitionSlug(previousChallenge.url) === linked)
       throw new UserError(`Too late: **${previousChallenge.title}** closed on ${deadlineText(effectiveEnd(previous.run), zone)}. Your submission was not saved.`);
     throw new UserError(`That link is for another competition. This week’s challenge is **${expected.title}** (${expected.url}).`);
+  }
+  if (shape.kind !== 'notebook' && shape.kind !== 'profile' && shape.kind !== 'competition') {
+    const what =
+      shape.kind === 'home' ? 'That is Kaggle’s home page' : shape.kind === 'competition-page' ? 'That is a page of the competition itself' : 'That Kaggle page';
+    const base = expected && expectedSlug ? `https://www.kaggle.com/competitions/${expectedSlug}` : undefined;
+    throw new UserError(
+      `${what}, not your work. Link your notebook (\`https://www.kaggle.com/code/<you>/<notebook>\`)${
+        base ? `, your submissions or leaderboard entry in this week’s competition (\`${base}/submissions\` or \`${base}/leaderboard\`)` : ''
+      } or your Kaggle profile (\`https://www.kaggle.com/<you>\`). Your submission was not saved.`,
+    );
   }
   const result = await submit(ctx.db, {
     guildId: settings.guildId,

@@ -1,4 +1,5 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { progressResets } from '../src/db/queries/admin.js';
 import { challengesJoined } from '../src/db/queries/leaderboard.js';
 import { memberTrackProgress } from '../src/db/queries/progress.js';
 import { streakDetails } from '../src/db/queries/streaks.js';
@@ -19,7 +20,8 @@ export const progress: Command = {
     const tracks = await Promise.all(ctx.content.tracks.map((t) => memberTrackProgress(ctx.db, ctx.content, member, t)));
     const { view } = await streakDetails(ctx.db, member, ctx.clock.now(), 0);
     const challenges = await challengesJoined(ctx.db, member.guildId, member.userId);
+    const resets = (await progressResets(ctx.db, member)).map((r) => ({ ...r, trackTitle: r.trackId ? (ctx.content.tracksById.get(r.trackId)?.title ?? r.trackId) : null }));
     const self = user.id === interaction.user.id;
-    await interaction.reply({ ...progressView({ userId: user.id, self, tracks, view, challenges }), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ ...progressView({ userId: user.id, self, tracks, view, challenges, resets }), flags: MessageFlags.Ephemeral });
   },
 };

@@ -172,7 +172,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     expect(recap).toContain('https://www.kaggle.com/code/alice/titanic-v2');
     expect(recap).toContain('https://www.kaggle.com/code/bob/titanic');
     expect(recap).toContain('0.79');
-    expect(recap).toContain('second \\*try\\* @everyone');
+    expect(recap).toContain('second \\*try\\* @\u200beveryone'); // shown, but never a mention
     expect(recaps[0]!.allowed_mentions).toEqual({ parse: [] });
     // The new week's announcement follows the recap, with the next challenge of the rotation.
     const announcements = sent.filter(isAnnouncement);
@@ -204,7 +204,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     expect(wrong).toContain(`This week’s challenge is **${thisWeek!.title}**`);
     const rows = await database.db.select().from(activities).where(and(eq(activities.guildId, bot.guildId), eq(activities.userId, U3)));
     expect(rows).toHaveLength(0);
-    expect(textOf(shown(await bot.command('challenge', { link: `${thisWeek!.url}/code` }, { user: U3, subcommand: 'submit' })))).toContain('Submitted');
+    expect(textOf(shown(await bot.command('challenge', { link: `${thisWeek!.url}/leaderboard` }, { user: U3, subcommand: 'submit' })))).toContain('Submitted');
   });
 });
 
@@ -253,7 +253,7 @@ describe('moderators: start with a custom deadline, skip, end; late submissions'
     // The live competition keeps running across the week boundary.
     bot.clock.set('2026-04-14T12:00:00Z');
     await bot.app.scheduler.runDue(bot.clock.now());
-    const ok = shown(await bot.command('challenge', { link: 'https://www.kaggle.com/code/member/live-run', score: '12th' }, { guildId, user: MEMBER, subcommand: 'submit' }));
+    const ok = shown(await bot.command('challenge', { link: 'https://www.kaggle.com/code/member/live-run', score: '0,8125' }, { guildId, user: MEMBER, subcommand: 'submit' }));
     expect(textOf(ok)).toContain('Submitted');
     expect(textOf(shown(await bot.command('challenge', {}, { guildId, user: MOD, subcommand: 'skip', ...MODERATOR })))).toContain('already has 1 submission');
 

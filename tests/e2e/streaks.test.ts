@@ -161,7 +161,8 @@ describe('/admin', () => {
     await bot.command('done', { step: 'python-programming' }, { user: u });
     await bot.command('done', { step: 'deep-learning' }, { user: u });
     expect(textOf(shown(await bot.command('progress', {}, { user: u })))).toContain('2/17 steps done');
-    const record = await bot.command('admin', { member: { type: 6, value: u }, track: 'ml-engineer' }, { user: user(6), memberPermissions: MOD, subcommandGroup: 'progress', subcommand: 'reset' });
+    const ask = await bot.command('admin', { member: { type: 6, value: u }, track: 'ml-engineer' }, { user: user(6), memberPermissions: MOD, subcommandGroup: 'progress', subcommand: 'reset' });
+    const record = await bot.press(buttonsOf(shown(ask))[0]!.customId!, { user: user(6), memberPermissions: MOD }); // the confirm button
     expect(textOf(shown(record))).toContain('2 steps forgotten');
     const progress = shown(await bot.command('progress', {}, { user: u }));
     expect(textOf(progress)).toContain('0/17 steps done');

@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../client.js';
-import { auditLog, stepProgress } from '../schema.js';
+import { and, desc, eq, min, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../client.js';
+import { activities, auditLog, stepProgress } from '../schema.js';
 import type { MemberKey } from './streaks.js';
 
 /**
@@ -28,4 +28,44 @@ export async function resetProgress(
     });
     return { removed: removed.map((r) => r.stepId) };
   });
+}
+
+/** How many finished steps a reset of `trackId` (null: every track) would forget. */
+export async function finishedStepCount(db: Tx, member: MemberKey, trackId: string | null): Promise<number> {
+  const conditions = [eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId)];
+  if (trackId) conditions.push(eq(stepProgress.trackId, trackId));
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(stepProgress).where(and(...conditions));
+  return row?.n ?? 0;
+}
+
+export interface ProgressReset {
+  actorId: string;
+  trackId: string | null;
+  steps: number;
+  at: Date;
+}
+
+/** The latest moderator resets of a member's progress, newest first (what /progress shows them). */
+export async function progressResets(db: Tx, member: MemberKey, limit = 3): Promise<ProgressReset[]> {
+  const rows = await db
+    .select({ actorId: auditLog.actorId, details: auditLog.details, at: auditLog.at })
+    .from(auditLog)
+    .where(and(eq(auditLog.guildId, member.guildId), eq(auditLog.targetUserId, member.userId), eq(auditLog.action, 'progress.reset')))
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .limit(limit);
+  return rows.map((r) => ({
+    actorId: r.actorId,
+    trackId: typeof r.details.trackId === 'string' ? r.details.trackId : null,
+    steps: Array.isArray(r.details.steps) ? r.details.steps.length : 0,
+    at: r.at,
+  }));
+}
+
+/** The member's local day of their first activity in the server (check-in, step or submission), if any. */
+export async function firstActivityDay(db: Tx, member: MemberKey): Promise<string | undefined> {
+  const [row] = await db
+    .select({ day: min(activities.day) })
+    .from(activities)
+    .where(and(eq(activities.guildId, member.guildId), eq(activities.userId, member.userId)));
+  return row?.day ?? undefined;
 }

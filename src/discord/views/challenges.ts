@@ -14,7 +14,7 @@ import type { ChallengeWeek } from '../../db/schema.js';
 import { effectiveEnd, formatInZone } from '../../domain/weeks.js';
 import { customId } from '../command.js';
 import { actionRow, button, linkButton } from './parts.js';
-import { clip, colors, userText } from './theme.js';
+import { clip, colors, userText, withoutMentions } from './theme.js';
 
 type Run = ChallengeWeek;
 
@@ -102,9 +102,10 @@ export function reminderMessages(
 
 export function submissionLine(s: Submission): string {
   const parts = [`<@${s.userId}> · [notebook](${linkTarget(s.link)})`];
-  if (s.score) parts.push(`score **${userText(s.score, 40)}**`);
+  // Member text: no mention of any kind (scores stored before they had to be numbers may hold any text).
+  if (s.score) parts.push(`score **${userText(withoutMentions(s.score), 40)}**`);
   let line = parts.join(' · ');
-  if (s.note) line += `\n> ${userText(s.note, 200).replace(/\n/g, ' ')}`;
+  if (s.note) line += `\n> ${userText(withoutMentions(s.note), 200).replace(/\n/g, ' ')}`;
   return line;
 }
 

@@ -1,4 +1,4 @@
-import { AttachmentBuilder, type APIEmbed, type APIEmbedField } from 'discord.js';
+import { AttachmentBuilder, TimestampStyles, time, type APIEmbed, type APIEmbedField } from 'discord.js';
 import type { CheckInResult, LedgerDay } from '../../db/queries/streaks.js';
 import type { Board, Period } from '../../db/queries/leaderboard.js';
 import { addDays, dayRange, weekday } from '../../domain/dates.js';
@@ -142,7 +142,15 @@ export async function streakView(input: StreakViewInput, images: Pick<ImageRende
 }
 
 /** /progress: roadmap completion per track, streak and challenges. Another member's freezes stay private. */
-export function progressView(input: { userId: string; self: boolean; tracks: readonly TrackProgress[]; view: StreakView; challenges: number }) {
+export function progressView(input: {
+  userId: string;
+  self: boolean;
+  tracks: readonly TrackProgress[];
+  view: StreakView;
+  challenges: number;
+  /** Moderator resets of this member's progress, newest first (trackTitle null: every track). */
+  resets?: readonly { actorId: string; trackTitle: string | null; steps: number; at: Date }[];
+}) {
   const who = input.self ? 'Your' : `<@${input.userId}>’s`;
   const done = input.tracks.reduce((n, t) => n + t.done, 0);
   const total = input.tracks.reduce((n, t) => n + t.total, 0);
@@ -158,6 +166,19 @@ export function progressView(input: { userId: string; self: boolean; tracks: rea
         inline: true,
       },
       { name: 'Challenges', value: `${input.challenges} joined`, inline: true },
+      ...(input.resets && input.resets.length > 0
+        ? [
+            {
+              name: 'Moderator corrections',
+              value: clip(
+                input.resets
+                  .map((r) => `• ${time(r.at, TimestampStyles.ShortDate)}: progress ${r.trackTitle ? `on ${r.trackTitle}` : 'on every track'} reset by <@${r.actorId}> (${r.steps} step${r.steps === 1 ? '' : 's'})`)
+                  .join('\n'),
+                1024,
+              ),
+            },
+          ]
+        : []),
     ],
   };
   return { embeds: [embed] };

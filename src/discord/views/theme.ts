@@ -18,3 +18,18 @@ export function userText(text: string, max: number): string {
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/**
+ * Member text with every mention turned into plain text, for public posts: `<@id>` → `@member`,
+ * `<@&id>` → `@role`, `<#id>` → `#channel`, `</name:id>` → `/name`, and `@everyone` / `@here`
+ * broken with a zero-width space, so that nothing renders as a mention (in embeds either), let
+ * alone pings.
+ */
+export function withoutMentions(text: string): string {
+  return text
+    .replace(/<@!?\d+>/g, '@member')
+    .replace(/<@&\d+>/g, '@role')
+    .replace(/<#\d+>/g, '#channel')
+    .replace(/<\/([^:<>]{1,100}):\d+>/g, '/$1')
+    .replace(/@(everyone|here)/gi, '@\u200b$1');
+}
