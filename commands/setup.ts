@@ -16,7 +16,7 @@ import { findPost, postsFor } from '../src/db/queries/claims.js';
 import { getGuildSettings, updateGuildSettings, type GuildSettingsPatch } from '../src/db/queries/settings.js';
 import type { GuildSettings, ScheduledPost } from '../src/db/schema.js';
 import { missingSetup, promptPeriodsToCheck, upcomingChallengePost, upcomingPrompt, type UpcomingChallengePost, type UpcomingPrompt } from '../src/domain/setup.js';
-import { isValidTimeZone, parseTimeOfDay, searchTimeZones } from '../src/domain/timezones.js';
+import { canonicalTimeZone, isValidTimeZone, parseTimeOfDay, searchTimeZones } from '../src/domain/timezones.js';
 import { weekOf, type PostKind } from '../src/domain/weeks.js';
 import type { Command } from '../src/discord/command.js';
 import { MODERATOR_PERMISSIONS, missingBotPermissions, requireModerator } from '../src/discord/permissions.js';
@@ -224,9 +224,11 @@ function pingRoleChange(interaction: ChatInputCommandInteraction, guildId: strin
   return role.id;
 }
 
+/** The zone's canonical IANA name (`america/new_york` → `America/New_York`), or a refusal. */
 function checkZone(zone: string): string {
-  if (!isValidTimeZone(zone)) throw new UserError(`“${zone.slice(0, 64)}” is not a time zone I know. Pick one from the list, e.g. Europe/Berlin or America/New_York.`);
-  return zone;
+  const canonical = canonicalTimeZone(zone);
+  if (!canonical) throw new UserError(`“${zone.slice(0, 64)}” is not a time zone I know. Pick one from the list, e.g. Europe/Berlin or America/New_York.`);
+  return canonical;
 }
 
 /** Checks that the bot can post in the channel before saving it, and says plainly what is missing. */

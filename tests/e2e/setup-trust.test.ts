@@ -161,3 +161,15 @@ describe('/setup challenges', () => {
     expect(await getGuildSettings(database.db, guildId)).toMatchObject({ challengesChannelId: channelId, challengesPingRoleId: pings.id, challengesWeekStart: 1, challengesEnabled: true });
   });
 });
+
+describe('/setup stores time zones by their canonical name', () => {
+  it('america/new_york and utc become America/New_York and UTC, an old name its current one', async () => {
+    const { guildId, channelId } = await newGuild('Zones');
+    await setup(guildId, 'prompts', { channel: channel(channelId), time: '18:00', timezone: 'america/new_york' });
+    expect((await getGuildSettings(database.db, guildId)).promptsTimezone).toBe('America/New_York');
+    await setup(guildId, 'streaks', { timezone: 'utc' });
+    expect((await getGuildSettings(database.db, guildId)).timezone).toBe('UTC');
+    await setup(guildId, 'prompts', { timezone: 'Asia/Calcutta' });
+    expect((await getGuildSettings(database.db, guildId)).promptsTimezone).toBe('Asia/Kolkata');
+  });
+});
