@@ -14,9 +14,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { validateDiscordRequest } from './discord-spec.js';
+import { validateDiscordRequest } from './spec.js';
 
-export { expectNoViolations, validateDiscordRequest } from './discord-spec.js';
+export { expectNoViolations, validateDiscordRequest } from './spec.js';
 
 // ---------------------------------------------------------------------------
 // Types

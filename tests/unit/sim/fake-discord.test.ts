@@ -12,9 +12,9 @@ import {
   AttachmentBuilder,
   type TextChannel,
 } from 'discord.js';
-import { startFakeDiscord, FAKE_TOKEN, Perm, type FakeDiscord, type Json } from './fake-discord.js';
-import { autocomplete, button, chatInput, modalSubmit, sendChatInput } from './interactions.js';
-import { expectNoViolations, validateDiscordRequest } from './discord-spec.js';
+import { startFakeDiscord, FAKE_TOKEN, Perm, type FakeDiscord, type Json } from '../../../src/sim/index.js';
+import { autocomplete, button, chatInput, modalSubmit, sendChatInput } from '../../../src/sim/interactions.js';
+import { expectNoViolations, validateDiscordRequest } from '../../../src/sim/spec.js';
 
 describe('fake discord selftest', () => {
   let fake: FakeDiscord;

@@ -10,7 +10,7 @@ import {
   MEMBER_DEFAULT_PERMISSIONS,
   type FakeDiscord,
   type Json,
-} from './fake-discord.js';
+} from './index.js';
 
 export const OptionType = {
   Subcommand: 1,
