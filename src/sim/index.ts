@@ -16,6 +16,7 @@ import { RestServer } from './rest.js';
 import { buildRoutes } from './routes.js';
 import { SimState } from './state.js';
 import { permissionsFor } from './permissions.js';
+import { expectNoViolations } from './spec.js';
 import type { FakeDiscord, FakeDiscordOptions } from './types.js';
 
 export type * from './types.js';
@@ -114,6 +115,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       await gateway.close();
       await rest.close();
       state.events.removeAllListeners();
+      if (options.failOnViolations ?? true) expectNoViolations(rest);
     },
   };
   return fake;

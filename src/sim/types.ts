@@ -102,6 +102,12 @@ export interface FakeDiscordOptions {
   shards?: number;
   /** enforce channel permissions of the bot on channel routes (default true) */
   enforcePermissions?: boolean;
+  /**
+   * `close()` rejects with the list of requests that broke Discord's spec or limits, if any are
+   * still in `violations` (default true: every test that closes its fake checks them, whether or
+   * not it calls expectNoViolations). The console turns it off: it shows each violation at once.
+   */
+  failOnViolations?: boolean;
   /** paths (normalised) never subject to the global rate limit; default: gateway + interaction callbacks */
   rateLimitExempt?: RegExp;
   botUsername?: string;
@@ -163,5 +169,6 @@ export interface FakeDiscord {
   connectedShards(): number[];
   /** close all gateway sockets with a code (simulates a disconnect; discord.js will resume/reconnect) */
   dropGatewayConnections(code?: number): void;
+  /** Shuts the fake down; rejects afterwards if violations remain (see `failOnViolations`). */
   close(): Promise<void>;
 }

@@ -265,6 +265,35 @@ describe('fake discord selftest', () => {
   });
 });
 
+describe('spec violations', () => {
+  const tooLong = async (fake: FakeDiscord) => {
+    const guild = fake.addGuild();
+    const res = await fetch(`${fake.apiUrl}/v10/channels/${fake.defaultChannelId(guild.id as string)}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${FAKE_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'x'.repeat(2001) }),
+    });
+    expect(res.status).toBe(200);
+    expect(fake.violations).toHaveLength(1);
+  };
+
+  it('close() fails when a request broke the spec, even if the test never asked', async () => {
+    const fake = await startFakeDiscord();
+    await tooLong(fake);
+    await expect(fake.close()).rejects.toThrow(/POST \/channels\/\d+\/messages[\s\S]*content length 2001 > 2000/);
+  });
+
+  it('close() passes once the violations are dealt with, and when told they are shown elsewhere', async () => {
+    const cleared = await startFakeDiscord();
+    await tooLong(cleared);
+    cleared.violations.length = 0;
+    await expect(cleared.close()).resolves.toBeUndefined();
+    const shown = await startFakeDiscord({ failOnViolations: false });
+    await tooLong(shown);
+    await expect(shown.close()).resolves.toBeUndefined();
+  });
+});
+
 describe('rate limiting', () => {
   it('answers 429 beyond the global rate and discord.js retries', async () => {
     const fake = await startFakeDiscord({ rateLimitPerSecond: 5 });
