@@ -16,6 +16,16 @@ export default tseslint.config(
     },
   },
   {
+    // The fake Discord (src/sim) is for the console, the benchmarks and the tests: it needs
+    // devDependencies (ws, ajv) and is left out of the production build (tsconfig.build.json), so
+    // nothing the bot runs may import it.
+    files: ['src/**/*.ts', 'commands/**/*.ts'],
+    ignores: ['src/sim/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/sim', '**/sim/*', '**/sim/**'], message: 'src/sim is dev tooling (console, bench, tests), not part of the bot.' }] }],
+    },
+  },
+  {
     files: ['tests/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -12,7 +12,7 @@ import { commands } from '../../commands/index.js';
 import { startCohort } from '../../src/app.js';
 import type { Command } from '../../src/discord/command.js';
 import { loadConfig } from '../../src/config.js';
-import { FAKE_TOKEN } from '../../tests/support/fake-discord.js';
+import { FAKE_TOKEN } from '../../src/sim/index.js';
 import { freshPostgres } from './common.js';
 
 const { apiUrl, logLevel } = workerData as { apiUrl: string; logLevel: string };

@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { openDatabase, type Database, type Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
-import { scratchPostgres } from '../../tests/support/db.js';
+import { scratchPostgres } from '../../src/sim/postgres.js';
 
 /** The Postgres server the benchmarks create their throw-away databases on. */
 export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -7,7 +7,7 @@ import { startCohort } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { guildSettings } from '../../src/db/schema.js';
-import { FAKE_TOKEN, startFakeDiscord } from '../../tests/support/fake-discord.js';
+import { FAKE_TOKEN, startFakeDiscord } from '../../src/sim/index.js';
 import { freshPostgres, round, table } from './common.js';
 
 export async function benchFanout(options: { servers?: number; ratePerSecond?: number } = {}) {

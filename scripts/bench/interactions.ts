@@ -5,8 +5,8 @@
  * (fake.sendInteraction) to the interaction callback reaching the fake.
  */
 import { Worker } from 'node:worker_threads';
-import { startFakeDiscord, type Json } from '../../tests/support/fake-discord.js';
-import { button, chatInput } from '../../tests/support/interactions.js';
+import { startFakeDiscord, type Json } from '../../src/sim/index.js';
+import { button, chatInput } from '../../src/sim/interactions.js';
 import { percentile, round, scriptNodeArgs, table } from './common.js';
 
 export interface InteractionBenchOptions {

@@ -11,11 +11,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { freePort } from '../../tests/support/net.js';
+import { freePort } from '../../src/sim/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/paths.js';
-import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../../tests/support/fake-discord.js';
+import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
 import { emptyPostgres, round, scriptNodeArgs, sleep, table } from './common.js';
 
 /** Starts the bot, waits for /healthz 200; returns the ms it took, its peak RSS then, and a stop function. */

@@ -6,7 +6,7 @@ import { activities, scheduledPosts } from '../../src/db/schema.js';
 import { getGuildSettings, setMemberTimezone } from '../../src/db/queries/settings.js';
 import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { startFakeDiscord, type FakeDiscord, type Json } from '../support/fake-discord.js';
+import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 
 const MOD = '410000000000000001';
 

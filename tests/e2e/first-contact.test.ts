@@ -7,7 +7,7 @@ import { claimWelcome } from '../../src/db/queries/welcome.js';
 import { INVITE_PERMISSIONS, invitePermissions, inviteUrl } from '../../src/discord/invite.js';
 import { MODERATOR, startTestBot, shown, textOf, type TestBot } from '../support/bot.js';
 import { openTestDatabase, uniqueGuildId } from '../support/db.js';
-import { BOT_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type Json } from '../support/fake-discord.js';
+import { BOT_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type Json } from '../../src/sim/index.js';
 
 
 let database: Database;

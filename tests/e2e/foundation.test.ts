@@ -4,8 +4,8 @@ import { commands } from '../../commands/index.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { startTestBot, shown, textOf } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { chatInput } from '../support/interactions.js';
-import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
+import { chatInput } from '../../src/sim/interactions.js';
+import { startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
 
 let database: Database;
 let fake: FakeDiscord;

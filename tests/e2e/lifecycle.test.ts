@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { freePort } from '../support/net.js';
+import { freePort } from '../../src/sim/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
-import { button, chatInput } from '../support/interactions.js';
+import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
+import { button, chatInput } from '../../src/sim/interactions.js';
 import { buttonsOf, shown, textOf } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 import { startCohort } from '../../src/app.js';

@@ -7,7 +7,7 @@ import { guildSettings, scheduledPosts } from '../../src/db/schema.js';
 import { promptEmbed } from '../../src/discord/views/prompts.js';
 import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type FakeDiscord, type Json } from '../support/fake-discord.js';
+import { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 
 let database: Database & { url?: string };
 let bot: TestBot;

@@ -5,8 +5,8 @@ import type { Database } from '../../src/db/client.js';
 import { auditLog, guildResources, guildSettings, resourcePosts } from '../../src/db/schema.js';
 import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { Perm, type InteractionRecord, type Json } from '../support/fake-discord.js';
-import { modalSubmit } from '../support/interactions.js';
+import { Perm, type InteractionRecord, type Json } from '../../src/sim/index.js';
+import { modalSubmit } from '../../src/sim/interactions.js';
 
 const MOD = '510000000000000001';
 

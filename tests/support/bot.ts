@@ -3,9 +3,9 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import type { Command } from '../../src/discord/command.js';
-import { expectNoViolations } from './discord-spec.js';
-import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord, type InteractionRecord, type Json } from './fake-discord.js';
-import { autocomplete, button, chatInput, type AutocompleteOptions, type ButtonOptions, type ChatInputOptions, type OptionsInput } from './interactions.js';
+import { expectNoViolations } from '../../src/sim/spec.js';
+import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord, type InteractionRecord, type Json } from '../../src/sim/index.js';
+import { autocomplete, button, chatInput, type AutocompleteOptions, type ButtonOptions, type ChatInputOptions, type OptionsInput } from '../../src/sim/interactions.js';
 
 export interface TestBot {
   fake: FakeDiscord;

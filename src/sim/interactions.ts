@@ -6,11 +6,9 @@
  *   const id = fake.sendInteraction(chatInput(fake, { guildId, name: 'join', subcommand: 'track', options: { track: 'ml' } }));
  *   const rec = await fake.waitForInteractionReply(id);
  */
-import {
-  MEMBER_DEFAULT_PERMISSIONS,
-  type FakeDiscord,
-  type Json,
-} from './fake-discord.js';
+import type { Channel, Guild, Member, Obj, User } from './model.js';
+import { MEMBER_DEFAULT_PERMISSIONS } from './permissions.js';
+import type { FakeDiscord, Json } from './types.js';
 
 export const OptionType = {
   Subcommand: 1,
@@ -94,16 +92,28 @@ export interface ModalSubmitOptions extends BaseInteractionOptions {
   message?: Json;
 }
 
-function resolveUser(fake: FakeDiscord, user: Json | string | undefined): Json {
-  if (user === undefined) return fake.testUser;
-  if (typeof user === 'string') return fake.users.get(user) ?? fake.makeUser({ id: user });
-  if (user.id && fake.users.has(user.id as string) && !user.username) return fake.users.get(user.id as string)!;
-  const u = fake.makeUser({ id: user.id as string | undefined, username: user.username as string | undefined });
+/** The fake's state as the builders read it (the public API hands it out as loose Json). */
+interface World {
+  users: Map<string, User>;
+  channels: Map<string, Channel>;
+  guilds: Map<string, Guild>;
+  testUser: User;
+}
+const world = (fake: FakeDiscord): World => fake as unknown as World;
+
+function resolveUser(fake: FakeDiscord, given: Json | string | undefined): User {
+  const { users, testUser } = world(fake);
+  if (given === undefined) return testUser;
+  if (typeof given === 'string') return users.get(given) ?? (fake.makeUser({ id: given }) as User);
+  const user: Obj = given;
+  const id = user.id as string | undefined;
+  if (id && users.has(id) && !user.username) return users.get(id)!;
+  const u = fake.makeUser({ id, username: user.username as string | undefined }) as User;
   Object.assign(u, user);
   return u;
 }
 
-function base(fake: FakeDiscord, type: number, o: BaseInteractionOptions): { payload: Json; resolvedMember: (u: Json) => Json; channelId: string } {
+function base(fake: FakeDiscord, type: number, o: BaseInteractionOptions): { payload: Obj; resolvedMember: (u: User) => Obj; channelId: string } {
   const user = resolveUser(fake, o.user);
   const perms = String(o.memberPermissions ?? MEMBER_DEFAULT_PERMISSIONS);
   const locale = o.locale ?? 'en-US';
@@ -116,18 +126,19 @@ function base(fake: FakeDiscord, type: number, o: BaseInteractionOptions): { pay
     token,
     version: 1,
     locale,
-    entitlements: [] as Json[],
+    entitlements: [] as Obj[],
     attachment_size_limit: 10485760,
   };
 
   if (!o.guildId) {
     // DM with the bot
-    let dm = [...fake.channels.values()].find((c) => c.type === 1 && c.recipients?.[0]?.id === user.id);
+    const { channels } = world(fake);
+    let dm = [...channels.values()].find((c) => c.type === 1 && c.recipients?.[0]?.id === user.id);
     if (!dm) {
       dm = { id: o.channelId ?? fake.snowflake(), type: 1, last_message_id: null, flags: 0, recipients: [user] };
-      fake.channels.set(dm.id as string, dm);
+      channels.set(dm.id, dm);
     }
-    const payload: Json = {
+    const payload: Obj = {
       ...common,
       user,
       channel: { id: dm.id, type: 1, last_message_id: null, flags: 0, recipients: [user] },
@@ -137,21 +148,22 @@ function base(fake: FakeDiscord, type: number, o: BaseInteractionOptions): { pay
       context: 1,
       ...o.extra,
     };
-    return { payload, resolvedMember: () => ({}), channelId: dm.id as string };
+    return { payload, resolvedMember: () => ({}), channelId: dm.id };
   }
 
-  const guild = fake.guild(o.guildId);
-  if (!guild) throw new Error(`interactions: unknown guild ${o.guildId} (use fake.addGuild first)`);
-  const channelId = o.channelId ?? fake.defaultChannelId(o.guildId);
-  const channel = fake.channel(channelId);
+  const guildId = o.guildId;
+  const guild = world(fake).guilds.get(guildId);
+  if (!guild) throw new Error(`interactions: unknown guild ${guildId} (use fake.addGuild first)`);
+  const channelId = o.channelId ?? fake.defaultChannelId(guildId);
+  const channel = world(fake).channels.get(channelId);
   if (!channel) throw new Error(`interactions: unknown channel ${channelId}`);
 
   // make sure the user is a member of the guild model (so GET /guilds/:id/members/:user works)
-  let stored = (guild.members as Json[]).find((m) => m.user.id === user.id);
-  if (!stored) stored = fake.addMember(o.guildId, { user, roles: o.roles ?? [] });
-  const roles = o.roles ?? (stored.roles as string[]);
+  let stored = guild.members.find((m) => m.user.id === user.id);
+  stored ??= fake.addMember(guildId, { user, roles: o.roles ?? [] }) as Member;
+  const roles = o.roles ?? stored.roles;
 
-  const memberNoUser = (m: Json): Json => ({
+  const memberNoUser = (m: Obj): Obj => ({
     avatar: m.avatar ?? null,
     banner: m.banner ?? null,
     communication_disabled_until: m.communication_disabled_until ?? null,
@@ -165,10 +177,10 @@ function base(fake: FakeDiscord, type: number, o: BaseInteractionOptions): { pay
     permissions: perms,
   });
 
-  const payloadChannel: Json = {
+  const payloadChannel: Obj = {
     id: channel.id,
     type: channel.type,
-    guild_id: o.guildId,
+    guild_id: guildId,
     name: channel.name,
     parent_id: channel.parent_id ?? null,
     position: channel.position ?? 0,
@@ -181,10 +193,10 @@ function base(fake: FakeDiscord, type: number, o: BaseInteractionOptions): { pay
     ...(channel.thread_metadata ? { thread_metadata: channel.thread_metadata, owner_id: channel.owner_id } : {}),
   };
 
-  const payload: Json = {
+  const payload: Obj = {
     ...common,
-    guild_id: o.guildId,
-    guild: { id: o.guildId, locale: guild.preferred_locale ?? 'en-US', features: guild.features ?? [] },
+    guild_id: guildId,
+    guild: { id: guildId, locale: guild.preferred_locale ?? 'en-US', features: guild.features ?? [] },
     guild_locale: guild.preferred_locale ?? 'en-US',
     channel: payloadChannel,
     channel_id: channelId,
@@ -195,12 +207,12 @@ function base(fake: FakeDiscord, type: number, o: BaseInteractionOptions): { pay
       mute: false,
     },
     app_permissions: fake.permissionsFor(channelId).toString(),
-    authorizing_integration_owners: { '0': o.guildId },
+    authorizing_integration_owners: { '0': guildId },
     context: 0,
     ...o.extra,
   };
-  const resolvedMember = (u: Json): Json => {
-    const m = (guild.members as Json[]).find((x) => x.user.id === u.id) ?? fake.addMember(o.guildId!, { user: u });
+  const resolvedMember = (u: User): Obj => {
+    const m = guild.members.find((x) => x.user.id === u.id) ?? (fake.addMember(guildId, { user: u }) as Member);
     return memberNoUser(m);
   };
   return { payload, resolvedMember, channelId };
@@ -220,11 +232,11 @@ function toRawOptions(input: OptionsInput | undefined): RawOption[] {
   );
 }
 
-function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u: Json) => Json, inGuild: boolean): Json | undefined {
-  const resolved: Json = {};
-  const add = (key: string, id: string, obj: Json): void => {
-    resolved[key] ??= {};
-    resolved[key][id] = obj;
+function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u: User) => Obj, inGuild: boolean): Obj | undefined {
+  const { users, guilds, channels } = world(fake);
+  const resolved: Record<string, Obj> = {};
+  const add = (key: string, id: string, obj: Obj): void => {
+    (resolved[key] ??= {})[id] = obj;
   };
   const visit = (list: RawOption[]): void => {
     for (const o of list) {
@@ -232,15 +244,15 @@ function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u:
       if (o.value === undefined || o.focused) continue;
       const id = String(o.value);
       const asUser = (): boolean => {
-        const u = fake.users.get(id);
+        const u = users.get(id);
         if (!u) return false;
         add('users', id, u);
         if (inGuild) add('members', id, resolvedMember(u));
         return true;
       };
       const asRole = (): boolean => {
-        for (const g of fake.guilds.values()) {
-          const r = (g.roles as Json[]).find((x) => x.id === id);
+        for (const g of guilds.values()) {
+          const r = g.roles.find((x) => x.id === id);
           if (r) {
             add('roles', id, r);
             return true;
@@ -265,7 +277,7 @@ function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u:
           }
           break;
         case OptionType.Channel: {
-          const c = fake.channel(id);
+          const c = channels.get(id);
           add('channels', id, {
             id,
             name: c?.name ?? 'channel',
@@ -346,7 +358,7 @@ export function autocomplete(fake: FakeDiscord, o: AutocompleteOptions): Json {
   return payload;
 }
 
-function defaultComponentMessage(fake: FakeDiscord, channelId: string, component: Json): Json {
+function defaultComponentMessage(fake: FakeDiscord, channelId: string, component: Obj): Json {
   return fake.addMessage(channelId, {
     author: fake.botUser,
     content: 'component host',

@@ -12,9 +12,9 @@ import {
   AttachmentBuilder,
   type TextChannel,
 } from 'discord.js';
-import { startFakeDiscord, FAKE_TOKEN, Perm, type FakeDiscord, type Json } from './fake-discord.js';
-import { autocomplete, button, chatInput, modalSubmit, sendChatInput } from './interactions.js';
-import { expectNoViolations, validateDiscordRequest } from './discord-spec.js';
+import { startFakeDiscord, FAKE_TOKEN, Perm, type FakeDiscord, type Json } from '../../../src/sim/index.js';
+import { autocomplete, button, chatInput, modalSubmit, sendChatInput } from '../../../src/sim/interactions.js';
+import { expectNoViolations, validateDiscordRequest } from '../../../src/sim/spec.js';
 
 describe('fake discord selftest', () => {
   let fake: FakeDiscord;
@@ -262,6 +262,35 @@ describe('fake discord selftest', () => {
 
   it('everything after the over-long test was valid too', () => {
     expectNoViolations(fake);
+  });
+});
+
+describe('spec violations', () => {
+  const tooLong = async (fake: FakeDiscord) => {
+    const guild = fake.addGuild();
+    const res = await fetch(`${fake.apiUrl}/v10/channels/${fake.defaultChannelId(guild.id as string)}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${FAKE_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'x'.repeat(2001) }),
+    });
+    expect(res.status).toBe(200);
+    expect(fake.violations).toHaveLength(1);
+  };
+
+  it('close() fails when a request broke the spec, even if the test never asked', async () => {
+    const fake = await startFakeDiscord();
+    await tooLong(fake);
+    await expect(fake.close()).rejects.toThrow(/POST \/channels\/\d+\/messages[\s\S]*content length 2001 > 2000/);
+  });
+
+  it('close() passes once the violations are dealt with, and when told they are shown elsewhere', async () => {
+    const cleared = await startFakeDiscord();
+    await tooLong(cleared);
+    cleared.violations.length = 0;
+    await expect(cleared.close()).resolves.toBeUndefined();
+    const shown = await startFakeDiscord({ failOnViolations: false });
+    await tooLong(shown);
+    await expect(shown.close()).resolves.toBeUndefined();
   });
 });
 

@@ -1,0 +1,197 @@
+/**
+ * The gateway: a WebSocket server on the REST server's port. Hello, heartbeat ACKs, IDENTIFY
+ * (READY, then GUILD_CREATE for each guild of the shard), RESUME, and dispatch of events to the
+ * shard of a guild (`(guild_id >> 22) % shard_count`).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { clone, type Obj } from './model.js';
+import type { GatewayLink, SimState } from './state.js';
+
+interface ShardConn {
+  ws: WebSocket;
+  shardId: number;
+  shardCount: number;
+  seq: number;
+  sessionId: string;
+  identified: boolean;
+}
+
+export const shardOf = (guildId: string, count: number): number => Number((BigInt(guildId) >> 22n) % BigInt(count));
+
+export class Gateway implements GatewayLink {
+  private readonly shardConns = new Map<number, ShardConn>();
+  private readonly wss: WebSocketServer;
+
+  /** `url()`: the gateway's ws:// URL (known once the server listens), sent as resume_gateway_url. */
+  constructor(
+    private readonly state: SimState,
+    server: Server,
+    private readonly url: () => string,
+  ) {
+    this.wss = new WebSocketServer({ server });
+    this.wss.on('connection', (ws: WebSocket) => this.accept(ws));
+    state.gateway = this;
+  }
+
+  private accept(ws: WebSocket): void {
+    this.state.stats.gatewayConnections++;
+    let conn: ShardConn | undefined;
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41250, _trace: ['fake-discord'] }, s: null, t: null }));
+    ws.on('message', (data: RawData) => {
+      let msg: { op?: unknown; d?: unknown };
+      try {
+        msg = JSON.parse(rawText(data)) as { op?: unknown; d?: unknown };
+      } catch {
+        ws.close(4002, 'Error while decoding payload.');
+        return;
+      }
+      switch (msg.op) {
+        case 1: // heartbeat
+          ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+          break;
+        case 2: // identify
+          conn = this.identify(ws, (msg.d ?? {}) as Obj);
+          break;
+        case 6: // resume
+          conn = this.resume(ws, (msg.d ?? {}) as Obj) ?? conn;
+          break;
+        default:
+          // op 3 presence, op 4 voice, op 8 request members, ... ignored
+          break;
+      }
+    });
+    ws.on('close', () => {
+      if (conn && conn.ws === ws) conn.identified = false;
+    });
+    ws.on('error', () => {});
+  }
+
+  private identify(ws: WebSocket, d: Obj): ShardConn {
+    this.state.stats.identifies++;
+    const [shardId, shardCount] = (d.shard as [number, number] | undefined) ?? [0, 1];
+    const old = this.shardConns.get(shardId);
+    if (old && old.ws !== ws) old.ws.terminate();
+    const conn: ShardConn = { ws, shardId, shardCount, seq: 0, sessionId: randomBytes(16).toString('hex'), identified: true };
+    this.shardConns.set(shardId, conn);
+    const { state } = this;
+    const myGuilds = [...state.guilds.values()].filter((g) => shardOf(g.id, shardCount) === shardId);
+    this.dispatchTo(conn, 'READY', {
+      v: 10,
+      user: clone(state.botUser),
+      user_settings: {},
+      guilds: myGuilds.map((g) => ({ id: g.id, unavailable: true })),
+      session_id: conn.sessionId,
+      session_type: 'normal',
+      resume_gateway_url: this.url(),
+      application: { id: state.appId, flags: 0 },
+      shard: [shardId, shardCount],
+      private_channels: [],
+      relationships: [],
+      presences: [],
+      guild_join_requests: [],
+      geo_ordered_rtc_regions: [],
+      auth: {},
+      _trace: ['fake-discord'],
+    });
+    for (const g of myGuilds) this.dispatchTo(conn, 'GUILD_CREATE', state.guildForGateway(g));
+    state.events.emit('identify', conn);
+    return conn;
+  }
+
+  /** The resumed connection, or undefined (op 9 Invalid Session sent) when the session is unknown. */
+  private resume(ws: WebSocket, d: Obj): ShardConn | undefined {
+    this.state.stats.resumes++;
+    const existing = [...this.shardConns.values()].find((c) => c.sessionId === d.session_id);
+    if (!existing) {
+      ws.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
+      return undefined;
+    }
+    if (existing.ws !== ws && existing.ws.readyState === 1) existing.ws.terminate();
+    existing.ws = ws;
+    existing.identified = true;
+    this.dispatchTo(existing, 'RESUMED', {});
+    return existing;
+  }
+
+  private dispatchTo(conn: ShardConn, t: string, d: unknown): void {
+    conn.seq += 1;
+    if (conn.ws.readyState === 1) conn.ws.send(JSON.stringify({ op: 0, t, s: conn.seq, d }));
+  }
+
+  private connForGuild(guildId: string | undefined): ShardConn | undefined {
+    const conns = [...this.shardConns.values()].filter((c) => c.identified);
+    if (conns.length === 0) return undefined;
+    if (!guildId) return conns.find((c) => c.shardId === 0) ?? conns[0];
+    const count = conns[0]!.shardCount;
+    return conns.find((c) => c.shardId === shardOf(guildId, count));
+  }
+
+  connected(guildId: string | undefined): boolean {
+    return this.connForGuild(guildId) !== undefined;
+  }
+
+  dispatch(t: string, d: unknown, guildId?: string): void {
+    if (guildId === undefined) {
+      for (const c of this.shardConns.values()) if (c.identified) this.dispatchTo(c, t, d);
+      return;
+    }
+    const conn = this.connForGuild(guildId);
+    if (conn) this.dispatchTo(conn, t, d);
+  }
+
+  /** Records the interaction and dispatches INTERACTION_CREATE to its guild's shard; returns its id. */
+  sendInteraction(payload: Obj): string {
+    const rec = this.state.addInteraction(payload);
+    const guildId = rec.payload.guild_id as string | undefined;
+    const conn = this.connForGuild(guildId);
+    if (!conn) throw new Error(`fake-discord: no identified gateway shard for guild ${String(guildId)}; is the client logged in?`);
+    this.dispatchTo(conn, 'INTERACTION_CREATE', rec.payload);
+    return rec.id;
+  }
+
+  connectedShards(): number[] {
+    return [...this.shardConns.values()]
+      .filter((c) => c.identified)
+      .map((c) => c.shardId)
+      .sort();
+  }
+
+  /** resolves once `count` shards have identified */
+  waitForGateway(count = 1, timeoutMs = 5000): Promise<void> {
+    const n = (): number => [...this.shardConns.values()].filter((c) => c.identified).length;
+    if (n() >= count) return Promise.resolve();
+    const { events } = this.state;
+    return new Promise((resolve, reject) => {
+      const on = (): void => {
+        if (n() >= count) {
+          clearTimeout(timer);
+          events.off('identify', on);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        events.off('identify', on);
+        reject(new Error(`fake.waitForGateway(${count}) timed out`));
+      }, timeoutMs);
+      events.on('identify', on);
+    });
+  }
+
+  /** close all gateway sockets with a code (discord.js will resume/reconnect) */
+  drop(code = 4000): void {
+    for (const c of this.shardConns.values()) if (c.ws.readyState === 1) c.ws.close(code, 'fake-discord drop');
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString();
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString();
+  return data.toString();
+}

@@ -1,0 +1,122 @@
+/**
+ * A fake Discord (REST + Gateway) that a REAL discord.js Client can log into. The console, the
+ * benchmarks and the tests run the bot against it; see README.md in this folder.
+ *
+ *   const fake = await startFakeDiscord();
+ *   const guild = fake.addGuild({ name: 'Test' });
+ *   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.apiUrl } });
+ *   await client.login(FAKE_TOKEN);
+ *
+ * Paths recorded in `fake.requests`, `fake.violations` and matched by `failWith` are
+ * normalised: no `/api/v10` prefix, no query string, URL-decoded (`@original`).
+ */
+import type { AddressInfo } from 'node:net';
+import { Gateway } from './gateway.js';
+import { RestServer } from './rest.js';
+import { buildRoutes } from './routes.js';
+import { SimState } from './state.js';
+import { permissionsFor } from './permissions.js';
+import { expectNoViolations } from './spec.js';
+import type { FakeDiscord, FakeDiscordOptions } from './types.js';
+
+export type * from './types.js';
+export { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS, Perm } from './permissions.js';
+export { DISCORD_EPOCH } from './state.js';
+export { expectNoViolations, validateDiscordRequest } from './spec.js';
+
+/** A token discord.js accepts syntactically (it is never verified). */
+export const FAKE_TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfAkE1.fake-discord-token-for-tests-only-xxxxxx';
+
+export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  const state = new SimState({
+    ...(options.appId !== undefined ? { appId: options.appId } : {}),
+    ...(options.botUsername !== undefined ? { botUsername: options.botUsername } : {}),
+  });
+  const rest = new RestServer(state, {
+    rateLimitPerSecond: options.rateLimitPerSecond,
+    rateLimitExempt: options.rateLimitExempt ?? /^\/(gateway|interactions)(\/|$)/,
+  });
+  let port = 0;
+  const gatewayUrl = (): string => `ws://127.0.0.1:${port}`;
+  const gateway = new Gateway(state, rest.server, gatewayUrl);
+  rest.routes = buildRoutes(state, { enforcePermissions: options.enforcePermissions ?? true, shards: options.shards ?? 1, gatewayUrl });
+
+  await new Promise<void>((resolve) => rest.server.listen(0, '127.0.0.1', resolve));
+  port = (rest.server.address() as AddressInfo).port;
+
+  const replyDone = (rec: FakeDiscord['interactions'] extends Map<string, infer R> ? R : never): boolean => {
+    if (!rec.callback) return false;
+    if (rec.callback.type === 5 || rec.callback.type === 6) return rec.edits.some((e) => e.messageId === '@original');
+    return true;
+  };
+
+  const fake: FakeDiscord = {
+    port,
+    apiUrl: `http://127.0.0.1:${port}/api`,
+    gatewayUrl: gatewayUrl(),
+    appId: state.appId,
+    botUser: state.botUser,
+    testUser: state.testUser,
+    requests: rest.requests,
+    violations: rest.violations,
+    stats: state.stats,
+    guilds: state.guilds,
+    channels: state.channels,
+    users: state.users,
+    commands: state.commands,
+    interactions: state.interactions,
+    snowflake: () => state.snowflake(),
+    makeUser: (opts) => state.makeUser(opts),
+    addGuild: (opts) => state.addGuild(opts),
+    addChannel: (guildId, channel) => state.addChannel(guildId, channel),
+    addMember: (guildId, member) => state.addMember(guildId, member),
+    addRole: (guildId, role) => state.addRole(guildId, role),
+    guild: (id) => state.guilds.get(id),
+    channel: (id) => state.channels.get(id),
+    defaultChannelId: (guildId) => state.defaultChannelId(guildId),
+    permissionsFor: (channelId, userId) => permissionsFor(state, channelId, userId),
+    globalCommands: () => state.commands.get('global') ?? [],
+    guildCommands: (guildId) => state.commands.get(guildId) ?? [],
+    channelMessages: (channelId, opts) => state.channelMessages(channelId, opts),
+    addMessage: (channelId, msg) => state.addMessage(channelId, msg),
+    interaction: (id) => state.interaction(id),
+    waitFor: (predicate, timeoutMs) => rest.waitFor(predicate, timeoutMs),
+    waitForInteractionReply(id, timeoutMs = 5000) {
+      const rec = state.interaction(id);
+      if (replyDone(rec)) return Promise.resolve(rec);
+      const { events } = state;
+      return new Promise((resolve, reject) => {
+        const on = (r: typeof rec): void => {
+          if (r.id === id && replyDone(r)) {
+            clearTimeout(timer);
+            events.off('interaction', on);
+            resolve(r);
+          }
+        };
+        const timer = setTimeout(() => {
+          events.off('interaction', on);
+          reject(
+            new Error(
+              `fake.waitForInteractionReply(${id}) timed out after ${timeoutMs}ms; callback=${JSON.stringify(rec.callback)} edits=${rec.edits.length}`,
+            ),
+          );
+        }, timeoutMs);
+        events.on('interaction', on);
+      });
+    },
+    waitForGateway: (count, timeoutMs) => gateway.waitForGateway(count, timeoutMs),
+    failWith: (rule) => rest.failWith(rule),
+    clearFailures: () => rest.clearFailures(),
+    dispatch: (t, d, guildId) => gateway.dispatch(t, d, guildId),
+    sendInteraction: (payload) => gateway.sendInteraction(payload),
+    connectedShards: () => gateway.connectedShards(),
+    dropGatewayConnections: (code) => gateway.drop(code),
+    async close() {
+      await gateway.close();
+      await rest.close();
+      state.events.removeAllListeners();
+      if (options.failOnViolations ?? true) expectNoViolations(rest);
+    },
+  };
+  return fake;
+}

@@ -1,0 +1,174 @@
+/**
+ * The public types of the fake Discord: what tests, the console and the benchmarks see.
+ */
+
+/**
+ * Loose JSON object type: the fake hands out plain Discord-shaped objects, and tests read them
+ * freely (`fake.guild(id).roles[0].name`). Only this public type is loose; inside src/sim every
+ * value read from it is `unknown` until checked (see state.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+export interface RecordedFile {
+  /** multipart field name, e.g. `files[0]` */
+  field: string;
+  name: string;
+  contentType: string;
+  size: number;
+  bytes: Buffer;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** normalised path, e.g. `/channels/123/messages`, `/webhooks/app/tok/messages/@original` */
+  path: string;
+  /** raw path as received, e.g. `/api/v10/webhooks/app/tok/messages/%40original?wait=true` */
+  rawPath: string;
+  query: Record<string, string>;
+  /** parsed JSON body, or parsed payload_json for multipart requests; undefined when no body */
+  body: unknown;
+  files: RecordedFile[];
+  headers: Record<string, string | string[] | undefined>;
+  /** HTTP status the fake answered with */
+  status: number;
+  /** Date.now() when received */
+  at: number;
+}
+
+export interface Violation {
+  method: string;
+  path: string;
+  problems: string[];
+}
+
+export interface FailRule {
+  /** HTTP method (case-insensitive); omitted = any method */
+  method?: string;
+  /** matched against the normalised path (see file header) */
+  path: RegExp;
+  /** HTTP status, default 400 (or 403 for 50001/50013, 404 for 10xxx) */
+  status?: number;
+  /** Discord JSON error code (e.g. 50013 Missing Permissions) */
+  code: number;
+  message?: string;
+  /** how many requests to fail; omitted = forever */
+  times?: number;
+}
+
+export interface InteractionEdit {
+  /** '@original' or a follow-up message id */
+  messageId: string;
+  body: unknown;
+  at: number;
+}
+
+export interface InteractionRecord {
+  id: string;
+  token: string;
+  payload: Json;
+  /** The interaction callback; `at` is performance.now() when it arrived. */
+  callback: { type: number; data: Json | undefined; at: number } | undefined;
+  /** current state of @original (after edits); undefined before a message-producing callback or after delete */
+  original: Json | undefined;
+  originalDeleted: boolean;
+  followups: Json[];
+  edits: InteractionEdit[];
+}
+
+export interface AddGuildOptions {
+  id?: string;
+  name?: string;
+  ownerId?: string;
+  /** extra/override channels; if omitted a `general` text channel is created */
+  channels?: Partial<Json>[];
+  /** extra roles (the @everyone role and the bot role are always created) */
+  roles?: Partial<Json>[];
+  /** extra members: APIUser-ish objects or full member objects ({ user, roles, ... }) */
+  members?: Partial<Json>[];
+  /** permissions bitfield of the bot's managed role (default BOT_DEFAULT_PERMISSIONS) */
+  botPermissions?: bigint | string;
+  /** permissions of @everyone (default MEMBER_DEFAULT_PERMISSIONS) */
+  everyonePermissions?: bigint | string;
+  preferredLocale?: string;
+  features?: string[];
+}
+
+export interface FakeDiscordOptions {
+  /** global REST rate limit (requests per rolling second); unset = unlimited */
+  rateLimitPerSecond?: number;
+  appId?: string;
+  /** recommended shard count returned by /gateway/bot (default 1) */
+  shards?: number;
+  /** enforce channel permissions of the bot on channel routes (default true) */
+  enforcePermissions?: boolean;
+  /**
+   * `close()` rejects with the list of requests that broke Discord's spec or limits, if any are
+   * still in `violations` (default true: every test that closes its fake checks them, whether or
+   * not it calls expectNoViolations). The console turns it off: it shows each violation at once.
+   */
+  failOnViolations?: boolean;
+  /** paths (normalised) never subject to the global rate limit; default: gateway + interaction callbacks */
+  rateLimitExempt?: RegExp;
+  botUsername?: string;
+}
+
+export interface FakeDiscord {
+  readonly port: number;
+  /** `http://127.0.0.1:PORT/api` – pass to `new Client({ rest: { api } })` */
+  readonly apiUrl: string;
+  readonly gatewayUrl: string;
+  readonly appId: string;
+  readonly botUser: Json;
+  /** A default human user used by interaction builders when no user is given. */
+  readonly testUser: Json;
+  readonly requests: RecordedRequest[];
+  readonly violations: Violation[];
+  readonly stats: { requests: number; rateLimited: number; injectedFailures: number; identifies: number; resumes: number; gatewayConnections: number };
+  readonly guilds: Map<string, Json>;
+  readonly channels: Map<string, Json>;
+  readonly users: Map<string, Json>;
+  /** application commands: key 'global' or guild id */
+  readonly commands: Map<string, Json[]>;
+  readonly interactions: Map<string, InteractionRecord>;
+
+  snowflake(): string;
+  makeUser(opts?: { id?: string; username?: string; bot?: boolean; globalName?: string }): Json;
+  addGuild(opts?: AddGuildOptions): Json;
+  addChannel(guildId: string, channel?: Partial<Json>): Json;
+  addMember(guildId: string, userOrMember: Partial<Json>): Json;
+  addRole(guildId: string, role?: Partial<Json>): Json;
+  guild(id: string): Json | undefined;
+  channel(id: string): Json | undefined;
+  /** default text channel id of a guild (first text channel) */
+  defaultChannelId(guildId: string): string;
+  /** computed permissions of `userId` (default: the bot) in a channel */
+  permissionsFor(channelId: string, userId?: string): bigint;
+  globalCommands(): Json[];
+  guildCommands(guildId: string): Json[];
+
+  /** Messages stored in a channel, oldest first. By default only messages created via
+   *  POST /channels/:id/messages (and thread starters); pass includeInteractionResponses
+   *  to also include non-ephemeral interaction replies/follow-ups. */
+  channelMessages(channelId: string, opts?: { includeInteractionResponses?: boolean }): Json[];
+  /** insert a message (e.g. from a user) into a channel without going through REST */
+  addMessage(channelId: string, msg?: Partial<Json>): Json;
+  interaction(id: string): InteractionRecord;
+
+  waitFor(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  waitForInteractionReply(id: string, timeoutMs?: number): Promise<InteractionRecord>;
+  /** resolves once `count` shards have identified (default 1) */
+  waitForGateway(count?: number, timeoutMs?: number): Promise<void>;
+
+  failWith(rule: FailRule): void;
+  clearFailures(): void;
+
+  /** dispatch a gateway event (op 0) to the shard of guildId (or all shards when omitted) */
+  dispatch(t: string, d: unknown, guildId?: string): void;
+  sendInteraction(payload: Json): string;
+  connectedShards(): number[];
+  /** close all gateway sockets with a code (simulates a disconnect; discord.js will resume/reconnect) */
+  dropGatewayConnections(code?: number): void;
+  /** Shuts the fake down; rejects afterwards if violations remain (see `failOnViolations`). */
+  close(): Promise<void>;
+}
