@@ -4,7 +4,7 @@ import { activities } from '../../src/db/schema.js';
 import { countedDays } from '../../src/db/queries/streaks.js';
 import { buttonsOf, MODERATOR, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import type { Json } from '../support/fake-discord.js';
+import type { Json } from '../../src/sim/index.js';
 
 const MOD = '480000000000000001';
 const OTHER_MOD = '480000000000000002';

@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/client.js';
 import { challengeSubmissions, challengeWeeks } from '../../src/db/schema.js';
 import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import type { Json } from '../support/fake-discord.js';
+import type { Json } from '../../src/sim/index.js';
 
 const MOD = '470000000000000001';
 const ALICE = '470000000000000002';

@@ -5,7 +5,7 @@ import { getGuildSettings } from '../../src/db/queries/settings.js';
 import { scheduledPosts } from '../../src/db/schema.js';
 import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import type { Json } from '../support/fake-discord.js';
+import type { Json } from '../../src/sim/index.js';
 
 const MOD = '460000000000000001';
 let database: Database;
