@@ -1,0 +1,177 @@
+import { localDay } from './dates.js';
+
+/**
+ * Study time, pure: which voice spots count, how sessions are capped, how time is split into the
+ * member's own days, and how open sessions are reconciled with who is really in voice.
+ *
+ * The one rule behind all of it: time counts only while the bot knew the member was there. A
+ * session is closed at the last moment the bot was sure (its heartbeat, or the last event it saw),
+ * never at "now" after a gap, so a crash, a restart or a gateway outage can lose a few minutes but
+ * never add any.
+ */
+
+/** A stretch of study time, as UTC milliseconds, `start` ≤ `end`. */
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+/** A local day is at most 27 h long (25 h on a DST day, plus a zone change of the day boundary). */
+const LONGEST_DAY_MS = 27 * HOUR_MS;
+
+/** Where a member is in voice, as far as study time cares. */
+export interface VoicePlace {
+  channelId: string | null;
+  /** The channel's category, if any. */
+  parentId?: string | null;
+  /** Deafened by the server (not self-deafened): such a member never counts. */
+  serverDeaf?: boolean;
+}
+
+/** The server's study rooms: channels that count, and categories whose every channel counts. */
+export interface StudyRooms {
+  channelIds: ReadonlySet<string> | readonly string[];
+  categoryIds: ReadonlySet<string> | readonly string[];
+  /** The server's AFK channel never counts, even inside a study category. */
+  afkChannelId?: string | null;
+}
+
+const has = (set: ReadonlySet<string> | readonly string[], id: string) =>
+  Array.isArray(set) ? set.includes(id) : (set as ReadonlySet<string>).has(id);
+
+/** The channel whose time counts for this member now, or null when none does. */
+export function countedChannel(place: VoicePlace, rooms: StudyRooms): string | null {
+  const { channelId } = place;
+  if (!channelId || place.serverDeaf) return null;
+  if (rooms.afkChannelId && channelId === rooms.afkChannelId) return null;
+  if (has(rooms.channelIds, channelId)) return channelId;
+  if (place.parentId && has(rooms.categoryIds, place.parentId)) return channelId;
+  return null;
+}
+
+/**
+ * What a voice event does to a member's open session: keep it, close it, and/or open one.
+ * Moving from one study room to another closes the first session and opens a second.
+ */
+export function voiceTransition(open: { channelId: string } | null, counted: string | null): { close: boolean; open: string | null } {
+  if (open && open.channelId === counted) return { close: false, open: null };
+  return { close: open !== null, open: counted };
+}
+
+/** A session's counted end: at most `capMs` after its start. `cutMs` is what the cap removed. */
+export function capSession(session: Interval, capMs: number): Interval & { cutMs: number } {
+  const end = Math.max(session.start, Math.min(session.end, session.start + capMs));
+  return { start: session.start, end, cutMs: Math.max(0, session.end - end) };
+}
+
+/** The union of intervals, sorted and non-overlapping: overlapping sessions never count twice. */
+export function mergeIntervals(intervals: Iterable<Interval>): Interval[] {
+  const sorted = [...intervals].filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
+  const out: Interval[] = [];
+  for (const { start, end } of sorted) {
+    const last = out.at(-1);
+    if (last && start <= last.end) last.end = Math.max(last.end, end);
+    else out.push({ start, end });
+  }
+  return out;
+}
+
+/** The first instant after `t` that belongs to a later member day than `t` does (to the second). */
+export function nextDayBoundary(t: number, zone: string, rolloverHour = 0): number {
+  const day = localDay(new Date(t), zone, rolloverHour);
+  let lo = t;
+  let hi = t + LONGEST_DAY_MS;
+  while (hi - lo > 1000) {
+    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+    if (mid <= lo) break;
+    if (localDay(new Date(mid), zone, rolloverHour) > day) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * Study time per member day (`YYYY-MM-DD` → ms), in the member's zone and with the streak rollover
+ * hour, so that study time falls on the same days as check-ins. Overlaps count once.
+ */
+export function studyByDay(intervals: Iterable<Interval>, zone: string, rolloverHour = 0): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const { start, end } of mergeIntervals(intervals)) {
+    let t = start;
+    while (t < end) {
+      const day = localDay(new Date(t), zone, rolloverHour);
+      const boundary = Math.min(end, nextDayBoundary(t, zone, rolloverHour));
+      out.set(day, (out.get(day) ?? 0) + (boundary - t));
+      t = boundary;
+    }
+  }
+  return out;
+}
+
+/** Whole minutes, rounded down: a member never sees more than they studied. */
+export function wholeMinutes(ms: number): number {
+  return Math.floor(ms / MINUTE_MS);
+}
+
+/** "1 h 20 m", "45 m", "0 m". */
+export function formatStudyTime(ms: number): string {
+  const minutes = wholeMinutes(ms);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m} m`;
+  return m === 0 ? `${h} h` : `${h} h ${m} m`;
+}
+
+export interface OpenSession {
+  id: string | number;
+  userId: string;
+  channelId: string;
+  startedAt: number;
+}
+
+export interface PresentMember {
+  userId: string;
+  /** The study room they are in now (already filtered by `countedChannel`). */
+  channelId: string;
+}
+
+export interface Reconciliation {
+  /** Sessions to close, and when. */
+  close: { id: OpenSession['id']; endedAt: number }[];
+  /** Sessions to open now. */
+  open: { userId: string; channelId: string; startedAt: number }[];
+}
+
+/**
+ * Compares the open sessions with who is really in voice now (READY, GUILD_CREATE's voice_states,
+ * after a resume or a restart). `knownUntil` is the last instant the bot was sure its view was
+ * complete (its own heartbeat, or the last gateway event before a drop).
+ *
+ * - A session whose member is gone, or in another room, is closed at `knownUntil` (never before
+ *   it began): the bot did not see them after that.
+ * - A member still in the same room is kept open only if there was no gap (`knownUntil` ≥ `now`).
+ *   After a gap the session is closed at `knownUntil` and a new one starts now: the minutes in
+ *   between were not seen, so they do not count.
+ * - A member in a room with no open session gets one starting now.
+ */
+export function reconcile(open: readonly OpenSession[], present: readonly PresentMember[], knownUntil: number, now: number): Reconciliation {
+  const here = new Map(present.map((p) => [p.userId, p.channelId]));
+  const result: Reconciliation = { close: [], open: [] };
+  const stillOpen = new Set<string>();
+  const noGap = knownUntil >= now;
+  // Newest first, so that if a member somehow has two open sessions, the newest one is the one kept.
+  for (const session of [...open].sort((a, b) => b.startedAt - a.startedAt)) {
+    const channel = here.get(session.userId);
+    if (noGap && channel === session.channelId && !stillOpen.has(session.userId)) {
+      stillOpen.add(session.userId);
+      continue;
+    }
+    result.close.push({ id: session.id, endedAt: Math.max(session.startedAt, Math.min(knownUntil, now)) });
+  }
+  for (const [userId, channelId] of here) {
+    if (!stillOpen.has(userId)) result.open.push({ userId, channelId, startedAt: now });
+  }
+  return result;
+}
