@@ -1,4 +1,4 @@
-import type { InteractionRecord } from '../discord/router.js';
+import type { InteractionRecord } from '../discord/interaction-record.js';
 
 /** Latency buckets in seconds: interactions should answer well under Discord's 3 s limit. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
