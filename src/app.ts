@@ -9,6 +9,7 @@ import { openDatabase, type Database } from './db/client.js';
 import type { Command } from './discord/command.js';
 import { createClient } from './discord/client.js';
 import { syncCommands } from './discord/register.js';
+import { reportRestErrors } from './discord/rest-errors.js';
 import { inviteUrl } from './discord/invite.js';
 import { createRouter, type RouterOptions } from './discord/router.js';
 import { createImageRenderer } from './discord/views/heatmap.js';
@@ -56,12 +57,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const commands = options.commands ?? allCommands;
 
   const metrics = options.metrics ?? createMetrics();
-  const client = createClient(config);
-  client.rest.on('response', (_request, response) => {
-    // Never read the body here: with undici the event shares the body stream with discord.js, and
-    // reading it first turns every 4xx DiscordAPIError (e.g. 50013) into an undici AssertionError.
-    if (response.status >= 400) metrics.restError(response.status, undefined);
-  });
+  const client = createClient(config, { makeRequest: reportRestErrors((status, code) => metrics.restError(status, code)) });
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.ShardDisconnect, (_event, shardId) => logger.warn({ shardId }, 'gateway disconnected'));
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [interactions|fanout|startup …]`: runs the benchmarks (all by default), prints a
+ * `npm run bench [interactions|fanout|startup|heatmap …]`: runs the benchmarks (all but heatmap by default), prints a
  * table for each and writes the figures as JSON to bench-results/. Not part of the test run.
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
  * (a fresh database is created for each run and dropped after).
@@ -26,4 +26,6 @@ for (const name of selected) {
   console.log(`CPU reference loop: ${cpuReference.beforeMs} ms before, ${cpuReference.afterMs} ms after (lower is a faster machine)`);
   console.log(`→ ${writeResult(name, { ...(result as object), cpuReference })}`);
 }
+// Not in the default run: what a /streak PNG costs, by rendering variant (scripts/bench/heatmap.ts prints its own table).
+if (wanted.includes('heatmap')) await import('./heatmap.js');
 process.exit(0);

@@ -11,6 +11,7 @@
  *   ends up here, and that is not an error.
  * Network failures, timeouts, 429 and 5xx are retried with exponential backoff.
  */
+import pMap from 'p-map';
 
 export type LinkState = 'ok' | 'dead' | 'unchecked';
 
@@ -57,18 +58,15 @@ const BLOCKED = new Set([401, 403, 429]);
 /** Checks each distinct URL once, at most `concurrency` at a time; results keep the input order. */
 export async function checkLinks(urls: readonly string[], options: LinkCheckOptions = {}): Promise<LinkReport> {
   const distinct = [...new Set(urls)];
-  const concurrency = Math.max(1, options.concurrency ?? 8);
-  const results = new Array<LinkResult>(distinct.length);
-  let nextIndex = 0;
-  const worker = async () => {
-    while (nextIndex < distinct.length) {
-      const index = nextIndex++;
-      const result = await checkLink(distinct[index]!, options);
-      results[index] = result;
+  const results = await pMap(
+    distinct,
+    async (url) => {
+      const result = await checkLink(url, options);
       options.onResult?.(result);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, distinct.length) }, worker));
+      return result;
+    },
+    { concurrency: Math.max(1, options.concurrency ?? 8) },
+  );
   const count = (state: LinkState) => results.filter((r) => r.state === state).length;
   return {
     results,

@@ -9,15 +9,7 @@ import {
 import type { Context } from '../context.js';
 import { UserError } from '../errors.js';
 import type { Command } from './command.js';
-
-export type Outcome = 'ok' | 'user_error' | 'error';
-
-export interface InteractionRecord {
-  command: string;
-  kind: 'command' | 'component' | 'autocomplete' | 'modal';
-  outcome: Outcome;
-  durationMs: number;
-}
+import type { InteractionRecord, Outcome } from './interaction-record.js';
 
 export interface RouterOptions {
   /** Called once per handled interaction (metrics). */

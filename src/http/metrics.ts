@@ -1,12 +1,14 @@
-import type { InteractionRecord } from '../discord/router.js';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { InteractionRecord } from '../discord/interaction-record.js';
 
 /** Latency buckets in seconds: interactions should answer well under Discord's 3 s limit. */
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
- * Cohort's counters, rendered in the Prometheus text format. One object per app, created in
- * startCohort: the context's `metrics` for handlers and jobs, and recorded into by the router hook
- * and the REST listener.
+ * Cohort's metrics, on a prom-client registry of their own: one per app, created in startCohort
+ * (the context's `metrics` for handlers and jobs, recorded into by the router hook and the REST
+ * wrapper) and served at /metrics. Never prom-client's global registry, so two apps in one
+ * process (tests do this) keep separate counts.
  */
 export interface Metrics {
   /** Router `onHandled` hook. */
@@ -15,66 +17,66 @@ export interface Metrics {
   scheduledPost(kind: string, outcome: string): void;
   /** A Discord REST answer with status >= 400; `code` is Discord's JSON error code when it gave one. */
   restError(status: number, code: number | undefined): void;
-  render(): string;
+  /** Every metric in the Prometheus text format (`contentType`). */
+  render(): Promise<string>;
+  readonly contentType: string;
+  /** The app's own registry (to add a metric next to Cohort's). */
+  readonly registry: Registry;
 }
 
-interface Histogram {
-  counts: number[];
-  sum: number;
-  count: number;
+export interface MetricsOptions {
+  /**
+   * prom-client's default process metrics on this registry: heap and memory
+   * (nodejs_heap_size_used_bytes, process_resident_memory_bytes…), CPU, event-loop lag, GC pauses,
+   * handles (default true).
+   */
+  processMetrics?: boolean;
 }
 
-export function createMetrics(): Metrics {
-  const interactions = new Map<string, number>();
-  const durations = new Map<string, Histogram>();
-  const posts = new Map<string, number>();
-  const restErrors = new Map<string, number>();
-  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const interactions = new Counter({
+    name: 'cohort_interactions_total',
+    help: 'Interactions handled, by command, kind and outcome (ok, user_error, error).',
+    labelNames: ['command', 'kind', 'outcome'] as const,
+    registers,
+  });
+  const durations = new Histogram({
+    name: 'cohort_interaction_duration_seconds',
+    help: 'Time from receiving an interaction to the end of its handler.',
+    labelNames: ['command', 'kind'] as const,
+    buckets: BUCKETS,
+    registers,
+  });
+  const posts = new Counter({
+    name: 'cohort_scheduled_posts_total',
+    help: 'Posts to channels (daily prompts; challenge announcements, reminders and recaps, scheduled or by a moderator command), by kind and outcome.',
+    labelNames: ['kind', 'outcome'] as const,
+    registers,
+  });
+  const restErrors = new Counter({
+    name: 'cohort_discord_rest_errors_total',
+    help: 'Discord REST answers with an error status, by HTTP status and Discord JSON error code (none when the body had no code).',
+    labelNames: ['status', 'code'] as const,
+    registers,
+  });
 
   return {
     interaction(record) {
-      bump(interactions, labels({ command: record.command, kind: record.kind, outcome: record.outcome }));
-      const key = labels({ command: record.command, kind: record.kind });
-      let h = durations.get(key);
-      if (!h) durations.set(key, (h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
-      const seconds = record.durationMs / 1000;
-      BUCKETS.forEach((le, i) => {
-        if (seconds <= le) h.counts[i]! += 1;
-      });
-      h.sum += seconds;
-      h.count += 1;
+      interactions.inc({ command: record.command, kind: record.kind, outcome: record.outcome });
+      durations.observe({ command: record.command, kind: record.kind }, record.durationMs / 1000);
     },
     scheduledPost(kind, outcome) {
-      bump(posts, labels({ kind, outcome }));
+      posts.inc({ kind, outcome });
     },
     restError(status, code) {
-      bump(restErrors, labels({ status: String(status), code: code === undefined ? 'none' : String(code) }));
+      restErrors.inc({ status: String(status), code: code === undefined ? 'none' : String(code) });
     },
-    render() {
-      const out: string[] = [];
-      counter(out, 'cohort_interactions_total', 'Interactions handled, by command, kind and outcome (ok, user_error, error).', interactions);
-      out.push('# HELP cohort_interaction_duration_seconds Time from receiving an interaction to the end of its handler.');
-      out.push('# TYPE cohort_interaction_duration_seconds histogram');
-      for (const [key, h] of durations) {
-        BUCKETS.forEach((le, i) => out.push(`cohort_interaction_duration_seconds_bucket{${key},le="${le}"} ${h.counts[i]}`));
-        out.push(`cohort_interaction_duration_seconds_bucket{${key},le="+Inf"} ${h.count}`);
-        out.push(`cohort_interaction_duration_seconds_sum{${key}} ${h.sum}`);
-        out.push(`cohort_interaction_duration_seconds_count{${key}} ${h.count}`);
-      }
-      counter(out, 'cohort_scheduled_posts_total', 'Posts to channels (daily prompts; challenge announcements, reminders and recaps, scheduled or by a moderator command), by kind and outcome.', posts);
-      counter(out, 'cohort_discord_rest_errors_total', 'Discord REST answers with an error status, by HTTP status and Discord error code.', restErrors);
-      return `${out.join('\n')}\n`;
-    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+    registry,
   };
-}
-
-function counter(out: string[], name: string, help: string, values: Map<string, number>): void {
-  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-  for (const [key, value] of values) out.push(`${name}{${key}} ${value}`);
-}
-
-function labels(values: Record<string, string>): string {
-  return Object.entries(values)
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
 }

@@ -15,7 +15,8 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * GET /healthz: runs every check (each bounded by 2 s) → 200 `{ status: "ok", checks }` or 503
- * `{ status: "unhealthy", failed: [...], checks }`. GET /metrics: Prometheus text format.
+ * `{ status: "unhealthy", failed: [...], checks }`. GET /metrics: Prometheus text format
+ * (prom-client, the app's own registry).
  */
 export async function startHttpServer(options: { port: number; host?: string; checks: Record<string, HealthCheck>; metrics: Metrics; logger: Logger }): Promise<HttpServer> {
   const { checks, metrics, logger } = options;
@@ -27,7 +28,13 @@ export async function startHttpServer(options: { port: number; host?: string; ch
       return;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
+      metrics.render().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        (error: unknown) => {
+          logger.error({ err: error }, 'metrics could not be collected');
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('Metrics could not be collected; see the log.\n');
+        },
+      );
       return;
     }
     if (path === '/healthz') {

@@ -1,4 +1,5 @@
 import { DiscordAPIError, PermissionFlagsBits, type Client, type Message, type SendableChannels } from 'discord.js';
+import pMap from 'p-map';
 import type { Context } from '../context.js';
 import { claim, complete, latestPeriods, markFailed, markSkipped, postsFor, release } from '../db/queries/claims.js';
 import { choosePrompt, promptGuilds } from '../db/queries/prompts.js';
@@ -69,7 +70,9 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
     const lastRecorded = await latestPeriods(ctx.db, 'prompt', open.map((w) => w.settings.guildId));
 
     const counts = { posted: 0, skipped: 0, failed: 0, retry: 0 };
-    await forEachLimit(open, concurrency, signal, async (w) => {
+    // Once `signal` aborts (the scheduler stops), servers not started yet are left for the next run.
+    await pMap(open, async (w) => {
+      if (signal.aborted) return;
       try {
         const plan = planDailyPosts(now, w.time, w.zone, { catchupMs, lastRecorded: lastRecorded.get(w.settings.guildId), notBefore: w.settings.updatedAt });
         for (const planned of plan) {
@@ -84,7 +87,7 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
         ctx.metrics.scheduledPost('prompt', 'error');
         log.error({ err: error, guildId: w.settings.guildId }, 'prompt for a server failed; will retry');
       }
-    });
+    }, { concurrency });
     if (counts.posted + counts.skipped + counts.failed + counts.retry > 0) log.info({ ...counts, servers: open.length }, 'daily prompts run');
   }
 
@@ -197,17 +200,4 @@ function brokenReason(error: unknown, channelId: string): string | undefined {
     default:
       return `I am not allowed to post in <#${channelId}> (Discord error 50013, Missing Permissions). I need View Channel, Send Messages and Embed Links there; fix the channel’s permissions, then run /setup prompts again.`;
   }
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time; stops taking new items once `signal` aborts. */
-async function forEachLimit<T>(items: readonly T[], limit: number, signal: AbortSignal, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !signal.aborted) {
-      const item = items[next]!;
-      next += 1;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -287,23 +287,23 @@ describe('metrics', () => {
       const channelId = await challengesChannel(own, guildId);
       await configure(own, guildId, channelId, 'UTC');
       /** The value of cohort_scheduled_posts_total for a kind and an outcome, as /metrics renders it (0 when absent). */
-      const counted = (kind: string, outcome: string) =>
-        Number(new RegExp(`^cohort_scheduled_posts_total\\{kind="${kind}",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(own.app.metrics.render())?.[1] ?? 0);
-      expect(counted('challenge_announce', 'posted')).toBe(0);
+      const counted = async (kind: string, outcome: string) =>
+        Number(new RegExp(`^cohort_scheduled_posts_total\\{kind="${kind}",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(await own.app.metrics.render())?.[1] ?? 0);
+      expect(await counted('challenge_announce', 'posted')).toBe(0);
 
       const started = shown(await own.command('challenge', { challenge: 'titanic' }, { guildId, user: MOD, subcommand: 'start', ...MODERATOR }));
       expect(textOf(started)).toContain('Announced');
       expect(posts(own.fake, channelId).filter(isAnnouncement)).toHaveLength(1);
-      expect(counted('challenge_announce', 'posted')).toBe(1);
+      expect(await counted('challenge_announce', 'posted')).toBe(1);
 
       expect(textOf(shown(await own.command('challenge', {}, { guildId, user: MOD, subcommand: 'skip', ...MODERATOR })))).toContain('Skipped');
       expect(posts(own.fake, channelId).filter(isAnnouncement)).toHaveLength(2);
-      expect(counted('challenge_change', 'posted')).toBe(1);
+      expect(await counted('challenge_change', 'posted')).toBe(1);
 
       expect(textOf(shown(await own.command('challenge', {}, { guildId, user: MOD, subcommand: 'end', ...MODERATOR })))).toContain('recap is in');
       expect(posts(own.fake, channelId).filter(isRecap)).toHaveLength(1);
-      expect(counted('challenge_recap', 'posted')).toBe(1);
-      expect(counted('challenge_announce', 'posted')).toBe(1);
+      expect(await counted('challenge_recap', 'posted')).toBe(1);
+      expect(await counted('challenge_announce', 'posted')).toBe(1);
     } finally {
       await own.stop();
     }

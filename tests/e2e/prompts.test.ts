@@ -144,7 +144,7 @@ describe('posting at the local time', () => {
 
 describe('metrics', () => {
   /** The value of cohort_scheduled_posts_total for kind="prompt" and an outcome, as /metrics renders it (0 when absent). */
-  const counted = (outcome: string) => Number(new RegExp(`^cohort_scheduled_posts_total\\{kind="prompt",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(bot.app.metrics.render())?.[1] ?? 0);
+  const counted = async (outcome: string) => Number(new RegExp(`^cohort_scheduled_posts_total\\{kind="prompt",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(await bot.app.metrics.render())?.[1] ?? 0);
 
   it('cohort_scheduled_posts_total counts each settled prompt: posted, and failed for a channel answering 50013', async () => {
     const ok = await newGuild();
@@ -152,14 +152,14 @@ describe('metrics', () => {
     bot.clock.set('2026-07-01T08:00:00Z');
     for (const g of [ok, broken]) await configure(g.guildId, g.channelId, '09:00', 'UTC');
     bot.fake.failWith({ method: 'POST', path: new RegExp(`^/channels/${broken.channelId}/messages$`), code: 50013 });
-    const before = { posted: counted('posted'), failed: counted('failed') };
+    const before = { posted: await counted('posted'), failed: await counted('failed') };
 
     await tickAt('2026-07-01T09:00:00Z');
     expect(posts(bot.fake, ok.channelId)).toHaveLength(1);
-    expect({ posted: counted('posted') - before.posted, failed: counted('failed') - before.failed }).toEqual({ posted: 1, failed: 1 });
+    expect({ posted: await counted('posted') - before.posted, failed: await counted('failed') - before.failed }).toEqual({ posted: 1, failed: 1 });
     // Settled claims are not counted again on the next ticks.
     await tickAt('2026-07-01T09:01:00Z');
-    expect({ posted: counted('posted') - before.posted, failed: counted('failed') - before.failed }).toEqual({ posted: 1, failed: 1 });
+    expect({ posted: await counted('posted') - before.posted, failed: await counted('failed') - before.failed }).toEqual({ posted: 1, failed: 1 });
 
     bot.fake.clearFailures();
     for (const g of [ok, broken]) await configure(g.guildId, g.channelId, '09:00', 'UTC', { promptsEnabled: false });

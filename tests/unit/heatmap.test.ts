@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { Resvg } from '@resvg/resvg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createImageRenderer, findHeatmapFonts, heatmapSvg } from '../../src/discord/views/heatmap.js';
-import { PngWorker } from '../../src/discord/views/png-worker.js';
+import { encodePng } from '../../src/discord/views/png.js';
 import { dayRange } from '../../src/domain/dates.js';
 
 const statuses = new Map(dayRange('2026-01-01', '2026-04-19').map((d, i) => [d, i % 9 === 0 ? ('broken' as const) : i % 4 ? ('checkin' as const) : ('step' as const)]));
@@ -35,7 +35,7 @@ describe('heatmap PNG', () => {
     expect(png.readUInt32BE(20)).toBe(2 * Number(/height="(\d+)"/.exec(svg)![1]));
   });
 
-  it.skipIf(findHeatmapFonts() === null)('looks like resvg rendering the SVG directly with every system font (labels as outlines: same pixels but for edge rounding)', async () => {
+  it.skipIf(findHeatmapFonts() === null)('looks like resvg rendering the SVG directly with every system font (same pixels but for edge rounding)', async () => {
     const direct = decodePng(new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng());
     const ours = decodePng(await images.renderPng(svg));
     expect([ours.width, ours.height]).toEqual([direct.width, direct.height]);
@@ -51,7 +51,7 @@ describe('heatmap PNG', () => {
 
   it('a closed renderer fails the render in progress and every later one', async () => {
     const own = createImageRenderer();
-    const pending = expect(own.renderPng(svg)).rejects.toThrow(/PNG worker stopped/);
+    const pending = expect(own.renderPng(svg)).rejects.toThrow(/renderer is closed/);
     await own.close();
     await pending;
     await expect(own.renderPng(svg)).rejects.toThrow(/renderer is closed/);
@@ -88,21 +88,37 @@ function decodePng(png: Buffer): { width: number; height: number; rgba: Buffer }
   return { width, height, rgba };
 }
 
-describe('PngWorker', () => {
-  it('renders in a worker the same bytes as resvg on this thread; a bad SVG fails alone; a stopped worker is replaced', async () => {
-    const worker = new PngWorker();
-    const options = { font: { loadSystemFonts: false }, fitTo: { mode: 'zoom' as const, value: 2 } };
-    const plain = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" rx="4" fill="#3fb950"/></svg>';
+describe('PNG rendering', () => {
+  const plain = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" rx="4" fill="#3fb950"/><rect x="4" y="4" width="8" height="8" fill="#f85149"/></svg>';
+
+  it('encodePng writes the same pixels as resvg’s own PNG (a valid file: signature, CRCs, inflatable data)', async () => {
+    const image = new Resvg(plain, { fitTo: { mode: 'zoom', value: 2 } }).render();
+    const ours = await encodePng(image.pixels, image.width, image.height);
+    expect(ours.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+    const decoded = decodePng(ours);
+    const reference = decodePng(image.asPng());
+    expect([decoded.width, decoded.height]).toEqual([80, 40]);
+    expect(decoded.rgba.equals(reference.rgba)).toBe(true);
+    // Every chunk's CRC matches (zlib's crc32 of type and data).
+    for (let at = 8; at < ours.length; ) {
+      const length = ours.readUInt32BE(at);
+      expect(ours.readUInt32BE(at + 8 + length)).toBe(crc32(ours.subarray(at + 4, at + 8 + length)));
+      at += 12 + length;
+    }
+    await expect(encodePng(image.pixels.subarray(4), image.width, image.height)).rejects.toThrow(/not 80×40 RGBA pixels/);
+  });
+
+  it('a bad SVG fails alone; the same SVG again comes from the cache, and members asking at once share one render', async () => {
+    const own = createImageRenderer();
     try {
-      const [a, bad, b] = await Promise.allSettled([worker.render(plain, options), worker.render('<svg', options), worker.render(plain, options)]);
-      const expected = new Resvg(plain, options).render().asPng();
-      expect(a.status === 'fulfilled' && a.value.equals(expected)).toBe(true);
-      expect(b.status === 'fulfilled' && b.value.equals(expected)).toBe(true);
+      const [a, bad, b] = await Promise.allSettled([own.renderPng(plain), own.renderPng('<svg'), own.renderPng(plain)]);
       expect(bad.status === 'rejected' && String(bad.reason)).toMatch(/PNG rendering failed/);
-      await worker.close();
-      expect((await worker.render(plain, options)).equals(expected)).toBe(true);
+      expect(a.status === 'fulfilled' && b.status === 'fulfilled' && a.value === b.value).toBe(true);
+      expect(await own.renderPng(plain)).toBe((a as PromiseFulfilledResult<Buffer>).value);
+      const other = await own.renderPng(plain.replace('#f85149', '#2f81f7'));
+      expect(other.equals((a as PromiseFulfilledResult<Buffer>).value)).toBe(false);
     } finally {
-      await worker.close();
+      await own.close();
     }
   });
 });
