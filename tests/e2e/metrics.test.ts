@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { freePort } from '../support/net.js';
+import { freePort } from '../../src/sim/net.js';
 
 let database: Database;
 let bot: TestBot;

@@ -1,10 +1,10 @@
 import { MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/db/client.js';
-import type { InteractionRecord } from '../support/fake-discord.js';
+import type { InteractionRecord } from '../../src/sim/index.js';
 import { shown, startTestBot, until, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { chatInput } from '../support/interactions.js';
+import { chatInput } from '../../src/sim/interactions.js';
 
 let database: Database;
 let bot: TestBot;
