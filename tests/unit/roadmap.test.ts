@@ -117,3 +117,44 @@ describe('the next step on a track with branches', () => {
     );
   });
 });
+
+describe('the roadmap view at the content’s size limits', () => {
+  it('stays within 6000 characters, 4096 of description and 25 fields on every page and card', async () => {
+    const { roadmapView, nextStepView } = await import('../../src/discord/views/progress.js');
+    const long = (n: number, c: string) => c.repeat(n);
+    const big = (id: string, optional = false): Step => ({ ...step({ id, optional }), title: long(80, 'T'), summary: long(200, 's'), why: long(1000, 'w'), learn: long(1000, 'l'), checklist: Array(8).fill(long(200, 'c')) as string[] });
+    const t: Track = {
+      id: 'big',
+      title: long(80, 'B'),
+      summary: long(300, 'S'),
+      steps: Array.from({ length: 30 }, (_, i) => big(`core-${i}`, i % 7 === 3)),
+      branches: Array.from({ length: 12 }, (_, b) => ({
+        id: `b${b}`,
+        title: long(80, 'N'),
+        summary: long(300, 'M'),
+        after: 'core-29',
+        steps: Array.from({ length: 8 }, (_, i) => big(`b${b}-${i}`)),
+      })),
+    };
+    const content = { resources: new Map() } as unknown as Parameters<typeof nextStepView>[0];
+    const size = (e: { title?: string; description?: string; footer?: { text: string }; author?: { name: string }; fields?: { name: string; value: string }[] }) =>
+      (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.author?.name.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+    const coreIds = t.steps.map((s) => s.id);
+    for (const [done, branch] of [[[], undefined], [coreIds.slice(0, 10), 'b3'], [coreIds, undefined], [coreIds, 'b0']] as const) {
+      const p = trackProgress(t, done, undefined, branch);
+      for (let page = 0; page < 6; page++) {
+        const [embed] = roadmapView(p, page).embeds;
+        expect(size(embed!)).toBeLessThanOrEqual(6000);
+        expect(embed!.description!.length).toBeLessThanOrEqual(4096);
+        expect(embed!.fields!.length).toBeLessThanOrEqual(25);
+      }
+      const card = nextStepView(content, p);
+      for (const embed of card.embeds) {
+        expect(size(embed)).toBeLessThanOrEqual(6000);
+        expect((embed.fields ?? []).length).toBeLessThanOrEqual(25);
+        for (const f of embed.fields ?? []) expect(f.value.length).toBeLessThanOrEqual(1024);
+      }
+      expect(card.components.length).toBeLessThanOrEqual(5);
+    }
+  });
+});
