@@ -248,6 +248,17 @@ describe('branches and prerequisites', () => {
     expect(content.steps.get('c1')).toMatchObject({ branch: { id: 'cv' }, index: 0 });
   });
 
+  it('a renamed branch step keeps its progress through replaces, like a core step', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('a'), [{ id: 'nlp', after: 'a', steps: step('new-nlp', undefined, '\n    replaces: [old-nlp]') }]),
+      'resources/r.yaml': resource('r-one', ['old-nlp']) + resource('r-two'),
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map(formatProblem)).toEqual([]);
+    expect(findStep(content, 'old-nlp')).toMatchObject({ step: { id: 'new-nlp' }, branch: { id: 'nlp' } });
+    expect(content.resources.get('r-one')!.steps).toEqual(['new-nlp']);
+  });
+
   it('reports a bad field of a branch once and keeps the rest of the track', async () => {
     const dir = await contentDir({
       'tracks/t.yaml': branchedTrack(step('a'), [
