@@ -14,7 +14,7 @@ const dir = resolve(args.find((a) => !a.startsWith('--')) ?? process.env.CONTENT
 const { content, problems } = await loadContent(dir);
 for (const problem of problems) console.log(formatProblem(problem));
 
-const steps = content.tracks.reduce((n, t) => n + t.steps.length, 0);
+const steps = content.steps.size;
 const summary = `${content.tracks.length} track(s), ${steps} steps, ${content.resources.size} resources, ${content.prompts.length} prompts, ${content.challenges.length} challenges`;
 if (problems.length > 0) {
   console.log(`\n${problems.length} problem(s) in ${dir} (${summary} valid)`);

@@ -1,13 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import {
+  branchSchema,
   challengeSchema,
   promptSchema,
   resourceSchema,
   stepSchema,
   trackSchema,
+  type Branch,
   type Challenge,
   type Prompt,
   type Resource,
@@ -18,7 +20,9 @@ import {
 export interface StepEntry {
   step: Step;
   track: Track;
-  /** 0-based position in its track. */
+  /** The branch the step belongs to; undefined for a core step. */
+  branch?: Branch;
+  /** 0-based position in its path (the track's core, or its branch). */
   index: number;
 }
 
@@ -39,10 +43,21 @@ export interface ContentProblem {
   file: string;
   field: string;
   message: string;
+  /** 1-based position in the file, when known. */
+  line?: number;
+  column?: number;
 }
 
+/** `file:line:column: field: message` (the position when known; no field for a YAML syntax error). */
 export function formatProblem(problem: ContentProblem): string {
-  return `${problem.file}: ${problem.field || '(file)'}: ${problem.message}`;
+  const where = problem.line ? `${problem.file}:${problem.line}:${problem.column ?? 1}` : problem.file;
+  if (!problem.field && problem.line) return `${where}: ${problem.message}`;
+  return `${where}: ${problem.field || '(file)'}: ${problem.message}`;
+}
+
+/** Every step of a track: the core in order, then each branch's steps in order. */
+export function allSteps(track: Track): Step[] {
+  return [...track.steps, ...track.branches.flatMap((b) => b.steps)];
 }
 
 /** Finds a step by its id or a former id. */
@@ -53,10 +68,45 @@ export function findStep(content: Content, id: string): StepEntry | undefined {
 const FOLDERS = ['tracks', 'resources', 'prompts', 'challenges'] as const;
 type Folder = (typeof FOLDERS)[number];
 
+type Path = readonly (string | number)[];
+
+/** One content file: its name and where each node of it starts. */
+interface Source {
+  file: string;
+  /** Line and column (1-based) of the node at `path`, or of its closest ancestor that exists. */
+  at(path: Path): { line: number; column: number } | undefined;
+}
+
 interface Located<T> {
   value: T;
-  file: string;
+  source: Source;
+  /** Where the entry is in its file: a label for messages and a path for positions. */
   field: string;
+  path: Path;
+}
+
+/** Where a step or branch object came from (kept beside the parsed object, which has no position). */
+interface Site {
+  source: Source;
+  path: Path;
+}
+
+/**
+ * Ids of entries that were rejected with a problem of their own (bad field, broken YAML). References
+ * to them are not reported again as unknown: one mistake, one message.
+ */
+interface Skipped {
+  steps: Set<string>;
+  resources: Set<string>;
+}
+
+function problemAt(source: Source, path: Path, field: string, message: string): ContentProblem {
+  return { file: source.file, field, message, ...source.at(path) };
+}
+
+/** `['steps', 0, 'resources', 1]` → `steps[0].resources[1]`. */
+function pathField(path: Path): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
 }
 
 /**
@@ -70,13 +120,19 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
   const resources: Located<Resource>[] = [];
   const prompts: Located<Prompt>[] = [];
   const challenges: Located<Challenge>[] = [];
+  const sites = new WeakMap<object, Site>();
+  const skipped: Skipped = { steps: new Set(), resources: new Set() };
 
   for (const folder of FOLDERS) {
     for (const path of await yamlFiles(join(dir, folder))) {
       const file = relative(dir, path);
-      const data = parseYaml(await readFile(path, 'utf8'), file, problems);
-      if (data === undefined) continue;
-      collect(folder, data, file, problems, { tracks, resources, prompts, challenges });
+      const text = await readFile(path, 'utf8');
+      const { source, data, partial } = parseYaml(text, file, problems);
+      if (data === undefined) {
+        skipIdsOf(folder, partial, text, skipped);
+        continue;
+      }
+      collect(folder, data, source, problems, { tracks, resources, prompts, challenges, sites, skipped });
     }
   }
 
@@ -86,26 +142,16 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
   unique(challenges, 'challenge', problems);
 
   const tracksById = new Map(tracks.map((t) => [t.value.id, t.value]));
-  const steps = new Map<string, StepEntry>();
-  const stepFiles = new Map<string, Located<Step>>();
-  for (const { value: track, file } of tracks) {
-    track.steps.forEach((step, index) => {
-      const field = `steps[${index}].id`;
-      if (steps.has(step.id)) {
-        problems.push({ file, field, message: `duplicate step id "${step.id}" (also in ${stepFiles.get(step.id)?.file})` });
-        return;
-      }
-      steps.set(step.id, { step, track, index });
-      stepFiles.set(step.id, { value: step, file, field: `steps[${index}]` });
-    });
-  }
+  const steps = registerSteps(tracks, sites, skipped, problems);
 
   const aliases = new Map<string, string>();
-  for (const [id, { value: step, file, field }] of stepFiles) {
+  for (const [id, { step }] of steps) {
+    const site = sites.get(step)!;
     step.replaces.forEach((old, i) => {
-      const where = `${field}.replaces[${i}]`;
-      if (steps.has(old)) problems.push({ file, field: where, message: `"${old}" is still a current step id` });
-      else if (aliases.has(old)) problems.push({ file, field: where, message: `"${old}" is already replaced by "${aliases.get(old)}"` });
+      const path = [...site.path, 'replaces', i];
+      const report = (message: string) => problems.push(problemAt(site.source, path, pathField(path), message));
+      if (steps.has(old)) report(`"${old}" is still a current step id`);
+      else if (aliases.has(old)) report(`"${old}" is already replaced by "${aliases.get(old)}"`);
       else aliases.set(old, id);
     });
   }
@@ -117,32 +163,38 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
   for (const { value } of prompts) value.step = currentStepId(value.step);
   for (const { value } of challenges) value.steps = value.steps.map(currentStepId);
   const stepExists = (id: string) => steps.has(id);
-  for (const { value: step, file, field } of stepFiles.values()) {
+  const unknown = (kind: 'step' | 'resource', id: string, source: Source, path: Path, field: string) => {
+    if ((kind === 'step' ? skipped.steps : skipped.resources).has(id)) return;
+    problems.push(problemAt(source, path, field, `unknown ${kind} "${id}"`));
+  };
+
+  for (const { value: track } of tracks) checkPaths(track, steps, currentStepId, sites, skipped, problems);
+
+  for (const { step } of steps.values()) {
+    const { source, path } = sites.get(step)!;
     step.resources.forEach((id, i) => {
-      if (!resourcesById.has(id)) problems.push({ file, field: `${field}.resources[${i}]`, message: `unknown resource "${id}"` });
+      if (!resourcesById.has(id)) unknown('resource', id, source, [...path, 'resources', i], pathField([...path, 'resources', i]));
     });
   }
-  for (const { value, file, field } of resources) {
+  for (const { value, source, field, path } of resources) {
     value.steps.forEach((id, i) => {
-      if (!stepExists(id)) problems.push({ file, field: `${field}.steps[${i}]`, message: `unknown step "${id}"` });
+      if (!stepExists(id)) unknown('step', id, source, [...path, 'steps', i], `${field}.steps[${i}]`);
     });
   }
-  for (const { value, file, field } of prompts) {
-    if (!stepExists(value.step)) problems.push({ file, field: `${field}.step`, message: `unknown step "${value.step}"` });
+  for (const { value, source, field, path } of prompts) {
+    if (!stepExists(value.step)) unknown('step', value.step, source, [...path, 'step'], `${field}.step`);
     value.resources.forEach((id, i) => {
-      if (!resourcesById.has(id)) problems.push({ file, field: `${field}.resources[${i}]`, message: `unknown resource "${id}"` });
+      if (!resourcesById.has(id)) unknown('resource', id, source, [...path, 'resources', i], `${field}.resources[${i}]`);
     });
   }
-  for (const { value, file, field } of challenges) {
+  for (const { value, source, field, path } of challenges) {
     value.steps.forEach((id, i) => {
-      if (!stepExists(id)) problems.push({ file, field: `${field}.steps[${i}]`, message: `unknown step "${id}"` });
+      if (!stepExists(id)) unknown('step', id, source, [...path, 'steps', i], `${field}.steps[${i}]`);
     });
   }
 
   // Serve what can be served: broken references are dropped, the entries themselves stay.
-  for (const track of tracksById.values()) {
-    for (const step of track.steps) step.resources = step.resources.filter((id) => resourcesById.has(id));
-  }
+  for (const { step } of steps.values()) step.resources = step.resources.filter((id) => resourcesById.has(id));
   for (const { value } of resources) value.steps = value.steps.filter(stepExists);
   for (const { value } of prompts) value.resources = value.resources.filter((id) => resourcesById.has(id));
   for (const { value } of challenges) value.steps = value.steps.filter(stepExists);
@@ -157,7 +209,155 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
     challenges: challenges.map((c) => c.value),
     challengesById: new Map(challenges.map((c) => [c.value.id, c.value])),
   };
+  // In file order, then by position, so that an editor can walk them from the top.
+  problems.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1));
   return { content, problems };
+}
+
+/**
+ * Indexes every step (core, then each branch) by id. Step ids are unique across all tracks, core and
+ * branches alike, and branch ids within their track: a duplicate is reported and dropped.
+ */
+function registerSteps(tracks: Located<Track>[], sites: WeakMap<object, Site>, skipped: Skipped, problems: ContentProblem[]): Map<string, StepEntry> {
+  const steps = new Map<string, StepEntry>();
+  const firstIn = new Map<string, string>();
+  const keepNew = (list: Step[]) =>
+    list.filter((step) => {
+      const { source, path } = sites.get(step)!;
+      const first = firstIn.get(step.id);
+      if (first === undefined) {
+        firstIn.set(step.id, `${source.file} ${pathField(path)}`);
+        return true;
+      }
+      problems.push(problemAt(source, [...path, 'id'], pathField([...path, 'id']), `duplicate step id "${step.id}" (first in ${first})`));
+      return false;
+    });
+  for (const { value: track } of tracks) {
+    track.steps = keepNew(track.steps);
+    const branchIds = new Map<string, string>();
+    track.branches = track.branches.filter((branch) => {
+      const { source, path } = sites.get(branch)!;
+      const first = branchIds.get(branch.id);
+      if (first !== undefined) {
+        problems.push(problemAt(source, [...path, 'id'], pathField([...path, 'id']), `duplicate branch id "${branch.id}" (first is ${first})`));
+        for (const step of branch.steps) skipped.steps.add(step.id);
+        return false;
+      }
+      branchIds.set(branch.id, pathField(path));
+      branch.steps = keepNew(branch.steps);
+      return branch.steps.length > 0;
+    });
+    track.steps.forEach((step, index) => steps.set(step.id, { step, track, index }));
+    for (const branch of track.branches) branch.steps.forEach((step, index) => steps.set(step.id, { step, track, branch, index }));
+  }
+  return steps;
+}
+
+/**
+ * A track's shape: each branch starts after a core step of the same track, prerequisites name steps of
+ * the same track, and prerequisites (with each branch's `after`) form no cycle. Whatever breaks a rule is
+ * reported and dropped from what is served (a branch with a bad `after` opens after the whole core).
+ */
+function checkPaths(
+  track: Track,
+  steps: Map<string, StepEntry>,
+  currentStepId: (id: string) => string,
+  sites: WeakMap<object, Site>,
+  skipped: Skipped,
+  problems: ContentProblem[],
+): void {
+  const core = new Set(track.steps.map((s) => s.id));
+  const lastCore = track.steps.at(-1)?.id;
+  for (const branch of track.branches) {
+    const { source, path } = sites.get(branch)!;
+    const id = currentStepId(branch.after);
+    if (core.has(id) || !lastCore) {
+      branch.after = id;
+      continue;
+    }
+    const entry = steps.get(id);
+    if (!skipped.steps.has(branch.after) || entry) {
+      const why = !entry
+        ? `unknown step "${branch.after}"`
+        : entry.track !== track
+          ? `"${branch.after}" is a step of track "${entry.track.id}"`
+          : `"${branch.after}" is a step of branch "${entry.branch?.id ?? ''}"`;
+      problems.push(problemAt(source, [...path, 'after'], pathField([...path, 'after']), `must name a core step of this track: ${why}`));
+    }
+    branch.after = lastCore;
+  }
+
+  for (const step of allSteps(track)) {
+    const { source, path } = sites.get(step)!;
+    const kept: string[] = [];
+    step.prerequisites.forEach((raw, i) => {
+      const id = currentStepId(raw);
+      const entry = steps.get(id);
+      const report = (message: string) => problems.push(problemAt(source, [...path, 'prerequisites', i], pathField([...path, 'prerequisites', i]), message));
+      if (!entry) {
+        if (!skipped.steps.has(raw)) report(`unknown prerequisite step "${raw}"`);
+      } else if (entry.track !== track) report(`"${raw}" is a step of track "${entry.track.id}"; prerequisites must be in the same track`);
+      else if (!kept.includes(id)) kept.push(id);
+    });
+    step.prerequisites = kept;
+  }
+
+  // A branch step also waits for its branch's `after` step; a cycle through it is a cycle too.
+  const branchOf = new Map(track.branches.flatMap((b) => b.steps.map((s) => [s.id, b] as const)));
+  const edges = (id: string): Edge[] => {
+    const step = steps.get(id)!.step;
+    const branch = branchOf.get(id);
+    return [...step.prerequisites.map((to) => ({ from: id, to, implicit: false })), ...(branch ? [{ from: id, to: branch.after, implicit: true }] : [])];
+  };
+  const ids = allSteps(track).map((s) => s.id);
+  for (let cycle = findCycle(ids, edges); cycle; cycle = findCycle(ids, edges)) {
+    // Every cycle has a real prerequisite in it (an implicit edge leads to a core step, which has only real ones).
+    const closing = cycle.at(-1)!;
+    const cut = closing.implicit ? cycle.find((e) => !e.implicit)! : closing;
+    const step = steps.get(cut.from)!.step;
+    const { source, path } = sites.get(step)!;
+    const at = [...path, 'prerequisites', step.prerequisites.indexOf(cut.to)];
+    const names = [cycle[0]!.from, ...cycle.map((e) => e.to)].join(' → ');
+    const implicit = cycle.filter((e) => e.implicit).map((e) => `"${e.from}" is in branch "${branchOf.get(e.from)?.id ?? ''}", which starts after "${e.to}"`);
+    problems.push(problemAt(source, at, pathField(at), `prerequisites form a cycle: ${names}${implicit.length ? ` (${implicit.join('; ')})` : ''}`));
+    step.prerequisites = step.prerequisites.filter((id) => id !== cut.to);
+  }
+}
+
+interface Edge {
+  from: string;
+  to: string;
+  implicit: boolean;
+}
+
+/** A cycle in the graph as the list of its edges (first edge starts where the last one ends), if any. */
+function findCycle(nodes: readonly string[], edges: (id: string) => Edge[]): Edge[] | undefined {
+  const state = new Map<string, 'open' | 'closed'>();
+  const stack: Edge[] = [];
+  const visit = (id: string): Edge[] | undefined => {
+    state.set(id, 'open');
+    for (const edge of edges(id)) {
+      const seen = state.get(edge.to);
+      if (seen === 'open') {
+        const start = stack.findIndex((e) => e.from === edge.to);
+        return [...(start >= 0 ? stack.slice(start) : []), edge];
+      }
+      if (seen === undefined) {
+        stack.push(edge);
+        const cycle = visit(edge.to);
+        if (cycle) return cycle;
+        stack.pop();
+      }
+    }
+    state.set(id, 'closed');
+    return undefined;
+  };
+  for (const id of nodes) {
+    if (state.has(id)) continue;
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return undefined;
 }
 
 async function yamlFiles(dir: string): Promise<string[]> {
@@ -174,74 +374,191 @@ async function yamlFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-function parseYaml(source: string, file: string, problems: ContentProblem[]): unknown {
-  const doc = parseDocument(source, { prettyErrors: false });
+/**
+ * Parses one file. A syntax error is reported as `file:line:column: message`; `partial` is what the
+ * parser could still read of a broken file (used only to know its ids).
+ */
+function parseYaml(text: string, file: string, problems: ContentProblem[]): { source: Source; data?: unknown; partial?: unknown } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  const source: Source = { file, at: (path) => positionOf(doc, lineCounter, path) };
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
-      const line = error.linePos?.[0];
-      problems.push({ file, field: line ? `line ${line.line}` : '', message: error.message.split('\n')[0] ?? 'invalid YAML' });
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      problems.push({ file, field: '', message: error.message.split('\n')[0] ?? 'invalid YAML', line, column: col });
     }
-    return undefined;
+    let partial: unknown;
+    try {
+      partial = doc.toJS();
+    } catch {
+      partial = undefined;
+    }
+    return { source, partial };
   }
-  return doc.toJS() as unknown;
+  return { source, data: doc.toJS() as unknown };
+}
+
+function positionOf(doc: Document, lineCounter: LineCounter, path: Path): { line: number; column: number } | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range: unknown = isRecord(node) ? node.range : undefined;
+    const start: unknown = Array.isArray(range) ? range[0] : undefined;
+    if (typeof start === 'number') {
+      const { line, col } = lineCounter.linePos(start);
+      return { line, column: col };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The ids of a file that could not be read in full, so that references to them are not reported again:
+ * what the parser could still read, and every `id: slug` line (the parser may lose the rest of a file
+ * after its first error).
+ */
+function skipIdsOf(folder: Folder, partial: unknown, text: string, skipped: Skipped): void {
+  const into = folder === 'tracks' ? skipped.steps : folder === 'resources' ? skipped.resources : undefined;
+  if (!into) return;
+  const read = folder === 'tracks' ? rawStepIds(partial) : Array.isArray(partial) ? partial.flatMap((item) => (isRecord(item) && typeof item.id === 'string' ? [item.id] : [])) : [];
+  for (const id of read) into.add(id);
+  for (const match of text.matchAll(/^[ \t]*(?:-[ \t]+)?id:[ \t]*["']?([a-z0-9]+(?:-[a-z0-9]+)*)["']?[ \t]*(?:#.*)?$/gm)) into.add(match[1]!);
+}
+
+/** Every step id a raw (unvalidated) track names, core and branches. */
+function rawStepIds(data: unknown): string[] {
+  const idsOf = (list: unknown) => (Array.isArray(list) ? list.flatMap((s) => (isRecord(s) && typeof s.id === 'string' ? [s.id] : [])) : []);
+  if (!isRecord(data)) return [];
+  const branches = Array.isArray(data.branches) ? data.branches : [];
+  return [...idsOf(data.steps), ...branches.flatMap((b) => (isRecord(b) ? idsOf(b.steps) : []))];
 }
 
 function collect(
   folder: Folder,
   data: unknown,
-  file: string,
+  source: Source,
   problems: ContentProblem[],
-  into: { tracks: Located<Track>[]; resources: Located<Resource>[]; prompts: Located<Prompt>[]; challenges: Located<Challenge>[] },
+  into: {
+    tracks: Located<Track>[];
+    resources: Located<Resource>[];
+    prompts: Located<Prompt>[];
+    challenges: Located<Challenge>[];
+    sites: WeakMap<object, Site>;
+    skipped: Skipped;
+  },
 ): void {
   if (folder === 'tracks') {
-    const track = validateTrack(data, file, problems);
-    if (track) into.tracks.push({ value: track, file, field: '' });
+    const track = validateTrack(data, source, problems, into.sites, into.skipped);
+    if (track) into.tracks.push({ value: track, source, field: '', path: [] });
     return;
   }
   if (!Array.isArray(data)) {
-    problems.push({ file, field: '', message: 'must be a YAML list of entries (each starting with "- id: ...")' });
+    problems.push(problemAt(source, [], '', 'must be a YAML list of entries (each starting with "- id: ...")'));
     return;
   }
   const schema = { resources: resourceSchema, prompts: promptSchema, challenges: challengeSchema }[folder];
   const target = into[folder] as Located<unknown>[];
   data.forEach((item, i) => {
-    const value = validate(schema, item, file, `[${i}]`, problems);
-    if (value) target.push({ value, file, field: `[${i}](${String(value.id)})` });
+    const value = validate(schema, item, source, [i], `[${i}]`, problems);
+    if (value) target.push({ value, source, field: `[${i}](${String(value.id)})`, path: [i] });
+    else if (folder === 'resources' && isRecord(item) && typeof item.id === 'string') into.skipped.resources.add(item.id);
   });
 }
 
-/** A track is kept when its own fields are valid; each invalid step is dropped and reported. */
-function validateTrack(data: unknown, file: string, problems: ContentProblem[]): Track | undefined {
-  const rawSteps: unknown[] = isRecord(data) && Array.isArray(data.steps) ? data.steps : [];
+/**
+ * A track is kept when its own fields are valid; each invalid step or branch is dropped and reported,
+ * and its ids are remembered so that references to it are not reported a second time.
+ */
+function validateTrack(data: unknown, source: Source, problems: ContentProblem[], sites: WeakMap<object, Site>, skipped: Skipped): Track | undefined {
+  const place = (track: Track) => {
+    for (const [i, step] of track.steps.entries()) sites.set(step, { source, path: ['steps', i] });
+    return track;
+  };
   const whole = trackSchema.safeParse(data);
-  if (whole.success) return whole.data;
-  const { steps: _steps, ...fields } = isRecord(data) ? data : {};
-  const header = trackSchema.omit({ steps: true }).safeParse(isRecord(data) ? fields : data);
+  if (whole.success) {
+    const track = place(whole.data);
+    for (const [j, branch] of track.branches.entries()) placeBranch(branch, j, source, sites);
+    return track;
+  }
+  const { steps: rawSteps, branches: rawBranches, ...fields } = isRecord(data) ? data : {};
+  const header = trackSchema.omit({ steps: true, branches: true }).safeParse(isRecord(data) ? fields : data);
   if (!header.success) {
-    report(header.error, file, '', problems);
+    report(header.error, source, [], '', problems);
+    for (const id of rawStepIds(data)) skipped.steps.add(id);
     return undefined;
   }
-  const steps: Step[] = [];
-  rawSteps.forEach((raw, i) => {
-    const step = validate(stepSchema, raw, file, `steps[${i}]`, problems);
-    if (step) steps.push(step);
+  const steps = validateSteps(rawSteps, source, ['steps'], 'steps', problems, sites, skipped);
+  const branches: Branch[] = [];
+  if (rawBranches !== undefined && !Array.isArray(rawBranches)) problems.push(problemAt(source, ['branches'], 'branches', 'must be a list of branches'));
+  (Array.isArray(rawBranches) ? rawBranches : []).forEach((raw: unknown, j) => {
+    const label = `branches[${j}]${isRecord(raw) && typeof raw.id === 'string' ? `(${raw.id})` : ''}`;
+    const full = branchSchema.safeParse(raw);
+    if (full.success) {
+      branches.push(placeBranch(full.data, j, source, sites));
+      return;
+    }
+    const { steps: rawBranchSteps, ...branchFields } = isRecord(raw) ? raw : {};
+    const branchHeader = branchSchema.omit({ steps: true }).safeParse(isRecord(raw) ? branchFields : raw);
+    if (!branchHeader.success) {
+      report(branchHeader.error, source, ['branches', j], label, problems);
+      for (const id of rawStepIds({ steps: rawBranchSteps })) skipped.steps.add(id);
+      return;
+    }
+    const branchSteps = validateSteps(rawBranchSteps, source, ['branches', j, 'steps'], `${label}.steps`, problems, sites, skipped);
+    if (branchSteps.length > 0) {
+      const branch = { ...branchHeader.data, steps: branchSteps };
+      sites.set(branch, { source, path: ['branches', j] });
+      branches.push(branch);
+    }
   });
-  if (rawSteps.length === 0) problems.push({ file, field: 'steps', message: 'needs at least one step' });
-  return steps.length > 0 ? { ...header.data, steps } : undefined;
+  if (steps.length === 0) {
+    for (const branch of branches) for (const step of branch.steps) skipped.steps.add(step.id);
+    return undefined;
+  }
+  return { ...header.data, steps, branches };
 }
 
-function validate<S extends z.ZodType>(schema: S, raw: unknown, file: string, prefix: string, problems: ContentProblem[]): z.infer<S> | undefined {
+function placeBranch(branch: Branch, j: number, source: Source, sites: WeakMap<object, Site>): Branch {
+  sites.set(branch, { source, path: ['branches', j] });
+  for (const [k, step] of branch.steps.entries()) sites.set(step, { source, path: ['branches', j, 'steps', k] });
+  return branch;
+}
+
+/** Validates a list of steps one by one; a rejected step is reported (and its id remembered). */
+function validateSteps(
+  raw: unknown,
+  source: Source,
+  path: Path,
+  label: string,
+  problems: ContentProblem[],
+  sites: WeakMap<object, Site>,
+  skipped: Skipped,
+): Step[] {
+  const list: unknown[] = Array.isArray(raw) ? raw : [];
+  if (list.length === 0) problems.push(problemAt(source, path, label, 'needs at least one step'));
+  const steps: Step[] = [];
+  list.forEach((item, i) => {
+    const step = validate(stepSchema, item, source, [...path, i], `${label}[${i}]`, problems);
+    if (step) {
+      sites.set(step, { source, path: [...path, i] });
+      steps.push(step);
+    } else if (isRecord(item) && typeof item.id === 'string') skipped.steps.add(item.id);
+  });
+  return steps;
+}
+
+function validate<S extends z.ZodType>(schema: S, raw: unknown, source: Source, path: Path, prefix: string, problems: ContentProblem[]): z.infer<S> | undefined {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const id = isRecord(raw) && typeof raw.id === 'string' ? `(${raw.id})` : '';
-  report(result.error, file, `${prefix}${id}`, problems);
+  report(result.error, source, path, `${prefix}${id}`, problems);
   return undefined;
 }
 
-function report(error: z.ZodError, file: string, prefix: string, problems: ContentProblem[]): void {
+function report(error: z.ZodError, source: Source, base: Path, prefix: string, problems: ContentProblem[]): void {
   for (const issue of error.issues) {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    problems.push({ file, field: `${prefix}${path}`.replace(/^\./, ''), message: issue.message });
+    const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
+    const field = `${prefix}${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`.replace(/^\./, '');
+    problems.push(problemAt(source, [...base, ...path], field, issue.message));
   }
 }
 
@@ -251,10 +568,10 @@ function unique<T extends { id: string }>(items: Located<T>[], what: string, pro
   for (const item of items) {
     const first = seen.get(item.value.id);
     if (first !== undefined) {
-      problems.push({ file: item.file, field: `${item.field}.id`.replace(/^\./, ''), message: `duplicate ${what} id "${item.value.id}" (first in ${first})` });
+      problems.push(problemAt(item.source, [...item.path, 'id'], `${item.field}.id`.replace(/^\./, ''), `duplicate ${what} id "${item.value.id}" (first in ${first})`));
       continue;
     }
-    seen.set(item.value.id, item.file);
+    seen.set(item.value.id, item.source.file);
     kept.push(item);
   }
   items.splice(0, items.length, ...kept);

@@ -48,13 +48,29 @@ export const stepSchema = z.strictObject({
   resources: z.array(slug).min(2, 'needs at least 2 resources').max(5, 'must have at most 5 resources'),
   /** Former ids of this step: progress recorded under them carries over. */
   replaces: z.array(slug).default([]),
+  /** Step ids (core or branch, same track) that must be done before this one is offered. */
+  prerequisites: z.array(slug).max(10, 'must have at most 10 prerequisites').default([]),
+  /** An optional step is not needed to finish the core (or its branch). */
+  optional: z.boolean().default(false),
+});
+
+/** A specialisation a member chooses after the shared core. */
+export const branchSchema = z.strictObject({
+  id: slug,
+  title: text(80),
+  summary: text(300),
+  /** A core step id: the branch's entry prerequisite. */
+  after: slug,
+  steps: z.array(stepSchema).min(1, 'needs at least one step'),
 });
 
 export const trackSchema = z.strictObject({
   id: slug,
   title: text(80),
   summary: text(300),
+  /** The shared core: one path, in order. */
   steps: z.array(stepSchema).min(1, 'needs at least one step'),
+  branches: z.array(branchSchema).default([]),
 });
 
 export const resourceSchema = z.strictObject({
@@ -89,6 +105,7 @@ export const challengeSchema = z.strictObject({
 });
 
 export type Step = z.infer<typeof stepSchema>;
+export type Branch = z.infer<typeof branchSchema>;
 export type Track = z.infer<typeof trackSchema>;
 export type Resource = z.infer<typeof resourceSchema>;
 export type Prompt = z.infer<typeof promptSchema>;

@@ -64,7 +64,7 @@ describe('content loader', () => {
       'resources/r.yaml': resource('r-one', ['a']) + resource('r-two'),
     });
     const { content, problems } = await loadContent(dir);
-    expect(problems.map(formatProblem)).toEqual(['tracks/t.yaml: steps[1](b).hours: Invalid input: expected number, received string']);
+    expect(problems.map(formatProblem)).toEqual(['tracks/t.yaml:19:12: steps[1](b).hours: Invalid input: expected number, received string']);
     expect([...content.steps.keys()]).toEqual(['a']);
     expect(content.resources.size).toBe(2);
   });
@@ -79,12 +79,12 @@ describe('content loader', () => {
     const problems = (await loadContent(dir)).problems.map(formatProblem);
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^resources\/r\.yaml: .*\.id: duplicate resource id "r-one"/),
-        expect.stringMatching(/^tracks\/t\.yaml: steps\[1\]\.id: duplicate step id "a"/),
-        expect.stringMatching(/^tracks\/t\.yaml: steps\[0\]\.resources\[1\]: unknown resource "nope"/),
-        expect.stringMatching(/^resources\/r\.yaml: .*steps\[0\]: unknown step "missing-step"/),
-        expect.stringMatching(/^prompts\/p\.yaml: .*\.step: unknown step "zzz"/),
-        expect.stringMatching(/^challenges\/c\.yaml: /),
+        expect.stringMatching(/^resources\/r\.yaml:11:7: .*\.id: duplicate resource id "r-one"/),
+        expect.stringMatching(/^tracks\/t\.yaml:13:9: steps\[1\]\.id: duplicate step id "a"/),
+        expect.stringMatching(/^tracks\/t\.yaml:12:24: steps\[0\]\.resources\[1\]: unknown resource "nope"/),
+        expect.stringMatching(/^resources\/r\.yaml:9:11: .*steps\[0\]: unknown step "missing-step"/),
+        expect.stringMatching(/^prompts\/p\.yaml:2:9: .*\.step: unknown step "zzz"/),
+        'challenges/c.yaml:1:21: Flow sequence in block collection must be sufficiently indented and end with a ]',
       ]),
     );
   });
@@ -97,8 +97,8 @@ describe('content loader', () => {
     const { content, problems } = await loadContent(dir);
     expect(findStep(content, 'old-name')?.step.id).toBe('new-name');
     expect(problems.map(formatProblem)).toEqual([
-      'tracks/t.yaml: steps[1].replaces[0]: "new-name" is still a current step id',
-      'tracks/t.yaml: steps[1].replaces[1]: "old-name" is already replaced by "new-name"',
+      'tracks/t.yaml:22:16: steps[1].replaces[0]: "new-name" is still a current step id',
+      'tracks/t.yaml:22:26: steps[1].replaces[1]: "old-name" is already replaced by "new-name"',
     ]);
   });
 
@@ -111,8 +111,8 @@ describe('content loader', () => {
       (e: { code: number; stdout: string }) => e,
     );
     expect('code' in error && error.code).toBe(1);
-    expect(error.stdout).toContain('tracks/t.yaml: steps[0].resources[0]: unknown resource "ghost"');
-    expect(error.stdout).toContain('tracks/t.yaml: steps[1](b).resources: needs at least 2 resources');
+    expect(error.stdout).toContain('tracks/t.yaml:12:17: steps[0].resources[0]: unknown resource "ghost"');
+    expect(error.stdout).toContain('tracks/t.yaml:20:16: steps[1](b).resources: needs at least 2 resources');
   });
 });
 
@@ -127,5 +127,207 @@ describe('renamed steps in references', () => {
     expect(problems.map(formatProblem)).toEqual([]);
     expect(content.resources.get('r-one')?.steps).toEqual(['new-name']);
     expect(content.prompts[0]?.step).toBe('new-name');
+  });
+});
+
+const FIXTURE = join(import.meta.dirname, '../fixtures/branches');
+
+/** A track file with a core and branches; each branch is `{ id, after, steps }` (steps as YAML from `step()` indented). */
+function branchedTrack(core: string, branches: { id: string; after: string; steps: string }[], id = 't') {
+  const indent = (yaml: string) => yaml.replace(/\n/g, '\n    ');
+  const list = branches.map((b) => `\n  - id: ${b.id}\n    title: Branch ${b.id}\n    summary: About ${b.id}.\n    after: ${b.after}\n    steps:${indent(b.steps)}`).join('');
+  return `id: ${id}\ntitle: Track ${id}\nsummary: A track.\nsteps:${core}\nbranches:${list || ' []'}\n`;
+}
+const pre = (...ids: string[]) => `\n    prerequisites: [${ids.join(', ')}]`;
+const twoResources = resource('r-one') + resource('r-two');
+
+describe('branches and prerequisites', () => {
+  it('loads the fixture with branches, and a track in the old format alongside it', async () => {
+    const { content, problems } = await loadContent(FIXTURE);
+    expect(problems.map(formatProblem)).toEqual([]);
+    const track = content.tracksById.get('fixture-ml')!;
+    expect(track.branches.map((b) => b.id)).toEqual(['nlp', 'vision', 'rl', 'mlops', 'genai']);
+    expect(content.steps.get('transformers')).toMatchObject({ branch: { id: 'nlp', after: 'deep-learning' }, index: 2, track: { id: 'fixture-ml' } });
+    expect(content.steps.get('transformers')!.step.prerequisites).toEqual(['embeddings']);
+    expect(content.steps.get('python')!.branch).toBeUndefined();
+    expect(content.steps.get('history-of-ml')!.step).toMatchObject({ optional: true, prerequisites: ['ml-basics'] });
+    const old = content.tracksById.get('old-style')!;
+    expect(old.branches).toEqual([]);
+    expect(old.steps.map((s) => [s.prerequisites, s.optional])).toEqual([
+      [[], false],
+      [[], false],
+    ]);
+    // Prompts, resources and challenges may name branch steps like any step.
+    expect(content.prompts.map((p) => p.step)).toContain('transformers');
+    expect(content.challengesById.get('fixture-nlp-challenge')!.steps).toEqual(['transformers']);
+    expect(content.resources.get('fixture-book')!.steps).toEqual(['transformers']);
+  });
+
+  it('refuses unknown prerequisites and prerequisites in another track', async () => {
+    const dir = await contentDir({
+      'tracks/a.yaml': branchedTrack(step('a1') + step('a2', undefined, pre('a1', 'ghost', 'b1')), [], 'a'),
+      'tracks/b.yaml': branchedTrack(step('b1'), [], 'b'),
+      'resources/r.yaml': twoResources,
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map(formatProblem)).toEqual([
+      'tracks/a.yaml:21:25: steps[1].prerequisites[1]: unknown prerequisite step "ghost"',
+      'tracks/a.yaml:21:32: steps[1].prerequisites[2]: "b1" is a step of track "b"; prerequisites must be in the same track',
+    ]);
+    expect(content.steps.get('a2')!.step.prerequisites).toEqual(['a1']);
+  });
+
+  it('refuses a cycle and names it', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('a', undefined, pre('c')) + step('b', undefined, pre('a')) + step('c', undefined, pre('b')) + step('d', undefined, pre('d')), []),
+      'resources/r.yaml': twoResources,
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
+      'steps[1].prerequisites[0]: prerequisites form a cycle: a → c → b → a',
+      'steps[3].prerequisites[0]: prerequisites form a cycle: d → d',
+    ]);
+    // What is served has no cycle left: the prerequisite that closed it is dropped.
+    expect(content.steps.get('b')!.step.prerequisites).toEqual([]);
+    expect(content.steps.get('a')!.step.prerequisites).toEqual(['c']);
+    expect(content.steps.get('d')!.step.prerequisites).toEqual([]);
+  });
+
+  it('counts a branch’s after step in cycles: a core step cannot wait for a branch that waits for it', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('core-a') + step('core-b', undefined, pre('nlp-1')), [{ id: 'nlp', after: 'core-b', steps: step('nlp-1') }]),
+      'resources/r.yaml': twoResources,
+    });
+    const { problems } = await loadContent(dir);
+    expect(problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
+      'steps[1].prerequisites[0]: prerequisites form a cycle: core-b → nlp-1 → core-b ("nlp-1" is in branch "nlp", which starts after "core-b")',
+    ]);
+  });
+
+  it('refuses a branch whose after is not a core step of its track, and serves it after the whole core', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('a') + step('b'), [
+        { id: 'one', after: 'x-1', steps: step('one-1') },
+        { id: 'two', after: 'one-1', steps: step('two-1') },
+        { id: 'three', after: 'other-1', steps: step('three-1') },
+        { id: 'four', after: 'a', steps: step('four-1') },
+      ]),
+      'tracks/u.yaml': branchedTrack(step('other-1'), [], 'u'),
+      'resources/r.yaml': twoResources,
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
+      'branches[0].after: must name a core step of this track: unknown step "x-1"',
+      'branches[1].after: must name a core step of this track: "one-1" is a step of branch "one"',
+      'branches[2].after: must name a core step of this track: "other-1" is a step of track "u"',
+    ]);
+    expect(content.tracksById.get('t')!.branches.map((b) => b.after)).toEqual(['b', 'b', 'b', 'a']);
+  });
+
+  it('refuses duplicate step ids across core and branches, and duplicate branch ids', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('a') + step('b'), [
+        { id: 'nlp', after: 'a', steps: step('n1') + step('b') },
+        { id: 'nlp', after: 'b', steps: step('n2') },
+        { id: 'cv', after: 'b', steps: step('n1') + step('c1') },
+      ]),
+      'resources/r.yaml': twoResources,
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
+      'branches[0].steps[1].id: duplicate step id "b" (first in tracks/t.yaml steps[1])',
+      'branches[1].id: duplicate branch id "nlp" (first is branches[0])',
+      'branches[2].steps[0].id: duplicate step id "n1" (first in tracks/t.yaml branches[0].steps[0])',
+    ]);
+    const track = content.tracksById.get('t')!;
+    expect(track.branches.map((b) => [b.id, b.steps.map((s) => s.id)])).toEqual([
+      ['nlp', ['n1']],
+      ['cv', ['c1']],
+    ]);
+    expect(content.steps.get('b')!.branch).toBeUndefined();
+    expect(content.steps.get('c1')).toMatchObject({ branch: { id: 'cv' }, index: 0 });
+  });
+
+  it('a renamed branch step keeps its progress through replaces, like a core step', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('a'), [{ id: 'nlp', after: 'a', steps: step('new-nlp', undefined, '\n    replaces: [old-nlp]') }]),
+      'resources/r.yaml': resource('r-one', ['old-nlp']) + resource('r-two'),
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map(formatProblem)).toEqual([]);
+    expect(findStep(content, 'old-nlp')).toMatchObject({ step: { id: 'new-nlp' }, branch: { id: 'nlp' } });
+    expect(content.resources.get('r-one')!.steps).toEqual(['new-nlp']);
+  });
+
+  it('reports a bad field of a branch once and keeps the rest of the track', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('a'), [
+        { id: 'nlp', after: 'a', steps: step('n1') },
+        { id: 'Bad Id', after: 'a', steps: step('v1') },
+      ]),
+      'resources/r.yaml': resource('r-one', ['v1']) + resource('r-two'),
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map((p) => `${p.field}: ${p.message}`)).toEqual(['branches[1](Bad Id).id: must be a slug: lower-case letters, digits and single hyphens']);
+    expect(content.tracksById.get('t')!.branches.map((b) => b.id)).toEqual(['nlp']);
+  });
+});
+
+describe('content:check is helpful (issue 11)', () => {
+  it('gives a YAML syntax error as file:line:column', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': track(step('a') + step('b')),
+      'resources/r.yaml': twoResources,
+      'prompts/p.yaml': '- id: p1\n  step: a\n  topic: x\n  text: Why: this?\n- id: p2\n  step: b\n  topic: x\n  text: Fine.\n',
+    });
+    const problems = (await loadContent(dir)).problems.map(formatProblem);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^prompts\/p\.yaml:4:9: Nested mappings are not allowed in compact mappings$/);
+  });
+
+  it('one bad field of a step is one problem, not one more per reference to that step', async () => {
+    const references = Array.from({ length: 15 }, (_, i) => `- id: p${i}\n  step: b\n  topic: x\n  text: Prompt ${i}\n`).join('');
+    const dir = await contentDir({
+      'tracks/t.yaml': track(step('a') + step('b', undefined, pre('a')).replace('hours: 10', 'hours: ten') + step('c', undefined, pre('b'))),
+      'resources/r.yaml': resource('r-one', ['b']) + resource('r-two'),
+      'prompts/p.yaml': references,
+      'challenges/c.yaml':
+        '- id: ch\n  title: C\n  url: https://www.kaggle.com/competitions/titanic\n  difficulty: beginner\n  skills: [x]\n  steps: [b]\n  goal: Do it.\n',
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map(formatProblem)).toEqual(['tracks/t.yaml:19:12: steps[1](b).hours: Invalid input: expected number, received string']);
+    // Served without the broken step, and nothing points at it.
+    expect(content.prompts).toEqual([]);
+    expect(content.steps.get('c')!.step.prerequisites).toEqual([]);
+    expect(content.resources.get('r-one')!.steps).toEqual([]);
+  });
+
+  it('a bad resource is one problem, not one more per step listing it', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': track(step('a') + step('b') + step('c')),
+      'resources/r.yaml': resource('r-one').replace('kind: docs', 'kind: podcast') + resource('r-two'),
+    });
+    const problems = (await loadContent(dir)).problems.map((p) => `${p.field}: ${p.message}`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^\[0\]\(r-one\)\.kind: /);
+  });
+
+  it('a broken track file gives its syntax error only, not an unknown step for every reference into it', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': track(step('a') + step('b').replace('summary: Summary of b', 'summary: Summary: of b')),
+      'resources/r.yaml': resource('r-one', ['a', 'b']) + resource('r-two', ['b']),
+      'prompts/p.yaml': '- id: p1\n  step: b\n  topic: x\n  text: Hello\n',
+    });
+    const problems = (await loadContent(dir)).problems.map(formatProblem);
+    expect(problems).toEqual([expect.stringMatching(/^tracks\/t\.yaml:\d+:\d+: Nested mappings are not allowed in compact mappings$/)]);
+  });
+
+  it('an unknown step that is really unknown is still reported', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': track(step('a').replace('hours: 10', 'hours: ten') + step('b')),
+      'resources/r.yaml': resource('r-one', ['a', 'typo']) + resource('r-two'),
+    });
+    const problems = (await loadContent(dir)).problems.map((p) => `${p.field}: ${p.message}`);
+    expect(problems).toEqual(['[0](r-one).steps[1]: unknown step "typo"', 'steps[0](a).hours: Invalid input: expected number, received string']);
   });
 });

@@ -8,7 +8,8 @@ const track = (ids: string[]): Track => ({
   id: 't',
   title: 'T',
   summary: 's',
-  steps: ids.map((id) => ({ id, title: id, summary: id, why: id, learn: id, checklist: ['a', 'b', 'c'], hours: 1, resources: ['x', 'y'], replaces: [] })),
+  steps: ids.map((id) => ({ id, title: id, summary: id, why: id, learn: id, checklist: ['a', 'b', 'c'], hours: 1, resources: ['x', 'y'], replaces: [], prerequisites: [], optional: false })),
+  branches: [],
 });
 
 describe('trackProgress', () => {
