@@ -1,6 +1,6 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { challengesJoined } from '../src/db/queries/leaderboard.js';
-import { memberTrackProgress } from '../src/db/queries/progress.js';
+import { memberProgressAll } from '../src/db/queries/progress.js';
 import { streakDetails } from '../src/db/queries/streaks.js';
 import type { Command } from '../src/discord/command.js';
 import { progressView } from '../src/discord/views/streaks.js';
@@ -16,7 +16,7 @@ export const progress: Command = {
   async execute(interaction, ctx) {
     const user = interaction.options.getUser('member') ?? interaction.user;
     const member = { guildId: interaction.guildId!, userId: user.id };
-    const tracks = await Promise.all(ctx.content.tracks.map((t) => memberTrackProgress(ctx.db, ctx.content, member, t)));
+    const tracks = await memberProgressAll(ctx.db, ctx.content, member);
     const { view } = await streakDetails(ctx.db, member, ctx.clock.now(), 0);
     const challenges = await challengesJoined(ctx.db, member.guildId, member.userId);
     const self = user.id === interaction.user.id;

@@ -82,6 +82,19 @@ export const stepProgress = pgTable(
   (t) => [primaryKey({ columns: [t.guildId, t.userId, t.stepId] }), index('step_progress_guild_track').on(t.guildId, t.trackId)],
 );
 
+/** The branch a member chose on a track (/roadmap choose); one per member and track, changed at will. */
+export const memberBranches = pgTable(
+  'member_branches',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    trackId: text('track_id').notNull(),
+    branchId: text('branch_id').notNull(),
+    chosenAt: instant('chosen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId, t.trackId] })],
+);
+
 /**
  * Every qualifying activity (check-in, step done, challenge submission), as it happened.
  * Check-ins are unique per member and local day.

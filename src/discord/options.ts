@@ -45,7 +45,7 @@ export function resolveStep(content: Content, input: string): StepEntry {
 export function stepChoices(content: Content, query: string, pick: (stepId: string) => boolean) {
   const entries = [...content.steps.values()].filter((e) => pick(e.step.id));
   return autocompleteChoices(entries, query, (e) => ({
-    name: `${e.index + 1}. ${e.step.title}${content.tracks.length > 1 ? ` (${e.track.title})` : ''}`,
+    name: `${e.branch ? `${e.branch.title} ` : ''}${e.index + 1}. ${e.step.title}${content.tracks.length > 1 ? ` (${e.track.title})` : ''}`,
     value: e.step.id,
     keywords: e.step.summary,
   }));

@@ -1,39 +1,116 @@
-import type { Step, Track } from '../content/schema.js';
+import type { Branch, Step, Track } from '../content/schema.js';
 
-export type StepStatus = 'done' | 'current' | 'todo';
+/**
+ * - `done`: finished.
+ * - `current`: the step /next offers (at most one per track).
+ * - `todo`: not done, everything it waits for is done.
+ * - `locked`: not done, waiting for a prerequisite (or, in a branch, for the branch's `after` step).
+ */
+export type StepStatus = 'done' | 'current' | 'todo' | 'locked';
 
 export interface StepState {
   step: Step;
+  /** 0-based position in its path (the core, or its branch). */
   index: number;
   status: StepStatus;
+  /** The branch it belongs to; undefined for a core step. */
+  branch?: Branch;
+  /** Ids of the steps it still waits for (unfinished prerequisites, and a branch's `after` step). */
+  waitingFor: string[];
 }
+
+export interface BranchProgress {
+  branch: Branch;
+  steps: StepState[];
+  /** Required (not optional) steps of the branch done, and in all. */
+  done: number;
+  total: number;
+}
+
+/**
+ * What /next has to say:
+ * - `step`: `current` is the next step;
+ * - `choose`: the core is finished and the track has branches, none chosen;
+ * - `finished`: the core and the chosen branch (if the track has branches) are finished;
+ * - `blocked`: required steps remain, but each waits for a step outside the member's path (a step of
+ *   a branch they did not choose).
+ */
+export type NextState = 'step' | 'choose' | 'finished' | 'blocked';
 
 export interface TrackProgress {
   track: Track;
+  /** The core steps, in order. */
   steps: StepState[];
+  /** Required core steps done, and in all: the core's completion. Optional steps count in neither. */
   done: number;
   total: number;
-  /** The first unfinished step in track order, if any. */
+  /** Every branch of the track, in order, with its progress. */
+  branches: BranchProgress[];
+  /** The member's chosen branch, if any (a choice of a branch that no longer exists counts as none). */
+  branch: BranchProgress | undefined;
+  /**
+   * The step /next offers: the first required step, in order core then chosen branch, that is not done
+   * and waits for nothing.
+   */
   current: StepState | undefined;
+  /**
+   * Optional steps on the way: not done, waiting for nothing, and before `current` in order (all of
+   * them when there is no `current`). /next lists them; they never hold anything up.
+   */
+  optional: StepState[];
+  state: NextState;
+  /** Required steps of the member's path that are not done (for `blocked`: each waits for something). */
+  remaining: StepState[];
 }
 
 /**
  * Where a member stands on a track. `doneIds` may hold former step ids; `resolve` maps them to
- * current ids (content `replaces:`), so renaming a step never loses progress.
+ * current ids (content `replaces:`), so renaming a step never loses progress. `branchId` is the
+ * member's chosen branch of this track, if any.
  */
-export function trackProgress(track: Track, doneIds: Iterable<string>, resolve: (id: string) => string = (id) => id): TrackProgress {
+export function trackProgress(
+  track: Track,
+  doneIds: Iterable<string>,
+  resolve: (id: string) => string = (id) => id,
+  branchId?: string | null,
+): TrackProgress {
   const done = new Set([...doneIds].map(resolve));
-  let current: StepState | undefined;
-  const steps = track.steps.map((step, index): StepState => {
-    if (done.has(step.id)) return { step, index, status: 'done' };
-    if (!current) {
-      current = { step, index, status: 'current' };
-      return current;
-    }
-    return { step, index, status: 'todo' };
+  const branches = track.branches;
+  const state = (step: Step, index: number, branch?: Branch): StepState => {
+    const waits = [...(branch ? [branch.after] : []), ...step.prerequisites].filter((id, i, all) => !done.has(id) && all.indexOf(id) === i);
+    const status: StepStatus = done.has(step.id) ? 'done' : waits.length > 0 ? 'locked' : 'todo';
+    return { step, index, status, ...(branch ? { branch } : {}), waitingFor: waits };
+  };
+  const steps = track.steps.map((step, index) => state(step, index));
+  const branchProgress = branches.map((branch): BranchProgress => {
+    const list = branch.steps.map((step, index) => state(step, index, branch));
+    return { branch, steps: list, ...figures(list) };
   });
-  const doneCount = steps.filter((s) => s.status === 'done').length;
-  return { track, steps, done: doneCount, total: steps.length, current };
+  const chosen = branchProgress.find((b) => b.branch.id === branchId);
+
+  const path = [...steps, ...(chosen?.steps ?? [])];
+  const open = (s: StepState) => s.status === 'todo';
+  const current = path.find((s) => open(s) && !s.step.optional);
+  if (current) current.status = 'current';
+  const stop = current ? path.indexOf(current) : path.length;
+  const optional = path.slice(0, stop).filter((s) => open(s) && s.step.optional);
+  const remaining = path.filter((s) => s.status !== 'done' && !s.step.optional);
+
+  const core = figures(steps);
+  const next: NextState = current
+    ? 'step'
+    : remaining.length > 0
+      ? 'blocked'
+      : branches.length > 0 && !chosen
+        ? 'choose'
+        : 'finished';
+  return { track, steps, ...core, branches: branchProgress, branch: chosen, current, optional, state: next, remaining };
+}
+
+/** Required steps done and in all; optional steps count in neither. */
+function figures(list: readonly StepState[]): { done: number; total: number } {
+  const required = list.filter((s) => !s.step.optional);
+  return { done: required.filter((s) => s.status === 'done').length, total: required.length };
 }
 
 /** A text progress bar such as `▰▰▰▱▱▱▱▱▱▱ 30%`. */

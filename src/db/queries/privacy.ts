@@ -8,6 +8,7 @@ import {
   challengeSubmissions,
   challengeWeeks,
   guildResources,
+  memberBranches,
   memberSettings,
   memberStreaks,
   resourcePosts,
@@ -29,9 +30,10 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, acts, days, streak, participations, submissions, resources, posts, audit] = await Promise.all([
+  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit] = await Promise.all([
     db.select({ timezone: memberSettings.timezone, updatedAt: memberSettings.updatedAt }).from(memberSettings).where(mine(memberSettings)),
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
+    db.select({ trackId: memberBranches.trackId, branchId: memberBranches.branchId, chosenAt: memberBranches.chosenAt }).from(memberBranches).where(mine(memberBranches)),
     db.select({ kind: activities.kind, day: activities.day, at: activities.at, ref: activities.ref, note: activities.note }).from(activities).where(mine(activities)).orderBy(activities.at),
     db.select({ day: streakDays.day, reason: streakDays.reason, actorId: streakDays.actorId, note: streakDays.note }).from(streakDays).where(mine(streakDays)).orderBy(streakDays.day),
     db.select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay }).from(memberStreaks).where(mine(memberStreaks)),
@@ -82,6 +84,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     userId: member.userId,
     settings: settings[0] ?? null,
     roadmapProgress: progress,
+    roadmapBranches: branches,
     activities: acts,
     streakLedger: days,
     streak: streak[0] ?? null,
@@ -94,7 +97,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
 }
 
 /**
- * Erases a member's data in one server, in one transaction: settings, roadmap progress, activities,
+ * Erases a member's data in one server, in one transaction: settings, roadmap progress and chosen branches, activities,
  * streak ledger and figures, challenge entries, their resource suggestions not approved, and
  * moderator log entries about them. Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
@@ -108,6 +111,7 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     };
     await n('settings', tx.delete(memberSettings).where(mine(memberSettings)).returning({ k: memberSettings.userId }));
     await n('roadmapProgress', tx.delete(stepProgress).where(mine(stepProgress)).returning({ k: stepProgress.stepId }));
+    await n('roadmapBranches', tx.delete(memberBranches).where(mine(memberBranches)).returning({ k: memberBranches.trackId }));
     await n('activities', tx.delete(activities).where(mine(activities)).returning({ k: activities.id }));
     await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
     await n('streak', tx.delete(memberStreaks).where(mine(memberStreaks)).returning({ k: memberStreaks.userId }));

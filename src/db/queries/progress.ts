@@ -4,7 +4,7 @@ import { findStep, type Content, type StepEntry } from '../../content/loader.js'
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import type { Db, Tx } from '../client.js';
-import { stepProgress } from '../schema.js';
+import { memberBranches, stepProgress } from '../schema.js';
 import { recordActivityInTransaction, recordActivityOptimistically, rowsOf, type ActivityGate } from './streaks.js';
 
 export interface MemberKey {
@@ -30,10 +30,53 @@ export async function unmarkStep(db: Tx, member: MemberKey, stepIds: readonly st
   return deleted.length > 0;
 }
 
-/** A member's progress on one track, with renamed steps mapped to their current ids. */
+/** The steps a member finished (as stored) and the branch they chose per track, in one round trip. */
+export async function memberRoadmap(db: Tx, member: MemberKey): Promise<{ done: string[]; branches: Map<string, string> }> {
+  const rows = await rowsOf<{ kind: 'step' | 'branch'; a: string; b: string | null }>(
+    db,
+    sql`select 'step' as kind, step_id as a, null::text as b from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId}
+    union all
+    select 'branch', track_id, branch_id from ${memberBranches} where guild_id = ${member.guildId} and user_id = ${member.userId}`,
+  );
+  const done: string[] = [];
+  const branches = new Map<string, string>();
+  for (const row of rows) {
+    if (row.kind === 'step') done.push(row.a);
+    else branches.set(row.a, row.b ?? '');
+  }
+  return { done, branches };
+}
+
+/** A member's progress on one track (with their chosen branch), renamed steps mapped to their current ids. */
 export async function memberTrackProgress(db: Tx, content: Content, member: MemberKey, track: Track): Promise<TrackProgress> {
-  const done = await completedStepIds(db, member);
-  return trackProgress(track, done, (id) => findStep(content, id)?.step.id ?? id);
+  const { done, branches } = await memberRoadmap(db, member);
+  return trackProgress(track, done, (id) => findStep(content, id)?.step.id ?? id, branches.get(track.id));
+}
+
+/** memberTrackProgress for every track, from one read. */
+export async function memberProgressAll(db: Tx, content: Content, member: MemberKey): Promise<TrackProgress[]> {
+  const { done, branches } = await memberRoadmap(db, member);
+  return content.tracks.map((track) => trackProgress(track, done, (id) => findStep(content, id)?.step.id ?? id, branches.get(track.id)));
+}
+
+/**
+ * Sets a member's branch on a track (/roadmap choose), replacing an earlier choice. Progress is
+ * untouched: steps done in any branch stay done. Returns the branch chosen before, if any.
+ */
+export async function chooseBranch(db: Db, member: MemberKey, trackId: string, branchId: string, at: Date): Promise<string | undefined> {
+  const rows = await rowsOf<{ previous: string | null }>(
+    db,
+    sql`with previous as (
+      select branch_id from ${memberBranches} where guild_id = ${member.guildId} and user_id = ${member.userId} and track_id = ${trackId}
+    ), upsert as (
+      insert into ${memberBranches} (guild_id, user_id, track_id, branch_id, chosen_at)
+      values (${member.guildId}, ${member.userId}, ${trackId}, ${branchId}, ${at.toISOString()}::timestamptz)
+      on conflict (guild_id, user_id, track_id) do update set branch_id = excluded.branch_id, chosen_at = excluded.chosen_at
+      returning 1
+    )
+    select (select branch_id from previous) as previous from upsert`,
+  );
+  return rows[0]?.previous ?? undefined;
 }
 
 /** The current ids of the steps a member finished (former ids mapped through `replaces:`). */
@@ -57,8 +100,8 @@ function notFormerlyDone(member: MemberKey, entry: StepEntry): SQL {
  * statement, returns every step the member has finished. A newly finished step is a qualifying
  * activity: it counts the member's day for their streak, in the same transaction.
  */
-async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date): Promise<{ recorded: boolean; finished: string[] }> {
-  const rows = await rowsOf<{ stepId: string; inserted: boolean }>(
+async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date): Promise<Recorded> {
+  const rows = await rowsOf<{ stepId: string; inserted: boolean | null }>(
     tx,
     sql`with inserted as (
       insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
@@ -68,11 +111,20 @@ async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date)
     )
     select step_id as "stepId", false as inserted from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId}
     union all
-    select step_id, true from inserted`,
+    select step_id, true from inserted
+    union all
+    select branch_id, null from ${memberBranches} where guild_id = ${member.guildId} and user_id = ${member.userId} and track_id = ${entry.track.id}`,
   );
-  const recorded = rows.some((r) => r.inserted);
+  const recorded = rows.some((r) => r.inserted === true);
   if (recorded) await recordActivityInTransaction(tx, { ...member, kind: 'step', at, ref: entry.step.id });
-  return { recorded, finished: rows.map((r) => r.stepId) };
+  return { recorded, finished: rows.filter((r) => r.inserted !== null).map((r) => r.stepId), branchId: rows.find((r) => r.inserted === null)?.stepId };
+}
+
+/** What recording a step returns: whether it was new, every step the member finished, and their branch on its track. */
+interface Recorded {
+  recorded: boolean;
+  finished: string[];
+  branchId: string | undefined;
 }
 
 /**
@@ -80,7 +132,7 @@ async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date)
  * inserted by the activity's own statement, only while the member's figures are unchanged, and the
  * statement returns every finished step. Undefined when the locked path is needed.
  */
-async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEntry, at: Date): Promise<{ recorded: boolean; finished: string[] } | undefined> {
+async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEntry, at: Date): Promise<Recorded | undefined> {
   const where = notFormerlyDone(member, entry);
   const gate: ActivityGate = {
     cte: sql`gate as (
@@ -89,10 +141,13 @@ async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEn
       on conflict do nothing
       returning step_id
     )`,
-    columns: [sql`array(select step_id from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} union all select step_id from gate) as finished`],
+    columns: [
+      sql`array(select step_id from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} union all select step_id from gate) as finished`,
+      sql`(select branch_id from ${memberBranches} where guild_id = ${member.guildId} and user_id = ${member.userId} and track_id = ${entry.track.id}) as branch`,
+    ],
   };
   const done = await recordActivityOptimistically(db, { ...member, kind: 'step', at, ref: entry.step.id }, gate);
-  return done && { recorded: done.result.recorded, finished: done.row.finished as string[] };
+  return done && { recorded: done.result.recorded, finished: done.row.finished as string[], branchId: (done.row.branch as string | null) ?? undefined };
 }
 
 /** Marks a step done for a member. Returns false when it already was (a double click changes nothing). */
@@ -109,9 +164,9 @@ export async function completeStepWithProgress(
   entry: StepEntry,
 ): Promise<{ recorded: boolean; progress: TrackProgress }> {
   const at = ctx.clock.now();
-  const { recorded, finished } =
+  const { recorded, finished, branchId } =
     (await recordStepOptimistically(ctx.db, member, entry, at)) ?? (await ctx.db.transaction((tx) => recordStep(tx, member, entry, at)));
-  const progress = trackProgress(entry.track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id);
+  const progress = trackProgress(entry.track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id, branchId);
   return { recorded, progress };
 }
 

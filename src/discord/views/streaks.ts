@@ -3,7 +3,8 @@ import type { CheckInResult, LedgerDay } from '../../db/queries/streaks.js';
 import type { Board, Period } from '../../db/queries/leaderboard.js';
 import { addDays, dayRange, weekday } from '../../domain/dates.js';
 import type { Ranked } from '../../domain/leaderboard.js';
-import { progressBar, type TrackProgress } from '../../domain/progress.js';
+import type { TrackProgress } from '../../domain/progress.js';
+import { trackSummary } from './progress.js';
 import type { StreakView } from '../../domain/streaks.js';
 import { calendarStart, heatmapSvg, STATUS_STYLE, type CalendarStatus, type ImageRenderer } from './heatmap.js';
 import { clip, colors, userText } from './theme.js';
@@ -151,7 +152,7 @@ export function progressView(input: { userId: string; self: boolean; tracks: rea
     title: `${who} progress`,
     description: `Roadmap: **${done}/${total} steps done**`,
     fields: [
-      ...input.tracks.slice(0, 20).map((t) => ({ name: clip(t.track.title, 256), value: `${progressBar(t.done, t.total)} · ${t.done}/${t.total} steps`, inline: false })),
+      ...input.tracks.slice(0, 20).map((t) => ({ name: clip(t.track.title, 256), value: trackSummary(t), inline: false })),
       {
         name: 'Streak',
         value: `🔥 ${days(input.view.current)} · 🏆 longest ${days(input.view.longest)}${input.self ? ` · 🧊 ${freezesText(input.view.freezes)}` : ''}`,
