@@ -3,6 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadContent } from '../../src/content/loader.js';
+
+/** The shipped track's core, read from content/ so the expected counts follow the content. */
+const shippedCore = (await loadContent(join(import.meta.dirname, '../../content'))).content.tracks[0]!.steps;
+const coreLength = shippedCore.length;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cohort-console-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -58,10 +63,10 @@ describe('npm run console', () => {
       '/next', // after quit: never run
     ]);
     expect(code, stderr).toBe(0);
-    expect(answerTo(stdout, '/next')).toContain('step 1 of 17');
+    expect(answerTo(stdout, '/next')).toContain(`step 1 of ${coreLength}`);
     expect(answerTo(stdout, '/next')).toMatch(/\[1 ✅ Mark done\] \[2 Roadmap\]/);
     expect(answerTo(stdout, '/next')).toContain('🔒');
-    expect(answerTo(stdout, 'press Mark done')).toContain('step 2 of 17');
+    expect(answerTo(stdout, 'press Mark done')).toContain(`step 2 of ${coreLength}`);
     expect(answerTo(stdout, '/setup prompts channel:#study time:07:30')).toContain('On · #study · 07:30');
     expect(answerTo(stdout, '/setup show')).toContain('Only moderators can do that');
     expect(answerTo(stdout, 'press 2')).toContain('Roadmap');
@@ -79,6 +84,6 @@ describe('npm run console', () => {
   it('keeps progress in DATA_DIR for the next session', async () => {
     const { code, stdout } = await runConsole(['/next']);
     expect(code).toBe(0);
-    expect(answerTo(stdout, '/next')).toContain('step 2 of 17');
+    expect(answerTo(stdout, '/next')).toContain(`step 2 of ${coreLength}`);
   });
 });

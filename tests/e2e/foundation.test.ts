@@ -6,6 +6,12 @@ import { startTestBot, shown, textOf } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 import { chatInput } from '../../src/sim/interactions.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
+import { join } from 'node:path';
+import { loadContent } from '../../src/content/loader.js';
+
+/** The shipped track's core, read from content/ so the expected counts follow the content. */
+const shippedCore = (await loadContent(join(import.meta.dirname, '../../content'))).content.tracks[0]!.steps;
+const coreLength = shippedCore.length;
 
 let database: Database;
 let fake: FakeDiscord;
@@ -64,7 +70,7 @@ describe('the one error path', () => {
       } finally {
         await database.db.execute(sql`alter table step_progress_gone rename to step_progress`);
       }
-      expect(textOf(shown(await bot.command('next', {}, { user: '300000000000000001' })))).toContain('step 1 of 17');
+      expect(textOf(shown(await bot.command('next', {}, { user: '300000000000000001' })))).toContain(`step 1 of ${coreLength}`);
     } finally {
       await bot.stop();
     }
@@ -77,7 +83,7 @@ describe('the one error path', () => {
       const rejected = fake.sendInteraction(chatInput(fake, { guildId: bot.guildId, name: 'next', user: '300000000000000002' }));
       await fake.waitFor((r) => r.status === 400 && r.path.startsWith(`/interactions/${rejected}/`));
       const record = await bot.command('next', {}, { user: '300000000000000002' });
-      expect(textOf(shown(record))).toContain('step 1 of 17');
+      expect(textOf(shown(record))).toContain(`step 1 of ${coreLength}`);
     } finally {
       await bot.stop();
     }

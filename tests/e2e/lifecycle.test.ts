@@ -11,6 +11,11 @@ import { openTestDatabase } from '../support/db.js';
 import { startCohort } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
+import { loadContent } from '../../src/content/loader.js';
+
+/** The shipped track's core, read from content/ so the expected counts follow the content. */
+const shippedCore = (await loadContent(join(import.meta.dirname, '../../content'))).content.tracks[0]!.steps;
+const coreLength = shippedCore.length;
 
 const root = join(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'cohort-lifecycle-'));
@@ -159,7 +164,7 @@ describe('starting', () => {
       const app = await starting;
       await app.ready;
       const record = await fake.waitForInteractionReply(id, 10_000);
-      expect(textOf(shown(record))).toContain('step 1 of 17');
+      expect(textOf(shown(record))).toContain(`step 1 of ${coreLength}`);
       await app.stop();
     } finally {
       opened(database);
