@@ -110,7 +110,7 @@ export class PngWorker {
       for (const { reject } of pending.values()) reject(error);
       pending.clear();
     };
-    worker.on('error', (error) => fail(error));
+    worker.on('error', (error: Error) => fail(error));
     worker.on('exit', (code) => fail(new Error(`PNG worker stopped (exit code ${code})`)));
     return self;
   }
