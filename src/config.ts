@@ -117,7 +117,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  */
 export function prepareEnvironment(envFile = '.env', env: NodeJS.ProcessEnv = process.env): void {
   if (existsSync(envFile)) {
-    for (const [name, value] of Object.entries(parseEnv(readFileSync(envFile, 'utf8')))) {
+    let text;
+    try {
+      text = readFileSync(envFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError([`${envFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): make it a readable file, or remove it`]);
+    }
+    for (const [name, value] of Object.entries(parseEnv(text))) {
       if (valueOf(env, name) === undefined) env[name] = value;
     }
   }

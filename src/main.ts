@@ -4,11 +4,10 @@ import { DatabaseUnavailableError } from './db/client.js';
 import { StartupError } from './errors.js';
 import { createLogger } from './logger.js';
 
-// First of all: read .env and drop empty variables, before discord.js or anything else reads them.
-prepareEnvironment();
-
 let config;
 try {
+  // First of all: read .env and drop empty variables, before discord.js or anything else reads them.
+  prepareEnvironment();
   config = loadConfig();
 } catch (error) {
   if (error instanceof ConfigError) {

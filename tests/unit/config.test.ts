@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,16 @@ describe('prepareEnvironment', () => {
       expect(env).toEqual({ DISCORD_TOKEN: 'from-file', HTTP_PORT: '8080', LOG_LEVEL: 'warn', CATCHUP_HOURS: '6', PATH: '/bin' });
       expect('SHARD_COUNT' in env).toBe(false);
     });
+  });
+
+  it('says so when .env cannot be read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-env-'));
+    try {
+      mkdirSync(join(dir, '.env'));
+      expect(() => prepareEnvironment(join(dir, '.env'), {})).toThrow(`${join(dir, '.env')} cannot be read (EISDIR): make it a readable file, or remove it`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('without a .env file only deletes the empty variables', () => {
