@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, prepareEnvironment } from '../../src/config.js';
 
@@ -121,6 +122,13 @@ describe('prepareEnvironment', () => {
       expect(env).toEqual({ DISCORD_TOKEN: 'from-file', HTTP_PORT: '8080', LOG_LEVEL: 'warn', CATCHUP_HOURS: '6', PATH: '/bin' });
       expect('SHARD_COUNT' in env).toBe(false);
     });
+  });
+
+  it('.env.example leaves the folders to their defaults, so `docker run --env-file .env` keeps the image\'s DATA_DIR=/data', () => {
+    const example = parseEnv(readFileSync(join(import.meta.dirname, '../../.env.example'), 'utf8'));
+    expect(example).toHaveProperty('DISCORD_TOKEN', '');
+    expect(example).not.toHaveProperty('DATA_DIR');
+    expect(example).not.toHaveProperty('CONTENT_DIR');
   });
 
   it('says so when .env cannot be read', () => {
