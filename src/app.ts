@@ -1,10 +1,12 @@
 import { Events, Status, type Client } from 'discord.js';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { commands as allCommands } from '../commands/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { formatProblem, loadContent, type Content } from './content/loader.js';
 import type { Context } from './context.js';
+import { StartupError } from './errors.js';
 import { openDatabase, type Database } from './db/client.js';
 import type { Command } from './discord/command.js';
 import { createClient } from './discord/client.js';
@@ -168,8 +170,18 @@ export async function startCohort(options: StartOptions): Promise<App> {
 }
 
 async function loadAppContent(config: Config, logger: Logger): Promise<Content> {
-  const { content, problems } = await loadContent(resolve(config.CONTENT_DIR));
+  const dir = resolve(config.CONTENT_DIR);
+  const { content, problems } = await loadContent(dir);
   for (const problem of problems) logger.warn({ problem: formatProblem(problem) }, 'content problem: entry skipped');
+  // Without a roadmap every member command would answer "nothing here": stop and say why instead.
+  if (content.tracks.length === 0) {
+    const why = !existsSync(dir)
+      ? 'that folder does not exist'
+      : problems.some((p) => p.file.startsWith(`tracks${sep}`))
+        ? 'every track in its tracks/ folder was skipped for the problems logged above (`npm run content:check` lists them)'
+        : 'its tracks/ folder holds no track';
+    throw new StartupError(`CONTENT_DIR ${dir} has no roadmap: ${why}. Point CONTENT_DIR at a content folder such as the repository's content/ (content/README.md describes the files).`);
+  }
   logger.info({ tracks: content.tracks.length, steps: content.steps.size, resources: content.resources.size, prompts: content.prompts.length, challenges: content.challenges.length }, 'content loaded');
   return content;
 }

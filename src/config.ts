@@ -1,48 +1,76 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
-const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
-const emptyAsUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+/**
+ * Every setting, one schema each. Each schema sees a trimmed string or undefined (empty counts as
+ * unset) and says what is wrong in our own words; values are quoted back except where they may
+ * be secret (the token, a connection string with its password).
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const shardIds = z
-  .string()
-  .regex(/^\d+(,\d+)*$/, 'must be a comma-separated list of shard numbers, e.g. 0,1')
-  .transform((value) => value.split(',').map(Number));
+/** A value as quoted back in a message: shortened, so a pasted paragraph does not flood the log. */
+function quote(value: string): string {
+  return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
+}
 
-export const configSchema = z
-  .object({
-    DISCORD_TOKEN: z.preprocess(
-      emptyAsUndefined,
-      z
-        .string({ error: 'is required: the bot token from the Discord developer portal (Bot → Reset Token)' })
-        .regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, 'does not look like a bot token (three dot-separated parts)'),
-    ),
-    DISCORD_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://discord.com/api')),
-    DISCORD_DEV_GUILD_ID: optional(snowflake),
-    DATABASE_URL: optional(
-      z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string'),
-    ),
-    DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
-    CONTENT_DIR: z.preprocess(emptyAsUndefined, z.string().default('./content')),
-    LOG_LEVEL: z.preprocess(
-      emptyAsUndefined,
-      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    ),
-    HTTP_PORT: optional(z.coerce.number().int().min(1).max(65535)),
-    SHARD_COUNT: optional(z.coerce.number().int().min(1).max(4096)),
-    SHARD_IDS: optional(shardIds),
-    CATCHUP_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(48).default(6)),
-  })
-  .superRefine((value, ctx) => {
-    if (value.SHARD_IDS && !value.SHARD_COUNT) {
-      ctx.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: 'needs SHARD_COUNT as well' });
-    }
-    if (value.SHARD_IDS && value.SHARD_COUNT && value.SHARD_IDS.some((id) => id >= value.SHARD_COUNT!)) {
-      ctx.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: `must all be below SHARD_COUNT (${value.SHARD_COUNT})` });
-    }
+function wholeNumber(min: number, max: number) {
+  return z.string().transform((value, ctx) => {
+    if (/^\d+$/.test(value) && Number(value) >= min && Number(value) <= max) return Number(value);
+    ctx.issues.push({ code: 'custom', input: value, message: `must be a whole number between ${min} and ${max}, got ${quote(value)}` });
+    return z.NEVER;
   });
+}
 
-export type Config = z.infer<typeof configSchema>;
+const fields = {
+  DISCORD_TOKEN: z
+    .string({ error: 'is required: the bot token from the Discord developer portal (your application → Bot → Reset Token)' })
+    .regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, 'does not look like a bot token (three parts separated by dots); copy it again from the developer portal'),
+  DISCORD_API_URL: z
+    .string()
+    .refine((value) => /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value), { error: (issue) => `must be an http(s) URL, got ${quote(String(issue.input))}` })
+    .default('https://discord.com/api'),
+  DISCORD_DEV_GUILD_ID: z
+    .string()
+    .refine((value) => /^\d{17,20}$/.test(value), { error: (issue) => `must be a Discord server id (17 to 20 digits), got ${quote(String(issue.input))}` })
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string (or unset, for the embedded database)')
+    .optional(),
+  DATA_DIR: z.string().default('./data'),
+  CONTENT_DIR: z.string().default('./content'),
+  LOG_LEVEL: z
+    .string()
+    .transform((value, ctx) => {
+      const level = LOG_LEVELS.find((l) => l === value.toLowerCase());
+      if (level) return level;
+      ctx.issues.push({ code: 'custom', input: value, message: `must be one of ${LOG_LEVELS.join(', ')}, got ${quote(value)}` });
+      return z.NEVER;
+    })
+    .default('info'),
+  HTTP_PORT: wholeNumber(1, 65535).optional(),
+  SHARD_COUNT: wholeNumber(1, 4096).optional(),
+  SHARD_IDS: z
+    .string()
+    .transform((value, ctx) => {
+      if (/^\d+(\s*,\s*\d+)*$/.test(value)) return value.split(',').map((id) => Number(id.trim()));
+      ctx.issues.push({ code: 'custom', input: value, message: `must be a comma-separated list of shard numbers, e.g. 0,1, got ${quote(value)}` });
+      return z.NEVER;
+    })
+    .optional(),
+  CATCHUP_HOURS: z
+    .string()
+    .transform((value, ctx) => {
+      const hours = Number(value);
+      if (/^\d+(\.\d+)?$/.test(value) && hours <= 48) return hours;
+      ctx.issues.push({ code: 'custom', input: value, message: `must be a number of hours from 0 to 48, got ${quote(value)}` });
+      return z.NEVER;
+    })
+    .default(6),
+};
+
+export type Config = { [K in keyof typeof fields]: z.output<(typeof fields)[K]> };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -51,10 +79,55 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; every problem is reported at once and no value (the token least of all) is echoed. */
+/** A set variable's value, trimmed; undefined when it is unset or empty. */
+function valueOf(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * Parses the environment. Every variable is checked on its own and together with the ones it
+ * depends on, so all problems are reported at once; no secret value (the token least of all) is echoed.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = configSchema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
-  throw new ConfigError(problems);
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(fields)) {
+    const result = schema.safeParse(valueOf(env, name));
+    if (result.success) values[name] = result.data;
+    else problems.push(...result.error.issues.map((issue) => `${name} ${issue.message}`));
+  }
+  const config = values as Config;
+  // Checks across variables run whatever else failed: they look only at the variables they name.
+  if (valueOf(env, 'SHARD_IDS') && !valueOf(env, 'SHARD_COUNT')) {
+    problems.push('SHARD_IDS needs SHARD_COUNT as well (the total number of shards of the bot, the same in every process)');
+  }
+  if (config.SHARD_IDS && config.SHARD_COUNT && config.SHARD_IDS.some((id) => id >= config.SHARD_COUNT!)) {
+    problems.push(`SHARD_IDS must all be below SHARD_COUNT (${config.SHARD_COUNT}), got ${quote(valueOf(env, 'SHARD_IDS')!)}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * Prepares process.env before anything reads it: a .env file in the working directory fills in
+ * what the environment leaves unset, then every empty variable is deleted. Empty means unset
+ * everywhere, also in libraries that read process.env themselves (discord.js reads SHARD_COUNT,
+ * SHARDS and DISCORD_TOKEN: an empty `SHARD_COUNT=` copied from .env.example would stop it).
+ */
+export function prepareEnvironment(envFile = '.env', env: NodeJS.ProcessEnv = process.env): void {
+  if (existsSync(envFile)) {
+    let text;
+    try {
+      text = readFileSync(envFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError([`${envFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): make it a readable file, or remove it`]);
+    }
+    for (const [name, value] of Object.entries(parseEnv(text))) {
+      if (valueOf(env, name) === undefined) env[name] = value;
+    }
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() === '') delete env[name];
+  }
 }

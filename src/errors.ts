@@ -5,3 +5,11 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/** A problem that stops start-up (bad content, an unusable folder): main.ts prints its message as written, without a stack. */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}

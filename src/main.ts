@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import { startCohort } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, prepareEnvironment } from './config.js';
 import { DatabaseUnavailableError } from './db/client.js';
+import { StartupError } from './errors.js';
 import { createLogger } from './logger.js';
-
-// A .env file in the working directory fills in what the environment does not set.
-if (existsSync('.env')) process.loadEnvFile('.env');
 
 let config;
 try {
+  // First of all: read .env and drop empty variables, before discord.js or anything else reads them.
+  prepareEnvironment();
   config = loadConfig();
 } catch (error) {
   if (error instanceof ConfigError) {
@@ -41,7 +40,7 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.ready;
 } catch (error) {
-  if (error instanceof DatabaseUnavailableError) {
+  if (error instanceof DatabaseUnavailableError || error instanceof StartupError) {
     logger.fatal(error.message);
   } else if (error instanceof Error && /TokenInvalid|invalid token|401/i.test(`${error.name} ${error.message}`)) {
     logger.fatal('Discord rejected DISCORD_TOKEN. Copy a fresh token from the developer portal (Bot → Reset Token).');

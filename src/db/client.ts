@@ -43,7 +43,7 @@ export async function openDatabase(target: DatabaseTarget, options: { migrations
   const started = performance.now();
   let created;
   if ('dataDir' in target) {
-    mkdirSync(target.dataDir, { recursive: true });
+    makeDataDir(target.dataDir);
     try {
       created = await createPglite(target.dataDir);
     } catch (error) {
@@ -93,6 +93,25 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Data
     close: () => client.end({ timeout: 5 }),
     opened: { openMs: 0, migrateMs: Math.round(performance.now() - started) },
   };
+}
+
+/** Creates the embedded database's folder; a path that cannot be one (a file, no permission) is one sentence naming DATA_DIR. */
+function makeDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'it, or a folder above it, is a file'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'Cohort may not create it there'
+          : describe(error);
+    throw new DatabaseUnavailableError(
+      `DATA_DIR ${dir} cannot hold the embedded database (${reason}): point DATA_DIR at a folder (it is created if missing), or set DATABASE_URL.`,
+      { cause: error },
+    );
+  }
 }
 
 /** A connection string without its password. */

@@ -1,3 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { eq } from 'drizzle-orm';
@@ -7,7 +13,8 @@ import { claimWelcome } from '../../src/db/queries/welcome.js';
 import { INVITE_PERMISSIONS, invitePermissions, inviteUrl } from '../../src/discord/invite.js';
 import { MODERATOR, startTestBot, shown, textOf, type TestBot } from '../support/bot.js';
 import { openTestDatabase, uniqueGuildId } from '../support/db.js';
-import { BOT_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type Json } from '../../src/sim/index.js';
+import { BOT_DEFAULT_PERMISSIONS, FAKE_TOKEN, Perm, startFakeDiscord, type Json } from '../../src/sim/index.js';
+import { freePort } from '../../src/sim/net.js';
 
 
 let database: Database;
@@ -169,6 +176,105 @@ describe('scale out with shards', () => {
       await zero.stop();
       await fake.close();
       await shardDb.close();
+    }
+  });
+});
+
+describe('starting the process as a new user does', () => {
+  const root = join(import.meta.dirname, '../..');
+  const tsx = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;
+  const started = new Set<ChildProcess>();
+  const scratch = mkdtempSync(join(tmpdir(), 'cohort-first-contact-'));
+  afterAll(() => {
+    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** src/main.ts as `npm run dev` runs it, in `cwd` (where it looks for .env), with only the given settings from the environment. */
+  function startMain(cwd: string, env: Record<string, string>) {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DISCORD_|DATABASE_URL|DATA_DIR|CONTENT_DIR|HTTP_PORT|SHARD|LOG_LEVEL|CATCHUP_HOURS|TEST_)/.test(k)));
+    const child = spawn(process.execPath, ['--import', tsx, join(root, 'src/main.ts')], { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.add(child);
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, exited, output: () => output };
+  }
+
+  const folder = (name: string) => {
+    const dir = join(scratch, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const noStackTrace = /\n\s+at [^\n]+:\d+:\d+/;
+
+  it('starts with .env.example copied to .env and only DISCORD_TOKEN filled in (its empty SHARD_COUNT= included)', async () => {
+    const fake = await startFakeDiscord();
+    const cwd = folder('copied-env');
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    expect(example).toMatch(/^SHARD_COUNT=$/m);
+    writeFileSync(join(cwd, '.env'), example.replace(/^DISCORD_TOKEN=$/m, `DISCORD_TOKEN=${FAKE_TOKEN}`));
+    // The environment supplies only what a test must point elsewhere: the fake Discord, a port, the repository's content.
+    const port = await freePort();
+    const running = startMain(cwd, { DISCORD_API_URL: fake.apiUrl, HTTP_PORT: String(port), CONTENT_DIR: join(root, 'content') });
+    try {
+      let healthy = false;
+      while (!healthy && running.child.exitCode === null) {
+        healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        if (!healthy) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(healthy, running.output()).toBe(true);
+      expect(running.output()).not.toContain('shardCount');
+      expect(running.output()).not.toContain(FAKE_TOKEN);
+      running.child.kill('SIGTERM');
+      expect(await running.exited).toBe(0);
+    } finally {
+      running.child.kill('SIGKILL');
+      await fake.close();
+    }
+  });
+
+  it('reports every bad setting in one message, SHARD_IDS without SHARD_COUNT among them', async () => {
+    const running = startMain(folder('bad-settings'), { DISCORD_TOKEN: FAKE_TOKEN, HTTP_PORT: 'abc', LOG_LEVEL: 'INFO', SHARD_IDS: '0,1' });
+    expect(await running.exited).toBe(1);
+    expect(running.output()).toBe(
+      [
+        'Cohort cannot start; fix these settings (see .env.example):',
+        "  - HTTP_PORT must be a whole number between 1 and 65535, got 'abc'",
+        '  - SHARD_IDS needs SHARD_COUNT as well (the total number of shards of the bot, the same in every process)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says in one sentence that DATA_DIR is a file', async () => {
+    const fake = await startFakeDiscord();
+    const file = join(folder('data-file'), 'data');
+    writeFileSync(file, 'not a folder');
+    try {
+      const running = startMain(folder('data-file'), { DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, DATA_DIR: file, CONTENT_DIR: join(root, 'content') });
+      expect(await running.exited).toBe(1);
+      expect(running.output()).toContain(`DATA_DIR ${file} cannot hold the embedded database (it, or a folder above it, is a file): point DATA_DIR at a folder`);
+      expect(running.output()).not.toMatch(noStackTrace);
+      expect(running.output()).not.toContain('"stack"');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('stops when CONTENT_DIR holds no roadmap, instead of serving an empty bot', async () => {
+    const fake = await startFakeDiscord();
+    const content = folder('empty-content');
+    mkdirSync(join(content, 'tracks'));
+    try {
+      const running = startMain(folder('empty-content-cwd'), { DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, DATA_DIR: join(scratch, 'empty-content-data'), CONTENT_DIR: content });
+      expect(await running.exited).toBe(1);
+      expect(running.output()).toContain(`CONTENT_DIR ${content} has no roadmap: its tracks/ folder holds no track.`);
+      expect(running.output()).not.toMatch(noStackTrace);
+      expect(running.output()).not.toContain('"tracks":0');
+    } finally {
+      await fake.close();
     }
   });
 });

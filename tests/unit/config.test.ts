@@ -1,5 +1,9 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, prepareEnvironment } from '../../src/config.js';
 
 const TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfAkE1.secret-part-of-the-token';
 
@@ -46,6 +50,48 @@ describe('loadConfig', () => {
     expect(message).not.toContain('secret-value');
   });
 
+  it('says what is wrong in our own words, quoting what was set (but never a secret)', () => {
+    const problems = problemsOf({
+      DISCORD_TOKEN: 'secret-value',
+      DATABASE_URL: 'mysql://user:hunter2@localhost/x',
+      HTTP_PORT: 'abc',
+      SHARD_COUNT: '0',
+      CATCHUP_HOURS: 'soon',
+      DISCORD_API_URL: 'discord.com',
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems).toEqual([
+      'DISCORD_TOKEN does not look like a bot token (three parts separated by dots); copy it again from the developer portal',
+      "DISCORD_API_URL must be an http(s) URL, got 'discord.com'",
+      'DATABASE_URL must be a postgres:// or postgresql:// connection string (or unset, for the embedded database)',
+      "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'",
+      "HTTP_PORT must be a whole number between 1 and 65535, got 'abc'",
+      "SHARD_COUNT must be a whole number between 1 and 4096, got '0'",
+      "CATCHUP_HOURS must be a number of hours from 0 to 48, got 'soon'",
+    ]);
+    expect(problems.join('\n')).not.toMatch(/expected|received|NaN|Invalid|secret-value|hunter2/i);
+  });
+
+  it('rejects ports and shard counts that are not whole numbers', () => {
+    for (const port of ['8080.5', '-1', '65536', '1e3', '0x50']) {
+      expect(problemsOf({ DISCORD_TOKEN: TOKEN, HTTP_PORT: port })).toEqual([`HTTP_PORT must be a whole number between 1 and 65535, got '${port}'`]);
+    }
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, HTTP_PORT: ' 8080 ' }).HTTP_PORT).toBe(8080);
+  });
+
+  it('accepts LOG_LEVEL in any case', () => {
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, LOG_LEVEL: 'INFO' }).LOG_LEVEL).toBe('info');
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, LOG_LEVEL: 'Debug' }).LOG_LEVEL).toBe('debug');
+  });
+
+  it('reports SHARD_IDS without SHARD_COUNT together with the other problems', () => {
+    expect(problemsOf({ DISCORD_TOKEN: TOKEN, HTTP_PORT: 'abc', SHARD_IDS: '0,1' })).toEqual([
+      "HTTP_PORT must be a whole number between 1 and 65535, got 'abc'",
+      'SHARD_IDS needs SHARD_COUNT as well (the total number of shards of the bot, the same in every process)',
+    ]);
+    expect(problemsOf({ SHARD_IDS: '0,1' })).toHaveLength(2); // and the missing token
+  });
+
   it('says what to set when the token is missing', () => {
     expect(() => loadConfig({})).toThrow(/DISCORD_TOKEN is required/);
   });
@@ -54,5 +100,60 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DISCORD_TOKEN: TOKEN, SHARD_IDS: '0,1' })).toThrow(/SHARD_IDS needs SHARD_COUNT/);
     expect(() => loadConfig({ DISCORD_TOKEN: TOKEN, SHARD_COUNT: '2', SHARD_IDS: '0,2' })).toThrow(/below SHARD_COUNT/);
     expect(loadConfig({ DISCORD_TOKEN: TOKEN, SHARD_COUNT: '4', SHARD_IDS: '1,3' }).SHARD_IDS).toEqual([1, 3]);
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, SHARD_COUNT: '4', SHARD_IDS: '1, 3' }).SHARD_IDS).toEqual([1, 3]);
   });
 });
+
+describe('prepareEnvironment', () => {
+  const withEnvFile = (text: string, run: (file: string) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-env-'));
+    try {
+      writeFileSync(join(dir, '.env'), text);
+      run(join(dir, '.env'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('fills in from .env what the environment leaves unset, and deletes every empty variable (discord.js reads SHARD_COUNT itself)', () => {
+    withEnvFile('DISCORD_TOKEN=from-file\nSHARD_COUNT=\nSHARD_IDS=\nHTTP_PORT=8080\nLOG_LEVEL=debug\nCATCHUP_HOURS=6\n', (file) => {
+      const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn', HTTP_PORT: '', SHARDS: ' ', PATH: '/bin' };
+      prepareEnvironment(file, env);
+      expect(env).toEqual({ DISCORD_TOKEN: 'from-file', HTTP_PORT: '8080', LOG_LEVEL: 'warn', CATCHUP_HOURS: '6', PATH: '/bin' });
+      expect('SHARD_COUNT' in env).toBe(false);
+    });
+  });
+
+  it('.env.example leaves the folders to their defaults, so `docker run --env-file .env` keeps the image\'s DATA_DIR=/data', () => {
+    const example = parseEnv(readFileSync(join(import.meta.dirname, '../../.env.example'), 'utf8'));
+    expect(example).toHaveProperty('DISCORD_TOKEN', '');
+    expect(example).not.toHaveProperty('DATA_DIR');
+    expect(example).not.toHaveProperty('CONTENT_DIR');
+  });
+
+  it('says so when .env cannot be read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-env-'));
+    try {
+      mkdirSync(join(dir, '.env'));
+      expect(() => prepareEnvironment(join(dir, '.env'), {})).toThrow(`${join(dir, '.env')} cannot be read (EISDIR): make it a readable file, or remove it`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without a .env file only deletes the empty variables', () => {
+    const env: NodeJS.ProcessEnv = { SHARD_COUNT: '', DISCORD_TOKEN: 'x' };
+    prepareEnvironment(join(tmpdir(), 'no-such-dir-cohort', '.env'), env);
+    expect(env).toEqual({ DISCORD_TOKEN: 'x' });
+  });
+});
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
