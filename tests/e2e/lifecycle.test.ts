@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
 import { button, chatInput } from '../support/interactions.js';
-import { buttonsOf, shown, textOf } from '../support/bot.js';
+import { buttonsOf, MODERATOR, shown, textOf, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { startCohort } from '../../src/app.js';
+import { startHoldingProxy } from '../support/holding-proxy.js';
+import type { OptionsInput } from '../support/interactions.js';
+import { startCohort, type App } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 
@@ -163,6 +166,70 @@ describe('starting', () => {
       await app.stop();
     } finally {
       opened(database);
+      await database.close();
+    }
+  });
+});
+
+describe('a slow scheduled job', () => {
+  it('a prompts run held for three minutes of clock time: challenges still post and /healthz stays 200', { timeout: 180_000 }, async () => {
+    const own = await startFakeDiscord();
+    const guild = own.addGuild({ name: 'Slow Discord' }).id as string;
+    const prompts = own.addChannel(guild, { name: 'prompts', type: 0 }).id as string;
+    const challenges = own.addChannel(guild, { name: 'challenges', type: 0 }).id as string;
+    // Discord does not answer the prompt post (like a fan-out to a thousand servers, 50 requests/s).
+    const proxy = await startHoldingProxy(own.apiUrl, (method, path) => method === 'POST' && path === `/channels/${prompts}/messages`);
+    const database = await openTestDatabase();
+    const clock = new ManualClock('2026-03-04T11:59:30Z');
+    let app: App | undefined;
+    try {
+      const port = await freePort();
+      // The real node-cron, ticking every second of real time; the test moves the clock minute by minute.
+      app = await startCohort({
+        config: loadConfig({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: proxy.url, HTTP_PORT: String(port), LOG_LEVEL: 'silent' }),
+        clock,
+        database,
+        scheduler: { expression: '* * * * * *' },
+      });
+      await app.ready;
+      const scheduler = app.scheduler;
+      const command = async (subcommand: string, options: OptionsInput) =>
+        own.waitForInteractionReply(own.sendInteraction(chatInput(own, { guildId: guild, name: 'setup', subcommand, options, user: '400000000000000009', ...MODERATOR })), 30_000);
+      const healthz = async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return { status: response.status, body: (await response.json()) };
+      };
+      /** Waits for the tick at the clock's current time (ticks come every real second). */
+      const tickAtClock = () => until(() => scheduler.lastTick()?.getTime() === clock.now().getTime(), `a tick at ${clock.now().toISOString()}`, 60_000);
+
+      await command('prompts', { channel: { type: 7, value: prompts }, time: '12:00' });
+      clock.set('2026-03-04T12:00:00Z');
+      await until(() => proxy.held.some((h) => h.open), 'the prompt post, held', 60_000);
+
+      await command('challenges', { channel: { type: 7, value: challenges } });
+      const posted = (channelId: string) => own.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages` && r.status < 300);
+      for (let minute = 1; minute <= 3; minute++) {
+        clock.advance(60_000);
+        await tickAtClock();
+        expect(await healthz(), `after ${minute} min`).toEqual({ status: 200, body: { status: 'ok', checks: { database: 'ok', gateway: 'ok', scheduler: 'ok' } } });
+        if (minute === 1) await until(() => posted(challenges).length > 0, 'the challenge announcement', 60_000);
+      }
+      // Three minutes (more than the 150 s /healthz allows a silent scheduler) and the prompts run is still waiting.
+      expect(clock.now().getTime() - Date.parse('2026-03-04T12:00:00Z')).toBe(180_000);
+      expect(posted(challenges).map((r) => (r.body as { content?: string }).content)).toEqual([expect.stringContaining('new weekly challenge starts now')]);
+      expect(posted(prompts)).toEqual([]);
+      expect(proxy.held.length).toBeGreaterThan(0);
+
+      // Once Discord answers, the prompt is posted, once.
+      proxy.releaseAll();
+      await until(() => posted(prompts).length > 0, 'the prompt post', 60_000);
+      await scheduler.runDue();
+      expect(posted(prompts)).toHaveLength(1);
+    } finally {
+      proxy.releaseAll();
+      await app?.stop();
+      await proxy.close();
+      await own.close();
       await database.close();
     }
   });
