@@ -32,6 +32,7 @@ export const configSchema = z
     SHARD_COUNT: optional(z.coerce.number().int().min(1).max(4096)),
     SHARD_IDS: optional(shardIds),
     CATCHUP_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(48).default(6)),
+    SHUTDOWN_TIMEOUT: z.preprocess(emptyAsUndefined, z.coerce.number().positive().max(600).default(10)),
   })
   .superRefine((value, ctx) => {
     if (value.SHARD_IDS && !value.SHARD_COUNT) {
