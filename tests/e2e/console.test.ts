@@ -1,11 +1,18 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cohort-console-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+// A console still running when its test ends (failed or timed out) is killed, and so is any left when the worker exits.
+const children = new Set<ChildProcess>();
+const killAll = () => {
+  for (const child of children) child.kill('SIGKILL');
+};
+process.once('exit', killAll);
+afterEach(killAll);
 
 /** Runs `npm run console` the way a content author pipes a script into it; resolves with its output and exit code. */
 function runConsole(lines: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -15,6 +22,8 @@ function runConsole(lines: string[]): Promise<{ code: number | null; stdout: str
       env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
