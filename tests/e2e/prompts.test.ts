@@ -351,5 +351,5 @@ describe('scale', () => {
       await big.stop();
       await fake.close();
     }
-  }, 120_000);
+  });
 });
