@@ -31,7 +31,7 @@ function runConsole(lines: string[]): Promise<{ code: number | null; stdout: str
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`console did not exit\n${stdout}\n${stderr}`));
-    }, 60_000);
+    }, 240_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -50,7 +50,7 @@ function answerTo(stdout: string, line: string): string {
 }
 
 describe('npm run console', () => {
-  it('runs slash commands, buttons, members and the clock through the real bot, piped, and exits', async () => {
+  it('runs slash commands, buttons, members and the clock through the real bot, piped, and exits', { timeout: 300_000 }, async () => {
     const { code, stdout, stderr } = await runConsole([
       '/next',
       'press Mark done',
@@ -85,7 +85,7 @@ describe('npm run console', () => {
     expect(stdout.split('› /next').length - 1).toBe(2);
   });
 
-  it('keeps progress in DATA_DIR for the next session', async () => {
+  it('keeps progress in DATA_DIR for the next session', { timeout: 600_000 }, async () => {
     const { code, stdout } = await runConsole(['/next']);
     expect(code).toBe(0);
     expect(answerTo(stdout, '/next')).toContain('step 2 of 17');
