@@ -20,7 +20,7 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
 import { promptJob } from './jobs/prompts.js';
-import { createScheduler, type Scheduler } from './jobs/scheduler.js';
+import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface StartOptions {
@@ -34,6 +34,8 @@ export interface StartOptions {
   router?: RouterOptions;
   /** Counters for /metrics, also the context's `metrics` (default: a fresh set). */
   metrics?: Metrics;
+  /** The scheduler's tick (default every minute); tests tick every second. */
+  scheduler?: SchedulerOptions;
 }
 
 export interface App {
@@ -50,6 +52,9 @@ export interface App {
   http?: HttpServer;
   stop(): Promise<void>;
 }
+
+/** /healthz fails the scheduler check when its minute tick has not fired for this long. */
+export const SCHEDULER_STALE_MS = 150_000;
 
 /** Builds the context once and connects everything. main.ts and the tests both start Cohort through here. */
 export async function startCohort(options: StartOptions): Promise<App> {
@@ -125,15 +130,13 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images };
   contextBuilt(ctx);
 
-  // Scheduled work: daily prompts, weekly challenges, and a no-op heartbeat whose last run /healthz
-  // reads as the scheduler's liveness. Jobs start once the gateway is ready, since each process
-  // only serves the guilds of its own shards.
+  // Scheduled work: daily prompts and weekly challenges. /healthz reads the scheduler's last tick
+  // (its heartbeat; a slow job does not hold the tick back). Jobs start once the gateway is ready,
+  // since each process only serves the guilds of its own shards.
   let stopped = false;
-  let lastBeat = 0;
-  const scheduler = createScheduler(ctx);
+  const scheduler = createScheduler(ctx, options.scheduler);
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
-  scheduler.add({ name: 'heartbeat', run: () => Promise.resolve(void (lastBeat = Date.now())) });
   ready.then(
     () => {
       if (!stopped) scheduler.start();
@@ -150,7 +153,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
       checks: {
         database: async () => (await database.ping(), true),
         gateway: () => client.ws.shards.size > 0 && client.ws.shards.every((shard) => shard.status === Status.Ready),
-        scheduler: () => Date.now() - lastBeat < 150_000,
+        scheduler: () => clock.now().getTime() - (scheduler.lastTick()?.getTime() ?? -Infinity) < SCHEDULER_STALE_MS,
       },
     });
   }

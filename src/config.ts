@@ -68,6 +68,15 @@ const fields = {
       return z.NEVER;
     })
     .default(6),
+  SHUTDOWN_TIMEOUT: z
+    .string()
+    .transform((value, ctx) => {
+      const seconds = Number(value);
+      if (/^\d+(\.\d+)?$/.test(value) && seconds > 0 && seconds <= 600) return seconds;
+      ctx.issues.push({ code: 'custom', input: value, message: `must be a number of seconds above 0 and at most 600, got ${quote(value)}` });
+      return z.NEVER;
+    })
+    .default(10),
 };
 
 export type Config = { [K in keyof typeof fields]: z.output<(typeof fields)[K]> };

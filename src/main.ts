@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, prepareEnvironment } from './config.js';
 import { DatabaseUnavailableError } from './db/client.js';
 import { StartupError } from './errors.js';
 import { createLogger } from './logger.js';
+import { handleShutdown } from './shutdown.js';
 
 let config;
 try {
@@ -18,26 +19,11 @@ try {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
+// SIGTERM/SIGINT are handled from here on, start-up included (src/shutdown.ts).
+const shutdown = handleShutdown({ logger, deadlineMs: config.SHUTDOWN_TIMEOUT * 1000 });
 try {
   const app = await startCohort({ config, logger });
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => {
-        logger.info('stopped cleanly');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  shutdown.started(app);
   await app.ready;
 } catch (error) {
   if (error instanceof DatabaseUnavailableError || error instanceof StartupError) {

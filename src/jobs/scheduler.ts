@@ -21,6 +21,11 @@ export interface Scheduler {
   /** Starts the minute tick (and runs every job once right away, for catch-up after downtime). */
   start(): void;
   /**
+   * The clock's time of the last tick (undefined before the first): the scheduler's heartbeat,
+   * which /healthz reads. Each tick starts the jobs that are not busy and never waits for them.
+   */
+  lastTick(): Date | undefined;
+  /**
    * Runs every job once at `now` (default: the clock) and resolves when they are done. A job that
    * is still running is waited for and then run again, never run twice at the same time. Tests
    * call this instead of waiting for real minutes.
@@ -35,10 +40,18 @@ export function ownerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 100);
 }
 
-export function createScheduler(deps: { clock: Clock; logger: Logger }, options: { expression?: string } = {}): Scheduler {
+export interface SchedulerOptions {
+  /** The tick's cron expression (default every minute; node-cron also takes a seconds field). */
+  expression?: string;
+}
+
+export function createScheduler(deps: { clock: Clock; logger: Logger }, options: SchedulerOptions = {}): Scheduler {
   const { clock, logger } = deps;
   const jobs: Job[] = [];
   const running = new Map<string, Promise<void>>();
+  /** When (clock time) each running job's current run began, for the "still running" log. */
+  const runningSince = new Map<string, Date>();
+  let lastTick: Date | undefined;
   const abort = new AbortController();
   const owner = ownerId();
   let task: ScheduledTask | undefined;
@@ -54,25 +67,34 @@ export function createScheduler(deps: { clock: Clock; logger: Logger }, options:
         logger.error({ err: error, job: job.name }, 'job failed');
       }
     })().finally(() => {
-      if (running.get(job.name) === run) running.delete(job.name);
+      if (running.get(job.name) === run) {
+        running.delete(job.name);
+        runningSince.delete(job.name);
+      }
     });
     running.set(job.name, run);
+    runningSince.set(job.name, now);
     return run;
   }
 
-  /** Cron tick: a job still busy with the previous minute is skipped this minute. */
-  function tick(): Promise<void> {
-    if (stopped) return Promise.resolve();
+  /**
+   * Cron tick: starts every job that is not still busy with an earlier minute, and returns at once.
+   * Each job holds back only itself: the tick never waits for the jobs, so one slow run (a prompts
+   * fan-out to thousands of servers) does not stop the others or the heartbeat. (node-cron's own
+   * `noOverlap` would skip the whole tick while any job of it is still running.)
+   */
+  function tick(): void {
+    if (stopped) return;
     const now = clock.now();
-    return Promise.all(
-      jobs.map((job) => {
-        if (running.has(job.name)) {
-          logger.warn({ job: job.name }, 'job still running from the previous minute; skipped this minute');
-          return Promise.resolve();
-        }
-        return runJob(job, now);
-      }),
-    ).then(() => undefined);
+    lastTick = now;
+    for (const job of jobs) {
+      const since = runningSince.get(job.name);
+      if (since) {
+        logger.warn({ job: job.name, runningSince: since.toISOString() }, 'job still running from an earlier minute; skipped this minute');
+        continue;
+      }
+      void runJob(job, now); // runJob logs its own failures
+    }
   }
 
   async function runDue(now?: Date): Promise<void> {
@@ -100,10 +122,11 @@ export function createScheduler(deps: { clock: Clock; logger: Logger }, options:
         error: (message: string | Error, err?: Error) => logger.error({ source: 'node-cron', err: err ?? message }, String(message)),
         debug: (message: string | Error) => logger.debug({ source: 'node-cron' }, String(message)),
       };
-      task = cron.createTask(options.expression ?? '* * * * *', () => tick(), { name: 'cohort-scheduler', noOverlap: true, logger: cronLogger });
+      task = cron.createTask(options.expression ?? '* * * * *', () => tick(), { name: 'cohort-scheduler', logger: cronLogger });
       void task.start();
-      void tick();
+      tick();
     },
+    lastTick: () => lastTick,
     runDue,
     async stop() {
       if (stopped) return;

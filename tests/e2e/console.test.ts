@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadContent } from '../../src/content/loader.js';
 
 /** The shipped track's core, read from content/ so the expected counts follow the content. */
@@ -11,6 +11,13 @@ const coreLength = shippedCore.length;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cohort-console-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+// A console still running when its test ends (failed or timed out) is killed, and so is any left when the worker exits.
+const children = new Set<ChildProcess>();
+const killAll = () => {
+  for (const child of children) child.kill('SIGKILL');
+};
+process.once('exit', killAll);
+afterEach(killAll);
 
 /** Runs `npm run console` the way a content author pipes a script into it; resolves with its output and exit code. */
 function runConsole(lines: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -20,6 +27,8 @@ function runConsole(lines: string[]): Promise<{ code: number | null; stdout: str
       env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -27,7 +36,7 @@ function runConsole(lines: string[]): Promise<{ code: number | null; stdout: str
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`console did not exit\n${stdout}\n${stderr}`));
-    }, 60_000);
+    }, 240_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -46,7 +55,7 @@ function answerTo(stdout: string, line: string): string {
 }
 
 describe('npm run console', () => {
-  it('runs slash commands, buttons, members and the clock through the real bot, piped, and exits', async () => {
+  it('runs slash commands, buttons, members and the clock through the real bot, piped, and exits', { timeout: 300_000 }, async () => {
     const { code, stdout, stderr } = await runConsole([
       '/next',
       'press Mark done',
@@ -81,7 +90,7 @@ describe('npm run console', () => {
     expect(stdout.split('› /next').length - 1).toBe(2);
   });
 
-  it('keeps progress in DATA_DIR for the next session', async () => {
+  it('keeps progress in DATA_DIR for the next session', { timeout: 600_000 }, async () => {
     const { code, stdout } = await runConsole(['/next']);
     expect(code).toBe(0);
     expect(answerTo(stdout, '/next')).toContain(`step 2 of ${coreLength}`);

@@ -1,14 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { freePort } from '../../src/sim/net.js';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
 import { button, chatInput } from '../../src/sim/interactions.js';
-import { buttonsOf, shown, textOf } from '../support/bot.js';
+import { buttonsOf, MODERATOR, shown, textOf, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { startCohort } from '../../src/app.js';
+import { startHoldingProxy } from '../support/holding-proxy.js';
+import type { OptionsInput } from '../../src/sim/interactions.js';
+import { startCohort, type App } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { loadContent } from '../../src/content/loader.js';
@@ -34,22 +38,38 @@ afterAll(async () => {
 interface Running {
   child: ChildProcess;
   output: () => string;
+  /** The exit code (null when a signal ended it). */
   exited: Promise<number | null>;
 }
 
+// Every process a test starts is killed when the test ends, passed or failed, and when this worker exits.
+const children = new Set<Running>();
+const killAll = () => {
+  for (const running of children) running.child.kill('SIGKILL');
+};
+process.once('exit', killAll);
+afterEach(async () => {
+  const left = [...children];
+  killAll();
+  await Promise.all(left.map((running) => running.exited));
+});
+
 /** src/main.ts as `npm run dev` runs it (`npm start` runs the same code compiled), with the given environment only. */
 function startMain(env: Record<string, string>): Running {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DISCORD_|DATABASE_URL|DATA_DIR|HTTP_PORT|SHARD_|LOG_LEVEL|TEST_)/.test(k)));
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DISCORD_|DATABASE_URL|DATA_DIR|HTTP_PORT|SHARD_|SHUTDOWN_|LOG_LEVEL|TEST_)/.test(k)));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  const running = { child, output: () => output, exited };
+  children.add(running);
+  void exited.then(() => children.delete(running));
+  return running;
 }
 
-/** Fails (instead of hanging) if the process does not exit within `ms`. */
-async function exitOf(running: Running, ms = 20_000): Promise<number | null> {
+/** The exit code; fails (instead of hanging) if the process has not exited after `ms`, a guard far above any expected time. */
+async function exitOf(running: Running, ms = 60_000): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -64,6 +84,27 @@ async function exitOf(running: Running, ms = 20_000): Promise<number | null> {
   }
 }
 
+/** A TCP server that accepts connections and never answers (a database or Discord that hangs). */
+async function startSilentServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createNetServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 async function getJson(url: string): Promise<{ status: number; body: unknown; text: string }> {
   const response = await fetch(url);
   const text = await response.text();
@@ -76,7 +117,8 @@ async function getJson(url: string): Promise<{ status: number; body: unknown; te
   return { status: response.status, body, text };
 }
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, running: Running, ms = 30_000): Promise<T> {
+/** Polls `probe` until it gives a value; `ms` only bounds a failure (a guard far above any expected time), it is not a speed limit. */
+async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, running: Running, ms = 120_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -90,7 +132,8 @@ const env = (port: number) => ({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fak
 const user = '400000000000000001';
 
 describe('the process', () => {
-  it('serves /healthz and /metrics, stops cleanly on SIGTERM, and a restart keeps progress', async () => {
+  // Two starts of the bot from source (tsx) and a fresh PGlite: ~25 s alone, several times that on a loaded machine.
+  it('serves /healthz and /metrics, stops cleanly on SIGTERM, and a restart keeps progress', { timeout: 300_000 }, async () => {
     const port = await freePort();
     const first = startMain(env(port));
     const health = await waitUntil('healthy', async () => {
@@ -100,10 +143,10 @@ describe('the process', () => {
     expect(health.body).toEqual({ status: 'ok', checks: { database: 'ok', gateway: 'ok', scheduler: 'ok' } });
     expect(first.output()).toMatch(/https:\/\/discord\.com\/oauth2\/authorize\?client_id=\d+&scope=bot\+applications\.commands&permissions=309237763072/);
 
-    const next = shown(await fake.waitForInteractionReply(fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user })), 10_000));
+    const next = shown(await fake.waitForInteractionReply(fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user })), 60_000));
     expect(textOf(next)).toContain('step 1 of');
     const markDone = buttonsOf(next).find((b) => b.label?.includes('Mark done'))!;
-    const after = shown(await fake.waitForInteractionReply(fake.sendInteraction(button(fake, { guildId, customId: markDone.customId!, user })), 10_000));
+    const after = shown(await fake.waitForInteractionReply(fake.sendInteraction(button(fake, { guildId, customId: markDone.customId!, user })), 60_000));
     expect(textOf(after)).toContain('step 2 of');
 
     const metrics = await getJson(`http://127.0.0.1:${port}/metrics`);
@@ -119,7 +162,7 @@ describe('the process', () => {
 
     const second = startMain(env(port));
     await waitUntil('healthy again', async () => ((await getJson(`http://127.0.0.1:${port}/healthz`)).status === 200 ? true : undefined), second);
-    const again = shown(await fake.waitForInteractionReply(fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user })), 10_000));
+    const again = shown(await fake.waitForInteractionReply(fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user })), 60_000));
     expect(textOf(again)).toContain('step 2 of');
 
     // Losing the gateway turns /healthz to 503 and names the failing check.
@@ -134,14 +177,14 @@ describe('the process', () => {
     expect(await exitOf(second)).toBe(0);
   });
 
-  it('exits 1 naming DISCORD_TOKEN when it is missing', async () => {
+  it('exits 1 naming DISCORD_TOKEN when it is missing', { timeout: 120_000 }, async () => {
     const running = startMain({ DATA_DIR: dataDir });
     expect(await exitOf(running)).toBe(1);
     expect(running.output()).toContain('DISCORD_TOKEN');
     expect(running.output()).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
   });
 
-  it('exits 1 with a clear message when the database is unreachable', async () => {
+  it('exits 1 with a clear message when the database is unreachable', { timeout: 120_000 }, async () => {
     const running = startMain({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, DATABASE_URL: 'postgres://cohort:secret@127.0.0.1:1/cohort' });
     expect(await exitOf(running)).toBe(1);
     expect(running.output()).toContain('Cannot use the database at postgres://cohort:***@127.0.0.1:1/cohort');
@@ -149,25 +192,162 @@ describe('the process', () => {
   });
 });
 
+describe('signals', () => {
+  const fresh = () => mkdtempSync(join(dataDir, 'signals-'));
+  const healthy = (port: number, running: Running) =>
+    waitUntil('healthy', async () => ((await getJson(`http://127.0.0.1:${port}/healthz`)).status === 200 ? true : undefined), running, 120_000);
+  const logged = (running: Running, text: string) => waitUntil(`"${text}" in the log`, () => Promise.resolve(running.output().includes(text) ? true : undefined), running, 120_000);
+
+  it('SIGTERM while the database does not answer during start-up ends the process at the deadline, with exit code 1 and a log line', { timeout: 180_000 }, async () => {
+    const database = await startSilentServer();
+    try {
+      const running = startMain({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, DATABASE_URL: `postgres://postgres@127.0.0.1:${database.port}/cohort`, SHUTDOWN_TIMEOUT: '1', LOG_LEVEL: 'info' });
+      // Connecting to the database happens inside start-up, after the handlers are installed.
+      await waitUntil('a connection to the database', () => Promise.resolve(database.connections() > 0 ? true : undefined), running, 120_000);
+      running.child.kill('SIGTERM');
+      expect(await exitOf(running)).toBe(1);
+      expect(running.output()).toContain('shutting down once start-up has finished');
+      expect(running.output()).toContain('did not stop within 1 s of SIGTERM; exiting anyway');
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('SIGTERM while Discord does not answer during start-up stops cleanly', { timeout: 180_000 }, async () => {
+    const discord = await startSilentServer();
+    try {
+      const running = startMain({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: `http://127.0.0.1:${discord.port}/api`, DATA_DIR: fresh(), SHUTDOWN_TIMEOUT: '120', LOG_LEVEL: 'info' });
+      await waitUntil('a request to Discord', () => Promise.resolve(discord.connections() > 0 ? true : undefined), running, 120_000);
+      running.child.kill('SIGTERM');
+      expect(await exitOf(running, 150_000)).toBe(0);
+      expect(running.output()).toMatch(/"signal":"SIGTERM".*"msg":"shutting down/);
+      expect(running.output()).toContain('stopped cleanly');
+    } finally {
+      await discord.close();
+    }
+  });
+
+  /** A running bot with one interaction in flight whose reply Discord never takes: stopping waits for it. */
+  async function stuckBot(shutdownTimeout: string): Promise<{ running: Running; close: () => Promise<void> }> {
+    const proxy = await startHoldingProxy(fake.apiUrl, (method, path) => method === 'POST' && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path));
+    const port = await freePort();
+    const running = startMain({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: proxy.url, DATA_DIR: fresh(), HTTP_PORT: String(port), SHUTDOWN_TIMEOUT: shutdownTimeout, LOG_LEVEL: 'info' });
+    await healthy(port, running);
+    fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user: '400000000000000002' }));
+    await waitUntil('the reply, held', () => Promise.resolve(proxy.held.some((h) => h.open) ? true : undefined), running, 120_000);
+    return { running, close: () => (proxy.releaseAll(), proxy.close()) };
+  }
+
+  it('a stop that hangs still ends the process at the deadline, with exit code 1 and a log line', { timeout: 180_000 }, async () => {
+    const { running, close } = await stuckBot('1');
+    try {
+      running.child.kill('SIGTERM');
+      expect(await exitOf(running)).toBe(1);
+      expect(running.output()).toContain('did not stop within 1 s of SIGTERM; exiting anyway');
+      expect(running.output()).not.toContain('stopped cleanly');
+    } finally {
+      await close();
+    }
+  });
+
+  it('a second signal while stopping ends the process at once (exit code 128 + the signal)', { timeout: 180_000 }, async () => {
+    const { running, close } = await stuckBot('120');
+    try {
+      running.child.kill('SIGTERM');
+      await logged(running, '"msg":"shutting down"');
+      running.child.kill('SIGINT');
+      expect(await exitOf(running)).toBe(130);
+      expect(running.output()).toContain('second SIGINT while stopping: exiting now');
+      expect(running.output()).not.toContain('stopped cleanly');
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe('starting', () => {
-  it('logs in to Discord while the database opens, and answers an interaction that arrives meanwhile once it is open', async () => {
+  it('logs in to Discord while the database opens, and answers an interaction that arrives meanwhile once it is open', { timeout: 120_000 }, async () => {
     const database = await openTestDatabase();
     let opened: (db: Database) => void = () => {};
     const opening = new Promise<Database>((resolve) => (opened = resolve));
     const starting = startCohort({ config: loadConfig({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, LOG_LEVEL: 'silent' }), database: opening });
     try {
-      await fake.waitForGateway(1, 10_000);
+      await fake.waitForGateway(1, 60_000);
       const id = fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user: '300000000000000777' }));
       await new Promise((r) => setTimeout(r, 300));
       expect(fake.interaction(id).callback).toBeUndefined();
       opened(database);
       const app = await starting;
       await app.ready;
-      const record = await fake.waitForInteractionReply(id, 10_000);
+      const record = await fake.waitForInteractionReply(id, 60_000);
       expect(textOf(shown(record))).toContain(`step 1 of ${coreLength}`);
       await app.stop();
     } finally {
       opened(database);
+      await database.close();
+    }
+  });
+});
+
+describe('a slow scheduled job', () => {
+  it('a prompts run held for three minutes of clock time: challenges still post and /healthz stays 200', { timeout: 180_000 }, async () => {
+    const own = await startFakeDiscord();
+    const guild = own.addGuild({ name: 'Slow Discord' }).id as string;
+    const prompts = own.addChannel(guild, { name: 'prompts', type: 0 }).id as string;
+    const challenges = own.addChannel(guild, { name: 'challenges', type: 0 }).id as string;
+    // Discord does not answer the prompt post (like a fan-out to a thousand servers, 50 requests/s).
+    const proxy = await startHoldingProxy(own.apiUrl, (method, path) => method === 'POST' && path === `/channels/${prompts}/messages`);
+    const database = await openTestDatabase();
+    const clock = new ManualClock('2026-03-04T11:59:30Z');
+    let app: App | undefined;
+    try {
+      const port = await freePort();
+      // The real node-cron, ticking every second of real time; the test moves the clock minute by minute.
+      app = await startCohort({
+        config: loadConfig({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: proxy.url, HTTP_PORT: String(port), LOG_LEVEL: 'silent' }),
+        clock,
+        database,
+        scheduler: { expression: '* * * * * *' },
+      });
+      await app.ready;
+      const scheduler = app.scheduler;
+      const command = async (subcommand: string, options: OptionsInput) =>
+        own.waitForInteractionReply(own.sendInteraction(chatInput(own, { guildId: guild, name: 'setup', subcommand, options, user: '400000000000000009', ...MODERATOR })), 30_000);
+      const healthz = async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return { status: response.status, body: (await response.json()) };
+      };
+      /** Waits for the tick at the clock's current time (ticks come every real second). */
+      const tickAtClock = () => until(() => scheduler.lastTick()?.getTime() === clock.now().getTime(), `a tick at ${clock.now().toISOString()}`, 60_000);
+
+      await command('prompts', { channel: { type: 7, value: prompts }, time: '12:00' });
+      clock.set('2026-03-04T12:00:00Z');
+      await until(() => proxy.held.some((h) => h.open), 'the prompt post, held', 60_000);
+
+      await command('challenges', { channel: { type: 7, value: challenges } });
+      const posted = (channelId: string) => own.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages` && r.status < 300);
+      for (let minute = 1; minute <= 3; minute++) {
+        clock.advance(60_000);
+        await tickAtClock();
+        expect(await healthz(), `after ${minute} min`).toEqual({ status: 200, body: { status: 'ok', checks: { database: 'ok', gateway: 'ok', scheduler: 'ok' } } });
+        if (minute === 1) await until(() => posted(challenges).length > 0, 'the challenge announcement', 60_000);
+      }
+      // Three minutes (more than the 150 s /healthz allows a silent scheduler) and the prompts run is still waiting.
+      expect(clock.now().getTime() - Date.parse('2026-03-04T12:00:00Z')).toBe(180_000);
+      expect(posted(challenges).map((r) => (r.body as { content?: string }).content)).toEqual([expect.stringContaining('new weekly challenge starts now')]);
+      expect(posted(prompts)).toEqual([]);
+      expect(proxy.held.length).toBeGreaterThan(0);
+
+      // Once Discord answers, the prompt is posted, once.
+      proxy.releaseAll();
+      await until(() => posted(prompts).length > 0, 'the prompt post', 60_000);
+      await scheduler.runDue();
+      expect(posted(prompts)).toHaveLength(1);
+    } finally {
+      proxy.releaseAll();
+      await app?.stop();
+      await proxy.close();
+      await own.close();
       await database.close();
     }
   });

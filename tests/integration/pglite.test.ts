@@ -16,8 +16,12 @@ const rows = async (database: Database, statement: string) => {
   return (result as { rows: unknown[] }).rows;
 };
 
+// initdb inside PGlite's WebAssembly is CPU work: ~8 s alone, over a minute on a loaded machine.
+// These tests do it (or unpack a template) and get a timeout sized for that, not for a fast machine.
+const INITDB_TIMEOUT = 300_000;
+
 describe('embedded database', () => {
-  it('a new data directory is unpacked from the initdb template of this PGlite version (npm run db:template), migrated, and reopened as it was', async () => {
+  it('a new data directory is unpacked from the initdb template of this PGlite version (npm run db:template), migrated, and reopened as it was', { timeout: INITDB_TIMEOUT }, async () => {
     const dataDir = join(scratch, 'data');
     const first = await openDatabase({ dataDir });
     expect(first.opened?.init).toBe('template');
@@ -34,7 +38,7 @@ describe('embedded database', () => {
     await again.close();
   });
 
-  it('a template that breaks off midway leaves nothing behind: initdb runs in the same directory', async () => {
+  it('a template that breaks off midway leaves nothing behind: initdb runs in the same directory', { timeout: INITDB_TIMEOUT }, async () => {
     const whole = readFileSync(pgliteTemplatePath(pgliteVersion()));
     const truncated = join(scratch, 'truncated.tar.br');
     writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
@@ -50,7 +54,7 @@ describe('embedded database', () => {
     expect(files(dataDir)).toEqual(files(join(scratch, 'clean')));
   });
 
-  it('without a template for the installed version it runs initdb (same settings)', async () => {
+  it('without a template for the installed version it runs initdb (same settings)', { timeout: INITDB_TIMEOUT }, async () => {
     const { client, init } = await createPglite(undefined, { templatePath: join(scratch, 'no-such-template.tar.br') });
     expect(init).toBe('initdb');
     expect((await client.query<{ shared_buffers: string }>('show shared_buffers')).rows).toEqual([{ shared_buffers: PGLITE_SHARED_BUFFERS }]);

@@ -311,7 +311,16 @@ describe('leaderboards and privacy', () => {
     expect(data.streakLedger.map((d) => d.reason)).toEqual(['fix', 'checkin']);
     expect(data.streak).toMatchObject({ current: 2 });
     expect(data.moderatorLog).toMatchObject([{ action: 'streak.fix' }]);
-    expect(JSON.parse(JSON.stringify(data))).toBeTruthy();
+    // The export survives JSON (what the member downloads) with every part and value in it.
+    const json = JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(Object.keys(data).sort());
+    expect(json).toMatchObject({
+      settings: { timezone: 'Europe/Berlin' },
+      activities: [{ kind: 'checkin', note: 'linear algebra', day: '2026-03-02' }],
+      streakLedger: [{ reason: 'fix' }, { reason: 'checkin' }],
+      streak: { current: 2 },
+      moderatorLog: [{ action: 'streak.fix' }],
+    });
 
     const counts = await eraseMemberData(database.db, { guildId, userId: 'me' });
     expect(counts).toMatchObject({ settings: 1, activities: 1, streakLedger: 2, streak: 1, moderatorLogAboutThem: 1 });

@@ -157,3 +157,15 @@ function problemsOf(env: Record<string, string>): string[] {
   }
   return [];
 }
+
+describe('SHUTDOWN_TIMEOUT', () => {
+  const token = { DISCORD_TOKEN: 'aaaa.bbbb.cccc' };
+  it('defaults to 10 s and takes a positive number of seconds', () => {
+    expect(loadConfig(token).SHUTDOWN_TIMEOUT).toBe(10);
+    expect(loadConfig({ ...token, SHUTDOWN_TIMEOUT: '2.5' }).SHUTDOWN_TIMEOUT).toBe(2.5);
+  });
+  it('refuses zero and words in our own words', () => {
+    expect(() => loadConfig({ ...token, SHUTDOWN_TIMEOUT: '0' })).toThrow(/SHUTDOWN_TIMEOUT must be a number of seconds above 0 and at most 600, got '0'/);
+    expect(() => loadConfig({ ...token, SHUTDOWN_TIMEOUT: 'soon' })).toThrow(/got 'soon'/);
+  });
+});

@@ -1,0 +1,87 @@
+import { constants } from 'node:os';
+import type { Logger } from './logger.js';
+
+/**
+ * SIGTERM / SIGINT for the process (main.ts). Installed before start-up begins, so that a signal
+ * that comes while the database opens or the gateway connects is not lost:
+ * - the first signal stops the app (at once, or as soon as start-up hands it over) and arms a
+ *   deadline: if stopping takes longer, the process logs it and exits 1 anyway;
+ * - a second signal while stopping exits at once (128 + the signal's number, as a shell reports a
+ *   process killed by it).
+ * Before, the handler was installed only once start-up had finished, a stop that hung (a job or
+ * an interaction waiting on a Discord that does not answer, a database that does not close) kept
+ * the process alive, and further signals were ignored.
+ */
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  logger: Logger;
+  /** How long stopping may take after the first signal before the process exits 1 anyway. */
+  deadlineMs: number;
+  signals?: readonly NodeJS.Signals[];
+  /** Where the signals come from (default: the process). */
+  source?: { on(signal: NodeJS.Signals, listener: () => void): unknown };
+  /** Ends the process (default process.exit). */
+  exit?: (code: number) => void;
+}
+
+export interface Shutdown {
+  /** Hands over the started app; a signal that came during start-up stops it now. */
+  started(app: Stoppable): void;
+  /** The first signal received, if any. */
+  readonly signal: NodeJS.Signals | undefined;
+}
+
+export function handleShutdown(options: ShutdownOptions): Shutdown {
+  const { logger, deadlineMs } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const source = options.source ?? process;
+  let app: Stoppable | undefined;
+  let received: NodeJS.Signals | undefined;
+  let stopping = false;
+
+  function stop(target: Stoppable): void {
+    if (stopping) return;
+    stopping = true;
+    target.stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        exit(1);
+      },
+    );
+  }
+
+  function onSignal(signal: NodeJS.Signals): void {
+    if (received) {
+      logger.warn({ signal }, `second ${signal} while stopping: exiting now`);
+      exit(128 + (constants.signals[signal] ?? 0));
+      return;
+    }
+    received = signal;
+    logger.info({ signal, deadlineMs }, app ? 'shutting down' : 'shutting down once start-up has finished');
+    setTimeout(() => {
+      logger.error({ signal, deadlineMs }, `did not stop within ${deadlineMs / 1000} s of ${signal}; exiting anyway`);
+      exit(1);
+    }, deadlineMs).unref();
+    if (app) stop(app);
+  }
+
+  for (const signal of options.signals ?? (['SIGTERM', 'SIGINT'] as const)) source.on(signal, () => onSignal(signal));
+
+  return {
+    started(target) {
+      app = target;
+      if (received) stop(target);
+    },
+    get signal() {
+      return received;
+    },
+  };
+}
