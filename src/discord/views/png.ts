@@ -43,23 +43,6 @@ function chunk(type: string, data: Buffer): Buffer {
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, 'latin1');
   data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  out.writeUInt32BE(zlib.crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
   return out;
 }
-
-/** zlib's CRC-32 (Node 20.15+, 22.2+); the table-driven one on older Node 20 releases. */
-const crc32: (data: Buffer) => number =
-  typeof (zlib as { crc32?: unknown }).crc32 === 'function'
-    ? (data) => zlib.crc32(data)
-    : (() => {
-        const table = new Uint32Array(256).map((_, n) => {
-          let c = n;
-          for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-          return c;
-        });
-        return (data) => {
-          let c = 0xffffffff;
-          for (const byte of data) c = table[(c ^ byte) & 0xff]! ^ (c >>> 8);
-          return (c ^ 0xffffffff) >>> 0;
-        };
-      })();
