@@ -52,17 +52,38 @@ const TRACKING_PARAMS = new Set([
   '_gl',
 ]);
 
-/** Share-button parameters of a few sites, dropped there only (elsewhere `si` may mean something). */
-const SITE_TRACKING_PARAMS: Record<string, ReadonlySet<string>> = {
-  'youtube.com': new Set(['si', 'feature', 'pp']),
-  'm.youtube.com': new Set(['si', 'feature', 'pp']),
-  'youtu.be': new Set(['si', 'feature']),
-  'open.spotify.com': new Set(['si']),
+/**
+ * What Cohort knows about a few sites, by host without `www.`: whether they host videos (a link
+ * there is a video unless whoever adds it says otherwise), and their share-button parameters,
+ * dropped there only (elsewhere `si` may mean something).
+ */
+const SITES: Record<string, { video: boolean; trackingParams: ReadonlySet<string> }> = {
+  'youtube.com': { video: true, trackingParams: new Set(['si', 'feature', 'pp']) },
+  'm.youtube.com': { video: true, trackingParams: new Set(['si', 'feature', 'pp']) },
+  'youtu.be': { video: true, trackingParams: new Set(['si', 'feature']) },
+  'vimeo.com': { video: true, trackingParams: new Set() },
+  'open.spotify.com': { video: false, trackingParams: new Set(['si']) },
 };
+
+function siteOf(host: string) {
+  const site = host.replace(/^www\./, '');
+  return Object.hasOwn(SITES, site) ? SITES[site] : undefined;
+}
 
 export function isTrackingParam(name: string, host = ''): boolean {
   const lower = name.toLowerCase();
-  return lower.startsWith('utm_') || TRACKING_PARAMS.has(lower) || (SITE_TRACKING_PARAMS[host.replace(/^www\./, '')]?.has(lower) ?? false);
+  return lower.startsWith('utm_') || TRACKING_PARAMS.has(lower) || (siteOf(host)?.trackingParams.has(lower) ?? false);
+}
+
+/** The kind a link gets when whoever adds it does not say: `video` on a video site, else `article`. */
+export function guessKind(url: string): 'video' | 'article' {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return 'article';
+  }
+  return siteOf(host)?.video ? 'video' : 'article';
 }
 
 export type UrlResult = { ok: true; url: string; key: string } | { ok: false; reason: string };
