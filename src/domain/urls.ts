@@ -11,8 +11,7 @@ import { domainToUnicode } from 'node:url';
  *   is `~`, RFC 3986 §6.2.2.2) and the other escapes in upper case. The path and the order and
  *   spelling of the remaining query parameters are kept as given (some sites care), so the link
  *   still opens the same page. The length limit applies to this stored form, so tracking
- *   parameters a member pasted do not count. `normaliseUrl` is the same stored form for input
- *   that must be valid (it throws otherwise).
+ *   parameters a member pasted do not count.
  * - `displayUrl` is how a stored link is shown to people: an international host in Unicode
  *   (`xn--bcher-kva.example` is shown as `bücher.example`).
  * - `urlKey` is the de-duplication key: two links with the same key are one resource. It also
@@ -110,13 +109,6 @@ export function parseResourceUrl(input: string): UrlResult {
     return { ok: false, reason: `The link is too long${typed} (${stored.length} characters; at most ${MAX_URL_LENGTH}).` };
   }
   return { ok: true, url: stored, key: keyOf(new URL(stored)) };
-}
-
-/** The stored form of a link that must be valid (trusted input); throws on an invalid one. */
-export function normaliseUrl(input: string): string {
-  const result = parseResourceUrl(input);
-  if (!result.ok) throw new Error(`invalid URL: ${result.reason}`);
-  return result.url;
 }
 
 /** The de-duplication key of a link, or undefined when it is not a valid link. */
