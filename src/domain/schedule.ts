@@ -38,6 +38,17 @@ export function latestOccurrence(now: Date, time: TimeOfDay, zone: string): Occu
   return { period, dueAt: dueAt(period, time, zone) };
 }
 
+/** The next occurrence due strictly after `now`. */
+export function nextOccurrence(now: Date, time: TimeOfDay, zone: string): Occurrence {
+  let period = latestOccurrence(now, time, zone).period;
+  for (let i = 0; i < 4; i += 1) {
+    period = addDays(period, 1);
+    const due = dueAt(period, time, zone);
+    if (due.getTime() > now.getTime()) return { period, dueAt: due };
+  }
+  return { period, dueAt: dueAt(period, time, zone) };
+}
+
 export interface PlanOptions {
   /** A missed post is still posted this long after its due time (catch-up window). */
   catchupMs: number;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pickNext, rankSteps, usedInCurrentCycle, type RotationItem } from '../../src/domain/rotation.js';
 import { addDays, daysBetween, localDateOf } from '../../src/domain/dates.js';
 import { localDateTimeOf } from '../support/local-time.js';
-import { dueAt, latestOccurrence, planDailyPosts, type TimeOfDay } from '../../src/domain/schedule.js';
+import { dueAt, latestOccurrence, nextOccurrence, planDailyPosts, type TimeOfDay } from '../../src/domain/schedule.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -163,6 +163,7 @@ describe('catch-up plan', () => {
           for (const p of plan) expect(p.dueAt.getTime()).toBeLessThanOrEqual(now.getTime());
           expect(plan.slice(0, -1).every((p) => p.action === 'skip')).toBe(true);
           expect(plan.at(-1)?.action).toBe(now.getTime() - latest.dueAt.getTime() <= catchupHours * HOUR ? 'post' : 'skip');
+          expect(nextOccurrence(now, t, zone).dueAt.getTime()).toBeGreaterThan(now.getTime());
         },
       ),
       { numRuns: 200 },
