@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'migrations/', 'coverage/'] },
@@ -35,6 +36,49 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  // Layers: no import cycles anywhere, and src/domain (pure rules) imports neither the database
+  // nor Discord nor anything with side effects. Imports are written with .js and resolve to .ts.
+  {
+    files: ['src/**/*.ts', 'commands/**/*.ts', 'scripts/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/domain',
+              from: ['./src/db', './src/discord', './src/jobs', './src/http', './src/console', './commands', './src/app.ts', './src/context.ts', './src/main.ts', './src/logger.ts'],
+              message: 'src/domain holds pure rules: it may not import the database, Discord, jobs or the app (define the types it needs in src/domain).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['discord.js', 'discord.js/*', '@discordjs/*', 'discord-api-types', 'discord-api-types/*', 'drizzle-orm', 'drizzle-orm/*', 'postgres', '@electric-sql/*', 'pino', 'pino-*', 'node-cron'],
+              message: 'src/domain holds pure rules: no Discord, database, logging or scheduling library here.',
+            },
+          ],
+        },
+      ],
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },

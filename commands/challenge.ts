@@ -236,7 +236,7 @@ async function announce(interaction: ChatInputCommandInteraction, ctx: Context, 
   const announced = await findPost(ctx.db, { guildId: settings.guildId, kind: 'challenge_announce', period: change.run.weekStart });
   if (announced?.status === 'posted') {
     const problem = await announceChange(poster(interaction, ctx), settings, change.run);
-    return problem ? `⚠️ But I could not announce it: ${problem}.` : `Announced in ${channel}.`;
+    return problem ? `⚠️ But I could not announce it: ${problem}` : `Announced in ${channel}.`;
   }
   const outcomes = await postDueChallengePosts(poster(interaction, ctx), settings.guildId, ctx.clock.now());
   const failed = outcomes.find((o) => o.result === 'failed' || o.result === 'retry');

@@ -1,5 +1,4 @@
 import {
-  ChannelType,
   DiscordAPIError,
   MessageFlags,
   RESTJSONErrorCodes,
@@ -10,7 +9,6 @@ import {
   type BaseInteraction,
   type MessageComponentInteraction,
   type ModalSubmitInteraction,
-  type SendableChannels,
 } from 'discord.js';
 import { LEVELS, RESOURCE_KINDS } from '../src/content/schema.js';
 import type { Context } from '../src/context.js';
@@ -20,7 +18,6 @@ import {
   approvedRows,
   claimStagedPost,
   decideSuggestion,
-  findEntry,
   getServerResource,
   pendingAt,
   pendingCount,
@@ -29,19 +26,20 @@ import {
   recordPost,
   releaseStagedPost,
   removeResource,
-  serverEntry,
   stagePost,
   suggestResource,
   SUGGESTIONS_PER_HOUR,
   type NewResource,
-  type ResourceEntry,
 } from '../src/db/queries/resources.js';
+import { findEntry, serverEntry, type ResourceEntry } from '../src/domain/catalogue.js';
 import { getGuildSettings, setReviewChannelError } from '../src/db/queries/settings.js';
 import type { GuildResource } from '../src/db/schema.js';
-import { MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, parseResourceUrl } from '../src/domain/urls.js';
+import { guessKind, MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, parseResourceUrl } from '../src/domain/urls.js';
 import type { Command } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep, stepChoices } from '../src/discord/options.js';
-import { missingBotPermissions, requireModerator } from '../src/discord/permissions.js';
+import { POSTABLE_CHANNEL_TYPES, postableChannel, type PostableChannel } from '../src/discord/channels.js';
+import { describeDiscordError } from '../src/discord/errors.js';
+import { requireModerator } from '../src/discord/permissions.js';
 import {
   decisionDm,
   duplicateMessage,
@@ -59,8 +57,6 @@ import {
   TITLE_MAX,
 } from '../src/discord/views/resources.js';
 import { UserError } from '../src/errors.js';
-
-const textChannels = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
 
 // Both optional on suggest and add: a resource nobody rated is listed as "level not rated" / "price not stated".
 const levelOption = (o: SlashCommandStringOption) =>
@@ -120,7 +116,7 @@ export const resource: Command = {
         .setName('post')
         .setDescription('Moderators: post a resource card to a channel')
         .addStringOption((o) => o.setName('resource').setDescription('The resource').setRequired(true).setAutocomplete(true).setMaxLength(MAX_URL_LENGTH))
-        .addChannelOption((o) => o.setName('channel').setDescription('Where (default: the resources channel from /setup)').addChannelTypes(...textChannels))
+        .addChannelOption((o) => o.setName('channel').setDescription('Where (default: the resources channel from /setup)').addChannelTypes(...POSTABLE_CHANNEL_TYPES))
         .addStringOption((o) => o.setName('note').setDescription('A line from you about it').setMaxLength(NOTE_MAX)),
     )
     .toJSON(),
@@ -301,27 +297,17 @@ async function tellReviewers(interaction: ChatInputCommandInteraction, ctx: Cont
 
 /** Posts the notice; null when posted, else why not in words for moderators. Throws on errors that say nothing about the channel. */
 async function postNotice(interaction: ChatInputCommandInteraction, ctx: Context, row: GuildResource, channelId: string): Promise<string | null> {
-  const guild = interaction.guild;
-  const channel = guild?.channels.cache.get(channelId) ?? (await guild?.channels.fetch(channelId).catch(() => null));
-  if (!channel?.isSendable()) return `I cannot see <#${channelId}> (deleted, or I lack View Channel there).`;
-  const missing = missingBotPermissions(channel);
-  if (missing.length > 0) return `I am missing ${missing.join(', ')} in <#${channelId}>.`;
+  const where = { channelId, setupCommand: '/setup resources', resume: 'automatic' } as const;
+  const found = await postableChannel(interaction.client, row.guildId, where);
+  if (!found.ok) return found.problem;
   const notice = suggestionNoticeView(ctx.content, row, await pendingCount(ctx.db, row.guildId));
   try {
-    await channel.send({ ...notice, allowedMentions: { parse: [] } });
+    await found.channel.send({ ...notice, allowedMentions: { parse: [] } });
     return null;
   } catch (error) {
-    if (!(error instanceof DiscordAPIError)) throw error;
-    switch (error.code) {
-      case RESTJSONErrorCodes.MissingAccess:
-        return `Discord refused the notice in <#${channelId}>: Missing Access (50001). Give me View Channel there.`;
-      case RESTJSONErrorCodes.MissingPermissions:
-        return `Discord refused the notice in <#${channelId}>: Missing Permissions (50013). I need View Channel, Send Messages and Embed Links there.`;
-      case RESTJSONErrorCodes.UnknownChannel:
-        return `<#${channelId}> no longer exists (Discord error 10003). Pick another with \`/setup resources\`.`;
-      default:
-        throw error;
-    }
+    const described = describeDiscordError(error, where);
+    if (!described) throw error;
+    return described.sentence;
   }
 }
 
@@ -363,7 +349,7 @@ async function post(interaction: ChatInputCommandInteraction, ctx: Context): Pro
   const channelId = interaction.options.getChannel('channel')?.id ?? (await getGuildSettings(ctx.db, guildId)).resourcesChannelId;
   if (!channelId) throw new UserError('Where to? Pick a `channel`, or set a default one with `/setup resources`.');
   const note = cleanNote(interaction.options.getString('note'));
-  await postableChannel(interaction, channelId);
+  await channelToPost(interaction, channelId);
 
   const last = await recentPost(ctx.db, guildId, entry.key, ctx.clock.now());
   if (last) {
@@ -382,17 +368,13 @@ async function sendCard(
   channelId: string,
   note: string | null,
 ): Promise<string> {
-  const channel = await postableChannel(interaction, channelId);
+  const channel = await channelToPost(interaction, channelId);
   let message;
   try {
     message = await channel.send({ embeds: [resourceCard(ctx.content, entry, interaction.user.id, note)], allowedMentions: { parse: [] } });
   } catch (error) {
-    if (error instanceof DiscordAPIError) {
-      if (error.code === RESTJSONErrorCodes.MissingPermissions || error.code === RESTJSONErrorCodes.MissingAccess) {
-        throw new UserError(`I could not post in <#${channelId}>: Discord says I lack permissions there. Give me View Channel, Send Messages and Embed Links in that channel and try again.`);
-      }
-      if (error.code === RESTJSONErrorCodes.UnknownChannel) throw new UserError(`<#${channelId}> no longer exists. Pick another channel.`);
-    }
+    const described = describeDiscordError(error, { channelId, resume: 'retry' });
+    if (described) throw new UserError(described.sentence);
     throw error;
   }
   await recordPost(ctx.db, { guildId: interaction.guildId!, entry, channelId, messageId: message.id, postedBy: interaction.user.id, note }, ctx.clock.now());
@@ -401,14 +383,10 @@ async function sendCard(
 }
 
 /** The channel, when the bot can post there; otherwise says plainly what is missing. */
-async function postableChannel(interaction: BaseInteraction, channelId: string): Promise<SendableChannels> {
-  const guild = interaction.guild;
-  const channel = guild?.channels.cache.get(channelId) ?? (await guild?.channels.fetch(channelId).catch(() => null));
-  if (!channel) throw new UserError(`I cannot see <#${channelId}>. Give me the View Channel permission there, or pick another channel.`);
-  if (!channel.isSendable()) throw new UserError(`<#${channelId}> is not a channel I can post messages in.`);
-  const missing = missingBotPermissions(channel);
-  if (missing.length > 0) throw new UserError(`I cannot post in <#${channelId}>: I am missing ${missing.join(', ')}. Fix the channel’s permissions for me and try again.`);
-  return channel;
+async function channelToPost(interaction: BaseInteraction, channelId: string): Promise<PostableChannel> {
+  const found = await postableChannel(interaction.client, interaction.guildId!, { channelId, resume: 'retry' });
+  if (!found.ok) throw new UserError(found.problem);
+  return found.channel;
 }
 
 /** Reads and checks url, title, step, kind, level, free and note of suggest/add. */
@@ -437,11 +415,6 @@ function readResource(interaction: ChatInputCommandInteraction, ctx: Context): N
 function cleanNote(note: string | null): string | null {
   const cleaned = (note ?? '').replace(/\n{3,}/g, '\n\n').trim().slice(0, NOTE_MAX);
   return cleaned || null;
-}
-
-function guessKind(url: string): string {
-  const host = new URL(url).hostname.replace(/^www\./, '');
-  return ['youtube.com', 'youtu.be', 'm.youtube.com', 'vimeo.com'].includes(host) ? 'video' : 'article';
 }
 
 /** DMs the member who suggested a resource about the decision; returns what to tell the moderator. Never throws. */

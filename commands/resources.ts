@@ -1,7 +1,8 @@
 import { MessageFlags, SlashCommandBuilder, type AutocompleteInteraction } from 'discord.js';
 import { RESOURCE_KINDS } from '../src/content/schema.js';
 import type { Context } from '../src/context.js';
-import { allResources, cleanTopic, filterResources, topicCounts, type ResourceFilters } from '../src/db/queries/resources.js';
+import { allResources } from '../src/db/queries/resources.js';
+import { cleanTopic, filterResources, topicCounts, type ResourceFilters } from '../src/domain/catalogue.js';
 import type { Command } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep } from '../src/discord/options.js';
 import { filtersFromArgs, resourceListView } from '../src/discord/views/resources.js';

@@ -138,11 +138,6 @@ export function localDateOf(instant: Date, zone: string): string {
   return new Date(wallMs(instant.getTime(), zone)).toISOString().slice(0, 10);
 }
 
-/** The local date and time `YYYY-MM-DDTHH:MM` in `zone` at `instant`. */
-export function localDateTimeOf(instant: Date, zone: string): string {
-  return new Date(wallMs(instant.getTime(), zone)).toISOString().slice(0, 16);
-}
-
 /**
  * The instant at which the local wall clock in `zone` first reads `date` `hour:minute`.
  * When that reading does not exist (a spring-forward gap), the instant the clocks jump over it,

@@ -11,8 +11,7 @@ import { domainToUnicode } from 'node:url';
  *   is `~`, RFC 3986 §6.2.2.2) and the other escapes in upper case. The path and the order and
  *   spelling of the remaining query parameters are kept as given (some sites care), so the link
  *   still opens the same page. The length limit applies to this stored form, so tracking
- *   parameters a member pasted do not count. `normaliseUrl` is the same stored form for input
- *   that must be valid (it throws otherwise).
+ *   parameters a member pasted do not count.
  * - `displayUrl` is how a stored link is shown to people: an international host in Unicode
  *   (`xn--bcher-kva.example` is shown as `bücher.example`).
  * - `urlKey` is the de-duplication key: two links with the same key are one resource. It also
@@ -52,17 +51,38 @@ const TRACKING_PARAMS = new Set([
   '_gl',
 ]);
 
-/** Share-button parameters of a few sites, dropped there only (elsewhere `si` may mean something). */
-const SITE_TRACKING_PARAMS: Record<string, ReadonlySet<string>> = {
-  'youtube.com': new Set(['si', 'feature', 'pp']),
-  'm.youtube.com': new Set(['si', 'feature', 'pp']),
-  'youtu.be': new Set(['si', 'feature']),
-  'open.spotify.com': new Set(['si']),
+/**
+ * What Cohort knows about a few sites, by host without `www.`: whether they host videos (a link
+ * there is a video unless whoever adds it says otherwise), and their share-button parameters,
+ * dropped there only (elsewhere `si` may mean something).
+ */
+const SITES: Record<string, { video: boolean; trackingParams: ReadonlySet<string> }> = {
+  'youtube.com': { video: true, trackingParams: new Set(['si', 'feature', 'pp']) },
+  'm.youtube.com': { video: true, trackingParams: new Set(['si', 'feature', 'pp']) },
+  'youtu.be': { video: true, trackingParams: new Set(['si', 'feature']) },
+  'vimeo.com': { video: true, trackingParams: new Set() },
+  'open.spotify.com': { video: false, trackingParams: new Set(['si']) },
 };
+
+function siteOf(host: string) {
+  const site = host.replace(/^www\./, '');
+  return Object.hasOwn(SITES, site) ? SITES[site] : undefined;
+}
 
 export function isTrackingParam(name: string, host = ''): boolean {
   const lower = name.toLowerCase();
-  return lower.startsWith('utm_') || TRACKING_PARAMS.has(lower) || (SITE_TRACKING_PARAMS[host.replace(/^www\./, '')]?.has(lower) ?? false);
+  return lower.startsWith('utm_') || TRACKING_PARAMS.has(lower) || (siteOf(host)?.trackingParams.has(lower) ?? false);
+}
+
+/** The kind a link gets when whoever adds it does not say: `video` on a video site, else `article`. */
+export function guessKind(url: string): 'video' | 'article' {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return 'article';
+  }
+  return siteOf(host)?.video ? 'video' : 'article';
 }
 
 export type UrlResult = { ok: true; url: string; key: string } | { ok: false; reason: string };
@@ -89,13 +109,6 @@ export function parseResourceUrl(input: string): UrlResult {
     return { ok: false, reason: `The link is too long${typed} (${stored.length} characters; at most ${MAX_URL_LENGTH}).` };
   }
   return { ok: true, url: stored, key: keyOf(new URL(stored)) };
-}
-
-/** The stored form of a link that must be valid (trusted input); throws on an invalid one. */
-export function normaliseUrl(input: string): string {
-  const result = parseResourceUrl(input);
-  if (!result.ok) throw new Error(`invalid URL: ${result.reason}`);
-  return result.url;
 }
 
 /** The de-duplication key of a link, or undefined when it is not a valid link. */

@@ -1,4 +1,4 @@
-import { DiscordAPIError, Routes, type Client, type RESTPostAPIChannelMessageJSONBody, type APIMessage } from 'discord.js';
+import { Routes, type Client, type RESTPostAPIChannelMessageJSONBody, type APIMessage } from 'discord.js';
 import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import type { Context } from '../context.js';
 import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
@@ -6,6 +6,7 @@ import { ensureOpenRun, participantsOf, recentRuns, submissionsOf, type Run } fr
 import { getGuildSettings, updateGuildSettings } from '../db/queries/settings.js';
 import { guildSettings, scheduledPosts, type GuildSettings } from '../db/schema.js';
 import { duePosts } from '../domain/weeks.js';
+import { describeDiscordError } from '../discord/errors.js';
 import { announcementMessage, recapMessages, reminderMessages } from '../discord/views/challenges.js';
 import type { Job } from './scheduler.js';
 
@@ -13,12 +14,6 @@ import type { Job } from './scheduler.js';
 export const CLAIM_STALE_MS = 10 * 60_000;
 /** Transient failures are retried on the next ticks, up to this many attempts. */
 const MAX_ATTEMPTS = 5;
-/** Discord errors that mean the bot cannot post in the channel until a moderator fixes it. */
-const SETUP_ERRORS: Record<number, string> = {
-  10003: 'the challenge channel no longer exists',
-  50001: 'I cannot see the challenge channel (missing access)',
-  50013: 'I am missing permissions to post in the challenge channel',
-};
 
 export interface ChallengePosterDeps {
   ctx: Context;
@@ -157,9 +152,10 @@ async function postOne(
       posted.push((await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage);
     }
   } catch (error) {
-    const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
+    const described = describeDiscordError(error, { channelId, setupCommand: '/setup challenges', resume: 'setup' });
+    const code = described?.code;
     const text = error instanceof Error ? error.message : String(error);
-    const setupProblem = code !== undefined ? SETUP_ERRORS[code] : undefined;
+    const setupProblem = described?.stopsFeature ? described.sentence : undefined;
     if (posted.length > 0) {
       // Part of a multi-message post went out: never post it twice.
       await complete(ctx.db, claimed.id, { messageId: posted[0]!.id, channelId, postedAt: now });
@@ -167,7 +163,7 @@ async function postOne(
     }
     if (setupProblem) {
       if (posted.length === 0) await markFailed(ctx.db, claimed.id, `${code}: ${text}`);
-      await updateGuildSettings(ctx.db, guildId, { challengesBrokenReason: `${setupProblem} (Discord error ${code}). Fix it, then run /setup challenges again.` }, now);
+      await updateGuildSettings(ctx.db, guildId, { challengesBrokenReason: setupProblem }, now);
       log.warn({ code }, 'challenge channel unusable: challenges stopped until /setup challenges is run again');
       return { kind, period, result: 'failed', error: text };
     }
@@ -218,8 +214,8 @@ export async function announceChange(deps: ChallengePosterDeps, settings: GuildS
     ctx.metrics.scheduledPost('challenge_change', 'posted');
     return undefined;
   } catch (error) {
-    const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
-    const problem = code !== undefined ? SETUP_ERRORS[code] : undefined;
+    const described = describeDiscordError(error, { channelId: settings.challengesChannelId!, setupCommand: '/setup challenges', resume: 'setup' });
+    const problem = described?.stopsFeature ? described.sentence : undefined;
     ctx.metrics.scheduledPost('challenge_change', problem ? 'failed' : 'error');
     if (!problem) throw error;
     return problem;

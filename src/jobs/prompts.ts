@@ -1,4 +1,4 @@
-import { DiscordAPIError, PermissionFlagsBits, type Client, type Message, type SendableChannels } from 'discord.js';
+import { PermissionFlagsBits, type Client, type Message, type SendableChannels } from 'discord.js';
 import pMap from 'p-map';
 import type { Context } from '../context.js';
 import { claim, complete, latestPeriods, markFailed, markSkipped, postsFor, release } from '../db/queries/claims.js';
@@ -8,6 +8,8 @@ import type { Prompt } from '../content/schema.js';
 import type { GuildSettings, ScheduledPost } from '../db/schema.js';
 import { latestOccurrence, planDailyPosts, type PlannedPost, type TimeOfDay } from '../domain/schedule.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
+import { postableChannel } from '../discord/channels.js';
+import { describeDiscordError } from '../discord/errors.js';
 import { missingBotPermissions } from '../discord/permissions.js';
 import { isPromptPostOf, promptPost, threadName } from '../discord/views/prompts.js';
 import type { Job } from './scheduler.js';
@@ -16,9 +18,6 @@ import type { Job } from './scheduler.js';
 export const PROMPT_CLAIM_STALE_MS = 5 * 60_000;
 /** Servers handled at the same time; discord.js queues the requests within its rate limits. */
 export const PROMPT_CONCURRENCY = 10;
-
-/** Discord errors that will not go away by retrying: the setup is broken until a moderator fixes it. */
-const PERMANENT_CODES = new Set([10003, 50001, 50013]);
 
 class SetupBroken extends Error {}
 
@@ -124,7 +123,7 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
     let prompt: Prompt;
     let isNew: boolean;
     try {
-      const channel = await postableChannel(channelId);
+      const channel = await promptChannel(guildId, channelId);
       // A retried claim may have posted just before its process died: find that post instead of posting twice.
       const earlier = taken.attempts > 1 ? await findEarlierPost(channel, planned.period) : undefined;
       const chosen = ctx.content.prompts.find((p) => p.id === taken.ref) ?? (await choosePrompt(ctx.db, ctx.content, guildId, planned.period, now));
@@ -142,7 +141,7 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
       if (reason) {
         await markFailed(ctx.db, taken.id, reason);
         await updateGuildSettings(ctx.db, guildId, { promptsBrokenReason: reason }, ctx.clock.now());
-        log.warn({ guildId, channelId, code: error instanceof DiscordAPIError ? error.code : undefined, reason }, 'prompts stopped for a server: setup broken');
+        log.warn({ guildId, channelId, code: describeDiscordError(error, { channelId, resume: 'setup' })?.code, reason }, 'prompts stopped for a server: setup broken');
         return 'failed';
       }
       // 429s and 5xx were already retried by discord.js: give the claim back for the next minute.
@@ -157,10 +156,10 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
     return 'posted';
   }
 
-  async function postableChannel(channelId: string): Promise<SendableChannels> {
-    const channel = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
-    if (!channel?.isSendable()) throw new SetupBroken(`<#${channelId}> is not a text channel I can post in any more. Choose another one with /setup prompts.`);
-    return channel;
+  async function promptChannel(guildId: string, channelId: string): Promise<SendableChannels> {
+    const found = await postableChannel(client, guildId, { channelId, setupCommand: '/setup prompts', resume: 'setup' });
+    if (!found.ok) throw new SetupBroken(found.problem);
+    return found.channel;
   }
 
   async function findEarlierPost(channel: SendableChannels, period: string): Promise<Message | undefined> {
@@ -191,13 +190,6 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
 /** A moderator-readable reason when an error means the setup is broken; undefined for transient errors. */
 function brokenReason(error: unknown, channelId: string): string | undefined {
   if (error instanceof SetupBroken) return error.message;
-  if (!(error instanceof DiscordAPIError) || typeof error.code !== 'number' || !PERMANENT_CODES.has(error.code)) return undefined;
-  switch (error.code) {
-    case 10003:
-      return `The prompt channel <#${channelId}> no longer exists (Discord error 10003). Choose another one with /setup prompts.`;
-    case 50001:
-      return `I can no longer see <#${channelId}> (Discord error 50001, Missing Access). Give me View Channel there, then run /setup prompts again.`;
-    default:
-      return `I am not allowed to post in <#${channelId}> (Discord error 50013, Missing Permissions). I need View Channel, Send Messages and Embed Links there; fix the channel’s permissions, then run /setup prompts again.`;
-  }
+  const described = describeDiscordError(error, { channelId, setupCommand: '/setup prompts', resume: 'setup' });
+  return described?.stopsFeature ? described.sentence : undefined;
 }

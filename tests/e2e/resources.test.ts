@@ -465,14 +465,14 @@ describe('/resource post', () => {
     const channel = { type: 7, value: channelId };
     bot.fake.failWith({ method: 'POST', path: new RegExp(`^/channels/${channelId}/messages$`), code: 50013, times: 1 });
     const record = await bot.command('resource', { resource: 'c:python-tutorial', channel }, { guildId, user: MOD, subcommand: 'post', ...MODERATOR });
-    expect(say(record)).toContain(`I could not post in <#${channelId}>: Discord says I lack permissions there.`);
+    expect(say(record)).toContain(`I am not allowed to post in <#${channelId}> (Discord error 50013, Missing Permissions).`);
     expect(await database.db.select().from(resourcePosts).where(eq(resourcePosts.guildId, guildId))).toHaveLength(0);
 
     await bot.command('resource', { resource: 'c:python-tutorial', channel }, { guildId, user: MOD, subcommand: 'post', ...MODERATOR });
     const ask = shown(await bot.command('resource', { resource: 'c:python-tutorial', channel }, { guildId, user: MOD, subcommand: 'post', ...MODERATOR }));
     bot.fake.failWith({ method: 'POST', path: new RegExp(`^/channels/${channelId}/messages$`), code: 50013, times: 1 });
     const failed = shown(await bot.press(buttonsOf(ask)[0]!.customId!, { guildId, user: MOD, ...MODERATOR }));
-    expect(textOf(failed)).toContain('Discord says I lack permissions there');
+    expect(textOf(failed)).toContain('(Discord error 50013, Missing Permissions)');
     expect(textOf(failed)).toContain('Nothing was posted; fix it and press **Post again**');
     const retried = await bot.press(buttonsOf(ask)[0]!.customId!, { guildId, user: MOD, ...MODERATOR });
     expect(say(retried)).toContain('Posted **The Python Tutorial');
@@ -655,7 +655,7 @@ describe('suggestion notices in the review channel', () => {
     const [row] = await database.db.select().from(guildResources).where(eq(guildResources.guildId, guildId));
     expect(row!.status).toBe('pending');
     expect(noticesField(await setupShow(guildId))).toBe(
-      `<#${mods}>\n⚠️ **Last notice failed:** Discord refused the notice in <#${mods}>: Missing Permissions (50013). I need View Channel, Send Messages and Embed Links there.`,
+      `<#${mods}>\n⚠️ **Last notice failed:** I am not allowed to post in <#${mods}> (Discord error 50013, Missing Permissions). I need View Channel, Send Messages and Embed Links there; fix the channel’s permissions for me, and the next one will get through.`,
     );
 
     await suggestAndSettle(guildId, '590000000000000002', { url: 'https://accepted.example/', title: 'Accepted' });

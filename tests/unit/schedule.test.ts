@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pickNext, rankSteps, usedInCurrentCycle, type RotationItem } from '../../src/domain/rotation.js';
-import { addDays, daysBetween, localDateOf, localDateTimeOf } from '../../src/domain/dates.js';
+import { addDays, daysBetween, localDateOf } from '../../src/domain/dates.js';
+import { localDateTimeOf } from '../support/local-time.js';
 import { dueAt, latestOccurrence, nextOccurrence, planDailyPosts, type TimeOfDay } from '../../src/domain/schedule.js';
 
 const MINUTE = 60_000;

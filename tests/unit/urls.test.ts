@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, displayHost, displayUrl, isTrackingParam, normaliseUrl, parseResourceUrl, urlKey } from '../../src/domain/urls.js';
+import { MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, displayHost, displayUrl, guessKind, isTrackingParam, parseResourceUrl, urlKey } from '../../src/domain/urls.js';
 
 const ok = (input: string) => {
   const result = parseResourceUrl(input);
@@ -56,40 +56,43 @@ describe('parseResourceUrl: what is accepted', () => {
   });
 });
 
-describe('normaliseUrl', () => {
+/** The stored form (what parseResourceUrl gives as `url`). */
+const stored = (input: string) => ok(input).url;
+
+describe('the stored form', () => {
   it('lower-cases the host, drops a trailing dot, the default port and the fragment', () => {
-    expect(normaliseUrl('HTTPS://Docs.Python.ORG/3/Tutorial/')).toBe('https://docs.python.org/3/Tutorial/');
-    expect(normaliseUrl('https://example.com./a')).toBe('https://example.com/a');
-    expect(normaliseUrl('https://example.com:443/a')).toBe('https://example.com/a');
-    expect(normaliseUrl('http://example.com:80/a')).toBe('http://example.com/a');
-    expect(normaliseUrl('https://example.com:8443/a')).toBe('https://example.com:8443/a');
-    expect(normaliseUrl('https://example.com/a#section-2')).toBe('https://example.com/a');
-    expect(normaliseUrl('https://example.com/a?#')).toBe('https://example.com/a');
+    expect(stored('HTTPS://Docs.Python.ORG/3/Tutorial/')).toBe('https://docs.python.org/3/Tutorial/');
+    expect(stored('https://example.com./a')).toBe('https://example.com/a');
+    expect(stored('https://example.com:443/a')).toBe('https://example.com/a');
+    expect(stored('http://example.com:80/a')).toBe('http://example.com/a');
+    expect(stored('https://example.com:8443/a')).toBe('https://example.com:8443/a');
+    expect(stored('https://example.com/a#section-2')).toBe('https://example.com/a');
+    expect(stored('https://example.com/a?#')).toBe('https://example.com/a');
   });
 
   it('drops tracking parameters and keeps the others in their order', () => {
-    expect(normaliseUrl('https://example.com/a?utm_source=x&utm_MEDIUM=y&b=2&fbclid=abc&a=1&gclid=1&mc_cid=2&ref_src=twsrc')).toBe(
+    expect(stored('https://example.com/a?utm_source=x&utm_MEDIUM=y&b=2&fbclid=abc&a=1&gclid=1&mc_cid=2&ref_src=twsrc')).toBe(
       'https://example.com/a?b=2&a=1',
     );
-    expect(normaliseUrl('https://example.com/a?utm_campaign=spring')).toBe('https://example.com/a');
-    expect(normaliseUrl('https://www.youtube.com/watch?v=aircAruvnKk&t=10s')).toBe('https://www.youtube.com/watch?v=aircAruvnKk&t=10s');
+    expect(stored('https://example.com/a?utm_campaign=spring')).toBe('https://example.com/a');
+    expect(stored('https://www.youtube.com/watch?v=aircAruvnKk&t=10s')).toBe('https://www.youtube.com/watch?v=aircAruvnKk&t=10s');
     // Share-button parameters of a few sites, only there.
-    expect(normaliseUrl('https://www.youtube.com/watch?v=aircAruvnKk&si=AbC123&feature=shared')).toBe('https://www.youtube.com/watch?v=aircAruvnKk');
-    expect(normaliseUrl('https://youtu.be/aircAruvnKk?si=AbC123')).toBe('https://youtu.be/aircAruvnKk');
-    expect(normaliseUrl('https://example.com/search?si=units&feature=x')).toBe('https://example.com/search?si=units&feature=x');
+    expect(stored('https://www.youtube.com/watch?v=aircAruvnKk&si=AbC123&feature=shared')).toBe('https://www.youtube.com/watch?v=aircAruvnKk');
+    expect(stored('https://youtu.be/aircAruvnKk?si=AbC123')).toBe('https://youtu.be/aircAruvnKk');
+    expect(stored('https://example.com/search?si=units&feature=x')).toBe('https://example.com/search?si=units&feature=x');
   });
 
   it('keeps what is not tracking: path case, ref, utm without underscore', () => {
     expect(isTrackingParam('ref')).toBe(false);
     expect(isTrackingParam('utmost')).toBe(false);
     expect(isTrackingParam('UTM_Source')).toBe(true);
-    expect(normaliseUrl('https://example.com/Path/To?ref=main&utmost=1')).toBe('https://example.com/Path/To?ref=main&utmost=1');
+    expect(stored('https://example.com/Path/To?ref=main&utmost=1')).toBe('https://example.com/Path/To?ref=main&utmost=1');
   });
 
   it('keeps a trailing slash as typed (the key ignores it)', () => {
-    expect(normaliseUrl('https://example.com/docs/')).toBe('https://example.com/docs/');
-    expect(normaliseUrl('https://example.com/docs')).toBe('https://example.com/docs');
-    expect(normaliseUrl('https://example.com')).toBe('https://example.com/');
+    expect(stored('https://example.com/docs/')).toBe('https://example.com/docs/');
+    expect(stored('https://example.com/docs')).toBe('https://example.com/docs');
+    expect(stored('https://example.com')).toBe('https://example.com/');
   });
 
   it('decodes escapes of unreserved characters: %7e and ~ are the same stored link', () => {
@@ -101,11 +104,7 @@ describe('normaliseUrl', () => {
   });
 
   it('keeps the spelling of the parameters it keeps when it drops tracking ones', () => {
-    expect(normaliseUrl('https://example.com/s?q=a+b&utm_source=x&p=~me&r=%20')).toBe('https://example.com/s?q=a+b&p=~me&r=%20');
-  });
-
-  it('throws for an invalid link (trusted content only)', () => {
-    expect(() => normaliseUrl('ftp://example.com')).toThrow(/invalid URL/);
+    expect(stored('https://example.com/s?q=a+b&utm_source=x&p=~me&r=%20')).toBe('https://example.com/s?q=a+b&p=~me&r=%20');
   });
 });
 
@@ -201,10 +200,21 @@ describe('properties', () => {
           for (const [i, t] of tracking.entries()) mixed.splice(Math.min(i * 2, mixed.length), 0, t);
           const noisy = `https://${domain.toUpperCase()}${path}${query(mixed)}#frag`;
           expect(urlKey(noisy)).toBe(urlKey(clean));
-          expect(normaliseUrl(noisy)).not.toMatch(/utm_|fbclid|gclid|mc_cid|ref_src|msclkid|#/i);
+          expect(stored(noisy)).not.toMatch(/utm_|fbclid|gclid|mc_cid|ref_src|msclkid|#/i);
         },
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('guessKind', () => {
+  it('calls links on video sites videos and everything else an article', () => {
+    for (const url of ['https://www.youtube.com/watch?v=aircAruvnKk', 'https://m.youtube.com/watch?v=x', 'https://youtu.be/aircAruvnKk', 'https://vimeo.com/123']) {
+      expect(guessKind(url)).toBe('video');
+    }
+    for (const url of ['https://open.spotify.com/episode/1', 'https://example.com/youtube.com', 'https://notyoutube.com/watch', 'not a link']) {
+      expect(guessKind(url)).toBe('article');
+    }
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, localDateOf, localDateTimeOf, startOfLocalDay, weekday, zonedInstant } from '../../src/domain/dates.js';
+import { addDays, localDateOf, startOfLocalDay, weekday, zonedInstant } from '../../src/domain/dates.js';
+import { localDateTimeOf } from '../support/local-time.js';
 import { calendarWeek, competitionSlug, duePosts, formatInZone, nextInRotation, parseDeadline, parseKaggleLink, weekOf, weekSchedule } from '../../src/domain/weeks.js';
 
 const ZONES = [

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import { scheduledPosts, type ScheduledPost } from '../schema.js';
 
@@ -153,14 +153,4 @@ export async function postedRefs(db: Tx, guildId: string, kind: PostKind): Promi
     .where(and(eq(scheduledPosts.guildId, guildId), eq(scheduledPosts.kind, kind), eq(scheduledPosts.status, 'posted'), isNotNull(scheduledPosts.ref)))
     .orderBy(asc(scheduledPosts.period), asc(scheduledPosts.id));
   return rows.map((r) => r.ref!);
-}
-
-/** The most recent rows of a kind in a guild, newest first. */
-export async function recentPosts(db: Tx, guildId: string, kind: PostKind, limit = 7): Promise<ScheduledPost[]> {
-  return db
-    .select()
-    .from(scheduledPosts)
-    .where(and(eq(scheduledPosts.guildId, guildId), eq(scheduledPosts.kind, kind)))
-    .orderBy(desc(scheduledPosts.period))
-    .limit(limit);
 }

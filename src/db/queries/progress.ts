@@ -5,12 +5,7 @@ import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import type { Db, Tx } from '../client.js';
 import { memberBranches, stepProgress } from '../schema.js';
-import { recordActivityInTransaction, recordActivityOptimistically, rowsOf, type ActivityGate } from './streaks.js';
-
-export interface MemberKey {
-  guildId: string;
-  userId: string;
-}
+import { recordActivityInTransaction, recordActivityOptimistically, rowsOf, type ActivityGate, type MemberKey } from './streaks.js';
 
 /** The step ids (as stored, possibly former ids) a member has finished. */
 export async function completedStepIds(db: Tx, member: MemberKey): Promise<string[]> {

@@ -16,12 +16,15 @@ import {
 } from '../../domain/streaks.js';
 import type { Db, Tx } from '../client.js';
 import { activities, auditLog, guildSettings, memberSettings, memberStreaks, streakDays } from '../schema.js';
-import type { MemberKey } from './progress.js';
 import { defaultGuildSettings } from './settings.js';
 
 export type { StreakSummary } from '../../domain/streaks.js';
 
-export type { MemberKey };
+/** One member of one server. */
+export interface MemberKey {
+  guildId: string;
+  userId: string;
+}
 
 export type ActivityKind = 'checkin' | 'step' | 'challenge';
 

@@ -11,7 +11,8 @@ import {
 import type { Content } from '../../content/loader.js';
 import { RESOURCE_KINDS } from '../../content/schema.js';
 import type { GuildResource } from '../../db/schema.js';
-import type { Duplicate, ResourceEntry, ResourceFilters, ResourcePost } from '../../db/queries/resources.js';
+import type { Duplicate, ResourcePost } from '../../db/queries/resources.js';
+import type { ResourceEntry, ResourceFilters } from '../../domain/catalogue.js';
 import { paginate } from '../../domain/progress.js';
 import { displayHost, displayUrl } from '../../domain/urls.js';
 import { customId } from '../command.js';
