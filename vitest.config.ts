@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Timeouts only catch hangs: tests wait for conditions, never for time, and a loaded 2-core
+    // machine can take minutes over a spawned bot's start-up, so the limits are generous.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     // Database-backed files each own one database; two workers keep the 2-core machine busy without thrashing.
     maxWorkers: 2,

@@ -1,10 +1,15 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { activities } from '../../src/db/schema.js';
 import { countedDays } from '../../src/db/queries/streaks.js';
 import { buttonsOf, MODERATOR, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
+import { loadContent } from '../../src/content/loader.js';
 import type { Json } from '../../src/sim/index.js';
+
+/** The shipped track's required core steps, read from content/ so the expected counts follow the content. */
+const coreRequired = (await loadContent(join(import.meta.dirname, '../../content'))).content.tracks[0]!.steps.filter((s) => !s.optional).length;
 
 const MOD = '480000000000000001';
 const OTHER_MOD = '480000000000000002';
@@ -68,10 +73,10 @@ describe('/admin progress reset', () => {
     const [confirm, cancel] = buttonsOf(ask);
     expect(confirm!.label).toBe('Reset progress');
     expect(textOf(shown(await bot.press(cancel!.customId!, { user: MOD, ...MODERATOR })))).toContain('Nothing was reset');
-    expect(textOf(shown(await bot.command('progress', {}, { user: U })))).toContain('2/17 steps done');
+    expect(textOf(shown(await bot.command('progress', {}, { user: U })))).toContain(`2/${coreRequired} steps done`);
     expect(textOf(shown(await bot.press(confirm!.customId!, { user: OTHER_MOD, ...MODERATOR })))).toContain('belongs to the moderator who asked');
     expect(textOf(shown(await bot.press(confirm!.customId!, { user: U })))).toContain('Only moderators');
-    expect(textOf(shown(await bot.command('progress', {}, { user: U })))).toContain('2/17 steps done');
+    expect(textOf(shown(await bot.command('progress', {}, { user: U })))).toContain(`2/${coreRequired} steps done`);
   });
 
   it('confirm resets, tells the member by DM, and /progress shows the reset', async () => {
@@ -85,7 +90,7 @@ describe('/admin progress reset', () => {
     expect((dm!.body as Json).content).toContain('reset your roadmap progress on every track: 2 finished steps are no longer marked done');
     expect((dm!.body as Json).allowed_mentions).toEqual({ parse: [] });
     const progress = textOf(shown(await bot.command('progress', {}, { user: U })));
-    expect(progress).toContain('0/17 steps done');
+    expect(progress).toContain(`0/${coreRequired} steps done`);
     expect(progress).toContain(`progress on every track reset by <@${MOD}> (2 steps)`);
   });
 
@@ -100,7 +105,7 @@ describe('/admin progress reset', () => {
       expect(done).toContain('1 step forgotten');
       expect(done).toContain('I could not DM them (they do not accept DMs from me, Discord error 50007)');
       const progress = textOf(shown(await bot.command('progress', {}, { user: U })));
-      expect(progress).toContain('0/17 steps done');
+      expect(progress).toContain(`0/${coreRequired} steps done`);
       expect(progress).toMatch(/progress on [^\n]+ reset by/);
     } finally {
       bot.fake.clearFailures();
