@@ -16,6 +16,7 @@ import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
+import { focusJob } from './jobs/focus.js';
 import { promptJob } from './jobs/prompts.js';
 import { createScheduler, type Scheduler } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -127,7 +128,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images };
   contextBuilt(ctx);
 
-  // Scheduled work: daily prompts, weekly challenges, and a no-op heartbeat whose last run /healthz
+  // Scheduled work: daily prompts, weekly challenges, focus phase changes, and a no-op heartbeat whose last run /healthz
   // reads as the scheduler's liveness. Jobs start once the gateway is ready, since each process
   // only serves the guilds of its own shards.
   let stopped = false;
@@ -135,6 +136,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const scheduler = createScheduler(ctx);
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
+  scheduler.add(focusJob({ ctx, client, owner: scheduler.owner }));
   scheduler.add({ name: 'heartbeat', run: () => Promise.resolve(void (lastBeat = Date.now())) });
   ready.then(
     () => {

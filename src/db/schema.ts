@@ -156,7 +156,8 @@ export const scheduledPosts = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     guildId: snowflake('guild_id').notNull(),
     kind: text('kind', {
-      enum: ['prompt', 'challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap'],
+      // focus_phase: one row per focus session and phase change, period `<session id>:<boundary>`.
+      enum: ['prompt', 'challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap', 'focus_phase'],
     }).notNull(),
     period: text('period').notNull(),
     status: text('status', { enum: ['claimed', 'posted', 'skipped', 'failed'] }).notNull(),
@@ -273,9 +274,58 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_guild_at').on(t.guildId, t.at)],
 );
 
+/**
+ * Group focus sessions (/focus start). At most one active session per channel: the partial unique
+ * index decides between two members, or two processes, starting one at the same time. Phase
+ * changes are claimed in scheduled_posts (kind focus_phase); the schedule is src/domain/focus.ts.
+ */
+export const focusSessions = pgTable(
+  'focus_sessions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    channelId: snowflake('channel_id').notNull(),
+    startedBy: snowflake('started_by').notNull(),
+    focusMinutes: smallint('focus_minutes').notNull(),
+    breakMinutes: smallint('break_minutes').notNull(),
+    rounds: smallint('rounds').notNull(),
+    startedAt: instant('started_at').notNull(),
+    /** The card; null only between the insert and the card's post. */
+    messageId: snowflake('message_id'),
+    status: text('status', { enum: ['active', 'finished', 'stopped'] }).notNull().default('active'),
+    endedAt: instant('ended_at'),
+    stoppedBy: snowflake('stopped_by'),
+  },
+  (t) => [
+    uniqueIndex('focus_sessions_one_per_channel').on(t.channelId).where(sql`${t.status} = 'active'`),
+    index('focus_sessions_active').on(t.status, t.guildId),
+    index('focus_sessions_guild_starter').on(t.guildId, t.startedBy),
+  ],
+);
+
+/** Who is in a focus session: one row per join, left_at set on leaving; at most one open row per member. */
+export const focusParticipants = pgTable(
+  'focus_participants',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sessionId: bigint('session_id', { mode: 'number' })
+      .notNull()
+      .references(() => focusSessions.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    joinedAt: instant('joined_at').notNull(),
+    leftAt: instant('left_at'),
+  },
+  (t) => [
+    uniqueIndex('focus_participants_one_open').on(t.sessionId, t.userId).where(sql`${t.leftAt} is null`),
+    index('focus_participants_session').on(t.sessionId),
+  ],
+);
+
 export type GuildSettings = typeof guildSettings.$inferSelect;
 export type MemberSettings = typeof memberSettings.$inferSelect;
 export type StreakDay = typeof streakDays.$inferSelect;
 export type ScheduledPost = typeof scheduledPosts.$inferSelect;
 export type ChallengeWeek = typeof challengeWeeks.$inferSelect;
 export type GuildResource = typeof guildResources.$inferSelect;
+export type FocusSession = typeof focusSessions.$inferSelect;
+export type FocusParticipant = typeof focusParticipants.$inferSelect;
