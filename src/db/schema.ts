@@ -52,6 +52,13 @@ export const guildSettings = pgTable('guild_settings', {
   challengesEnabled: boolean('challenges_enabled').notNull().default(false),
   challengesBrokenReason: text('challenges_broken_reason'),
 
+  /** Voice channels (or stage channels) whose time counts as study time (/setup study). */
+  studyChannelIds: text('study_channel_ids').array().notNull().default(sql`'{}'::text[]`),
+  /** Categories whose every voice channel counts as a study room. */
+  studyCategoryIds: text('study_category_ids').array().notNull().default(sql`'{}'::text[]`),
+  /** Minutes of study time in a member day that count the day for the streak. */
+  studyMinutes: smallint('study_minutes').notNull().default(25),
+
   welcomedAt: instant('welcomed_at'),
   createdAt: instant('created_at').notNull().defaultNow(),
   updatedAt: instant('updated_at').notNull().defaultNow(),
@@ -92,7 +99,7 @@ export const activities = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     guildId: snowflake('guild_id').notNull(),
     userId: snowflake('user_id').notNull(),
-    kind: text('kind', { enum: ['checkin', 'step', 'challenge'] }).notNull(),
+    kind: text('kind', { enum: ['checkin', 'step', 'challenge', 'study'] }).notNull(),
     day: localDay('day').notNull(),
     at: instant('at').notNull(),
     ref: text('ref'),
@@ -102,6 +109,7 @@ export const activities = pgTable(
     index('activities_member').on(t.guildId, t.userId, t.day),
     index('activities_guild_kind_at').on(t.guildId, t.kind, t.at),
     uniqueIndex('activities_one_checkin_a_day').on(t.guildId, t.userId, t.day).where(sql`${t.kind} = 'checkin'`),
+    uniqueIndex('activities_one_study_a_day').on(t.guildId, t.userId, t.day).where(sql`${t.kind} = 'study'`),
   ],
 );
 
@@ -116,7 +124,7 @@ export const streakDays = pgTable(
     guildId: snowflake('guild_id').notNull(),
     userId: snowflake('user_id').notNull(),
     day: localDay('day').notNull(),
-    reason: text('reason', { enum: ['checkin', 'step', 'challenge', 'freeze', 'fix'] }).notNull(),
+    reason: text('reason', { enum: ['checkin', 'step', 'challenge', 'study', 'freeze', 'fix'] }).notNull(),
     actorId: snowflake('actor_id'),
     note: text('note'),
     createdAt: instant('created_at').notNull().defaultNow(),
@@ -259,6 +267,40 @@ export const resourcePosts = pgTable(
   (t) => [index('resource_posts_guild_url').on(t.guildId, t.url, t.postedAt)],
 );
 
+/**
+ * Study time: one row per stretch a member spent in a study room (`voice`) or in a finished focus
+ * round (`focus`). `ended_at` is null while a voice session is open; a closed session counts from
+ * started_at to ended_at, already capped (STUDY_SESSION_CAP): `cut_ms` is what the cap removed.
+ * At most one open voice session per member and server.
+ */
+export const studySessions = pgTable(
+  'study_sessions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    channelId: snowflake('channel_id').notNull(),
+    source: text('source', { enum: ['voice', 'focus'] }).notNull(),
+    startedAt: instant('started_at').notNull(),
+    endedAt: instant('ended_at'),
+    cutMs: bigint('cut_ms', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    index('study_sessions_member').on(t.guildId, t.userId, t.startedAt),
+    index('study_sessions_guild_started').on(t.guildId, t.startedAt),
+    uniqueIndex('study_sessions_one_open').on(t.guildId, t.userId).where(sql`${t.endedAt} is null`),
+  ],
+);
+
+/**
+ * The last moment the bot knew who was in voice in a server (its heartbeat, every minute or so):
+ * reconciliation closes a session whose member is gone at this moment, never at "now".
+ */
+export const studyHeartbeats = pgTable('study_heartbeats', {
+  guildId: snowflake('guild_id').primaryKey(),
+  at: instant('at').notNull(),
+});
+
 /** Moderator actions, kept for accountability. */
 export const auditLog = pgTable(
   'audit_log',
@@ -329,3 +371,4 @@ export type ChallengeWeek = typeof challengeWeeks.$inferSelect;
 export type GuildResource = typeof guildResources.$inferSelect;
 export type FocusSession = typeof focusSessions.$inferSelect;
 export type FocusParticipant = typeof focusParticipants.$inferSelect;
+export type StudySession = typeof studySessions.$inferSelect;
