@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
 import { focusParticipants, focusSessions, type FocusParticipant, type FocusSession } from '../schema.js';
-import type { FocusPlan, Stint } from '../../domain/focus.js';
+import { FOCUS_LIMITS, MINUTE_MS, type FocusPlan, type Stint } from '../../domain/focus.js';
+import { recordFinishedStudy } from './study.js';
 
 /**
  * Focus sessions and their participants. One active session per channel (a partial unique index
@@ -154,6 +155,7 @@ export interface FocusStudy {
  * their streak. The one place that hands focus time to study time: called inside the transaction
  * that claims the round's end, so each round is recorded exactly once.
  */
-export async function recordFocusStudy(_db: Tx, _study: FocusStudy): Promise<void> {
-  // Study time lands with the study_sessions table (branch v-voice): recordFinishedStudy(db, { ...study, source: 'focus' }).
+export async function recordFocusStudy(db: Tx, study: FocusStudy): Promise<void> {
+  // recordFinishedStudy's statements (and the savepoint of its streak update) run on the caller's transaction.
+  await recordFinishedStudy(db, { ...study, source: 'focus' }, { capMs: FOCUS_LIMITS.focus.max * MINUTE_MS });
 }
