@@ -17,6 +17,7 @@ CREATE TABLE "focus_sessions" (
 	"started_at" timestamp with time zone NOT NULL,
 	"message_id" text,
 	"status" text DEFAULT 'active' NOT NULL,
+	"phases_claimed" smallint DEFAULT 0 NOT NULL,
 	"ended_at" timestamp with time zone,
 	"stopped_by" text
 );

@@ -335,6 +335,8 @@ export const focusSessions = pgTable(
     /** The card; null only between the insert and the card's post. */
     messageId: snowflake('message_id'),
     status: text('status', { enum: ['active', 'finished', 'stopped'] }).notNull().default('active'),
+    /** The latest phase change claimed (0 before the first): the job skips a session with nothing newer due without a query. */
+    phasesClaimed: smallint('phases_claimed').notNull().default(0),
     endedAt: instant('ended_at'),
     stoppedBy: snowflake('stopped_by'),
   },

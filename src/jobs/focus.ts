@@ -6,6 +6,7 @@ import {
   currentParticipants,
   endSession,
   lockActiveSession,
+  notePhaseClaimed,
   planOf,
   recordFocusStudy,
   sessionById,
@@ -61,14 +62,17 @@ export function focusJob(deps: FocusDeps): Job {
 export async function settleSession(deps: FocusDeps, session: FocusSession, now: Date): Promise<FocusSession> {
   const { ctx } = deps;
   const plan = planOf(session);
-  const candidates = dueBoundaries(plan, now.getTime(), new Set());
+  // Phase changes up to phases_claimed are settled: only newer ones cost a query.
+  const claimedBefore = new Set(Array.from({ length: session.phasesClaimed }, (_, i) => i + 1));
+  const candidates = dueBoundaries(plan, now.getTime(), claimedBefore);
   if (candidates.length === 0) return session;
   const rows = await postsFor(ctx.db, 'focus_phase', [session.guildId], candidates.map((b) => periodOf(session.id, b.k)));
-  const settled = new Set(
-    rows
+  const settled = new Set([
+    ...claimedBefore,
+    ...rows
       .filter((r) => r.status !== 'claimed' || (r.claimedBy !== null && now.getTime() - r.claimedAt.getTime() < FOCUS_CLAIM_STALE_MS))
       .map((r) => Number(r.period.split(':')[1])),
-  );
+  ]);
   const due = dueBoundaries(plan, now.getTime(), settled);
   const log = ctx.logger.child({ guildId: session.guildId, channelId: session.channelId, sessionId: session.id });
 
@@ -78,6 +82,7 @@ export async function settleSession(deps: FocusDeps, session: FocusSession, now:
       if (!(await lockActiveSession(tx, session.id))) return null; // stopped meanwhile
       const row = await claim(tx, { guildId: session.guildId, kind: 'focus_phase', period: periodOf(session.id, boundary.k), owner: deps.owner, now, staleAfterMs: FOCUS_CLAIM_STALE_MS });
       if (!row) return null;
+      await notePhaseClaimed(tx, session.id, boundary.k);
       // Only the first claim of a boundary credits the round: a takeover finds it already recorded.
       if (row.attempts === 1 && boundary.endsFocus && boundary.onTime) {
         for (const [userId, stints] of await stintsOf(tx, session.id)) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
 import { focusParticipants, focusSessions, type FocusParticipant, type FocusSession } from '../schema.js';
 import { FOCUS_LIMITS, MINUTE_MS, type FocusPlan, type Stint } from '../../domain/focus.js';
@@ -91,6 +91,14 @@ export async function lockActiveSession(tx: Tx, id: number): Promise<FocusSessio
     .where(and(eq(focusSessions.id, id), eq(focusSessions.status, 'active')))
     .for('update');
   return row;
+}
+
+/** Notes that phase change `k` is claimed (inside the claim's transaction). */
+export async function notePhaseClaimed(tx: Tx, id: number, k: number): Promise<void> {
+  await tx
+    .update(focusSessions)
+    .set({ phasesClaimed: sql`greatest(${focusSessions.phasesClaimed}, ${k})` })
+    .where(eq(focusSessions.id, id));
 }
 
 /** Ends an active session (finished on schedule, or stopped by someone). False if it had already ended. */
