@@ -164,6 +164,12 @@ describe('joining, leaving and stopping', () => {
     expect(left.text).toContain('You left the focus session');
     expect(textOf(cardIn(bot.fake, channelId))).toContain(`Participants (1)\n<@${ALICE}>`);
     expect((await press(bot, channelId, 'leave', BOB)).text).toContain('You are not in this focus session.');
+
+    const status = shown(await bot.command('focus', {}, { subcommand: 'status', channelId, user: BOB }));
+    expect(status.flags & 64).toBe(64);
+    expect(textOf(status)).toContain('**Focus**: round 1 of 4');
+    const empty = await newChannel();
+    expect(textOf(shown(await bot.command('focus', {}, { subcommand: 'status', channelId: empty, user: BOB })))).toContain('No focus session is running in this channel.');
   });
 
   it('/focus stop: refused for others, done by a moderator; the card shows who stopped it and loses its buttons', async () => {
