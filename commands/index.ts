@@ -3,6 +3,7 @@ import { admin } from './admin.js';
 import { challenge } from './challenge.js';
 import { checkin } from './checkin.js';
 import { done } from './done.js';
+import { focus } from './focus.js';
 import { help } from './help.js';
 import { leaderboard } from './leaderboard.js';
 import { next } from './next.js';
@@ -18,4 +19,4 @@ import { streak } from './streak.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus];

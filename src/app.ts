@@ -19,6 +19,7 @@ import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
+import { focusJob } from './jobs/focus.js';
 import { promptJob } from './jobs/prompts.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -130,13 +131,14 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images };
   contextBuilt(ctx);
 
-  // Scheduled work: daily prompts and weekly challenges. /healthz reads the scheduler's last tick
+  // Scheduled work: daily prompts, weekly challenges and focus phase changes. /healthz reads the scheduler's last tick
   // (its heartbeat; a slow job does not hold the tick back). Jobs start once the gateway is ready,
   // since each process only serves the guilds of its own shards.
   let stopped = false;
   const scheduler = createScheduler(ctx, options.scheduler);
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
+  scheduler.add(focusJob({ ctx, client, owner: scheduler.owner }));
   ready.then(
     () => {
       if (!stopped) scheduler.start();

@@ -52,6 +52,13 @@ export const guildSettings = pgTable('guild_settings', {
   challengesEnabled: boolean('challenges_enabled').notNull().default(false),
   challengesBrokenReason: text('challenges_broken_reason'),
 
+  /** Voice channels (or stage channels) whose time counts as study time (/setup study). */
+  studyChannelIds: text('study_channel_ids').array().notNull().default(sql`'{}'::text[]`),
+  /** Categories whose every voice channel counts as a study room. */
+  studyCategoryIds: text('study_category_ids').array().notNull().default(sql`'{}'::text[]`),
+  /** Minutes of study time in a member day that count the day for the streak. */
+  studyMinutes: smallint('study_minutes').notNull().default(25),
+
   welcomedAt: instant('welcomed_at'),
   createdAt: instant('created_at').notNull().defaultNow(),
   updatedAt: instant('updated_at').notNull().defaultNow(),
@@ -105,7 +112,7 @@ export const activities = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     guildId: snowflake('guild_id').notNull(),
     userId: snowflake('user_id').notNull(),
-    kind: text('kind', { enum: ['checkin', 'step', 'challenge'] }).notNull(),
+    kind: text('kind', { enum: ['checkin', 'step', 'challenge', 'study'] }).notNull(),
     day: localDay('day').notNull(),
     at: instant('at').notNull(),
     ref: text('ref'),
@@ -115,6 +122,7 @@ export const activities = pgTable(
     index('activities_member').on(t.guildId, t.userId, t.day),
     index('activities_guild_kind_at').on(t.guildId, t.kind, t.at),
     uniqueIndex('activities_one_checkin_a_day').on(t.guildId, t.userId, t.day).where(sql`${t.kind} = 'checkin'`),
+    uniqueIndex('activities_one_study_a_day').on(t.guildId, t.userId, t.day).where(sql`${t.kind} = 'study'`),
   ],
 );
 
@@ -129,7 +137,7 @@ export const streakDays = pgTable(
     guildId: snowflake('guild_id').notNull(),
     userId: snowflake('user_id').notNull(),
     day: localDay('day').notNull(),
-    reason: text('reason', { enum: ['checkin', 'step', 'challenge', 'freeze', 'fix'] }).notNull(),
+    reason: text('reason', { enum: ['checkin', 'step', 'challenge', 'study', 'freeze', 'fix'] }).notNull(),
     actorId: snowflake('actor_id'),
     note: text('note'),
     createdAt: instant('created_at').notNull().defaultNow(),
@@ -169,7 +177,8 @@ export const scheduledPosts = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     guildId: snowflake('guild_id').notNull(),
     kind: text('kind', {
-      enum: ['prompt', 'challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap'],
+      // focus_phase: one row per focus session and phase change, period `<session id>:<boundary>`.
+      enum: ['prompt', 'challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap', 'focus_phase'],
     }).notNull(),
     period: text('period').notNull(),
     status: text('status', { enum: ['claimed', 'posted', 'skipped', 'failed'] }).notNull(),
@@ -271,6 +280,40 @@ export const resourcePosts = pgTable(
   (t) => [index('resource_posts_guild_url').on(t.guildId, t.url, t.postedAt)],
 );
 
+/**
+ * Study time: one row per stretch a member spent in a study room (`voice`) or in a finished focus
+ * round (`focus`). `ended_at` is null while a voice session is open; a closed session counts from
+ * started_at to ended_at, already capped (STUDY_SESSION_CAP): `cut_ms` is what the cap removed.
+ * At most one open voice session per member and server.
+ */
+export const studySessions = pgTable(
+  'study_sessions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    channelId: snowflake('channel_id').notNull(),
+    source: text('source', { enum: ['voice', 'focus'] }).notNull(),
+    startedAt: instant('started_at').notNull(),
+    endedAt: instant('ended_at'),
+    cutMs: bigint('cut_ms', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    index('study_sessions_member').on(t.guildId, t.userId, t.startedAt),
+    index('study_sessions_guild_started').on(t.guildId, t.startedAt),
+    uniqueIndex('study_sessions_one_open').on(t.guildId, t.userId).where(sql`${t.endedAt} is null`),
+  ],
+);
+
+/**
+ * The last moment the bot knew who was in voice in a server (its heartbeat, every minute or so):
+ * reconciliation closes a session whose member is gone at this moment, never at "now".
+ */
+export const studyHeartbeats = pgTable('study_heartbeats', {
+  guildId: snowflake('guild_id').primaryKey(),
+  at: instant('at').notNull(),
+});
+
 /** Moderator actions, kept for accountability. */
 export const auditLog = pgTable(
   'audit_log',
@@ -286,9 +329,61 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_guild_at').on(t.guildId, t.at)],
 );
 
+/**
+ * Group focus sessions (/focus start). At most one active session per channel: the partial unique
+ * index decides between two members, or two processes, starting one at the same time. Phase
+ * changes are claimed in scheduled_posts (kind focus_phase); the schedule is src/domain/focus.ts.
+ */
+export const focusSessions = pgTable(
+  'focus_sessions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    channelId: snowflake('channel_id').notNull(),
+    startedBy: snowflake('started_by').notNull(),
+    focusMinutes: smallint('focus_minutes').notNull(),
+    breakMinutes: smallint('break_minutes').notNull(),
+    rounds: smallint('rounds').notNull(),
+    startedAt: instant('started_at').notNull(),
+    /** The card; null only between the insert and the card's post. */
+    messageId: snowflake('message_id'),
+    status: text('status', { enum: ['active', 'finished', 'stopped'] }).notNull().default('active'),
+    /** The latest phase change claimed (0 before the first): the job skips a session with nothing newer due without a query. */
+    phasesClaimed: smallint('phases_claimed').notNull().default(0),
+    endedAt: instant('ended_at'),
+    stoppedBy: snowflake('stopped_by'),
+  },
+  (t) => [
+    uniqueIndex('focus_sessions_one_per_channel').on(t.channelId).where(sql`${t.status} = 'active'`),
+    index('focus_sessions_active').on(t.status, t.guildId),
+    index('focus_sessions_guild_starter').on(t.guildId, t.startedBy),
+  ],
+);
+
+/** Who is in a focus session: one row per join, left_at set on leaving; at most one open row per member. */
+export const focusParticipants = pgTable(
+  'focus_participants',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sessionId: bigint('session_id', { mode: 'number' })
+      .notNull()
+      .references(() => focusSessions.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    joinedAt: instant('joined_at').notNull(),
+    leftAt: instant('left_at'),
+  },
+  (t) => [
+    uniqueIndex('focus_participants_one_open').on(t.sessionId, t.userId).where(sql`${t.leftAt} is null`),
+    index('focus_participants_session').on(t.sessionId),
+  ],
+);
+
 export type GuildSettings = typeof guildSettings.$inferSelect;
 export type MemberSettings = typeof memberSettings.$inferSelect;
 export type StreakDay = typeof streakDays.$inferSelect;
 export type ScheduledPost = typeof scheduledPosts.$inferSelect;
 export type ChallengeWeek = typeof challengeWeeks.$inferSelect;
 export type GuildResource = typeof guildResources.$inferSelect;
+export type FocusSession = typeof focusSessions.$inferSelect;
+export type FocusParticipant = typeof focusParticipants.$inferSelect;
+export type StudySession = typeof studySessions.$inferSelect;

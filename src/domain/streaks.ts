@@ -60,7 +60,7 @@ export function countingDay(at: Date, current: DayRule, last: { lastDay: string 
   return changed;
 }
 
-export type CountReason = 'checkin' | 'step' | 'challenge' | 'fix';
+export type CountReason = 'checkin' | 'step' | 'challenge' | 'study' | 'fix';
 export type DayStatus = CountReason | 'freeze' | 'broken' | 'missed';
 
 export interface StreakRules {

@@ -26,7 +26,7 @@ export interface MemberKey {
   userId: string;
 }
 
-export type ActivityKind = 'checkin' | 'step' | 'challenge';
+export type ActivityKind = 'checkin' | 'step' | 'challenge' | 'study';
 
 export interface ActivityInput extends MemberKey {
   kind: ActivityKind;
@@ -34,6 +34,8 @@ export interface ActivityInput extends MemberKey {
   /** What the activity was about (step id, challenge week id …). */
   ref?: string;
   note?: string;
+  /** What the ledger says about the day (default: `ref`), e.g. "studied 1 h 20 m in <#…>". */
+  ledgerNote?: string;
 }
 
 export interface ActivityResult {
@@ -326,7 +328,7 @@ function activityStatement(
       returning id
     ), counted as (
       insert into ${streakDays} (guild_id, user_id, day, reason, note, created_at)
-      select ${member.guildId}, ${member.userId}, ${day}::date, ${input.kind}, ${input.ref ?? null}, ${at}::timestamptz from stored
+      select ${member.guildId}, ${member.userId}, ${day}::date, ${input.kind}, ${input.ledgerNote ?? input.ref ?? null}, ${at}::timestamptz from stored
       on conflict (guild_id, user_id, day) do update
         set reason = excluded.reason, actor_id = null, note = excluded.note, created_at = excluded.created_at
         where ${streakDays}.reason = 'freeze'

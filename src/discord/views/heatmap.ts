@@ -14,6 +14,7 @@ export const STATUS_STYLE: Record<CalendarStatus, { fill: string; label: string 
   checkin: { fill: '#3fb950', label: 'Check-in' },
   step: { fill: '#2f81f7', label: 'Step done' },
   challenge: { fill: '#a371f7', label: 'Challenge' },
+  study: { fill: '#db61a2', label: 'Studied' },
   fix: { fill: '#d29922', label: 'Mod fix' },
   freeze: { fill: '#79c0ff', label: 'Freeze' },
   broken: { fill: '#f85149', label: 'Broke' },
@@ -82,7 +83,7 @@ export function heatmapSvg(input: { statuses: ReadonlyMap<string, CalendarStatus
     const stroke = status === 'today' ? ` stroke="${INK}" stroke-width="2"` : '';
     parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" rx="4" fill="${STATUS_STYLE[status].fill}"${stroke}><title>${day}: ${STATUS_STYLE[status].label}</title></rect>`);
   }
-  const legend = (['checkin', 'step', 'challenge', 'fix', 'freeze', 'broken', 'missed'] as const).map((s) => STATUS_STYLE[s]);
+  const legend = (['checkin', 'step', 'challenge', 'study', 'fix', 'freeze', 'broken', 'missed'] as const).map((s) => STATUS_STYLE[s]);
   legend.forEach((style, i) => {
     const x = 16 + (i % 4) * 110;
     const y = legendY + Math.floor(i / 4) * 22;

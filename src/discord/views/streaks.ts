@@ -41,6 +41,7 @@ const CALENDAR_EMOJI: Record<CalendarStatus, string> = {
   checkin: '✅',
   step: '📘',
   challenge: '🏁',
+  study: '🎧',
   fix: '🛠️',
   freeze: '🧊',
   broken: '💔',
@@ -52,6 +53,7 @@ const WORDS: Record<CalendarStatus, string> = {
   checkin: 'checked in',
   step: 'roadmap step done',
   challenge: 'challenge submission',
+  study: 'studied in voice or a focus session',
   fix: 'moderator fix',
   freeze: 'missed, a freeze covered it',
   broken: 'missed with no freeze left: the streak broke',
@@ -93,7 +95,7 @@ export async function streakView(input: StreakViewInput, images: Pick<ImageRende
     const cells = dayRange(monday, addDays(monday, 6)).map((d) => (d > input.today ? '  ' : CALENDAR_EMOJI[input.statuses.get(d) ?? 'missed']));
     rows.push(`\`${monday.slice(5)}\` ${cells.join('')}`);
   }
-  const legend = (['checkin', 'step', 'challenge', 'fix', 'freeze', 'broken', 'missed', 'today'] as const).map((s) => `${CALENDAR_EMOJI[s]} ${STATUS_STYLE[s].label}`).join(' · ');
+  const legend = (['checkin', 'step', 'challenge', 'study', 'fix', 'freeze', 'broken', 'missed', 'today'] as const).map((s) => `${CALENDAR_EMOJI[s]} ${STATUS_STYLE[s].label}`).join(' · ');
 
   // Days that need a word of explanation, most recent first: breaks, freezes and moderator fixes.
   const fixes = new Map(input.ledger.filter((l) => l.reason === 'fix').map((l) => [l.day, l]));
