@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
-import { memberRewards, rewards } from '../../src/db/schema.js';
+import { memberRewards, rewards, stepProgress as stepProgressTable } from '../../src/db/schema.js';
+import { applyRewards } from '../../src/discord/rewards.js';
 import { BOT_DEFAULT_PERMISSIONS, Perm, type Json } from '../../src/sim/index.js';
 import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
@@ -198,6 +199,19 @@ describe('granting after the activity that earns it', () => {
     expect(memberRoles(s.guildId, u)).toContain(s.roles[0]);
     expect(await submit('https://www.kaggle.com/code/five/second')).toContain('replaced');
     expect(memberRoles(s.guildId, u)).not.toContain(s.roles[1]);
+    expect(roleRequests(s.guildId, 'PUT')).toHaveLength(1);
+  });
+});
+
+describe('at the same time', () => {
+  it('two runs for the same member at once (a double click, a sync during a check-in) grant once', async () => {
+    const s = await newServer('Concurrent');
+    const u = user(11);
+    await setupRewards(s.guildId, 'add', { kind: 'steps', threshold: 1, role: role(s.roles[0]!) });
+    await database.db.insert(stepProgressTable).values({ guildId: s.guildId, userId: u, stepId: 'python', trackId: 'fixture-ml', completedAt: new Date() });
+    bot.fake.addMember(s.guildId, { user: { id: u, username: 'eleven' } });
+    const runs = await Promise.all(Array.from({ length: 4 }, () => applyRewards(bot.app.ctx, bot.app.client, s.guildId, u)));
+    expect(runs.map((r) => r.granted).sort()).toEqual([0, 0, 0, 1]);
     expect(roleRequests(s.guildId, 'PUT')).toHaveLength(1);
   });
 });
