@@ -43,8 +43,12 @@ export const Perm = {
   ModerateMembers: 1n << 40n,
 } as const;
 
-/** Bot role default: SendMessages|ViewChannel|EmbedLinks|AttachFiles|CreatePublicThreads|SendMessagesInThreads|ReadMessageHistory */
+/**
+ * Bot role default, the invite link's permissions: SendMessages|ViewChannel|EmbedLinks|AttachFiles|
+ * CreatePublicThreads|SendMessagesInThreads|ReadMessageHistory|ManageRoles (milestone roles).
+ */
 export const BOT_DEFAULT_PERMISSIONS =
+  Perm.ManageRoles |
   Perm.SendMessages |
   Perm.ViewChannel |
   Perm.EmbedLinks |

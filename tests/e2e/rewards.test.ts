@@ -67,7 +67,7 @@ interface Server {
  * Manage Roles unless told otherwise.
  */
 async function newServer(name: string, opts: { manageRoles?: boolean; below?: number } = {}): Promise<Server> {
-  const permissions = opts.manageRoles === false ? BOT_DEFAULT_PERMISSIONS : BOT_DEFAULT_PERMISSIONS | Perm.ManageRoles;
+  const permissions = opts.manageRoles === false ? BOT_DEFAULT_PERMISSIONS & ~Perm.ManageRoles : BOT_DEFAULT_PERMISSIONS;
   const count = opts.below ?? 2;
   const guild = bot.fake.addGuild({ name, botPermissions: permissions, roles: Array.from({ length: count }, (_, i) => ({ name: `milestone-${i}`, position: 1 })) });
   const guildId = guild.id as string;
@@ -87,7 +87,7 @@ const setupRewards = async (guildId: string, subcommand: string, options: Record
 const setupShow = async (guildId: string) => textOf(shown(await settled(bot.command('setup', {}, { guildId, user: MOD, subcommand: 'show', ...MODERATOR }))));
 const checkin = (guildId: string, userId: string) => settled(bot.command('checkin', {}, { guildId, user: userId }));
 
-const memberRoles = (guildId: string, userId: string): string[] => (bot.fake.guild(guildId)!.members.find((m) => m.user.id === userId)?.roles ?? []) as string[];
+const memberRoles = (guildId: string, userId: string): string[] => ((bot.fake.guild(guildId)!.members as Json[]).find((m) => m.user.id === userId)?.roles ?? []) as string[];
 const roleRequests = (guildId: string, method: 'PUT' | 'DELETE') => bot.fake.requests.filter((r) => r.method === method && r.path.startsWith(`/guilds/${guildId}/members/`) && r.path.includes('/roles/'));
 const granted = async (guildId: string) => database.db.select().from(memberRewards).where(eq(memberRewards.guildId, guildId));
 
@@ -222,7 +222,7 @@ describe('refusals after setup', () => {
     bot.clock.set('2026-06-01T10:00:00Z');
     await setupRewards(s.guildId, 'add', { kind: 'steps', threshold: 1, role: role(s.roles[0]!) });
     // A moderator moves the role above the bot's after setting it up (the bot is not told).
-    const fakeRole = bot.fake.guild(s.guildId)!.roles.find((r) => r.id === s.roles[0])!;
+    const fakeRole = (bot.fake.guild(s.guildId)!.roles as Json[]).find((r) => r.id === s.roles[0])!;
     fakeRole.position = 50;
     await settled(bot.command('done', { step: 'python' }, { guildId: s.guildId, user: user(6) }));
     expect(roleRequests(s.guildId, 'PUT').map((r) => r.status)).toEqual([403]);
@@ -265,7 +265,7 @@ describe('announcements', () => {
     await setupRewards(s.guildId, 'add', { kind: 'steps', threshold: 1, role: role(s.roles[0]!) });
     await settled(bot.command('done', { step: 'python' }, { guildId: s.guildId, user: user(9) }));
     await until(() => bot.fake.channelMessages(channelId).length === 1, 'the announcement');
-    const post = bot.fake.requests.find((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`)!;
+    const post = bot.fake.requests.find((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`)! as { body: Json };
     expect(post.body.content).toBe(`🏅 <@${user(9)}> reached 1 roadmap step done and now has <@&${s.roles[0]}>.`);
     expect(post.body.allowed_mentions).toEqual({ parse: [] });
     await settled(bot.command('done', { step: 'maths' }, { guildId: s.guildId, user: user(9) }));
