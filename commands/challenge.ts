@@ -28,6 +28,7 @@ import { historyView, showView } from '../src/discord/views/challenges.js';
 import { userText, withoutMentions } from '../src/discord/views/theme.js';
 import { UserError } from '../src/errors.js';
 import { announceChange, postDueChallengePosts, type ChallengePosterDeps } from '../src/jobs/challenges.js';
+import { applyRewards } from '../src/discord/rewards.js';
 
 const MAX_CUSTOM_DAYS = 120;
 
@@ -224,6 +225,7 @@ async function submitWork(interaction: ChatInputCommandInteraction, ctx: Context
     ? `✅ Submitted to **${title}**. It counts for your streak today. You can replace it with \`/challenge submit\` until ${deadlineText(effectiveEnd(run), zone)}.`
     : `🔁 Your submission to **${title}** was replaced. You can change it until ${deadlineText(effectiveEnd(run), zone)}.`;
   await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+  await applyRewards(ctx, interaction.client, settings.guildId, userId);
 }
 
 function poster(interaction: ChatInputCommandInteraction, ctx: Context): ChallengePosterDeps {

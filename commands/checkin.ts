@@ -2,6 +2,7 @@ import { MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { checkIn } from '../src/db/queries/streaks.js';
 import type { Command } from '../src/discord/command.js';
 import { checkInView } from '../src/discord/views/streaks.js';
+import { applyRewards } from '../src/discord/rewards.js';
 
 export const checkin: Command = {
   data: new SlashCommandBuilder()
@@ -15,5 +16,6 @@ export const checkin: Command = {
     const note = interaction.options.getString('note')?.trim() || null;
     const result = await checkIn(ctx, { guildId: interaction.guildId!, userId: interaction.user.id }, note);
     await interaction.reply({ ...checkInView(result), flags: MessageFlags.Ephemeral });
+    await applyRewards(ctx, interaction.client, interaction.guildId!, interaction.user.id);
   },
 };

@@ -3,6 +3,7 @@ import { completeStepWithProgress, finishedStepIds } from '../src/db/queries/pro
 import type { Command } from '../src/discord/command.js';
 import { resolveStep, stepChoices } from '../src/discord/options.js';
 import { nextStepView } from '../src/discord/views/progress.js';
+import { applyRewards } from '../src/discord/rewards.js';
 
 export const done: Command = {
   data: new SlashCommandBuilder()
@@ -18,6 +19,7 @@ export const done: Command = {
     const { recorded, progress } = await completeStepWithProgress(ctx, member, entry);
     const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done; nothing changed.`;
     await interaction.reply({ ...nextStepView(ctx.content, progress, notice), flags: MessageFlags.Ephemeral });
+    await applyRewards(ctx, interaction.client, member.guildId, member.userId);
   },
 
   async autocomplete(interaction, ctx) {

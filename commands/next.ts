@@ -3,6 +3,7 @@ import { completeStepWithProgress, memberTrackProgress } from '../src/db/queries
 import type { Command } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep, resolveTrack } from '../src/discord/options.js';
 import { nextStepView } from '../src/discord/views/progress.js';
+import { applyRewards } from '../src/discord/rewards.js';
 
 export const next: Command = {
   data: new SlashCommandBuilder()
@@ -31,6 +32,7 @@ export const next: Command = {
       const { recorded, progress } = await completeStepWithProgress(ctx, member, entry);
       const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done.`;
       await interaction.update(nextStepView(ctx.content, progress, notice));
+      await applyRewards(ctx, interaction.client, member.guildId, member.userId);
     },
   },
 };

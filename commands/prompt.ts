@@ -11,6 +11,7 @@ import { actionRow, linkButton } from '../src/discord/views/parts.js';
 import { checkInButton, promptEmbed } from '../src/discord/views/prompts.js';
 import { checkInView } from '../src/discord/views/streaks.js';
 import { UserError } from '../src/errors.js';
+import { applyRewards } from '../src/discord/rewards.js';
 
 export const prompt: Command = {
   data: new SlashCommandBuilder()
@@ -67,6 +68,7 @@ export const prompt: Command = {
     async checkin(interaction, ctx) {
       const result = await checkIn(ctx, { guildId: interaction.guildId!, userId: interaction.user.id }, null);
       await interaction.reply({ ...checkInView(result), flags: MessageFlags.Ephemeral });
+      await applyRewards(ctx, interaction.client, interaction.guildId!, interaction.user.id);
     },
   },
 };

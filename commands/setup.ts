@@ -23,6 +23,7 @@ import { MODERATOR_PERMISSIONS, missingBotPermissions, requireModerator } from '
 import { colors } from '../src/discord/views/theme.js';
 import { UserError } from '../src/errors.js';
 import { CLAIM_STALE_MS } from '../src/jobs/challenges.js';
+import { executeRewards, rewardsGroup, rewardsSetupField } from './setup-rewards.js';
 import { PROMPT_CLAIM_STALE_MS } from '../src/jobs/prompts.js';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
@@ -92,15 +93,18 @@ export const setup: Command = {
         .setDescription('A role whose members may use moderator commands')
         .addRoleOption((o) => o.setName('role').setDescription('Moderator role (leave empty to clear)')),
     )
+    .addSubcommandGroup(rewardsGroup)
     .toJSON(),
 
   async execute(interaction, ctx) {
     await requireModerator(interaction, ctx);
+    if (interaction.options.getSubcommandGroup() === 'rewards') return executeRewards(interaction, ctx);
     const guildId = interaction.guildId!;
     const sub = interaction.options.getSubcommand();
     const before = await getGuildSettings(ctx.db, guildId);
     if (sub === 'show') {
-      await interaction.reply({ embeds: [settingsEmbed(before, await upcoming(ctx, before))], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      const rewards = await rewardsSetupField(ctx, interaction.guild);
+      await interaction.reply({ embeds: [settingsEmbed(before, await upcoming(ctx, before), rewards)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
       return;
     }
     const patch = await patchFor(sub, interaction, before);
@@ -350,7 +354,7 @@ function clipLines(lines: readonly string[]): string {
   return text.length <= 2000 ? text : `${text.slice(0, 1999)}…`;
 }
 
-function settingsEmbed(s: GuildSettings, next: Upcoming): APIEmbed {
+function settingsEmbed(s: GuildSettings, next: Upcoming, rewards?: APIEmbedField): APIEmbed {
   const channel = (id: string | null) => (id ? `<#${id}>` : 'not set');
   const role = (id: string | null) => (id ? `<@&${id}>` : 'none');
   const broken = (reason: string | null) => (reason ? `\n⚠️ **Stopped:** ${reason}` : '');
@@ -372,6 +376,7 @@ function settingsEmbed(s: GuildSettings, next: Upcoming): APIEmbed {
     },
     { name: 'Moderator role', value: role(s.moderatorRoleId), inline: true },
   ];
+  if (rewards) fields.push(rewards);
   const missing = missingSetup(s);
   if (missing.length > 0) fields.push({ name: 'Still to set up', value: missing.map((m) => `• ${m}`).join('\n') });
   return { color: colors.brand, title: 'Cohort settings', fields };

@@ -15,6 +15,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { LEVELS } from '../content/schema.js';
+import { REWARD_KINDS } from '../domain/rewards.js';
 
 /**
  * Discord ids are snowflakes up to 2^64; they are stored as text so that no driver
@@ -377,6 +378,55 @@ export const focusParticipants = pgTable(
     index('focus_participants_session').on(t.sessionId),
   ],
 );
+
+// ---- milestone roles (/setup rewards) -----------------------------------------
+
+/**
+ * A milestone role: members whose figure of `kind` reaches `threshold` get `roleId`. `error` is why
+ * Discord refused the last grant (e.g. 50013): set, the reward is not retried until /setup rewards
+ * runs again (which clears it).
+ */
+export const rewards = pgTable(
+  'rewards',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    kind: text('kind', { enum: REWARD_KINDS }).notNull(),
+    threshold: integer('threshold').notNull(),
+    roleId: snowflake('role_id').notNull(),
+    removeWhenBelow: boolean('remove_when_below').notNull().default(false),
+    error: text('error'),
+    errorAt: instant('error_at'),
+    createdBy: snowflake('created_by').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('rewards_once').on(t.guildId, t.kind, t.threshold, t.roleId)],
+);
+
+/** A reward a member holds: written when the role was granted, deleted when it was removed. */
+export const memberRewards = pgTable(
+  'member_rewards',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    rewardId: bigint('reward_id', { mode: 'number' })
+      .notNull()
+      .references(() => rewards.id, { onDelete: 'cascade' }),
+    roleId: snowflake('role_id').notNull(),
+    grantedAt: instant('granted_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId, t.rewardId] })],
+);
+
+/** Per-server reward settings: where milestones are announced (null: nowhere). */
+export const rewardSettings = pgTable('reward_settings', {
+  guildId: snowflake('guild_id').primaryKey(),
+  announceChannelId: snowflake('announce_channel_id'),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export type Reward = typeof rewards.$inferSelect;
+export type MemberReward = typeof memberRewards.$inferSelect;
 
 export type GuildSettings = typeof guildSettings.$inferSelect;
 export type MemberSettings = typeof memberSettings.$inferSelect;

@@ -2,7 +2,7 @@ import { OAuth2Scopes, PermissionFlagsBits, PermissionsBitField } from 'discord.
 
 /**
  * The least permissions Cohort's features need, each with the reason. Nothing else is asked for:
- * no Manage *, no Mention Everyone (pings go through a role the moderators chose), no privileged intents.
+ * no Manage * except Manage Roles (only to hand out the milestone roles moderators configure), no Mention Everyone (pings go through a role the moderators chose), no privileged intents.
  */
 export const INVITE_PERMISSIONS: readonly { flag: bigint; name: string; why: string }[] = [
   { flag: PermissionFlagsBits.ViewChannel, name: 'View Channel', why: 'see the channels moderators pick for prompts, challenges and resources' },
@@ -12,6 +12,11 @@ export const INVITE_PERMISSIONS: readonly { flag: bigint; name: string; why: str
   { flag: PermissionFlagsBits.ReadMessageHistory, name: 'Read Message History', why: 'fetch and edit its own earlier posts (challenge and resource cards) after a restart' },
   { flag: PermissionFlagsBits.CreatePublicThreads, name: 'Create Public Threads', why: 'open a discussion thread under each prompt and challenge' },
   { flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads', why: 'post reminders and results inside those threads' },
+  {
+    flag: PermissionFlagsBits.ManageRoles,
+    name: 'Manage Roles',
+    why: 'only to hand out (and, when set to, take back) the milestone roles moderators configure with /setup rewards; Discord lets it touch roles below its own role only',
+  },
 ];
 
 export const INVITE_SCOPES = [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands] as const;

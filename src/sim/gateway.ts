@@ -16,7 +16,15 @@ interface ShardConn {
   seq: number;
   sessionId: string;
   identified: boolean;
+  /** the intents bitfield the shard identified with */
+  intents: number;
 }
+
+/**
+ * Events Discord sends only to connections that asked for a privileged intent, with the intent's bit:
+ * GUILD_MEMBER_UPDATE needs GUILD_MEMBERS (1 << 1), except for the bot's own member (see memberUpdate).
+ */
+const GUILD_MEMBERS_INTENT = 1 << 1;
 
 export const shardOf = (guildId: string, count: number): number => Number((BigInt(guildId) >> 22n) % BigInt(count));
 
@@ -73,7 +81,7 @@ export class Gateway implements GatewayLink {
     const [shardId, shardCount] = (d.shard as [number, number] | undefined) ?? [0, 1];
     const old = this.shardConns.get(shardId);
     if (old && old.ws !== ws) old.ws.terminate();
-    const conn: ShardConn = { ws, shardId, shardCount, seq: 0, sessionId: randomBytes(16).toString('hex'), identified: true };
+    const conn: ShardConn = { ws, shardId, shardCount, seq: 0, sessionId: randomBytes(16).toString('hex'), identified: true, intents: Number(d.intents ?? 0) };
     this.shardConns.set(shardId, conn);
     const { state } = this;
     const myGuilds = [...state.guilds.values()].filter((g) => shardOf(g.id, shardCount) === shardId);
@@ -115,6 +123,14 @@ export class Gateway implements GatewayLink {
     return existing;
   }
 
+  /** GUILD_MEMBER_UPDATE reaches a bot with the GUILD_MEMBERS intent, or one whose own member changed. */
+  private memberUpdateWanted(d: unknown, guildId: string | undefined): boolean {
+    const userId = (d as { user?: { id?: string } } | null)?.user?.id;
+    if (userId === this.state.botUser.id) return true;
+    const conn = this.connForGuild(guildId);
+    return conn !== undefined && (conn.intents & GUILD_MEMBERS_INTENT) !== 0;
+  }
+
   private dispatchTo(conn: ShardConn, t: string, d: unknown): void {
     conn.seq += 1;
     if (conn.ws.readyState === 1) conn.ws.send(JSON.stringify({ op: 0, t, s: conn.seq, d }));
@@ -133,6 +149,7 @@ export class Gateway implements GatewayLink {
   }
 
   dispatch(t: string, d: unknown, guildId?: string): void {
+    if (t === 'GUILD_MEMBER_UPDATE' && !this.memberUpdateWanted(d, guildId)) return;
     if (guildId === undefined) {
       for (const c of this.shardConns.values()) if (c.identified) this.dispatchTo(c, t, d);
       return;

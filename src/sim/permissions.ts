@@ -43,8 +43,12 @@ export const Perm = {
   ModerateMembers: 1n << 40n,
 } as const;
 
-/** Bot role default: SendMessages|ViewChannel|EmbedLinks|AttachFiles|CreatePublicThreads|SendMessagesInThreads|ReadMessageHistory */
+/**
+ * Bot role default, the invite link's permissions: SendMessages|ViewChannel|EmbedLinks|AttachFiles|
+ * CreatePublicThreads|SendMessagesInThreads|ReadMessageHistory|ManageRoles (milestone roles).
+ */
 export const BOT_DEFAULT_PERMISSIONS =
+  Perm.ManageRoles |
   Perm.SendMessages |
   Perm.ViewChannel |
   Perm.EmbedLinks |
@@ -116,4 +120,40 @@ export function requirePermissions(state: PermissionState, enforce: boolean, cha
   const p = permissionsFor(state, channelId);
   if (!(p & Perm.ViewChannel)) throw new HttpError(403, 50001);
   for (const n of needed) if (!(p & n)) throw new HttpError(403, 50013);
+}
+
+// ---- roles: guild-wide permissions and the role hierarchy ------------------------
+
+/** Guild-wide permissions of a member (no channel overwrites): what Manage Roles is checked against. */
+export function guildPermissionsFor(state: PermissionState, guildId: string, userId: string = state.botUser.id): bigint {
+  const g = state.getGuild(guildId);
+  if (g.owner_id === userId) return ALL_PERMISSIONS;
+  const roleIds = state.memberOf(guildId, userId)?.roles ?? [];
+  let perms = BigInt(g.roles.find((r) => r.id === g.id)?.permissions ?? '0');
+  for (const rid of roleIds) perms |= BigInt(g.roles.find((r) => r.id === rid)?.permissions ?? '0');
+  return perms & Perm.Administrator ? ALL_PERMISSIONS : perms;
+}
+
+/** Discord's role order: by position, then the older (smaller) id is higher. Positive when a is above b. */
+export function compareRoles(a: { id: string; position: number }, b: { id: string; position: number }): number {
+  if (a.position !== b.position) return a.position - b.position;
+  return BigInt(a.id) < BigInt(b.id) ? 1 : BigInt(a.id) > BigInt(b.id) ? -1 : 0;
+}
+
+/**
+ * Throws 403 50013 unless the bot may give or take `roleId` in the guild, as Discord checks it:
+ * Manage Roles, a role strictly below the bot's highest role (the owner may change any), and not a
+ * managed role or @everyone. `enforce: false` passes.
+ */
+export function requireRoleManageable(state: PermissionState, enforce: boolean, guildId: string, roleId: string): void {
+  const g = state.getGuild(guildId);
+  const role = g.roles.find((r) => r.id === roleId);
+  if (!role) throw new HttpError(404, 10011);
+  if (!enforce) return;
+  if (role.managed || role.id === g.id) throw new HttpError(403, 50013);
+  if (g.owner_id === state.botUser.id) return;
+  if (!(guildPermissionsFor(state, guildId) & Perm.ManageRoles)) throw new HttpError(403, 50013);
+  const mine = (state.memberOf(guildId, state.botUser.id)?.roles ?? []).map((id) => g.roles.find((r) => r.id === id)).filter((r) => r !== undefined);
+  const highest = mine.reduce<(typeof mine)[number] | undefined>((top, r) => (!top || compareRoles(r, top) > 0 ? r : top), undefined);
+  if (!highest || compareRoles(highest, role) <= 0) throw new HttpError(403, 50013);
 }

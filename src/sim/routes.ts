@@ -5,7 +5,7 @@
  */
 import { HttpError } from './errors.js';
 import { THREAD_TYPES, clone, nowIso, type Channel, type Command, type Interaction, type Message, type Obj } from './model.js';
-import { Perm, requirePermissions } from './permissions.js';
+import { Perm, requirePermissions, requireRoleManageable } from './permissions.js';
 import type { SimState } from './state.js';
 import type { RecordedFile } from './types.js';
 
@@ -496,18 +496,18 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     if (!m) throw new HttpError(404, 10007);
     return ok(clone(m));
   });
-  route('PUT', '/guilds/:id/members/:user/roles/:role', ({ params }) => {
-    const m = state.memberOf(at(params, 0), at(params, 1));
+  // ---- member roles (milestone roles): hierarchy-checked, GUILD_MEMBER_UPDATE on a change ----
+  const changeMemberRole = (params: string[], add: boolean): RouteResult => {
+    const [guildId, userId, roleId] = [at(params, 0), at(params, 1), at(params, 2)];
+    state.getGuild(guildId);
+    const m = state.memberOf(guildId, userId);
     if (!m) throw new HttpError(404, 10007);
-    if (!m.roles.includes(at(params, 2))) m.roles.push(at(params, 2));
+    requireRoleManageable(state, options.enforcePermissions, guildId, roleId);
+    state.setMemberRole(guildId, userId, roleId, add);
     return noContent;
-  });
-  route('DELETE', '/guilds/:id/members/:user/roles/:role', ({ params }) => {
-    const m = state.memberOf(at(params, 0), at(params, 1));
-    if (!m) throw new HttpError(404, 10007);
-    m.roles = m.roles.filter((r) => r !== params[2]);
-    return noContent;
-  });
+  };
+  route('PUT', '/guilds/:id/members/:user/roles/:role', ({ params }) => changeMemberRole(params, true));
+  route('DELETE', '/guilds/:id/members/:user/roles/:role', ({ params }) => changeMemberRole(params, false));
 
   return routes;
 }

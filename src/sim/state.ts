@@ -384,6 +384,22 @@ export class SimState {
     return guild;
   }
 
+  // ---- member roles (milestone roles) -----------------------------------------
+
+  /**
+   * Gives (add) or takes a role from a member; on a change, dispatches GUILD_MEMBER_UPDATE as
+   * Discord does (the gateway passes it on only to bots that may hear it). Returns whether it changed.
+   */
+  setMemberRole(guildId: string, userId: string, roleId: string, add: boolean): boolean {
+    const m = this.memberOf(guildId, userId);
+    if (!m) throw new HttpError(404, 10007);
+    const has = m.roles.includes(roleId);
+    if (has === add) return false;
+    m.roles = add ? [...m.roles, roleId] : m.roles.filter((r) => r !== roleId);
+    if (this.gateway.connected(guildId)) this.gateway.dispatch('GUILD_MEMBER_UPDATE', { guild_id: guildId, ...clone(m) }, guildId);
+    return true;
+  }
+
   // ---- messages -------------------------------------------------------------
 
   buildAttachments(body: Obj, files: RecordedFile[], channelId: string): Obj[] {

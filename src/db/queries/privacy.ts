@@ -9,6 +9,7 @@ import {
   challengeWeeks,
   guildResources,
   memberBranches,
+  memberRewards,
   memberSettings,
   memberStreaks,
   resourcePosts,
@@ -30,7 +31,7 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit] = await Promise.all([
+  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted] = await Promise.all([
     db.select({ timezone: memberSettings.timezone, updatedAt: memberSettings.updatedAt }).from(memberSettings).where(mine(memberSettings)),
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
     db.select({ trackId: memberBranches.trackId, branchId: memberBranches.branchId, chosenAt: memberBranches.chosenAt }).from(memberBranches).where(mine(memberBranches)),
@@ -77,6 +78,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .select({ action: auditLog.action, actorId: auditLog.actorId, details: auditLog.details, at: auditLog.at })
       .from(auditLog)
       .where(and(eq(auditLog.guildId, member.guildId), or(eq(auditLog.targetUserId, member.userId), eq(auditLog.actorId, member.userId)))),
+    db.select({ rewardId: memberRewards.rewardId, roleId: memberRewards.roleId, grantedAt: memberRewards.grantedAt }).from(memberRewards).where(mine(memberRewards)),
   ]);
   return {
     exportedAt: now.toISOString(),
@@ -93,12 +95,13 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     resourceSuggestions: resources,
     resourcePosts: posts,
     moderatorLog: audit,
+    milestoneRoles: granted,
   };
 }
 
 /**
  * Erases a member's data in one server, in one transaction: settings, roadmap progress and chosen branches, activities,
- * streak ledger and figures, challenge entries, their resource suggestions not approved, and
+ * streak ledger and figures, the record of milestone roles given (the roles stay on Discord), challenge entries, their resource suggestions not approved, and
  * moderator log entries about them. Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
  */
@@ -114,6 +117,7 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     await n('roadmapBranches', tx.delete(memberBranches).where(mine(memberBranches)).returning({ k: memberBranches.trackId }));
     await n('activities', tx.delete(activities).where(mine(activities)).returning({ k: activities.id }));
     await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
+    await n('milestoneRoles', tx.delete(memberRewards).where(mine(memberRewards)).returning({ k: memberRewards.rewardId }));
     await n('streak', tx.delete(memberStreaks).where(mine(memberStreaks)).returning({ k: memberStreaks.userId }));
     const weeks = weeksOf(tx, member.guildId);
     await n(
