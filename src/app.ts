@@ -12,6 +12,7 @@ import { syncCommands } from './discord/register.js';
 import { inviteUrl } from './discord/invite.js';
 import { createRouter, type RouterOptions } from './discord/router.js';
 import { createImageRenderer } from './discord/views/heatmap.js';
+import { createVoiceTracker, type VoiceTracker } from './discord/voice.js';
 import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
@@ -43,6 +44,8 @@ export interface App {
   scheduler: Scheduler;
   /** The context's counters, served at /metrics. */
   metrics: Metrics;
+  /** Voice study time; `voice.idle()` resolves once every voice event seen so far is applied. */
+  voice: VoiceTracker;
   /** The /healthz + /metrics server, when HTTP_PORT is set. */
   http?: HttpServer;
   stop(): Promise<void>;
@@ -135,6 +138,8 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const scheduler = createScheduler(ctx);
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
+  const voice = createVoiceTracker(ctx, client);
+  scheduler.add(voice.job);
   scheduler.add({ name: 'heartbeat', run: () => Promise.resolve(void (lastBeat = Date.now())) });
   ready.then(
     () => {
@@ -161,14 +166,14 @@ export async function startCohort(options: StartOptions): Promise<App> {
     if (stopped) return;
     stopped = true;
     await scheduler.stop();
-    await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await Promise.race([Promise.allSettled([...inFlight, voice.idle()]), new Promise((r) => setTimeout(r, 10_000).unref())]);
     await images.close();
     await client.destroy();
     await http?.close();
     if (!options.database) await database.close();
   }
 
-  return { client, ctx, database, ready, scheduler, metrics, http, stop };
+  return { client, ctx, database, ready, scheduler, metrics, voice, http, stop };
 }
 
 async function loadAppContent(config: Config, logger: Logger): Promise<Content> {

@@ -32,6 +32,16 @@ export const configSchema = z
     SHARD_COUNT: optional(z.coerce.number().int().min(1).max(4096)),
     SHARD_IDS: optional(shardIds),
     CATCHUP_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(48).default(6)),
+    /** The most one study session counts, in ms: `12h`, `90m`, or hours as a number (default 12 h). */
+    STUDY_SESSION_CAP: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^\s*\d+(\.\d+)?\s*(h|m)?\s*$/i, 'must be a duration such as 12h, 90m or 12 (hours), at least 1 minute and at most 7 days')
+        .transform((v) => Number.parseFloat(v) * (/m\s*$/i.test(v) ? 60_000 : 3_600_000))
+        .refine((ms) => ms >= 60_000 && ms <= 7 * 86_400_000, 'must be at least 1 minute (1m) and at most 7 days (168h)')
+        .default(12 * 3_600_000),
+    ),
   })
   .superRefine((value, ctx) => {
     if (value.SHARD_IDS && !value.SHARD_COUNT) {

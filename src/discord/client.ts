@@ -1,14 +1,17 @@
 import { Client, GatewayIntentBits, Options } from 'discord.js';
 import type { Config } from '../config.js';
 
-/** The discord.js client: Guilds intent only (no privileged intents), no pings unless a message opts in. */
+/**
+ * The discord.js client: Guilds and GuildVoiceStates intents (neither is privileged; voice states
+ * feed study time), no pings unless a message opts in.
+ */
 export function createClient(config: Config): Client {
   return new Client({
-    intents: [GatewayIntentBits.Guilds],
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
     rest: { api: config.DISCORD_API_URL },
     allowedMentions: { parse: [], repliedUser: false },
     ...(config.SHARD_COUNT ? { shardCount: config.SHARD_COUNT, shards: config.SHARD_IDS ?? 'auto' } : {}),
-    // Cohort reads guilds, channels and roles from the cache; messages, members and the rest are fetched when needed.
+    // Cohort reads guilds, channels, roles and voice states (who is in which study room) from the cache; messages, members and the rest are fetched when needed.
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,
       MessageManager: 0,
@@ -18,7 +21,6 @@ export function createClient(config: Config): Client {
       ReactionManager: 0,
       GuildEmojiManager: 0,
       GuildStickerManager: 0,
-      VoiceStateManager: 0,
       GuildInviteManager: 0,
       GuildScheduledEventManager: 0,
     }),

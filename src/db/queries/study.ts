@@ -254,3 +254,41 @@ export async function memberSessions(db: Tx, member: MemberKey) {
     .where(and(eq(studySessions.guildId, member.guildId), eq(studySessions.userId, member.userId)))
     .orderBy(asc(studySessions.startedAt));
 }
+
+export interface StudyRoomSettings {
+  channelIds: string[];
+  categoryIds: string[];
+  studyMinutes: number;
+}
+
+const ROOM_COLUMNS = { channelIds: guildSettings.studyChannelIds, categoryIds: guildSettings.studyCategoryIds, studyMinutes: guildSettings.studyMinutes };
+const NO_ROOMS: StudyRoomSettings = { channelIds: [], categoryIds: [], studyMinutes: 25 };
+
+/** The study rooms of these servers (servers that never ran /setup study have none). */
+export async function studyRoomsOf(db: Tx, guildIds: readonly string[]): Promise<Map<string, StudyRoomSettings>> {
+  if (guildIds.length === 0) return new Map();
+  const rows = await db
+    .select({ guildId: guildSettings.guildId, ...ROOM_COLUMNS })
+    .from(guildSettings)
+    .where(inArray(guildSettings.guildId, [...guildIds]));
+  const out = new Map(guildIds.map((id) => [id, NO_ROOMS]));
+  for (const { guildId, ...rooms } of rows) out.set(guildId, rooms);
+  return out;
+}
+
+/** What a voice event of a member needs, in one query: the server's study rooms and the member's open session. */
+export async function voiceSnapshot(db: Tx, member: MemberKey): Promise<{ rooms: StudyRoomSettings; open: OpenStudySession | null }> {
+  const [row] = await db
+    .select({
+      ...ROOM_COLUMNS,
+      id: studySessions.id,
+      channelId: studySessions.channelId,
+      startedAt: studySessions.startedAt,
+    })
+    .from(sql`(select 1) as "one"`)
+    .leftJoin(guildSettings, eq(guildSettings.guildId, member.guildId))
+    .leftJoin(studySessions, and(eq(studySessions.guildId, member.guildId), eq(studySessions.userId, member.userId), isNull(studySessions.endedAt)));
+  const rooms = row?.channelIds ? { channelIds: row.channelIds, categoryIds: row.categoryIds ?? [], studyMinutes: row.studyMinutes ?? 25 } : NO_ROOMS;
+  const open = row?.id != null && row.channelId != null && row.startedAt != null ? { id: row.id, ...member, channelId: row.channelId, startedAt: row.startedAt } : null;
+  return { rooms, open };
+}
