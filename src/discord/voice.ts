@@ -114,12 +114,15 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
     const present = new Map<string, Present[]>(
       guilds.map((g) => [g.id, [...g.voiceStates.cache.values()].filter((s) => s.channelId).map((s) => ({ userId: s.id, place: placeOf(s) }))]),
     );
-    const waitFor = guilds.flatMap((g) => [guildBarriers.get(g.id), ...[...members.entries()].filter(([k]) => k.startsWith(`${g.id}:`)).map(([, p]) => p)]);
+    const ids = new Set(guilds.map((g) => g.id));
+    const waitFor: Promise<void>[] = [
+      ...guilds.flatMap((g) => guildBarriers.get(g.id) ?? []),
+      ...[...members.entries()].filter(([key]) => ids.has(key.slice(0, key.indexOf(':')))).map(([, task]) => task),
+    ];
     const run = async () => {
       await Promise.all(waitFor);
-      const ids = guilds.map((g) => g.id);
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
+      for (let i = 0; i < guilds.length; i += 500) {
+        const chunk = guilds.slice(i, i + 500).map((g) => g.id);
         const [open, beats, rooms] = await Promise.all([openSessionsIn(db, chunk), lastHeartbeats(db, chunk), studyRoomsOf(db, chunk)]);
         const now = clock.now();
         let closed = 0;
