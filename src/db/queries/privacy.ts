@@ -13,6 +13,7 @@ import {
   resourcePosts,
   stepProgress,
   streakDays,
+  studySessions,
 } from '../schema.js';
 import type { MemberKey } from './streaks.js';
 
@@ -29,7 +30,7 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, acts, days, streak, participations, submissions, resources, posts, audit] = await Promise.all([
+  const [settings, progress, acts, days, streak, participations, submissions, resources, posts, audit, study] = await Promise.all([
     db.select({ timezone: memberSettings.timezone, updatedAt: memberSettings.updatedAt }).from(memberSettings).where(mine(memberSettings)),
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
     db.select({ kind: activities.kind, day: activities.day, at: activities.at, ref: activities.ref, note: activities.note }).from(activities).where(mine(activities)).orderBy(activities.at),
@@ -75,6 +76,11 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .select({ action: auditLog.action, actorId: auditLog.actorId, details: auditLog.details, at: auditLog.at })
       .from(auditLog)
       .where(and(eq(auditLog.guildId, member.guildId), or(eq(auditLog.targetUserId, member.userId), eq(auditLog.actorId, member.userId)))),
+    db
+      .select({ channelId: studySessions.channelId, source: studySessions.source, startedAt: studySessions.startedAt, endedAt: studySessions.endedAt, cutMs: studySessions.cutMs })
+      .from(studySessions)
+      .where(mine(studySessions))
+      .orderBy(studySessions.startedAt),
   ]);
   return {
     exportedAt: now.toISOString(),
@@ -90,6 +96,8 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     resourceSuggestions: resources,
     resourcePosts: posts,
     moderatorLog: audit,
+    /** Voice and focus study sessions (endedAt null: still in a study room). */
+    studySessions: study,
   };
 }
 
@@ -111,6 +119,7 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     await n('activities', tx.delete(activities).where(mine(activities)).returning({ k: activities.id }));
     await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
     await n('streak', tx.delete(memberStreaks).where(mine(memberStreaks)).returning({ k: memberStreaks.userId }));
+    await n('studySessions', tx.delete(studySessions).where(mine(studySessions)).returning({ k: studySessions.id }));
     const weeks = weeksOf(tx, member.guildId);
     await n(
       'challengeSubmissions',
