@@ -4,7 +4,7 @@ import type { Command } from '../src/discord/command.js';
 import { leaderboardView } from '../src/discord/views/streaks.js';
 import { rank } from '../src/domain/leaderboard.js';
 
-const BOARDS: readonly Board[] = ['streak', 'roadmap', 'checkins', 'challenges'];
+const BOARDS: readonly Board[] = ['streak', 'roadmap', 'checkins', 'challenges', 'study'];
 const PERIODS: readonly Period[] = ['week', 'month', 'all'];
 
 export const leaderboard: Command = {
@@ -20,6 +20,7 @@ export const leaderboard: Command = {
           { name: 'Roadmap steps', value: 'roadmap' },
           { name: 'Check-ins', value: 'checkins' },
           { name: 'Challenge submissions', value: 'challenges' },
+          { name: 'Study hours', value: 'study' },
         ),
     )
     .addStringOption((o) =>
@@ -36,7 +37,7 @@ export const leaderboard: Command = {
     const periodOption = interaction.options.getString('period') ?? 'week';
     const board = BOARDS.find((b) => b === boardOption) ?? 'streak';
     const period = PERIODS.find((p) => p === periodOption) ?? 'week';
-    const ranked = rank(await boardScores(ctx.db, interaction.guildId!, board, period, ctx.clock.now()));
+    const ranked = rank(await boardScores(ctx.db, interaction.guildId!, board, period, ctx.clock.now(), { studyCapMs: ctx.config.STUDY_SESSION_CAP }));
     await interaction.reply({ ...leaderboardView({ board, period, ranked, callerId: interaction.user.id }), flags: MessageFlags.Ephemeral });
   },
 };

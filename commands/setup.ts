@@ -25,6 +25,8 @@ import { UserError } from '../src/errors.js';
 import { CLAIM_STALE_MS } from '../src/jobs/challenges.js';
 import { executeRewards, rewardsGroup, rewardsSetupField } from './setup-rewards.js';
 import { PROMPT_CLAIM_STALE_MS } from '../src/jobs/prompts.js';
+import { studyCuts } from '../src/db/queries/study.js';
+import { studyField, studyNowSet, studyPatch, studySubcommand } from './setup/study.js';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 const textChannels = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
@@ -94,6 +96,7 @@ export const setup: Command = {
         .addRoleOption((o) => o.setName('role').setDescription('Moderator role (leave empty to clear)')),
     )
     .addSubcommandGroup(rewardsGroup)
+    .addSubcommand(studySubcommand)
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -103,16 +106,17 @@ export const setup: Command = {
     const sub = interaction.options.getSubcommand();
     const before = await getGuildSettings(ctx.db, guildId);
     if (sub === 'show') {
-      const rewards = await rewardsSetupField(ctx, interaction.guild);
-      await interaction.reply({ embeds: [settingsEmbed(before, await upcoming(ctx, before), rewards)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      const [next, cuts, rewards] = await Promise.all([upcoming(ctx, before), studyCuts(ctx.db, guildId), rewardsSetupField(ctx, interaction.guild)]);
+      await interaction.reply({ embeds: [settingsEmbed(before, next, studyField(before, cuts, ctx.config.STUDY_SESSION_CAP), rewards)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
       return;
     }
     const patch = await patchFor(sub, interaction, before);
     const saved = await updateGuildSettings(ctx.db, guildId, patch, ctx.clock.now());
     ctx.logger.info({ guildId, userId: interaction.user.id, setting: sub, patch }, 'settings changed');
-    const next = await upcoming(ctx, saved);
+    const [next, cuts] = await Promise.all([upcoming(ctx, saved), studyCuts(ctx.db, guildId)]);
     const content = clipLines([`✅ Saved. ${nowSet(sub, saved)}`, ...warnings(sub, saved, next, ctx)]);
-    await interaction.reply({ content, embeds: [settingsEmbed(saved, next)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const study = studyField(saved, cuts, ctx.config.STUDY_SESSION_CAP);
+    await interaction.reply({ content, embeds: [settingsEmbed(saved, next, study)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 
   async autocomplete(interaction) {
@@ -207,6 +211,8 @@ async function patchFor(sub: string, interaction: ChatInputCommandInteraction, b
         );
       return { moderatorRoleId: role.id };
     }
+    case 'study':
+      return studyPatch(interaction, before);
     default:
       throw new UserError('Unknown setup option.');
   }
@@ -319,6 +325,8 @@ function nowSet(sub: string, s: GuildSettings): string {
       return s.moderatorRoleId
         ? `Moderators: members with Manage Messages, and members of <@&${s.moderatorRoleId}>.`
         : 'Moderators: members with Manage Messages (no moderator role).';
+    case 'study':
+      return studyNowSet(s);
     default:
       return '';
   }
@@ -354,7 +362,7 @@ function clipLines(lines: readonly string[]): string {
   return text.length <= 2000 ? text : `${text.slice(0, 1999)}…`;
 }
 
-function settingsEmbed(s: GuildSettings, next: Upcoming, rewards?: APIEmbedField): APIEmbed {
+function settingsEmbed(s: GuildSettings, next: Upcoming, study: APIEmbedField, rewards?: APIEmbedField): APIEmbed {
   const channel = (id: string | null) => (id ? `<#${id}>` : 'not set');
   const role = (id: string | null) => (id ? `<@&${id}>` : 'none');
   const broken = (reason: string | null) => (reason ? `\n⚠️ **Stopped:** ${reason}` : '');
@@ -375,6 +383,7 @@ function settingsEmbed(s: GuildSettings, next: Upcoming, rewards?: APIEmbedField
       inline: true,
     },
     { name: 'Moderator role', value: role(s.moderatorRoleId), inline: true },
+    study,
   ];
   if (rewards) fields.push(rewards);
   const missing = missingSetup(s);

@@ -1,5 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { streakDetails } from '../src/db/queries/streaks.js';
+import { studyMinutesByDay } from '../src/db/queries/study.js';
 import type { Command } from '../src/discord/command.js';
 import { replyInTime } from '../src/discord/reply-in-time.js';
 import { streakView } from '../src/discord/views/streaks.js';
@@ -11,15 +12,26 @@ export const streak: Command = {
     .setName('streak')
     .setDescription('Your streak (or a member’s): figures and a calendar of why each day counted')
     .addUserOption((o) => o.setName('member').setDescription('Whose streak (default: yours)'))
+    .addStringOption((o) =>
+      o
+        .setName('shade')
+        .setDescription('What colours the heatmap (default: why each day counted)')
+        .addChoices({ name: 'Why each day counted', value: 'reason' }, { name: 'Minutes studied', value: 'study' }),
+    )
     .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
     const user = interaction.options.getUser('member') ?? interaction.user;
     const member = { guildId: interaction.guildId!, userId: user.id };
+    const now = ctx.clock.now();
+    const byStudy = interaction.options.getString('shade') === 'study';
     const self = user.id === interaction.user.id;
     // The PNG is drawn on a shared thread pool: when many members ask at once, defer rather than miss Discord's 3 s.
-    const view = streakDetails(ctx.db, member, ctx.clock.now(), PNG_WEEKS * 7 + 7).then((details) => streakView({ userId: user.id, self, ...details, pngWeeks: PNG_WEEKS }, ctx.images));
+    const view = Promise.all([
+      streakDetails(ctx.db, member, now, PNG_WEEKS * 7 + 7),
+      byStudy ? studyMinutesByDay(ctx.db, member, new Date(now.getTime() - (PNG_WEEKS * 7 + 9) * 86_400_000), now, ctx.config.STUDY_SESSION_CAP) : undefined,
+    ]).then(([details, studyMinutes]) => streakView({ userId: user.id, self, ...details, pngWeeks: PNG_WEEKS, ...(studyMinutes ? { studyMinutes } : {}) }, ctx.images));
     await replyInTime(interaction, view, { ephemeral: true });
   },
 };

@@ -15,6 +15,7 @@ import { reportRestErrors } from './discord/rest-errors.js';
 import { inviteUrl } from './discord/invite.js';
 import { createRouter, type RouterOptions } from './discord/router.js';
 import { createImageRenderer } from './discord/views/heatmap.js';
+import { createVoiceTracker, type VoiceTracker } from './discord/voice.js';
 import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
@@ -49,6 +50,8 @@ export interface App {
   scheduler: Scheduler;
   /** The context's counters, served at /metrics. */
   metrics: Metrics;
+  /** Voice study time; `voice.idle()` resolves once every voice event seen so far is applied. */
+  voice: VoiceTracker;
   /** The /healthz + /metrics server, when HTTP_PORT is set. */
   http?: HttpServer;
   stop(): Promise<void>;
@@ -139,6 +142,8 @@ export async function startCohort(options: StartOptions): Promise<App> {
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
   scheduler.add(focusJob({ ctx, client, owner: scheduler.owner }));
+  const voice = createVoiceTracker(ctx, client);
+  scheduler.add(voice.job);
   ready.then(
     () => {
       if (!stopped) scheduler.start();
@@ -164,14 +169,14 @@ export async function startCohort(options: StartOptions): Promise<App> {
     if (stopped) return;
     stopped = true;
     await scheduler.stop();
-    await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await Promise.race([Promise.allSettled([...inFlight, voice.idle()]), new Promise((r) => setTimeout(r, 10_000).unref())]);
     await images.close();
     await client.destroy();
     await http?.close();
     if (!options.database) await database.close();
   }
 
-  return { client, ctx, database, ready, scheduler, metrics, http, stop };
+  return { client, ctx, database, ready, scheduler, metrics, voice, http, stop };
 }
 
 async function loadAppContent(config: Config, logger: Logger): Promise<Content> {

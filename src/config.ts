@@ -77,6 +77,17 @@ const fields = {
       return z.NEVER;
     })
     .default(10),
+  /** The most one study session counts, in ms: `12h`, `90m`, or hours as a number (default 12 h). */
+  STUDY_SESSION_CAP: z
+    .string()
+    .transform((value, ctx) => {
+      const match = /^(\d+(?:\.\d+)?)\s*(h|m)?$/i.exec(value);
+      const ms = match ? Number(match[1]) * (match[2]?.toLowerCase() === 'm' ? 60_000 : 3_600_000) : NaN;
+      if (ms >= 60_000 && ms <= 7 * 86_400_000) return ms;
+      ctx.issues.push({ code: 'custom', input: value, message: `must be a duration such as 12h, 90m or 12 (hours), from 1 minute to 7 days, got ${quote(value)}` });
+      return z.NEVER;
+    })
+    .default(12 * 3_600_000),
 };
 
 export type Config = { [K in keyof typeof fields]: z.output<(typeof fields)[K]> };

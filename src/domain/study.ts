@@ -1,4 +1,4 @@
-import { localDay } from './dates.js';
+import { addDays, localDay, weekday } from './dates.js';
 
 /**
  * Study time, pure: which voice spots count, how sessions are capped, how time is split into the
@@ -174,4 +174,36 @@ export function reconcile(open: readonly OpenSession[], present: readonly Presen
     if (!stillOpen.has(userId)) result.open.push({ userId, channelId, startedAt: now });
   }
   return result;
+}
+
+export interface StudyTotals {
+  today: number;
+  week: number;
+  month: number;
+  all: number;
+}
+
+/**
+ * A member's study time (ms) today, this week (Monday to Sunday), this calendar month and all
+ * time, from their study per member day (studyByDay) and their today.
+ */
+export function studyTotals(perDay: ReadonlyMap<string, number>, today: string): StudyTotals {
+  const weekStart = addDays(today, -((weekday(today) + 6) % 7));
+  const month = today.slice(0, 7);
+  const totals: StudyTotals = { today: 0, week: 0, month: 0, all: 0 };
+  for (const [day, ms] of perDay) {
+    if (day > today) continue; // cannot happen for closed sessions; an open one is cut at now
+    totals.all += ms;
+    if (day === today) totals.today += ms;
+    if (day >= weekStart) totals.week += ms;
+    if (day.slice(0, 7) === month) totals.month += ms;
+  }
+  return totals;
+}
+
+/** The study time (ms) of intervals within [from, to), overlaps once. */
+export function studyWithin(intervals: Iterable<Interval>, from: number, to: number): number {
+  let total = 0;
+  for (const { start, end } of mergeIntervals(intervals)) total += Math.max(0, Math.min(end, to) - Math.max(start, from));
+  return total;
 }

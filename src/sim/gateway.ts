@@ -18,6 +18,8 @@ interface ShardConn {
   identified: boolean;
   /** the intents bitfield the shard identified with */
   intents: number;
+  /** events sent while the socket was closed, replayed on RESUME */
+  backlog: { t: string; s: number; d: unknown }[];
 }
 
 /**
@@ -30,6 +32,8 @@ export const shardOf = (guildId: string, count: number): number => Number((BigIn
 
 export class Gateway implements GatewayLink {
   private readonly shardConns = new Map<number, ShardConn>();
+  /** while held, IDENTIFY and RESUME wait (a gateway outage); released in order */
+  private held: (() => void)[] | null = null;
   private readonly wss: WebSocketServer;
 
   /** `url()`: the gateway's ws:// URL (known once the server listens), sent as resume_gateway_url. */
@@ -60,10 +64,10 @@ export class Gateway implements GatewayLink {
           ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
           break;
         case 2: // identify
-          conn = this.identify(ws, (msg.d ?? {}) as Obj);
+          this.whenOpen(() => (conn = this.identify(ws, (msg.d ?? {}) as Obj)));
           break;
         case 6: // resume
-          conn = this.resume(ws, (msg.d ?? {}) as Obj) ?? conn;
+          this.whenOpen(() => (conn = this.resume(ws, (msg.d ?? {}) as Obj) ?? conn));
           break;
         default:
           // op 3 presence, op 4 voice, op 8 request members, ... ignored
@@ -76,12 +80,30 @@ export class Gateway implements GatewayLink {
     ws.on('error', () => {});
   }
 
+  private whenOpen(run: () => void): void {
+    if (this.held) this.held.push(run);
+    else run();
+  }
+
+  /** A gateway outage: every socket is closed and nobody can identify or resume until `release()`. */
+  hold(code = 4000): void {
+    this.held ??= [];
+    this.drop(code);
+  }
+
+  /** Ends the outage: waiting IDENTIFYs and RESUMEs are answered (a resume replays the missed events). */
+  release(): void {
+    const waiting = this.held ?? [];
+    this.held = null;
+    for (const run of waiting) run();
+  }
+
   private identify(ws: WebSocket, d: Obj): ShardConn {
     this.state.stats.identifies++;
     const [shardId, shardCount] = (d.shard as [number, number] | undefined) ?? [0, 1];
     const old = this.shardConns.get(shardId);
     if (old && old.ws !== ws) old.ws.terminate();
-    const conn: ShardConn = { ws, shardId, shardCount, seq: 0, sessionId: randomBytes(16).toString('hex'), identified: true, intents: Number(d.intents ?? 0) };
+    const conn: ShardConn = { ws, shardId, shardCount, seq: 0, sessionId: randomBytes(16).toString('hex'), identified: true, intents: Number(d.intents ?? 0), backlog: [] };
     this.shardConns.set(shardId, conn);
     const { state } = this;
     const myGuilds = [...state.guilds.values()].filter((g) => shardOf(g.id, shardCount) === shardId);
@@ -119,6 +141,9 @@ export class Gateway implements GatewayLink {
     if (existing.ws !== ws && existing.ws.readyState === 1) existing.ws.terminate();
     existing.ws = ws;
     existing.identified = true;
+    const since = typeof d.seq === 'number' ? d.seq : 0;
+    for (const e of existing.backlog) if (e.s > since && ws.readyState === 1) ws.send(JSON.stringify({ op: 0, t: e.t, s: e.s, d: e.d }));
+    existing.backlog = [];
     this.dispatchTo(existing, 'RESUMED', {});
     return existing;
   }
@@ -133,7 +158,15 @@ export class Gateway implements GatewayLink {
 
   private dispatchTo(conn: ShardConn, t: string, d: unknown): void {
     conn.seq += 1;
-    if (conn.ws.readyState === 1) conn.ws.send(JSON.stringify({ op: 0, t, s: conn.seq, d }));
+    if (conn.ws.readyState === 1 && conn.identified) conn.ws.send(JSON.stringify({ op: 0, t, s: conn.seq, d }));
+    else if (t !== 'RESUMED') conn.backlog.push({ t, s: conn.seq, d });
+  }
+
+  dispatchToSession(t: string, d: unknown, guildId: string): void {
+    const conns = [...this.shardConns.values()];
+    if (conns.length === 0) return;
+    const conn = conns.find((c) => c.shardId === shardOf(guildId, conns[0]!.shardCount));
+    if (conn) this.dispatchTo(conn, t, d);
   }
 
   private connForGuild(guildId: string | undefined): ShardConn | undefined {

@@ -111,6 +111,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     sendInteraction: (payload) => gateway.sendInteraction(payload),
     connectedShards: () => gateway.connectedShards(),
     dropGatewayConnections: (code) => gateway.drop(code),
+    holdGateway: (code) => gateway.hold(code),
+    releaseGateway: () => gateway.release(),
+    setVoiceState: (guildId, userId, voice) => state.setVoiceState(guildId, userId, voice),
+    voiceStates: (guildId) => [...(state.voiceStates.get(guildId)?.values() ?? [])],
     async close() {
       await gateway.close();
       await rest.close();

@@ -31,12 +31,27 @@ export interface GatewayLink {
   connected(guildId: string | undefined): boolean;
   /** dispatch an event (op 0) to the shard of guildId, or to all shards when omitted */
   dispatch(t: string, d: unknown, guildId?: string): void;
+  /**
+   * dispatch to the session of guildId's shard even while it is disconnected: the event waits in
+   * the session's backlog and is replayed on RESUME (as Discord does), lost if the bot re-identifies
+   */
+  dispatchToSession(t: string, d: unknown, guildId: string): void;
 }
 
 interface StoredMessage {
   msg: Message;
   /** created via interaction callback/follow-up rather than channel POST */
   viaInteraction: boolean;
+}
+
+export interface VoiceStateOptions {
+  /** the voice or stage channel, or null to leave voice */
+  channelId: string | null;
+  /** server-deafened / server-muted by a moderator */
+  deaf?: boolean;
+  mute?: boolean;
+  selfDeaf?: boolean;
+  selfMute?: boolean;
 }
 
 export interface StateOptions {
@@ -58,6 +73,8 @@ export class SimState {
   readonly events = new EventEmitter();
   readonly users = new Map<string, User>();
   readonly guilds = new Map<string, Guild>();
+  /** voice states per guild, by user id (members in a voice or stage channel) */
+  readonly voiceStates = new Map<string, Map<string, Obj>>();
   /** all channels incl. threads and DMs */
   readonly channels = new Map<string, Channel>();
   /** by channel id */
@@ -72,7 +89,7 @@ export class SimState {
   readonly testUser: User;
   /** counters the REST server and the gateway keep */
   readonly stats = { requests: 0, rateLimited: 0, injectedFailures: 0, identifies: 0, resumes: 0, gatewayConnections: 0 };
-  gateway: GatewayLink = { connected: () => false, dispatch: () => {} };
+  gateway: GatewayLink = { connected: () => false, dispatch: () => {}, dispatchToSession: () => {} };
 
   private lastTs = 0n;
   private inc = 0n;
@@ -213,6 +230,9 @@ export class SimState {
         parent_id: null,
         nsfw: false,
       });
+      if (type === 2 || type === 13) {
+        Object.assign(base, { bitrate: 64000, user_limit: 0, rtc_region: null, last_message_id: null, rate_limit_per_user: 0 });
+      }
       if (type === 0 || type === 5 || type === 15) {
         Object.assign(base, { topic: null, last_message_id: null, rate_limit_per_user: 0, default_thread_rate_limit_per_user: 0 });
       }
@@ -251,7 +271,13 @@ export class SimState {
       large: false,
       unavailable: false,
       member_count: g.members.length,
-      voice_states: [],
+      // As in GUILD_CREATE: without guild_id (and member, which the members list carries).
+      voice_states: [...(this.voiceStates.get(g.id)?.values() ?? [])].map((v) => {
+        const copy = clone(v);
+        delete copy.guild_id;
+        delete copy.member;
+        return copy;
+      }),
       members: clone(g.members),
       channels: clone(chans.filter((c) => !THREAD_TYPES.has(c.type))),
       threads: clone(chans.filter((c) => THREAD_TYPES.has(c.type))),
@@ -398,6 +424,43 @@ export class SimState {
     m.roles = add ? [...m.roles, roleId] : m.roles.filter((r) => r !== roleId);
     if (this.gateway.connected(guildId)) this.gateway.dispatch('GUILD_MEMBER_UPDATE', { guild_id: guildId, ...clone(m) }, guildId);
     return true;
+  }
+
+  // ---- voice ----------------------------------------------------------------
+
+  /**
+   * A member joins, moves or leaves voice (`channelId` null), or is (un)deafened: the voice state is
+   * stored (GUILD_CREATE carries it) and VOICE_STATE_UPDATE goes to the guild's shard session.
+   */
+  setVoiceState(guildId: string, userId: string, opts: VoiceStateOptions): Obj {
+    const g = this.getGuild(guildId);
+    if (opts.channelId !== null) {
+      const ch = this.getChannel(opts.channelId);
+      if (ch.guild_id !== guildId || (ch.type !== 2 && ch.type !== 13)) throw new Error(`fake-discord: ${opts.channelId} is not a voice or stage channel of guild ${guildId}`);
+    }
+    let member = g.members.find((m) => m.user.id === userId);
+    if (!member) member = this.addMember(guildId, this.users.get(userId) ?? this.makeUser({ id: userId }));
+    const states = this.voiceStates.get(guildId) ?? new Map<string, Obj>();
+    this.voiceStates.set(guildId, states);
+    const previous = states.get(userId);
+    const state: Obj = {
+      guild_id: guildId,
+      channel_id: opts.channelId,
+      user_id: userId,
+      member: clone(member),
+      session_id: (previous?.session_id) ?? this.snowflake(),
+      deaf: opts.deaf ?? (previous?.deaf) ?? false,
+      mute: opts.mute ?? (previous?.mute) ?? false,
+      self_deaf: opts.selfDeaf ?? (previous?.self_deaf) ?? false,
+      self_mute: opts.selfMute ?? (previous?.self_mute) ?? false,
+      self_video: false,
+      suppress: false,
+      request_to_speak_timestamp: null,
+    };
+    if (opts.channelId === null) states.delete(userId);
+    else states.set(userId, state);
+    this.gateway.dispatchToSession('VOICE_STATE_UPDATE', clone(state), guildId);
+    return state;
   }
 
   // ---- messages -------------------------------------------------------------

@@ -169,6 +169,19 @@ export interface FakeDiscord {
   connectedShards(): number[];
   /** close all gateway sockets with a code (simulates a disconnect; discord.js will resume/reconnect) */
   dropGatewayConnections(code?: number): void;
+  /**
+   * A gateway outage: closes every socket and holds IDENTIFY/RESUME until `releaseGateway()`.
+   * Events meanwhile (e.g. `setVoiceState`) wait in the session's backlog; a RESUME replays them.
+   */
+  holdGateway(code?: number): void;
+  releaseGateway(): void;
+  /**
+   * A member joins, moves, leaves (`channelId: null`) or is (un)deafened in voice: stored (GUILD_CREATE
+   * carries `voice_states`) and dispatched as VOICE_STATE_UPDATE to the guild's shard session.
+   */
+  setVoiceState(guildId: string, userId: string, state: { channelId: string | null; deaf?: boolean; mute?: boolean; selfDeaf?: boolean; selfMute?: boolean }): Json;
+  /** current voice states of a guild (without guild_id and member) */
+  voiceStates(guildId: string): Json[];
   /** Shuts the fake down; rejects afterwards if violations remain (see `failOnViolations`). */
   close(): Promise<void>;
 }

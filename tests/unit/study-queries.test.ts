@@ -1,11 +1,13 @@
 import { and, eq } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { setMemberTimezone, updateGuildSettings } from '../../src/db/queries/settings.js';
 import { closeVoiceSession, openVoiceSession, recordFinishedStudy, studyCuts, studyIntervals } from '../../src/db/queries/study.js';
 import { getStreakSummary, ledger } from '../../src/db/queries/streaks.js';
 import { studySessions } from '../../src/db/schema.js';
-import { HOUR_MS, MINUTE_MS } from '../../src/domain/study.js';
+import { localDay } from '../../src/domain/dates.js';
+import { HOUR_MS, MINUTE_MS, studyByDay } from '../../src/domain/study.js';
 import { openTestDatabase, uniqueGuildId } from '../support/db.js';
 
 /** The study query path on a real (embedded) database: sessions, caps and the streak they earn. */
@@ -107,4 +109,38 @@ describe('voice sessions', () => {
     const closed = await closeVoiceSession(database.db, id!, at('2026-03-02T07:00:00Z'), cap);
     expect(closed).toMatchObject({ cutMs: 0, endedAt: at('2026-03-02T08:00:00Z'), days: [] });
   });
+});
+
+describe('study days on the query path (property)', () => {
+  const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Pacific/Chatham'] as const;
+  // Minute-aligned sessions around the Berlin and New York DST changes of March 2026.
+  const base = Date.UTC(2026, 2, 27);
+  const session = fc.tuple(fc.integer({ min: 0, max: 6 * 24 * 60 }), fc.integer({ min: 1, max: 10 * 60 })).map(([m, len]) => ({ start: base + m * MINUTE_MS, end: base + (m + len) * MINUTE_MS }));
+
+  it('for any sessions in any order and any zone: stored time per member day equals the covered minutes, and exactly the days reaching study_minutes count', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(session, { minLength: 1, maxLength: 6 }), fc.constantFrom(...ZONES), fc.constantFrom(0, 4), fc.integer({ min: 10, max: 120 }), async (sessions, zone, rolloverHour, studyMinutes) => {
+        const guildId = uniqueGuildId();
+        const member = { guildId, userId: '100000000000000009' };
+        await updateGuildSettings(database.db, guildId, { timezone: zone, rolloverHour, studyMinutes }, new Date(0));
+        for (const s of sessions) {
+          await recordFinishedStudy(database.db, { ...member, channelId: '200000000000000001', source: 'focus', startedAt: new Date(s.start), endedAt: new Date(s.end) }, cap);
+        }
+        const stored = studyByDay(await studyIntervals(database.db, member), zone, rolloverHour);
+        // The oracle: every covered minute once, on the member day it begins in.
+        const minutes = new Set<number>();
+        for (const s of sessions) for (let t = s.start; t < s.end; t += MINUTE_MS) minutes.add(t);
+        const oracle = new Map<string, number>();
+        for (const t of minutes) {
+          const day = localDay(new Date(t), zone, rolloverHour);
+          oracle.set(day, (oracle.get(day) ?? 0) + MINUTE_MS);
+        }
+        expect(stored).toEqual(oracle);
+        const counted = (await ledger(database.db, member)).filter((d) => d.reason === 'study').map((d) => d.day);
+        const expected = [...oracle].filter(([, ms]) => ms >= studyMinutes * MINUTE_MS).map(([day]) => day).sort();
+        expect(counted).toEqual(expected);
+      }),
+      { numRuns: 12 },
+    );
+  }, 300_000); // a dozen runs of a few dozen statements each; slow on a loaded machine, never timed
 });

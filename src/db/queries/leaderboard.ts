@@ -5,8 +5,12 @@ import { viewAt } from '../../domain/streaks.js';
 import type { Tx } from '../client.js';
 import { activities, challengeParticipants, challengeSubmissions, challengeWeeks, guildSettings, memberSettings, memberStreaks, stepProgress } from '../schema.js';
 import { defaultGuildSettings } from './settings.js';
+import { studyBoard } from './study.js';
 
-export type Board = 'streak' | 'roadmap' | 'checkins' | 'challenges';
+/** STUDY_SESSION_CAP's default, for callers without a config. */
+const DEFAULT_STUDY_CAP_MS = 12 * 3_600_000;
+
+export type Board = 'streak' | 'roadmap' | 'checkins' | 'challenges' | 'study';
 export type Period = 'week' | 'month' | 'all';
 
 
@@ -21,7 +25,7 @@ export function periodStart(period: Period, now: Date): Date | null {
  * Every member of a guild with a score above zero on a board, best first. Streak boards rank the
  * current streak as of each member's own today (week, month) or the longest streak ever (all).
  */
-export async function boardScores(db: Tx, guildId: string, board: Board, period: Period, now: Date): Promise<BoardRow[]> {
+export async function boardScores(db: Tx, guildId: string, board: Board, period: Period, now: Date, options: { studyCapMs?: number } = {}): Promise<BoardRow[]> {
   const since = periodStart(period, now);
   let rows: BoardRow[];
   switch (board) {
@@ -84,6 +88,11 @@ export async function boardScores(db: Tx, guildId: string, board: Board, period:
         .where(and(...where))
         .groupBy(challengeSubmissions.userId)
         .orderBy(desc(sql`count(*)`));
+      break;
+    }
+    case 'study': {
+      // Minutes studied in the period (voice and focus together, overlaps once; open sessions up to now).
+      rows = await studyBoard(db, guildId, since, now, options.studyCapMs ?? DEFAULT_STUDY_CAP_MS);
       break;
     }
   }

@@ -15,6 +15,7 @@ import {
   resourcePosts,
   stepProgress,
   streakDays,
+  studySessions,
 } from '../schema.js';
 import type { MemberKey } from './streaks.js';
 
@@ -31,7 +32,7 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted] = await Promise.all([
+  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted, study] = await Promise.all([
     db.select({ timezone: memberSettings.timezone, updatedAt: memberSettings.updatedAt }).from(memberSettings).where(mine(memberSettings)),
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
     db.select({ trackId: memberBranches.trackId, branchId: memberBranches.branchId, chosenAt: memberBranches.chosenAt }).from(memberBranches).where(mine(memberBranches)),
@@ -79,6 +80,11 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .from(auditLog)
       .where(and(eq(auditLog.guildId, member.guildId), or(eq(auditLog.targetUserId, member.userId), eq(auditLog.actorId, member.userId)))),
     db.select({ rewardId: memberRewards.rewardId, roleId: memberRewards.roleId, grantedAt: memberRewards.grantedAt }).from(memberRewards).where(mine(memberRewards)),
+    db
+      .select({ channelId: studySessions.channelId, source: studySessions.source, startedAt: studySessions.startedAt, endedAt: studySessions.endedAt, cutMs: studySessions.cutMs })
+      .from(studySessions)
+      .where(mine(studySessions))
+      .orderBy(studySessions.startedAt),
   ]);
   return {
     exportedAt: now.toISOString(),
@@ -96,6 +102,8 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     resourcePosts: posts,
     moderatorLog: audit,
     milestoneRoles: granted,
+    /** Voice and focus study sessions (endedAt null: still in a study room). */
+    studySessions: study,
   };
 }
 
@@ -119,6 +127,7 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
     await n('milestoneRoles', tx.delete(memberRewards).where(mine(memberRewards)).returning({ k: memberRewards.rewardId }));
     await n('streak', tx.delete(memberStreaks).where(mine(memberStreaks)).returning({ k: memberStreaks.userId }));
+    await n('studySessions', tx.delete(studySessions).where(mine(studySessions)).returning({ k: studySessions.id }));
     const weeks = weeksOf(tx, member.guildId);
     await n(
       'challengeSubmissions',

@@ -1,5 +1,5 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
-import { HOUR_MS, capSession, formatStudyTime, nextDayBoundary, studyByDay, type Interval } from '../../domain/study.js';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { HOUR_MS, capSession, formatStudyTime, nextDayBoundary, studyByDay, studyTotals, studyWithin, wholeMinutes, type Interval, type StudyTotals } from '../../domain/study.js';
 import { localDay } from '../../domain/dates.js';
 import type { Db, Tx } from '../client.js';
 import { guildSettings, studyHeartbeats, studySessions, streakDays } from '../schema.js';
@@ -232,8 +232,14 @@ export async function studyIntervals(db: Tx, member: MemberKey, from?: Date, to?
   return rows.map((r) => ({ start: r.startedAt.getTime(), end: r.endedAt!.getTime() }));
 }
 
+export interface StudyCuts {
+  sessions: number;
+  cutMs: number;
+  latest: Date | null;
+}
+
 /** Time cut by the cap in a server: how much and how many sessions, and the latest (for /setup show). */
-export async function studyCuts(db: Tx, guildId: string): Promise<{ sessions: number; cutMs: number; latest: Date | null }> {
+export async function studyCuts(db: Tx, guildId: string): Promise<StudyCuts> {
   const [row] = await db
     .select({
       sessions: sql<number>`count(*)::int`,
@@ -253,4 +259,86 @@ export async function memberSessions(db: Tx, member: MemberKey) {
     .from(studySessions)
     .where(and(eq(studySessions.guildId, member.guildId), eq(studySessions.userId, member.userId)))
     .orderBy(asc(studySessions.startedAt));
+}
+
+export interface StudyRoomSettings {
+  channelIds: string[];
+  categoryIds: string[];
+  studyMinutes: number;
+}
+
+const ROOM_COLUMNS = { channelIds: guildSettings.studyChannelIds, categoryIds: guildSettings.studyCategoryIds, studyMinutes: guildSettings.studyMinutes };
+const NO_ROOMS: StudyRoomSettings = { channelIds: [], categoryIds: [], studyMinutes: 25 };
+
+/** The study rooms of these servers (servers that never ran /setup study have none). */
+export async function studyRoomsOf(db: Tx, guildIds: readonly string[]): Promise<Map<string, StudyRoomSettings>> {
+  if (guildIds.length === 0) return new Map();
+  const rows = await db
+    .select({ guildId: guildSettings.guildId, ...ROOM_COLUMNS })
+    .from(guildSettings)
+    .where(inArray(guildSettings.guildId, [...guildIds]));
+  const out = new Map(guildIds.map((id) => [id, NO_ROOMS]));
+  for (const { guildId, ...rooms } of rows) out.set(guildId, rooms);
+  return out;
+}
+
+/** What a voice event of a member needs, in one query: the server's study rooms and the member's open session. */
+export async function voiceSnapshot(db: Tx, member: MemberKey): Promise<{ rooms: StudyRoomSettings; open: OpenStudySession | null }> {
+  const [row] = await db
+    .select({
+      ...ROOM_COLUMNS,
+      id: studySessions.id,
+      channelId: studySessions.channelId,
+      startedAt: studySessions.startedAt,
+    })
+    .from(sql`(select 1) as "one"`)
+    .leftJoin(guildSettings, eq(guildSettings.guildId, member.guildId))
+    .leftJoin(studySessions, and(eq(studySessions.guildId, member.guildId), eq(studySessions.userId, member.userId), isNull(studySessions.endedAt)));
+  const rooms = row?.channelIds ? { channelIds: row.channelIds, categoryIds: row.categoryIds ?? [], studyMinutes: row.studyMinutes ?? 25 } : NO_ROOMS;
+  const open = row?.id != null && row.channelId != null && row.startedAt != null ? { id: row.id, ...member, channelId: row.channelId, startedAt: row.startedAt } : null;
+  return { rooms, open };
+}
+
+export interface StudySummary {
+  zone: string;
+  today: string;
+  totals: StudyTotals;
+  /** The member's open voice session, counted up to now (capped) in the totals. */
+  open: { channelId: string; ms: number } | null;
+}
+
+/** /study: the member's study time today, this week, this month and all time, in their own days. */
+export async function studySummary(db: Tx, member: MemberKey, now: Date, capMs: number): Promise<StudySummary> {
+  const [rules, intervals, open] = await Promise.all([memberDayRules(db, member), studyIntervals(db, member), openSessionOf(db, member)]);
+  const live = open ? capSession({ start: open.startedAt.getTime(), end: Math.max(open.startedAt.getTime(), now.getTime()) }, capMs) : null;
+  if (live) intervals.push(live);
+  const today = localDay(now, rules.zone, rules.rolloverHour);
+  const totals = studyTotals(studyByDay(intervals, rules.zone, rules.rolloverHour), today);
+  return { zone: rules.zone, today, totals, open: open && live ? { channelId: open.channelId, ms: live.end - live.start } : null };
+}
+
+/** Study minutes per member of a server since `since` (null: all time), closed sessions plus open ones up to now, overlaps once. */
+export async function studyBoard(db: Tx, guildId: string, since: Date | null, now: Date, capMs: number): Promise<{ userId: string; score: number }[]> {
+  const rows = await db
+    .select({ userId: studySessions.userId, startedAt: studySessions.startedAt, endedAt: studySessions.endedAt })
+    .from(studySessions)
+    .where(and(eq(studySessions.guildId, guildId), ...(since ? [or(isNull(studySessions.endedAt), gt(studySessions.endedAt, since))] : [])));
+  const perMember = new Map<string, Interval[]>();
+  for (const r of rows) {
+    const start = r.startedAt.getTime();
+    const interval = r.endedAt ? { start, end: r.endedAt.getTime() } : capSession({ start, end: Math.max(start, now.getTime()) }, capMs);
+    const list = perMember.get(r.userId) ?? [];
+    list.push(interval);
+    perMember.set(r.userId, list);
+  }
+  const from = since?.getTime() ?? Number.NEGATIVE_INFINITY;
+  return [...perMember].map(([userId, intervals]) => ({ userId, score: wholeMinutes(studyWithin(intervals, from, now.getTime())) }));
+}
+
+/** Whole study minutes per member day since `from` (open sessions up to now), for the heatmap shaded by study. */
+export async function studyMinutesByDay(db: Tx, member: MemberKey, from: Date, now: Date, capMs: number): Promise<Map<string, number>> {
+  const [rules, intervals, open] = await Promise.all([memberDayRules(db, member), studyIntervals(db, member, from, now), openSessionOf(db, member)]);
+  if (open) intervals.push(capSession({ start: open.startedAt.getTime(), end: Math.max(open.startedAt.getTime(), now.getTime()) }, capMs));
+  const clipped = intervals.map((i) => ({ start: Math.max(i.start, from.getTime()), end: Math.min(i.end, now.getTime()) }));
+  return new Map([...studyByDay(clipped, rules.zone, rules.rolloverHour)].map(([day, ms]) => [day, wholeMinutes(ms)]));
 }

@@ -45,11 +45,36 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 }
 
+/** Shades of study minutes per day (`shade: 'minutes'`): the least minutes of each step, with its colour and label. */
+export const MINUTE_SHADES: readonly { min: number; fill: string; label: string }[] = [
+  { min: 0, fill: '#3a3d44', label: '0 m' },
+  { min: 1, fill: '#4b2a3e', label: '1–24 m' },
+  { min: 25, fill: '#7d3a63', label: '25–59 m' },
+  { min: 60, fill: '#b04d8a', label: '1–2 h' },
+  { min: 120, fill: '#e26db5', label: '2 h +' },
+];
+
+/** The shade of a day with this many study minutes. */
+export function minuteShade(minutes: number): { fill: string; label: string } {
+  let shade = MINUTE_SHADES[0]!;
+  for (const s of MINUTE_SHADES) if (minutes >= s.min) shade = s;
+  return shade;
+}
+
 /**
  * An SVG heatmap: one column per week (Monday on top), one square per day coloured by why it
  * counted or not, month labels, weekday labels and a legend. Pure string building.
  */
-export function heatmapSvg(input: { statuses: ReadonlyMap<string, CalendarStatus>; today: string; weeks: number; title: string }): string {
+export function heatmapSvg(input: {
+  statuses: ReadonlyMap<string, CalendarStatus>;
+  today: string;
+  weeks: number;
+  title: string;
+  /** Shade each day by the minutes studied that day (`minutes`, per member day) instead of by why it counted. */
+  shade?: 'reason' | 'minutes';
+  minutes?: ReadonlyMap<string, number>;
+}): string {
+  const byMinutes = input.shade === 'minutes';
   const start = calendarStart(input.today, input.weeks);
   const gridWidth = input.weeks * (CELL + GAP) - GAP;
   const width = Math.max(LEFT + gridWidth + 16, 460);
@@ -80,10 +105,12 @@ export function heatmapSvg(input: { statuses: ReadonlyMap<string, CalendarStatus
     const status = input.statuses.get(day) ?? 'missed';
     const x = LEFT + Math.floor(i / 7) * (CELL + GAP);
     const y = TOP + (i % 7) * (CELL + GAP);
-    const stroke = status === 'today' ? ` stroke="${INK}" stroke-width="2"` : '';
-    parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" rx="4" fill="${STATUS_STYLE[status].fill}"${stroke}><title>${day}: ${STATUS_STYLE[status].label}</title></rect>`);
+    const stroke = (byMinutes ? day === input.today : status === 'today') ? ` stroke="${INK}" stroke-width="2"` : '';
+    const minutes = input.minutes?.get(day) ?? 0;
+    const style = byMinutes ? { fill: minuteShade(minutes).fill, label: `${minutes} m studied` } : STATUS_STYLE[status];
+    parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" rx="4" fill="${style.fill}"${stroke}><title>${day}: ${style.label}</title></rect>`);
   }
-  const legend = (['checkin', 'step', 'challenge', 'study', 'fix', 'freeze', 'broken', 'missed'] as const).map((s) => STATUS_STYLE[s]);
+  const legend = byMinutes ? MINUTE_SHADES : (['checkin', 'step', 'challenge', 'study', 'fix', 'freeze', 'broken', 'missed'] as const).map((s) => STATUS_STYLE[s]);
   legend.forEach((style, i) => {
     const x = 16 + (i % 4) * 110;
     const y = legendY + Math.floor(i / 4) * 22;

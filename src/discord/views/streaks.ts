@@ -6,6 +6,7 @@ import type { Ranked } from '../../domain/leaderboard.js';
 import type { TrackProgress } from '../../domain/progress.js';
 import { trackSummary } from './progress.js';
 import type { StreakView } from '../../domain/streaks.js';
+import { formatStudyTime, MINUTE_MS } from '../../domain/study.js';
 import { calendarStart, heatmapSvg, STATUS_STYLE, type CalendarStatus, type ImageRenderer } from './heatmap.js';
 import { clip, colors, userText } from './theme.js';
 
@@ -79,6 +80,8 @@ export interface StreakViewInput {
   /** Weeks in the text calendar (the PNG shows more). */
   textWeeks?: number;
   pngWeeks?: number;
+  /** Study minutes per member day: the PNG is shaded by them (`/streak shade:study`). */
+  studyMinutes?: ReadonlyMap<string, number>;
 }
 
 /** /streak: figures, a text calendar (readable by screen readers) and the same as a PNG heatmap (rendered by `images`, the context's). */
@@ -128,7 +131,10 @@ export async function streakView(input: StreakViewInput, images: Pick<ImageRende
     statuses: input.statuses,
     today: input.today,
     weeks: pngWeeks,
-    title: `Streak ${days(view.current)} · longest ${view.longest} · ${freezesText(view.freezes)}`,
+    title: input.studyMinutes
+      ? `Study minutes per day · streak ${days(view.current)}`
+      : `Streak ${days(view.current)} · longest ${view.longest} · ${freezesText(view.freezes)}`,
+    ...(input.studyMinutes ? { shade: 'minutes' as const, minutes: input.studyMinutes } : {}),
   });
   const file = new AttachmentBuilder(await images.renderPng(svg), { name: 'streak.png', description: `Streak calendar of the last ${pngWeeks} weeks` });
   const embed: APIEmbed = {
@@ -151,6 +157,8 @@ export function progressView(input: {
   tracks: readonly TrackProgress[];
   view: StreakView;
   challenges: number;
+  /** Study time (ms) this week and all time (voice and focus sessions). */
+  study?: { week: number; all: number };
   /** Moderator resets of this member's progress, newest first (trackTitle null: every track). */
   resets?: readonly { actorId: string; trackTitle: string | null; steps: number; at: Date }[];
 }) {
@@ -169,6 +177,7 @@ export function progressView(input: {
         inline: true,
       },
       { name: 'Challenges', value: `${input.challenges} joined`, inline: true },
+      ...(input.study ? [{ name: 'Study time', value: `🎧 ${formatStudyTime(input.study.all)} in all · ${formatStudyTime(input.study.week)} this week`, inline: true }] : []),
       ...(input.resets && input.resets.length > 0
         ? [
             {
@@ -192,6 +201,7 @@ const BOARD_TITLES: Record<Board, (period: Period) => string> = {
   roadmap: (p) => `Roadmap steps done${periodText(p)}`,
   checkins: (p) => `Check-ins${periodText(p)}`,
   challenges: (p) => `Challenge submissions${periodText(p)}`,
+  study: (p) => `Study time${periodText(p)}`,
 };
 
 function periodText(period: Period): string {
@@ -202,7 +212,7 @@ const MEDALS = ['🥇', '🥈', '🥉'];
 
 /** /leaderboard: top 10 and the caller's own rank. */
 export function leaderboardView(input: { board: Board; period: Period; ranked: readonly Ranked[]; callerId: string }) {
-  const unit = input.board === 'streak' ? (n: number) => days(n) : (n: number) => String(n);
+  const unit = input.board === 'streak' ? (n: number) => days(n) : input.board === 'study' ? (n: number) => formatStudyTime(n * MINUTE_MS) : (n: number) => String(n);
   const top = input.ranked.slice(0, 10).map((r) => `${MEDALS[r.rank - 1] ?? `**${r.rank}.**`} <@${r.userId}> · ${unit(r.score)}`);
   const mine = input.ranked.find((r) => r.userId === input.callerId);
   const own = mine ? `You are **#${mine.rank}** of ${input.ranked.length} with ${unit(mine.score)}.` : 'You are not on this board yet.';
