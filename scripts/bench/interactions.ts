@@ -49,7 +49,8 @@ async function startBot(fake: FakeDiscord, bot: BotName) {
   const nodeArgs = scriptNodeArgs('start').filter((a) => a.startsWith('--'));
   const child = fork(fileURLToPath(new URL('./bot-worker.ts', import.meta.url)), [bot, fake.apiUrl, process.env.BENCH_LOG_LEVEL ?? 'silent'], {
     execArgv: ['--import', 'tsx', ...nodeArgs],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The bot's own log lines (BENCH_LOG_LEVEL=info: what logging costs) go nowhere.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const inbox: ((message: Message) => void)[] = [];
   child.on('message', (message: Message) => inbox.shift()?.(message));
