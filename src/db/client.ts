@@ -24,7 +24,7 @@ const preparedQueries = new WeakMap<object, Map<string, unknown>>();
 
 export function prepared<T>(db: Tx, name: string, build: (db: Tx) => T): T {
   let queries = preparedQueries.get(db);
-  if (!queries) preparedQueries.set(db, (queries = new Map()));
+  if (!queries) preparedQueries.set(db, (queries = new Map<string, unknown>()));
   let query = queries.get(name) as T | undefined;
   if (query === undefined) queries.set(name, (query = build(db)));
   return query;
