@@ -3,12 +3,16 @@
  * real Postgres. 5,000 interactions mixing /next, Mark done, /checkin, /streak and /leaderboard
  * from 1,000 members in 50 servers, 50 in flight. Latency is measured from the gateway dispatch
  * (fake.sendInteraction) to the interaction callback reaching the fake.
+ *
+ * Then, on the same fake Discord, the same load for Cohort and for a bare discord.js bot (a fixed
+ * embed, no database; bot-worker.ts): /next and /checkin alternating, each bot in a process of its
+ * own, and the bot's CPU (user + system) per interaction, beside each other.
  */
-import { Worker } from 'node:worker_threads';
-import { startFakeDiscord, type Json } from '../../src/sim/index.js';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 import { button, chatInput } from '../../src/sim/interactions.js';
 import { percentile, round, scriptNodeArgs, table } from './common.js';
-
 export interface InteractionBenchOptions {
   total: number;
   members: number;
@@ -37,36 +41,51 @@ function prng(seed: number) {
   };
 }
 
+type Message = { type: string; [key: string]: unknown };
+type BotName = 'cohort' | 'bare';
+
+/** Starts a bot (bot-worker.ts) in a child process, as `npm start` runs node, logged in to `fake`. */
+async function startBot(fake: FakeDiscord, bot: BotName) {
+  const nodeArgs = scriptNodeArgs('start').filter((a) => a.startsWith('--'));
+  const child = fork(fileURLToPath(new URL('./bot-worker.ts', import.meta.url)), [bot, fake.apiUrl, process.env.BENCH_LOG_LEVEL ?? 'silent'], {
+    execArgv: ['--import', 'tsx', ...nodeArgs],
+    // The bot's own log lines (BENCH_LOG_LEVEL=info: what logging costs) go nowhere.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const inbox: ((message: Message) => void)[] = [];
+  child.on('message', (message: Message) => inbox.shift()?.(message));
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) {
+      console.error(`${bot} bot exited with ${code}`);
+      process.exit(1);
+    }
+  });
+  const receive = () => new Promise<Message>((resolve) => inbox.push(resolve));
+  const { steps } = (await receive()) as unknown as { steps: string[] };
+  /** The bot's counters now: SQL round trips, event-loop busy ms, CPU µs (user + system, whole process). */
+  const counters = async () => {
+    const answer = receive();
+    child.send('count');
+    const m = await answer;
+    return { queries: m.queries as number, eluMs: m.elu as number, cpuMicros: m.cpuMicros as number };
+  };
+  const stop = async () => {
+    const stopped = receive();
+    child.send('stop');
+    const m = await stopped;
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+    return m.profile as string | undefined;
+  };
+  return { steps, counters, stop };
+}
+
 export async function benchInteractions(options: Partial<InteractionBenchOptions> = {}) {
   const o: InteractionBenchOptions = { total: 5000, members: 1000, guilds: 50, inFlight: 50, warmup: 300, calibration: 40, ...options };
   const fake = await startFakeDiscord();
   const guildIds = Array.from({ length: o.guilds }, (_, i) => fake.addGuild({ name: `Bench ${i}` }).id as string);
   const members = Array.from({ length: o.members }, (_, i) => ({ guildId: guildIds[i % o.guilds]!, userId: fake.makeUser({ username: `member${i}` }).id as string, step: 0 }));
-  // The bot runs in a worker thread so that the fake Discord (main thread) does not share its event loop.
-  const entry = JSON.stringify(new URL('./bot-worker.ts', import.meta.url).href);
-  const semiSpaceMb = Number(/^--max-semi-space-size=(\d+)$/.exec(scriptNodeArgs('start').find((a) => a.startsWith('--max-semi-space-size=')) ?? '')?.[1] ?? 0);
-  const worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); })`, {
-    eval: true,
-    workerData: { apiUrl: fake.apiUrl, logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent' },
-    // The heap limits `npm start` gives node: its young generation is three semi-spaces.
-    ...(semiSpaceMb ? { resourceLimits: { maxYoungGenerationSizeMb: 3 * semiSpaceMb } } : {}),
-  });
-  const inbox: ((message: { type: string; [key: string]: unknown }) => void)[] = [];
-  worker.on('message', (message: { type: string }) => inbox.shift()?.(message));
-  worker.on('error', (error) => {
-    console.error('bot worker failed:', error);
-    process.exit(1);
-  });
-  const receive = () => new Promise<{ type: string; [key: string]: unknown }>((resolve) => inbox.push(resolve));
-  const { steps } = (await receive()) as unknown as { steps: string[] };
-  let botElu = 0;
-  const queries = async () => {
-    const answer = receive();
-    worker.postMessage('count');
-    const message = await answer;
-    botElu = message.elu as number;
-    return message.queries as number;
-  };
+  const cohort = await startBot(fake, 'cohort');
+  const { steps } = cohort;
 
   const available = new Set(fake.globalCommands().map((c) => c.name as string));
   // BENCH_KINDS=next,leaderboard runs only those (to isolate a command's cost).
@@ -117,6 +136,27 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
     return kinds[0]![0];
   };
   const pickMember = () => members[Math.floor(random() * members.length)]!;
+  type Result = { kind: Kind; callbackMs: number; completeMs: number; failed: boolean; deferred: boolean };
+
+  /** One measured run of `work` against `bot`: latencies, wall time, and the bot's round trips, event loop and CPU. */
+  const measure = async (bot: Awaited<ReturnType<typeof startBot>>, work: (readonly [Kind, (typeof members)[number]])[]) => {
+    const results: Result[] = [];
+    const before = await bot.counters();
+    const eluBefore = performance.eventLoopUtilization();
+    const started = performance.now();
+    await runPool(work, o.inFlight, async ([kind, m]) => results.push({ kind, ...(await one(kind, m)) }));
+    const wallMs = performance.now() - started;
+    const fakeUtilization = performance.eventLoopUtilization(eluBefore).utilization;
+    const after = await bot.counters();
+    return {
+      results,
+      wallMs,
+      fakeUtilization,
+      sqlTotal: after.queries - before.queries,
+      botUtilization: (after.eluMs - before.eluMs) / wallMs,
+      cpuMsPerInteraction: (after.cpuMicros - before.cpuMicros) / 1000 / results.length,
+    };
+  };
 
   // Warm-up (JIT, connection pool), not measured.
   await runPool(Array.from({ length: o.warmup }, () => [pickKind(), pickMember()] as const), o.inFlight, ([k, m]) => one(k, m));
@@ -124,31 +164,32 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   // SQL round trips per command: each kind alone, one at a time, counted at the driver.
   const sqlPerCommand: Record<string, number> = {};
   for (const [kind] of kinds) {
-    const before = await queries();
+    const before = (await cohort.counters()).queries;
     for (let i = 0; i < o.calibration; i++) await one(kind, pickMember());
-    sqlPerCommand[kind] = round(((await queries()) - before) / o.calibration, 2);
+    sqlPerCommand[kind] = round(((await cohort.counters()).queries - before) / o.calibration, 2);
   }
 
   // The measured run.
-  const work = Array.from({ length: o.total }, () => [pickKind(), pickMember()] as const);
-  const results: { kind: Kind; callbackMs: number; completeMs: number; failed: boolean; deferred: boolean }[] = [];
-  const queriesBefore = await queries();
-  const botEluBefore = botElu;
-  const eluBefore = performance.eventLoopUtilization();
-  const started = performance.now();
-  await runPool(work, o.inFlight, async ([kind, m]) => results.push({ kind, ...(await one(kind, m)) }));
-  const wallMs = performance.now() - started;
-  const fakeUtilization = performance.eventLoopUtilization(eluBefore).utilization;
-  const sqlTotal = (await queries()) - queriesBefore;
-  const botUtilization = (botElu - botEluBefore) / wallMs;
+  const mixed = await measure(cohort, Array.from({ length: o.total }, () => [pickKind(), pickMember()] as const));
+  const { results, wallMs } = mixed;
 
-  const stopped = receive();
-  worker.postMessage('stop');
-  await stopped;
-  await worker.terminate();
+  // Beside bare discord.js: /next and /checkin alternating, the same members, for each bot in turn.
+  const alternating = (n: number) => Array.from({ length: n }, (_, i) => [i % 2 ? 'checkin' : 'next', pickMember()] as const);
+  const versusTotal = Number(process.env.BENCH_VERSUS_TOTAL ?? o.total);
+  const versus: Record<BotName, Awaited<ReturnType<typeof measure>>> = {} as never;
+  if (available.has('next') && available.has('checkin') && versusTotal > 0) {
+    versus.cohort = await measure(cohort, alternating(versusTotal));
+  }
+  const profiles = [await cohort.stop()];
+  if (versus.cohort) {
+    const bare = await startBot(fake, 'bare');
+    await runPool(alternating(o.warmup), o.inFlight, ([k, m]) => one(k, m));
+    versus.bare = await measure(bare, alternating(versusTotal));
+    profiles.push(await bare.stop());
+  }
   await fake.close();
 
-  const summarize = (list: typeof results) => {
+  const summarize = (list: readonly Result[]) => {
     const sorted = list.map((r) => r.callbackMs).sort((a, b) => a - b);
     return {
       count: list.length,
@@ -162,16 +203,28 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   };
   const byKind = Object.fromEntries(kinds.map(([kind]) => [kind, { ...summarize(results.filter((r) => r.kind === kind)), sqlRoundTrips: sqlPerCommand[kind] }]));
   const all = summarize(results);
+  const side = (run: Awaited<ReturnType<typeof measure>>) => ({
+    ...summarize(run.results),
+    interactionsPerSecond: round((run.results.length / run.wallMs) * 1000),
+    botCpuMsPerInteraction: round(run.cpuMsPerInteraction, 3),
+    botEventLoopUtilization: round(run.botUtilization, 2),
+    fakeEventLoopUtilization: round(run.fakeUtilization, 2),
+    sqlRoundTripsPerInteraction: round(run.sqlTotal / run.results.length, 2),
+  });
+  const beside = versus.cohort && versus.bare ? { cohort: side(versus.cohort), bare: side(versus.bare) } : undefined;
   const result = {
     options: o,
     commandsUsed: kinds.map(([k]) => k),
     commandsMissing: missing,
     overall: { ...all, interactionsPerSecond: round((results.length / wallMs) * 1000), wallSeconds: round(wallMs / 1000, 2),
       // How busy each thread's event loop was during the run (1 = saturated): which side limits the rate.
-      botEventLoopUtilization: round(botUtilization, 2),
-      fakeEventLoopUtilization: round(fakeUtilization, 2), sqlRoundTripsPerInteraction: round(sqlTotal / results.length, 2) },
+      botEventLoopUtilization: round(mixed.botUtilization, 2),
+      fakeEventLoopUtilization: round(mixed.fakeUtilization, 2), sqlRoundTripsPerInteraction: round(mixed.sqlTotal / results.length, 2),
+      botCpuMsPerInteraction: round(mixed.cpuMsPerInteraction, 3) },
     byKind,
-    targets: { p99UnderMs: 50, minPerSecond: 500 },
+    ...(beside ? { besideBareDiscordJs: { load: `${versusTotal} alternating /next and /checkin, ${o.inFlight} in flight`, ...beside, cpuRatio: round(beside.cohort.botCpuMsPerInteraction / beside.bare.botCpuMsPerInteraction, 2) } } : {}),
+    profiles: profiles.filter(Boolean),
+    targets: { p99UnderMs: 50, minPerSecond: 500, maxCpuRatio: 2 },
   };
   table(
     `Interactions: ${o.total} from ${o.members} members in ${o.guilds} servers, ${o.inFlight} in flight (ms from gateway dispatch to callback)`,
@@ -180,7 +233,18 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
       { command: 'all', count: all.count, p50: all.p50, p95: all.p95, p99: all.p99, max: all.max, 'SQL/cmd': result.overall.sqlRoundTripsPerInteraction, errors: all.errors },
     ],
   );
-  console.log(`throughput: ${result.overall.interactionsPerSecond} interactions/s over ${result.overall.wallSeconds} s (event loop busy: bot ${result.overall.botEventLoopUtilization}, fake ${result.overall.fakeEventLoopUtilization})${missing.length ? `; not in this run: ${missing.join(', ')}` : ''}`);
+  console.log(`throughput: ${result.overall.interactionsPerSecond} interactions/s over ${result.overall.wallSeconds} s (event loop busy: bot ${result.overall.botEventLoopUtilization}, fake ${result.overall.fakeEventLoopUtilization}); bot CPU ${result.overall.botCpuMsPerInteraction} ms per interaction${missing.length ? `; not in this run: ${missing.join(', ')}` : ''}`);
+  if (beside) {
+    table(
+      `Beside bare discord.js: ${versusTotal} alternating /next and /checkin each, same fake Discord, ${o.inFlight} in flight`,
+      (['bare', 'cohort'] as const).map((bot) => {
+        const s = beside[bot];
+        return { bot: bot === 'bare' ? 'bare discord.js' : 'Cohort', 'CPU ms/interaction': s.botCpuMsPerInteraction, 'interactions/s': s.interactionsPerSecond, p50: s.p50, p99: s.p99, 'SQL/interaction': s.sqlRoundTripsPerInteraction, 'bot busy': s.botEventLoopUtilization, errors: s.errors };
+      }),
+    );
+    console.log(`CPU per interaction, Cohort / bare discord.js: ${result.besideBareDiscordJs!.cpuRatio} (target ≤ 2)`);
+  }
+  if (result.profiles.length) console.log(`CPU profiles: ${result.profiles.join(', ')}`);
   return result;
 }
 

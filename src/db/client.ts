@@ -14,6 +14,22 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** A transaction handle or the database itself: queries take either. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 
+/**
+ * The hot queries' prepared forms, built once per database handle (drizzle's `.prepare()`: the SQL
+ * text and the result mapping are built once, only the placeholders are filled in per call; the
+ * drivers prepare the statement on the server too). A cache keyed by the handle, so that two apps in
+ * one process (tests) and transactions keep their own.
+ */
+const preparedQueries = new WeakMap<object, Map<string, unknown>>();
+
+export function prepared<T>(db: Tx, name: string, build: (db: Tx) => T): T {
+  let queries = preparedQueries.get(db);
+  if (!queries) preparedQueries.set(db, (queries = new Map<string, unknown>()));
+  let query = queries.get(name) as T | undefined;
+  if (query === undefined) queries.set(name, (query = build(db)));
+  return query;
+}
+
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';

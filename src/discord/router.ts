@@ -27,13 +27,9 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
   return async function route(interaction: Interaction): Promise<void> {
     const started = performance.now();
     const { name, kind } = describe(interaction);
-    const log = ctx.logger.child({
-      interactionId: interaction.id,
-      command: name,
-      kind,
-      guildId: interaction.guildId,
-      userId: interaction.user.id,
-    });
+    // Who and what, on every line about this interaction: the one line at its end, and an error's
+    // (a child logger only when there is one: pino serialises a child's bindings when it is made).
+    const about = { interactionId: interaction.id, command: name, kind, guildId: interaction.guildId, userId: interaction.user.id };
     let outcome: Outcome = 'ok';
     try {
       const command = byName.get(name);
@@ -52,10 +48,10 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
       }
     } catch (error) {
       outcome = error instanceof UserError ? 'user_error' : 'error';
-      await fail(interaction, error, log);
+      await fail(interaction, error, ctx.logger.child(about));
     } finally {
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
-      log.info({ outcome, durationMs }, 'interaction handled');
+      ctx.logger.info({ ...about, outcome, durationMs }, 'interaction handled');
       options.onHandled?.({ command: name, kind, outcome, durationMs });
     }
   };

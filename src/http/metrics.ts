@@ -64,10 +64,21 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  // Every interaction records into these: their labelled children are looked up once per label set
+  // (prom-client otherwise hashes the labels object on every observation).
+  const interactionChildren = new Map<string, { count: ReturnType<typeof interactions.labels>; duration: ReturnType<typeof durations.labels> }>();
+  const childrenOf = ({ command, kind, outcome }: InteractionRecord) => {
+    const key = `${command}\u0000${kind}\u0000${outcome}`;
+    let children = interactionChildren.get(key);
+    if (!children) interactionChildren.set(key, (children = { count: interactions.labels({ command, kind, outcome }), duration: durations.labels({ command, kind }) }));
+    return children;
+  };
+
   return {
     interaction(record) {
-      interactions.inc({ command: record.command, kind: record.kind, outcome: record.outcome });
-      durations.observe({ command: record.command, kind: record.kind }, record.durationMs / 1000);
+      const { count, duration } = childrenOf(record);
+      count.inc();
+      duration.observe(record.durationMs / 1000);
     },
     scheduledPost(kind, outcome) {
       posts.inc({ kind, outcome });

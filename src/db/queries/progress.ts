@@ -3,16 +3,20 @@ import type { Clock } from '../../clock.js';
 import { findStep, type Content, type StepEntry } from '../../content/loader.js';
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
-import type { Db, Tx } from '../client.js';
+import { prepared, type Db, type Tx } from '../client.js';
 import { memberBranches, stepProgress } from '../schema.js';
 import { recordActivityInTransaction, recordActivityOptimistically, rowsOf, type ActivityGate, type MemberKey } from './streaks.js';
 
 /** The step ids (as stored, possibly former ids) a member has finished. */
 export async function completedStepIds(db: Tx, member: MemberKey): Promise<string[]> {
-  const rows = await db
-    .select({ stepId: stepProgress.stepId })
-    .from(stepProgress)
-    .where(and(eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId)));
+  const query = prepared(db, 'completed_step_ids', (db) =>
+    db
+      .select({ stepId: stepProgress.stepId })
+      .from(stepProgress)
+      .where(and(eq(stepProgress.guildId, sql.placeholder('guildId')), eq(stepProgress.userId, sql.placeholder('userId'))))
+      .prepare('completed_step_ids'),
+  );
+  const rows = await query.execute({ guildId: member.guildId, userId: member.userId });
   return rows.map((r) => r.stepId);
 }
 
@@ -145,24 +149,29 @@ async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEn
   return done && { recorded: done.result.recorded, finished: done.row.finished as string[], branchId: (done.row.branch as string | null) ?? undefined };
 }
 
-/** Marks a step done for a member. Returns false when it already was (a double click changes nothing). */
-export async function completeStep(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<boolean> {
+/**
+ * Marks a step done for a member: the compare-and-set path, else the locked one (see
+ * src/db/queries/streaks.ts). `recorded` is false when it already was done (a double click changes
+ * nothing); `finished` is every step the member has finished as of that write (ids as stored).
+ */
+async function markStepDone(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<Recorded> {
   const at = ctx.clock.now();
-  const done = (await recordStepOptimistically(ctx.db, member, entry, at)) ?? (await ctx.db.transaction((tx) => recordStep(tx, member, entry, at)));
-  return done.recorded;
+  return (await recordStepOptimistically(ctx.db, member, entry, at)) ?? (await ctx.db.transaction((tx) => recordStep(tx, member, entry, at)));
 }
 
-/** completeStep, and the member's progress on the step's track as of that transaction. */
+/** Marks a step done for a member. Returns false when it already was. */
+export async function completeStep(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<boolean> {
+  return (await markStepDone(ctx, member, entry)).recorded;
+}
+
+/** Marks a step done (the /done command, the Mark done button), and the member's progress on the step's track as of that write. */
 export async function completeStepWithProgress(
   ctx: { db: Db; clock: Clock; content: Content },
   member: MemberKey,
   entry: StepEntry,
 ): Promise<{ recorded: boolean; progress: TrackProgress }> {
-  const at = ctx.clock.now();
-  const { recorded, finished, branchId } =
-    (await recordStepOptimistically(ctx.db, member, entry, at)) ?? (await ctx.db.transaction((tx) => recordStep(tx, member, entry, at)));
-  const progress = trackProgress(entry.track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id, branchId);
-  return { recorded, progress };
+  const { recorded, finished, branchId } = await markStepDone(ctx, member, entry);
+  return { recorded, progress: trackProgress(entry.track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id, branchId) };
 }
 
 /** Undoes a finished step (under its current or former ids). Returns false when it was not done. */

@@ -1,3 +1,36 @@
+/**
+ * The streak write path: every qualifying activity (check-in, finished roadmap step, challenge
+ * submission) goes through recordActivity or recordActivityOptimistically, and both end in the one
+ * statement that writes it (activityStatement). Read this comment and those two functions to see
+ * why the figures can be trusted.
+ *
+ * Invariant: a member's stored figures (member_streaks: current, longest, freezes, last_day) and the
+ * freeze days in their ledger (streak_days, reason 'freeze') are always foldStreak of the counted
+ * days in their ledger under the server's rules (src/domain/streaks.ts), and each activity is stored
+ * with the day countingDay gives it from the figures it was written against.
+ *
+ * The day's effect is worked out from the stored figures: when the day comes after last_day and the
+ * server's settings did not change since the figures were written, the new figures are one step of
+ * the fold (extendStreak, no ledger read); a day that already counted changes nothing; anything else
+ * (an earlier day, changed settings) folds the whole ledger again (recompute). It is correct only if
+ * nothing changes the figures between that read and the write, which the two cases ensure:
+ *
+ * 1. Locked (recordActivity, recordActivityInTransaction, and fixStreakDay): in a transaction, the
+ *    member's row is locked (lockMember) before it is read, so concurrent activities of one member
+ *    run one after the other. Any day, in any order; four round trips (BEGIN, lock, statement,
+ *    COMMIT), or inside the caller's transaction (a finished step, a challenge submission).
+ * 2. Compare-and-set (recordActivityOptimistically, what /checkin and Mark done call first): read
+ *    the figures without a lock, then the same statement, applied only if the figures and the day
+ *    rule are still those read (its `ok` CTE locks the row for the statement). Two round trips, no
+ *    transaction. Taken only when the day extends the figures or already counted; when another
+ *    activity changed the figures in between, it reads again, and it hands every other case to the
+ *    locked path (returning undefined, with nothing written).
+ *
+ * Why both exist (README, Performance): with the locked path alone, /checkin and Mark done take two
+ * more round trips each, and the bot's CPU per interaction on alternating /next and /checkin rose
+ * from 1.3–1.8 ms to 2.6–2.8 ms. tests/integration/streak-write-paths.property.test.ts drives both
+ * paths with any sequence of activities, out of order and concurrent, against the fold.
+ */
 import { and, asc, eq, gte, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import { addDays, dayRange } from '../../domain/dates.js';
@@ -14,7 +47,7 @@ import {
   type StreakSummary,
   type StreakView,
 } from '../../domain/streaks.js';
-import type { Db, Tx } from '../client.js';
+import { prepared, type Db, type Tx } from '../client.js';
 import { activities, auditLog, guildSettings, memberSettings, memberStreaks, streakDays } from '../schema.js';
 import { defaultGuildSettings } from './settings.js';
 
@@ -210,22 +243,28 @@ async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date
   return summary;
 }
 
+const memberPlaceholders = { guildId: sql.placeholder('guildId'), userId: sql.placeholder('userId') } as unknown as MemberKey;
+
 /** A member's day rules and stored figures, read without a lock; `stored` is false before their first activity. */
 async function readMember(db: Db, member: MemberKey): Promise<LockedMember & { stored: boolean }> {
-  const [row] = await db
-    .select({
-      current: memberStreaks.current,
-      longest: memberStreaks.longest,
-      freezes: memberStreaks.freezes,
-      lastDay: memberStreaks.lastDay,
-      streakUpdatedAt: memberStreaks.updatedAt,
-      ...FOLLOW_COLUMNS,
-      ...RULE_COLUMNS,
-    })
-    .from(sql`(select 1) as "one"`)
-    .leftJoin(memberStreaks, streakOf(member))
-    .leftJoin(guildSettings, guildOf(member))
-    .leftJoin(memberSettings, memberSettingsOf(member));
+  const query = prepared(db, 'read_member', (db) =>
+    db
+      .select({
+        current: memberStreaks.current,
+        longest: memberStreaks.longest,
+        freezes: memberStreaks.freezes,
+        lastDay: memberStreaks.lastDay,
+        streakUpdatedAt: memberStreaks.updatedAt,
+        ...FOLLOW_COLUMNS,
+        ...RULE_COLUMNS,
+      })
+      .from(sql`(select 1) as "one"`)
+      .leftJoin(memberStreaks, streakOf(memberPlaceholders))
+      .leftJoin(guildSettings, guildOf(memberPlaceholders))
+      .leftJoin(memberSettings, memberSettingsOf(memberPlaceholders))
+      .prepare('read_member'),
+  );
+  const [row] = await query.execute({ guildId: member.guildId, userId: member.userId });
   const rules = dayRulesOf(member.guildId, row);
   if (!row || row.current === null || row.longest === null || row.freezes === null || row.streakUpdatedAt === null) {
     return { ...rules, before: { current: 0, longest: 0, freezes: 0, lastDay: null }, follows: null, streakUpdatedAt: new Date(0), stored: false };
