@@ -6,6 +6,7 @@ import { done } from './done.js';
 import { help } from './help.js';
 import { leaderboard } from './leaderboard.js';
 import { next } from './next.js';
+import { pod } from './pod.js';
 import { privacy } from './privacy.js';
 import { progress } from './progress.js';
 import { prompt } from './prompt.js';
@@ -18,4 +19,4 @@ import { streak } from './streak.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, pod];

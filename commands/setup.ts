@@ -23,6 +23,7 @@ import { MODERATOR_PERMISSIONS, missingBotPermissions, requireModerator } from '
 import { colors } from '../src/discord/views/theme.js';
 import { UserError } from '../src/errors.js';
 import { CLAIM_STALE_MS } from '../src/jobs/challenges.js';
+import { podsField, podsSubcommand, setupPods } from './setup-pods.js';
 import { PROMPT_CLAIM_STALE_MS } from '../src/jobs/prompts.js';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
@@ -92,6 +93,7 @@ export const setup: Command = {
         .setDescription('A role whose members may use moderator commands')
         .addRoleOption((o) => o.setName('role').setDescription('Moderator role (leave empty to clear)')),
     )
+    .addSubcommand(podsSubcommand)
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -100,7 +102,12 @@ export const setup: Command = {
     const sub = interaction.options.getSubcommand();
     const before = await getGuildSettings(ctx.db, guildId);
     if (sub === 'show') {
-      await interaction.reply({ embeds: [settingsEmbed(before, await upcoming(ctx, before))], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      const extra = [await podsField(interaction, ctx)];
+      await interaction.reply({ embeds: [settingsEmbed(before, await upcoming(ctx, before), extra)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      return;
+    }
+    if (sub === 'pods') {
+      await interaction.reply({ content: `✅ Saved. ${await setupPods(interaction, ctx)}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
       return;
     }
     const patch = await patchFor(sub, interaction, before);
@@ -350,7 +357,7 @@ function clipLines(lines: readonly string[]): string {
   return text.length <= 2000 ? text : `${text.slice(0, 1999)}…`;
 }
 
-function settingsEmbed(s: GuildSettings, next: Upcoming): APIEmbed {
+function settingsEmbed(s: GuildSettings, next: Upcoming, extra: readonly APIEmbedField[] = []): APIEmbed {
   const channel = (id: string | null) => (id ? `<#${id}>` : 'not set');
   const role = (id: string | null) => (id ? `<@&${id}>` : 'none');
   const broken = (reason: string | null) => (reason ? `\n⚠️ **Stopped:** ${reason}` : '');
@@ -371,6 +378,7 @@ function settingsEmbed(s: GuildSettings, next: Upcoming): APIEmbed {
       inline: true,
     },
     { name: 'Moderator role', value: role(s.moderatorRoleId), inline: true },
+    ...extra,
   ];
   const missing = missingSetup(s);
   if (missing.length > 0) fields.push({ name: 'Still to set up', value: missing.map((m) => `• ${m}`).join('\n') });

@@ -10,6 +10,10 @@
  * swaps and moves between pods. Ties are broken by a seeded hash of the user id, so the same
  * input always gives the same pods.
  */
+import type { Step, Track } from '../content/schema.js';
+import { addDays, weekday } from './dates.js';
+import type { TrackProgress } from './progress.js';
+import { dueAt, latestOccurrence, type TimeOfDay } from './schedule.js';
 
 export const MIN_POD_SIZE = 2;
 export const MAX_POD_SIZE = 4;
@@ -290,4 +294,47 @@ function improvedPartition(members: readonly PodCandidate[], podCost: (pod: read
     if (!improved) break;
   }
   return pods;
+}
+
+// ---- the weekly schedule ------------------------------------------------------------
+
+export interface PodWeek {
+  /** The local date of the forming: the week's key. */
+  week: string;
+  formAt: Date;
+  /** The midweek check-in: three days after the forming, same local time. */
+  checkinAt: Date;
+  /** The next week's forming. */
+  nextFormAt: Date;
+}
+
+/** The latest forming at or before `now` (weekday `day`, 0 = Sunday, at `time` in `zone`), with its check-in. */
+export function latestPodWeek(now: Date, day: number, time: TimeOfDay, zone: string): PodWeek {
+  const latest = latestOccurrence(now, time, zone);
+  const week = addDays(latest.period, -((weekday(latest.period) - day + 7) % 7));
+  return { week, formAt: dueAt(week, time, zone), checkinAt: dueAt(addDays(week, 3), time, zone), nextFormAt: dueAt(addDays(week, 7), time, zone) };
+}
+
+/** The next forming after `now`. */
+export function nextPodForming(now: Date, day: number, time: TimeOfDay, zone: string): Date {
+  return latestPodWeek(now, day, time, zone).nextFormAt;
+}
+
+// ---- where a member stands ----------------------------------------------------------
+
+export interface PodStanding {
+  /** Index of the next step in the member's path (core then branch); the path's length when finished. */
+  position: number;
+  step?: Step;
+  track?: Track;
+}
+
+/** Where a member stands for pods: on the track they have done most of (the first track on a tie). */
+export function podStanding(progress: readonly TrackProgress[]): PodStanding {
+  let best: TrackProgress | undefined;
+  for (const p of progress) if (!best || p.done + (p.branch?.done ?? 0) > best.done + (best.branch?.done ?? 0)) best = p;
+  if (!best) return { position: 0 };
+  const path = [...best.steps, ...(best.branch?.steps ?? [])];
+  const position = best.current ? path.indexOf(best.current) : path.length;
+  return { position, track: best.track, ...(best.current ? { step: best.current.step } : {}) };
 }
