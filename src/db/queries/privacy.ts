@@ -11,6 +11,9 @@ import {
   memberBranches,
   memberSettings,
   memberStreaks,
+  podMembers,
+  podOptIns,
+  pods,
   resourcePosts,
   stepProgress,
   streakDays,
@@ -30,7 +33,7 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit] = await Promise.all([
+  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, podOptIn, podWeeks] = await Promise.all([
     db.select({ timezone: memberSettings.timezone, updatedAt: memberSettings.updatedAt }).from(memberSettings).where(mine(memberSettings)),
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
     db.select({ trackId: memberBranches.trackId, branchId: memberBranches.branchId, chosenAt: memberBranches.chosenAt }).from(memberBranches).where(mine(memberBranches)),
@@ -77,6 +80,13 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .select({ action: auditLog.action, actorId: auditLog.actorId, details: auditLog.details, at: auditLog.at })
       .from(auditLog)
       .where(and(eq(auditLog.guildId, member.guildId), or(eq(auditLog.targetUserId, member.userId), eq(auditLog.actorId, member.userId)))),
+    db.select({ preferredSize: podOptIns.preferredSize, joinedAt: podOptIns.joinedAt, aloneWeek: podOptIns.aloneWeek }).from(podOptIns).where(mine(podOptIns)),
+    db
+      .select({ week: pods.week, pod: pods.number, threadId: pods.threadId, stepId: podMembers.stepId })
+      .from(podMembers)
+      .innerJoin(pods, eq(pods.id, podMembers.podId))
+      .where(and(eq(pods.guildId, member.guildId), eq(podMembers.userId, member.userId)))
+      .orderBy(pods.week),
   ]);
   return {
     exportedAt: now.toISOString(),
@@ -93,13 +103,15 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     resourceSuggestions: resources,
     resourcePosts: posts,
     moderatorLog: audit,
+    podOptIn: podOptIn[0] ?? null,
+    pods: podWeeks,
   };
 }
 
 /**
  * Erases a member's data in one server, in one transaction: settings, roadmap progress and chosen branches, activities,
  * streak ledger and figures, challenge entries, their resource suggestions not approved, and
- * moderator log entries about them. Approved resources stay in the server's list (without being
+ * moderator log entries about them, their pod opt-in and pod memberships. Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
  */
 export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record<string, number>> {
@@ -143,6 +155,14 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
         .delete(auditLog)
         .where(and(eq(auditLog.guildId, member.guildId), eq(auditLog.targetUserId, member.userId)))
         .returning({ k: auditLog.id }),
+    );
+    await n('podOptIn', tx.delete(podOptIns).where(mine(podOptIns)).returning({ k: podOptIns.userId }));
+    await n(
+      'pods',
+      tx
+        .delete(podMembers)
+        .where(and(eq(podMembers.userId, member.userId), inArray(podMembers.podId, tx.select({ id: pods.id }).from(pods).where(eq(pods.guildId, member.guildId)))))
+        .returning({ k: podMembers.podId }),
     );
     return counts;
   });
