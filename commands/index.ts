@@ -7,6 +7,7 @@ import { focus } from './focus.js';
 import { help } from './help.js';
 import { leaderboard } from './leaderboard.js';
 import { next } from './next.js';
+import { pod } from './pod.js';
 import { privacy } from './privacy.js';
 import { progress } from './progress.js';
 import { prompt } from './prompt.js';
@@ -20,4 +21,4 @@ import { study } from './study.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod];

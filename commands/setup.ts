@@ -24,6 +24,7 @@ import { colors } from '../src/discord/views/theme.js';
 import { UserError } from '../src/errors.js';
 import { CLAIM_STALE_MS } from '../src/jobs/challenges.js';
 import { executeRewards, rewardsGroup, rewardsSetupField } from './setup-rewards.js';
+import { podsField, podsSubcommand, setupPods } from './setup-pods.js';
 import { PROMPT_CLAIM_STALE_MS } from '../src/jobs/prompts.js';
 import { studyCuts } from '../src/db/queries/study.js';
 import { studyField, studyNowSet, studyPatch, studySubcommand } from './setup/study.js';
@@ -97,6 +98,7 @@ export const setup: Command = {
     )
     .addSubcommandGroup(rewardsGroup)
     .addSubcommand(studySubcommand)
+    .addSubcommand(podsSubcommand)
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -106,8 +108,13 @@ export const setup: Command = {
     const sub = interaction.options.getSubcommand();
     const before = await getGuildSettings(ctx.db, guildId);
     if (sub === 'show') {
-      const [next, cuts, rewards] = await Promise.all([upcoming(ctx, before), studyCuts(ctx.db, guildId), rewardsSetupField(ctx, interaction.guild)]);
-      await interaction.reply({ embeds: [settingsEmbed(before, next, studyField(before, cuts, ctx.config.STUDY_SESSION_CAP), rewards)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      const [next, cuts, rewards, pods] = await Promise.all([upcoming(ctx, before), studyCuts(ctx.db, guildId), rewardsSetupField(ctx, interaction.guild), podsField(interaction, ctx)]);
+      const extra = [studyField(before, cuts, ctx.config.STUDY_SESSION_CAP), ...(rewards ? [rewards] : []), pods];
+      await interaction.reply({ embeds: [settingsEmbed(before, next, extra)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      return;
+    }
+    if (sub === 'pods') {
+      await interaction.reply({ content: `✅ Saved. ${await setupPods(interaction, ctx)}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
       return;
     }
     const patch = await patchFor(sub, interaction, before);
@@ -116,7 +123,7 @@ export const setup: Command = {
     const [next, cuts] = await Promise.all([upcoming(ctx, saved), studyCuts(ctx.db, guildId)]);
     const content = clipLines([`✅ Saved. ${nowSet(sub, saved)}`, ...warnings(sub, saved, next, ctx)]);
     const study = studyField(saved, cuts, ctx.config.STUDY_SESSION_CAP);
-    await interaction.reply({ content, embeds: [settingsEmbed(saved, next, study)], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    await interaction.reply({ content, embeds: [settingsEmbed(saved, next, [study])], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 
   async autocomplete(interaction) {
@@ -362,7 +369,7 @@ function clipLines(lines: readonly string[]): string {
   return text.length <= 2000 ? text : `${text.slice(0, 1999)}…`;
 }
 
-function settingsEmbed(s: GuildSettings, next: Upcoming, study: APIEmbedField, rewards?: APIEmbedField): APIEmbed {
+function settingsEmbed(s: GuildSettings, next: Upcoming, extra: readonly APIEmbedField[] = []): APIEmbed {
   const channel = (id: string | null) => (id ? `<#${id}>` : 'not set');
   const role = (id: string | null) => (id ? `<@&${id}>` : 'none');
   const broken = (reason: string | null) => (reason ? `\n⚠️ **Stopped:** ${reason}` : '');
@@ -383,9 +390,8 @@ function settingsEmbed(s: GuildSettings, next: Upcoming, study: APIEmbedField, r
       inline: true,
     },
     { name: 'Moderator role', value: role(s.moderatorRoleId), inline: true },
-    study,
+    ...extra,
   ];
-  if (rewards) fields.push(rewards);
   const missing = missingSetup(s);
   if (missing.length > 0) fields.push({ name: 'Still to set up', value: missing.map((m) => `• ${m}`).join('\n') });
   return { color: colors.brand, title: 'Cohort settings', fields };

@@ -21,6 +21,7 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
 import { focusJob } from './jobs/focus.js';
+import { podsJob } from './jobs/pods.js';
 import { promptJob } from './jobs/prompts.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -144,6 +145,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   scheduler.add(focusJob({ ctx, client, owner: scheduler.owner }));
   const voice = createVoiceTracker(ctx, client);
   scheduler.add(voice.job);
+  scheduler.add(podsJob(ctx, client, { owner: scheduler.owner }));
   ready.then(
     () => {
       if (!stopped) scheduler.start();

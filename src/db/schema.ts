@@ -179,7 +179,7 @@ export const scheduledPosts = pgTable(
     guildId: snowflake('guild_id').notNull(),
     kind: text('kind', {
       // focus_phase: one row per focus session and phase change, period `<session id>:<boundary>`.
-      enum: ['prompt', 'challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap', 'focus_phase'],
+      enum: ['prompt', 'challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap', 'focus_phase', 'pods_form', 'pod_checkin'],
     }).notNull(),
     period: text('period').notNull(),
     status: text('status', { enum: ['claimed', 'posted', 'skipped', 'failed'] }).notNull(),
@@ -428,6 +428,62 @@ export const rewardSettings = pgTable('reward_settings', {
 export type Reward = typeof rewards.$inferSelect;
 export type MemberReward = typeof memberRewards.$inferSelect;
 
+// ---- study pods ---------------------------------------------------------------
+
+/** A server's pod settings (/setup pods): forming day and time in the server's time zone, and the channel the threads go under. */
+export const podSettings = pgTable('pod_settings', {
+  guildId: snowflake('guild_id').primaryKey(),
+  channelId: snowflake('channel_id').notNull(),
+  day: smallint('day').notNull(), // 0 = Sunday … 6 = Saturday
+  time: text('time').notNull(), // HH:MM, local to guild_settings.timezone
+  enabled: boolean('enabled').notNull().default(true),
+  /** Why forming stopped (Discord refused); shown in /setup show, cleared by the next /setup pods. */
+  brokenReason: text('broken_reason'),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+/** Members who want a pod (/pod join); removed by /pod leave. */
+export const podOptIns = pgTable(
+  'pod_opt_ins',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    preferredSize: smallint('preferred_size').notNull().default(3),
+    joinedAt: instant('joined_at').notNull(),
+    /** The last week they were the only member opted in, so nobody could be paired with them. */
+    aloneWeek: text('alone_week'),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+);
+
+/** One pod of one week: number 1… within the server's week, and its private thread once created. */
+export const pods = pgTable(
+  'pods',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    week: text('week').notNull(), // the local date of the forming
+    number: smallint('number').notNull(),
+    threadId: snowflake('thread_id'),
+    kickoffMessageId: snowflake('kickoff_message_id'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('pods_once').on(t.guildId, t.week, t.number)],
+);
+
+/** Who was in which pod (the history that keeps pairs from repeating), with where each stood. */
+export const podMembers = pgTable(
+  'pod_members',
+  {
+    podId: bigint('pod_id', { mode: 'number' })
+      .notNull()
+      .references(() => pods.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    stepId: text('step_id'),
+  },
+  (t) => [primaryKey({ columns: [t.podId, t.userId] }), index('pod_members_user').on(t.userId)],
+);
+
 export type GuildSettings = typeof guildSettings.$inferSelect;
 export type MemberSettings = typeof memberSettings.$inferSelect;
 export type StreakDay = typeof streakDays.$inferSelect;
@@ -437,3 +493,6 @@ export type GuildResource = typeof guildResources.$inferSelect;
 export type FocusSession = typeof focusSessions.$inferSelect;
 export type FocusParticipant = typeof focusParticipants.$inferSelect;
 export type StudySession = typeof studySessions.$inferSelect;
+
+export type PodSettings = typeof podSettings.$inferSelect;
+export type Pod = typeof pods.$inferSelect;

@@ -36,6 +36,7 @@ const permissionNames: Record<string, string> = {
   [PermissionFlagsBits.AttachFiles.toString()]: 'Attach Files',
   [PermissionFlagsBits.CreatePublicThreads.toString()]: 'Create Public Threads',
   [PermissionFlagsBits.SendMessagesInThreads.toString()]: 'Send Messages in Threads',
+  [PermissionFlagsBits.CreatePrivateThreads.toString()]: 'Create Private Threads',
 };
 
 /** The permissions the bot lacks in `channel` among `needed`, by name; empty when it can post. */

@@ -73,6 +73,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     addRole: (guildId, role) => state.addRole(guildId, role),
     guild: (id) => state.guilds.get(id),
     channel: (id) => state.channels.get(id),
+    threadMembers: (threadId) => state.threadMembers.of(threadId), // private threads (study pods)
     defaultChannelId: (guildId) => state.defaultChannelId(guildId),
     permissionsFor: (channelId, userId) => permissionsFor(state, channelId, userId),
     globalCommands: () => state.commands.get('global') ?? [],

@@ -54,6 +54,8 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
   const { appId, botUser, testUser, channels, guilds, commands, messages, events } = state;
   const requirePerms = (channelId: string, needed: bigint[]): void =>
     requirePermissions(state, options.enforcePermissions, channelId, needed);
+  // ---- private threads (study pods): thread membership, see threads.ts --------------
+  const threadMembers = state.threadMembers;
 
   // ---- gateway --------------------------------------------------------------
   route('GET', '/gateway/bot', () =>
@@ -361,6 +363,7 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     if (!hasContent) throw new HttpError(400, 50006);
     const msg = state.buildMessage(ch.id, body, files);
     state.storeMessage(ch.id, msg, false);
+    threadMembers.mentioned(ch, body); // private threads: mentioned members join
     return ok(clone(msg));
   });
   route('GET', '/channels/:id/messages', ({ params, query }) => {
@@ -422,6 +425,7 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     });
     channels.set(id, thread);
     messages.set(id, []);
+    threadMembers.created(thread, botUser.id);
     if (starter) {
       starter.thread = clone(thread);
       starter.flags = Number(starter.flags ?? 0) | 32; // HAS_THREAD
@@ -469,8 +473,20 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     }
     return ok(clone(ch));
   });
-  route('PUT', '/channels/:id/thread-members/:user', ({ params }) => (state.getChannel(at(params, 0)), noContent));
-  route('DELETE', '/channels/:id/thread-members/:user', ({ params }) => (state.getChannel(at(params, 0)), noContent));
+  // ---- private threads (study pods): adding and removing thread members ----------------
+  route('PUT', '/channels/:id/thread-members/:user', ({ params }) => {
+    const thread = state.getChannel(at(params, 0));
+    requirePerms(thread.id, [Perm.SendMessagesInThreads]);
+    threadMembers.add(thread, at(params, 1));
+    return noContent;
+  });
+  route('DELETE', '/channels/:id/thread-members/:user', ({ params }) => {
+    const thread = state.getChannel(at(params, 0));
+    if (at(params, 1) !== botUser.id) requirePerms(thread.id, [Perm.ManageThreads]);
+    threadMembers.remove(thread, at(params, 1));
+    return noContent;
+  });
+  // ---- end of private threads -----------------------------------------------------------
   route('PUT', '/channels/:id/messages/:mid/reactions/:emoji/@me', ({ params }) => {
     const ch = state.getChannel(at(params, 0));
     requirePerms(ch.id, [Perm.ReadMessageHistory, Perm.AddReactions]);

@@ -22,6 +22,7 @@ import {
 } from './model.js';
 import { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS } from './permissions.js';
 import type { AddGuildOptions, RecordedFile } from './types.js';
+import { ThreadMembers } from './threads.js';
 
 export const DISCORD_EPOCH = 1420070400000n;
 
@@ -90,6 +91,8 @@ export class SimState {
   /** counters the REST server and the gateway keep */
   readonly stats = { requests: 0, rateLimited: 0, injectedFailures: 0, identifies: 0, resumes: 0, gatewayConnections: 0 };
   gateway: GatewayLink = { connected: () => false, dispatch: () => {}, dispatchToSession: () => {} };
+  /** Private threads (study pods): who is in each thread (threads.ts). */
+  readonly threadMembers: ThreadMembers = new ThreadMembers(this);
 
   private lastTs = 0n;
   private inc = 0n;

@@ -140,6 +140,8 @@ export interface FakeDiscord {
   addRole(guildId: string, role?: Partial<Json>): Json;
   guild(id: string): Json | undefined;
   channel(id: string): Json | undefined;
+  /** Private threads (study pods): the user ids in a thread (its creator, added and mentioned members). */
+  threadMembers(threadId: string): string[];
   /** default text channel id of a guild (first text channel) */
   defaultChannelId(guildId: string): string;
   /** computed permissions of `userId` (default: the bot) in a channel */

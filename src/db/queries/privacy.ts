@@ -12,6 +12,9 @@ import {
   memberRewards,
   memberSettings,
   memberStreaks,
+  podMembers,
+  podOptIns,
+  pods,
   resourcePosts,
   stepProgress,
   streakDays,
@@ -32,7 +35,7 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted, study] = await Promise.all([
+  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted, study, podOptIn, podWeeks] = await Promise.all([
     db.select({ timezone: memberSettings.timezone, updatedAt: memberSettings.updatedAt }).from(memberSettings).where(mine(memberSettings)),
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
     db.select({ trackId: memberBranches.trackId, branchId: memberBranches.branchId, chosenAt: memberBranches.chosenAt }).from(memberBranches).where(mine(memberBranches)),
@@ -85,6 +88,13 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .from(studySessions)
       .where(mine(studySessions))
       .orderBy(studySessions.startedAt),
+    db.select({ preferredSize: podOptIns.preferredSize, joinedAt: podOptIns.joinedAt, aloneWeek: podOptIns.aloneWeek }).from(podOptIns).where(mine(podOptIns)),
+    db
+      .select({ week: pods.week, pod: pods.number, threadId: pods.threadId, stepId: podMembers.stepId })
+      .from(podMembers)
+      .innerJoin(pods, eq(pods.id, podMembers.podId))
+      .where(and(eq(pods.guildId, member.guildId), eq(podMembers.userId, member.userId)))
+      .orderBy(pods.week),
   ]);
   return {
     exportedAt: now.toISOString(),
@@ -104,13 +114,15 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     milestoneRoles: granted,
     /** Voice and focus study sessions (endedAt null: still in a study room). */
     studySessions: study,
+    podOptIn: podOptIn[0] ?? null,
+    pods: podWeeks,
   };
 }
 
 /**
  * Erases a member's data in one server, in one transaction: settings, roadmap progress and chosen branches, activities,
  * streak ledger and figures, the record of milestone roles given (the roles stay on Discord), challenge entries, their resource suggestions not approved, and
- * moderator log entries about them. Approved resources stay in the server's list (without being
+ * moderator log entries about them, their pod opt-in and pod memberships. Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
  */
 export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record<string, number>> {
@@ -156,6 +168,14 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
         .delete(auditLog)
         .where(and(eq(auditLog.guildId, member.guildId), eq(auditLog.targetUserId, member.userId)))
         .returning({ k: auditLog.id }),
+    );
+    await n('podOptIn', tx.delete(podOptIns).where(mine(podOptIns)).returning({ k: podOptIns.userId }));
+    await n(
+      'pods',
+      tx
+        .delete(podMembers)
+        .where(and(eq(podMembers.userId, member.userId), inArray(podMembers.podId, tx.select({ id: pods.id }).from(pods).where(eq(pods.guildId, member.guildId)))))
+        .returning({ k: podMembers.podId }),
     );
     return counts;
   });
