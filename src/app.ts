@@ -19,6 +19,7 @@ import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
+import { digestJob } from './jobs/digest.js';
 import { promptJob } from './jobs/prompts.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -137,6 +138,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const scheduler = createScheduler(ctx, options.scheduler);
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
+  scheduler.add(digestJob(ctx, client, { owner: scheduler.owner }));
   ready.then(
     () => {
       if (!stopped) scheduler.start();

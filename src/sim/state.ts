@@ -74,6 +74,16 @@ export class SimState {
   readonly stats = { requests: 0, rateLimited: 0, injectedFailures: 0, identifies: 0, resumes: 0, gatewayConnections: 0 };
   gateway: GatewayLink = { connected: () => false, dispatch: () => {} };
 
+  // ---- DMs (weekly digest) ---------------------------------------------------------
+  /** Users whose DMs are closed to the bot: POST /channels/{dm}/messages answers 403 50007. */
+  readonly dmsClosed = new Set<string>();
+
+  /** The DM channel with a user, if the bot (or an interaction) opened one. */
+  dmChannelOf(userId: string): Channel | undefined {
+    return [...this.channels.values()].find((c) => c.type === 1 && c.recipients?.[0]?.id === userId);
+  }
+  // ---- end DMs -----------------------------------------------------------------------
+
   private lastTs = 0n;
   private inc = 0n;
 
