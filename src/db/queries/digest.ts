@@ -4,12 +4,11 @@ import type { Resource } from '../../content/schema.js';
 import { digestWeek } from '../../domain/digest.js';
 import type { StepState, TrackProgress } from '../../domain/progress.js';
 import { viewAt, type StreakView } from '../../domain/streaks.js';
-import { startOfLocalDay } from '../../domain/dates.js';
 import type { Tx } from '../client.js';
 import { digestSends, guildSettings, memberSettings, stepProgress, type DigestSend } from '../schema.js';
 import { openRun, participantsOf, type Run } from './challenges.js';
 import { memberProgressAll } from './progress.js';
-import { getStreakSummary, memberDayRules, memberToday, type MemberKey } from './streaks.js';
+import { getStreakSummary, memberToday, type MemberKey } from './streaks.js';
 
 // ---- settings ------------------------------------------------------------------
 
@@ -159,7 +158,7 @@ export async function digestRows(db: Tx, guildIds: readonly string[], weeks: rea
 export interface DigestData {
   /** The member-local week (its Monday) the digest covers. */
   week: string;
-  /** Roadmap steps finished this week (since the week's Monday began in the member's zone). */
+  /** Roadmap steps finished in the 7 days before the digest (the week it looks back on). */
   stepsThisWeek: number;
   tracks: TrackProgress[];
   /** Study time this week in minutes, once voice study time exists (undefined until then). */
@@ -171,31 +170,30 @@ export interface DigestData {
 }
 
 /**
- * Study time this week. Voice study time is being built on its own branch (issue 14's milestone
+ * Study time since `since` (the 7 days before the digest). Voice study time is being built on its own branch (issue 14's milestone
  * roles and pods need it too); until it is merged there is nothing to read, so this returns
  * undefined and the digest leaves the line out. Replace the body with the real query then.
  */
-export async function studyMinutesThisWeek(_db: Tx, _member: MemberKey, _weekStartsAt: Date): Promise<number | undefined> {
+export async function studyMinutesThisWeek(_db: Tx, _member: MemberKey, _since: Date): Promise<number | undefined> {
   return undefined;
 }
 
 /** Everything the digest DM shows, as of `now`. */
 export async function digestData(db: Tx, content: Content, member: MemberKey, now: Date): Promise<DigestData> {
-  const [rules, today, summary, tracks, run] = await Promise.all([
-    memberDayRules(db, member),
+  const [today, summary, tracks, run] = await Promise.all([
     memberToday(db, member, now),
     getStreakSummary(db, member),
     memberProgressAll(db, content, member),
     openRun(db, member.guildId, now),
   ]);
   const week = digestWeek(today);
-  const weekStartsAt = startOfLocalDay(week, rules.zone);
+  const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
   const [[steps], studyMinutes, participants] = await Promise.all([
     db
       .select({ n: sql<number>`count(*)::int` })
       .from(stepProgress)
-      .where(and(eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId), gte(stepProgress.completedAt, weekStartsAt))),
-    studyMinutesThisWeek(db, member, weekStartsAt),
+      .where(and(eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId), gte(stepProgress.completedAt, weekAgo))),
+    studyMinutesThisWeek(db, member, weekAgo),
     run ? participantsOf(db, run.id) : Promise.resolve([]),
   ]);
   const withNext = tracks.find((t) => t.current);

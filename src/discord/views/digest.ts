@@ -21,7 +21,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function digestMessage(content: Content, data: DigestData, guild: { id: string; name: string }) {
   const fields: APIEmbedField[] = [];
 
-  const roadmap = [`**${plural(data.stepsThisWeek, 'step')}** done this week`];
+  const roadmap = [`**${plural(data.stepsThisWeek, 'step')}** done in the last 7 days`];
   for (const t of data.tracks.slice(0, 5)) {
     roadmap.push(`${userText(t.track.title, 80)} core ${progressBar(t.done, t.total)} (${t.done}/${t.total})`);
     if (t.branch) roadmap.push(`↳ ${userText(t.branch.branch.title, 80)} ${progressBar(t.branch.done, t.branch.total)} (${t.branch.done}/${t.branch.total})`);
