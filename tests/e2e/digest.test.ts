@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import { updateGuildSettings } from '../../src/db/queries/settings.js';
+import { eraseMemberData, exportMemberData } from '../../src/db/queries/privacy.js';
 import { digestSends, memberSettings } from '../../src/db/schema.js';
 import { button } from '../../src/sim/interactions.js';
 import { startFakeDiscord, type Json } from '../../src/sim/index.js';
@@ -258,5 +258,22 @@ describe('the DM', () => {
     expect(textOf(digests(risky)[0]!)).toContain('🔥 **1 day**');
     expect(textOf(digests(safe)[0]!)).not.toContain('at risk');
     expect(textOf(digests(safe)[0]!)).toContain('🔥 **2 days**');
+  });
+});
+
+describe('privacy', () => {
+  it('the export holds the digest settings and sends; erasing removes them', async () => {
+    const user = newUser();
+    bot.clock.set('2026-04-26T08:00:00Z');
+    await digestOn(user, { day: 0, time: '09:00' }); // Sunday 26 April
+    await tickAt('2026-04-26T09:00:00Z');
+    expect(digests(user)).toHaveLength(1);
+    const member = { guildId: bot.guildId, userId: user };
+    const data = await exportMemberData(database.db, member, bot.clock.now());
+    expect(data.settings).toMatchObject({ digestEnabled: true, digestDay: 0, digestTime: '09:00', digestDmClosedAt: null });
+    expect(data.weeklyDigests).toMatchObject([{ week: '2026-04-20', status: 'sent' }]);
+    expect(await eraseMemberData(database.db, member)).toMatchObject({ settings: 1, weeklyDigests: 1 });
+    const empty = await exportMemberData(database.db, member, bot.clock.now());
+    expect([empty.settings, empty.weeklyDigests]).toEqual([null, []]);
   });
 });
