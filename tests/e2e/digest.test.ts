@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { eraseMemberData, exportMemberData } from '../../src/db/queries/privacy.js';
+import { updateGuildSettings } from '../../src/db/queries/settings.js';
 import { digestSends, memberSettings } from '../../src/db/schema.js';
 import { button } from '../../src/sim/interactions.js';
 import { startFakeDiscord, type Json } from '../../src/sim/index.js';
@@ -261,17 +262,34 @@ describe('the DM', () => {
   });
 });
 
+describe('the running challenge', () => {
+  it('shows the week’s challenge, its deadline and whether the member joined', async () => {
+    const user = newUser();
+    bot.clock.set('2026-04-27T08:00:00Z'); // Monday: the challenge week starts
+    await updateGuildSettings(database.db, bot.guildId, { challengesChannelId: bot.channelId, challengesEnabled: true }, bot.clock.now());
+    await bot.app.scheduler.runDue();
+    await bot.command('challenge', {}, { user, subcommand: 'join' });
+    await digestOn(user, { day: 1, time: '10:00' });
+    await tickAt('2026-04-27T10:00:00Z');
+    const text = textOf(digests(user)[0]!);
+    expect(text).toContain('This week’s challenge');
+    expect(text).toMatch(/deadline <t:\d+:F>/);
+    expect(text).toContain('You joined');
+    await updateGuildSettings(database.db, bot.guildId, { challengesEnabled: false }, bot.clock.now());
+  });
+});
+
 describe('privacy', () => {
   it('the export holds the digest settings and sends; erasing removes them', async () => {
     const user = newUser();
-    bot.clock.set('2026-04-26T08:00:00Z');
-    await digestOn(user, { day: 0, time: '09:00' }); // Sunday 26 April
-    await tickAt('2026-04-26T09:00:00Z');
+    bot.clock.set('2026-05-03T08:00:00Z');
+    await digestOn(user, { day: 0, time: '09:00' }); // Sunday 3 May
+    await tickAt('2026-05-03T09:00:00Z');
     expect(digests(user)).toHaveLength(1);
     const member = { guildId: bot.guildId, userId: user };
     const data = await exportMemberData(database.db, member, bot.clock.now());
     expect(data.settings).toMatchObject({ digestEnabled: true, digestDay: 0, digestTime: '09:00', digestDmClosedAt: null });
-    expect(data.weeklyDigests).toMatchObject([{ week: '2026-04-20', status: 'sent' }]);
+    expect(data.weeklyDigests).toMatchObject([{ week: '2026-04-27', status: 'sent' }]);
     expect(await eraseMemberData(database.db, member)).toMatchObject({ settings: 1, weeklyDigests: 1 });
     const empty = await exportMemberData(database.db, member, bot.clock.now());
     expect([empty.settings, empty.weeklyDigests]).toEqual([null, []]);
