@@ -5,6 +5,7 @@ import type { Command } from '../src/discord/command.js';
 import { memberSettingsView } from '../src/discord/views/streaks.js';
 import { canonicalTimeZone, timeZoneChoices } from '../src/domain/timezones.js';
 import { UserError } from '../src/errors.js';
+import { digestGroup, executeDigest, stopDigest } from './settings/digest.js';
 
 const SERVER = 'server';
 
@@ -19,10 +20,12 @@ export const settings: Command = {
         .addStringOption((o) => o.setName('zone').setDescription('IANA time zone, e.g. Europe/Berlin (or “server” to follow the server)').setRequired(true).setAutocomplete(true).setMaxLength(64)),
     )
     .addSubcommand((s) => s.setName('show').setDescription('Show your settings and what day it is for your streak'))
+    .addSubcommandGroup(digestGroup)
     .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
+    if (interaction.options.getSubcommandGroup(false) === 'digest') return executeDigest(interaction, ctx);
     const guildId = interaction.guildId!;
     const userId = interaction.user.id;
     let notice: string | undefined;
@@ -46,6 +49,8 @@ export const settings: Command = {
     const view = memberSettingsView({ ownZone, serverZone: server.timezone, rolloverHour: server.rolloverHour, freezeCap: server.freezeCap, today, ...(notice ? { notice } : {}) });
     await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
   },
+
+  components: { 'digest-stop': stopDigest },
 
   async autocomplete(interaction) {
     const typed = interaction.options.getFocused();

@@ -22,6 +22,7 @@ import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
 import { focusJob } from './jobs/focus.js';
 import { podsJob } from './jobs/pods.js';
+import { digestJob } from './jobs/digest.js';
 import { promptJob } from './jobs/prompts.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -146,6 +147,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const voice = createVoiceTracker(ctx, client);
   scheduler.add(voice.job);
   scheduler.add(podsJob(ctx, client, { owner: scheduler.owner }));
+  scheduler.add(digestJob(ctx, client, { owner: scheduler.owner }));
   ready.then(
     () => {
       if (!stopped) scheduler.start();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [interactions|fanout|startup|voice|heatmap …]`: runs the benchmarks (all but heatmap by default), prints a
+ * `npm run bench [interactions|fanout|digest|startup|voice|heatmap …]`: runs the benchmarks (all but heatmap by default), prints a
  * table for each and writes the figures as JSON to bench-results/. Not part of the test run.
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
  * (a fresh database is created for each run and dropped after).
@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { cpuReferenceMs, writeResult } from './common.js';
 import { benchInteractions } from './interactions.js';
 
-const all = ['interactions', 'fanout', 'startup', 'voice'] as const;
+const all = ['interactions', 'fanout', 'digest', 'startup', 'voice'] as const;
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length ? all.filter((b) => wanted.includes(b)) : [...all];
 
@@ -22,6 +22,7 @@ for (const name of selected) {
   if (name === 'interactions') result = await benchInteractions(process.env.BENCH_TOTAL ? { total: Number(process.env.BENCH_TOTAL) } : {});
   else if (name === 'fanout') result = await (await import('./fanout.js')).benchFanout();
   else if (name === 'voice') result = await (await import('./voice.js')).benchVoice();
+  else if (name === 'digest') result = await (await import('./digest.js')).benchDigest();
   else result = await (await import('./startup.js')).benchStartup();
   const cpuReference = { beforeMs: before, afterMs: cpuReferenceMs() };
   console.log(`CPU reference loop: ${cpuReference.beforeMs} ms before, ${cpuReference.afterMs} ms after (lower is a faster machine)`);

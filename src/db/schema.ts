@@ -73,8 +73,43 @@ export const memberSettings = pgTable(
     userId: snowflake('user_id').notNull(),
     timezone: text('timezone'),
     updatedAt: instant('updated_at').notNull().defaultNow(),
+    // ---- weekly digest (/settings digest) ----
+    /** Opt-in: the weekly digest DM is off until the member turns it on. */
+    digestEnabled: boolean('digest_enabled').notNull().default(false),
+    /** 0 = Sunday … 6 = Saturday, in the member's zone (their own, else the server's). */
+    digestDay: smallint('digest_day').notNull().default(1),
+    /** HH:MM in the member's zone. */
+    digestTime: text('digest_time').notNull().default('09:00'),
+    /** When the digest settings last changed: a week due before that is not caught up. */
+    digestUpdatedAt: instant('digest_updated_at'),
+    /** When Discord refused the digest DM (50007: DMs closed); no digest is tried while set. */
+    digestDmClosedAt: instant('digest_dm_closed_at'),
+    /** When the member was told (once) that their DMs are closed. */
+    digestDmClosedToldAt: instant('digest_dm_closed_told_at'),
   },
-  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] }), index('member_settings_digest').on(t.guildId).where(sql`${t.digestEnabled}`)],
+);
+
+/**
+ * Weekly digest DMs: exactly one row per member and local week (the Monday it starts on), claimed
+ * before the DM is sent and completed after (the same claim states as scheduled_posts).
+ */
+export const digestSends = pgTable(
+  'digest_sends',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    week: localDay('week').notNull(),
+    status: text('status', { enum: ['claimed', 'sent', 'skipped', 'failed'] }).notNull(),
+    claimedBy: text('claimed_by'),
+    claimedAt: instant('claimed_at').notNull(),
+    sentAt: instant('sent_at'),
+    messageId: snowflake('message_id'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+  },
+  (t) => [uniqueIndex('digest_sends_once').on(t.guildId, t.userId, t.week)],
 );
 
 /** Roadmap steps a member finished. Keyed by guild, member and step id (step ids are unique across tracks). */
@@ -496,3 +531,4 @@ export type StudySession = typeof studySessions.$inferSelect;
 
 export type PodSettings = typeof podSettings.$inferSelect;
 export type Pod = typeof pods.$inferSelect;
+export type DigestSend = typeof digestSends.$inferSelect;

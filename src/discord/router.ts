@@ -9,6 +9,7 @@ import {
 import type { Context } from '../context.js';
 import { UserError } from '../errors.js';
 import type { Command } from './command.js';
+import { tellDigestDmClosedOnce } from './digest-notice.js';
 import type { InteractionRecord, Outcome } from './interaction-record.js';
 
 export interface RouterOptions {
@@ -34,10 +35,11 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
     try {
       const command = byName.get(name);
       if (!command) throw new UserError('That command is no longer available. Discord may still be showing an old version; try again in a minute.');
-      if (!interaction.inGuild()) throw new UserError('Cohort works inside a server. Use its commands in your study group’s channels.');
+      if (!interaction.inGuild() && !isDmComponent(interaction)) throw new UserError('Cohort works inside a server. Use its commands in your study group’s channels.');
 
       if (interaction.isChatInputCommand()) {
         await command.execute(interaction, ctx);
+        await tellDigestDmClosedOnce(interaction, ctx, ctx.logger);
       } else if (interaction.isAutocomplete()) {
         await command.autocomplete?.(interaction, ctx);
       } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
@@ -55,6 +57,18 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
       options.onHandled?.({ command: name, kind, outcome, durationMs });
     }
   };
+}
+
+/**
+ * The only interactions served outside a server: buttons on DMs the bot sends, whose custom id
+ * carries the guild id (`<command>:<action>:<guild id>`). Today: the weekly digest's Stop these.
+ */
+const DM_COMPONENTS = new Set(['settings:digest-stop']);
+
+function isDmComponent(interaction: Interaction): boolean {
+  if (!interaction.isButton()) return false;
+  const [command = '', action = ''] = interaction.customId.split(':');
+  return DM_COMPONENTS.has(`${command}:${action}`);
 }
 
 function describe(interaction: Interaction): { name: string; kind: InteractionRecord['kind'] } {

@@ -106,6 +106,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       });
     },
     waitForGateway: (count, timeoutMs) => gateway.waitForGateway(count, timeoutMs),
+    // ---- DMs (weekly digest) ----
+    setDmsClosed: (userId, closed) => void (closed ? state.dmsClosed.add(userId) : state.dmsClosed.delete(userId)),
+    dmMessages: (userId) => {
+      const dm = state.dmChannelOf(userId);
+      return dm ? state.channelMessages(dm.id) : [];
+    },
+    // ---- end DMs ----
     failWith: (rule) => rest.failWith(rule),
     clearFailures: () => rest.clearFailures(),
     dispatch: (t, d, guildId) => gateway.dispatch(t, d, guildId),

@@ -353,6 +353,8 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     if (files.length) needed.push(Perm.AttachFiles);
     requirePerms(ch.id, needed);
     if (isThread && ch.thread_metadata?.locked) throw new HttpError(403, 50013);
+    // DMs (weekly digest): a user who closed their DMs to the bot refuses its messages.
+    if (ch.type === 1 && state.dmsClosed.has(String(ch.recipients?.[0]?.id))) throw new HttpError(403, 50007);
     const hasContent =
       (typeof body.content === 'string' && body.content.length > 0) ||
       (Array.isArray(body.embeds) && body.embeds.length > 0) ||

@@ -94,6 +94,16 @@ export class SimState {
   /** Private threads (study pods): who is in each thread (threads.ts). */
   readonly threadMembers: ThreadMembers = new ThreadMembers(this);
 
+  // ---- DMs (weekly digest) ---------------------------------------------------------
+  /** Users whose DMs are closed to the bot: POST /channels/{dm}/messages answers 403 50007. */
+  readonly dmsClosed = new Set<string>();
+
+  /** The DM channel with a user, if the bot (or an interaction) opened one. */
+  dmChannelOf(userId: string): Channel | undefined {
+    return [...this.channels.values()].find((c) => c.type === 1 && c.recipients?.[0]?.id === userId);
+  }
+  // ---- end DMs -----------------------------------------------------------------------
+
   private lastTs = 0n;
   private inc = 0n;
 

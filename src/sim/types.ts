@@ -162,6 +162,13 @@ export interface FakeDiscord {
   /** resolves once `count` shards have identified (default 1) */
   waitForGateway(count?: number, timeoutMs?: number): Promise<void>;
 
+  // ---- DMs (weekly digest) ----
+  /** Closes (or reopens) a user's DMs to the bot: messages to their DM channel answer 403 50007. */
+  setDmsClosed(userId: string, closed: boolean): void;
+  /** The messages the bot sent to a user's DM channel, oldest first (none when it never opened one). */
+  dmMessages(userId: string): Json[];
+  // ---- end DMs ----
+
   failWith(rule: FailRule): void;
   clearFailures(): void;
 

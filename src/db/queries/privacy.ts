@@ -7,6 +7,7 @@ import {
   challengeParticipants,
   challengeSubmissions,
   challengeWeeks,
+  digestSends,
   guildResources,
   memberBranches,
   memberRewards,
@@ -35,8 +36,20 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted, study, podOptIn, podWeeks] = await Promise.all([
-    db.select({ timezone: memberSettings.timezone, updatedAt: memberSettings.updatedAt }).from(memberSettings).where(mine(memberSettings)),
+  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted, study, podOptIn, podWeeks, digests] = await Promise.all([
+    db
+      .select({
+        timezone: memberSettings.timezone,
+        updatedAt: memberSettings.updatedAt,
+        digestEnabled: memberSettings.digestEnabled,
+        digestDay: memberSettings.digestDay,
+        digestTime: memberSettings.digestTime,
+        digestUpdatedAt: memberSettings.digestUpdatedAt,
+        digestDmClosedAt: memberSettings.digestDmClosedAt,
+        digestDmClosedToldAt: memberSettings.digestDmClosedToldAt,
+      })
+      .from(memberSettings)
+      .where(mine(memberSettings)),
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
     db.select({ trackId: memberBranches.trackId, branchId: memberBranches.branchId, chosenAt: memberBranches.chosenAt }).from(memberBranches).where(mine(memberBranches)),
     db.select({ kind: activities.kind, day: activities.day, at: activities.at, ref: activities.ref, note: activities.note }).from(activities).where(mine(activities)).orderBy(activities.at),
@@ -95,6 +108,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .innerJoin(pods, eq(pods.id, podMembers.podId))
       .where(and(eq(pods.guildId, member.guildId), eq(podMembers.userId, member.userId)))
       .orderBy(pods.week),
+    db.select({ week: digestSends.week, status: digestSends.status, sentAt: digestSends.sentAt, error: digestSends.error }).from(digestSends).where(mine(digestSends)).orderBy(digestSends.week),
   ]);
   return {
     exportedAt: now.toISOString(),
@@ -116,11 +130,12 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     studySessions: study,
     podOptIn: podOptIn[0] ?? null,
     pods: podWeeks,
+    weeklyDigests: digests,
   };
 }
 
 /**
- * Erases a member's data in one server, in one transaction: settings, roadmap progress and chosen branches, activities,
+ * Erases a member's data in one server, in one transaction: settings (with the weekly digest's) and digest sends, roadmap progress and chosen branches, activities,
  * streak ledger and figures, the record of milestone roles given (the roles stay on Discord), challenge entries, their resource suggestions not approved, and
  * moderator log entries about them, their pod opt-in and pod memberships. Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
@@ -133,6 +148,7 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
       counts[name] = (await rows).length;
     };
     await n('settings', tx.delete(memberSettings).where(mine(memberSettings)).returning({ k: memberSettings.userId }));
+    await n('weeklyDigests', tx.delete(digestSends).where(mine(digestSends)).returning({ k: digestSends.id }));
     await n('roadmapProgress', tx.delete(stepProgress).where(mine(stepProgress)).returning({ k: stepProgress.stepId }));
     await n('roadmapBranches', tx.delete(memberBranches).where(mine(memberBranches)).returning({ k: memberBranches.trackId }));
     await n('activities', tx.delete(activities).where(mine(activities)).returning({ k: activities.id }));
