@@ -1,4 +1,6 @@
 import { and, eq, gte, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { mergeIntervals, wholeMinutes } from '../../domain/study.js';
+import { studyIntervals } from './study.js';
 import type { Content } from '../../content/loader.js';
 import type { Resource } from '../../content/schema.js';
 import { digestWeek } from '../../domain/digest.js';
@@ -169,13 +171,10 @@ export interface DigestData {
   challenge: { run: Run; joined: boolean } | undefined;
 }
 
-/**
- * Study time since `since` (the 7 days before the digest). Voice study time is being built on its own branch (issue 14's milestone
- * roles and pods need it too); until it is merged there is nothing to read, so this returns
- * undefined and the digest leaves the line out. Replace the body with the real query then.
- */
-export function studyMinutesThisWeek(_db: Tx, _member: MemberKey, _since: Date): Promise<number | undefined> {
-  return Promise.resolve(undefined);
+/** Whole minutes of study time (voice and focus, overlaps once) between `since` and `now`. */
+export async function studyMinutesThisWeek(db: Tx, member: MemberKey, since: Date, now: Date): Promise<number> {
+  const clipped = (await studyIntervals(db, member, since, now)).map((i) => ({ start: Math.max(i.start, since.getTime()), end: Math.min(i.end, now.getTime()) }));
+  return wholeMinutes(mergeIntervals(clipped).reduce((sum, i) => sum + i.end - i.start, 0));
 }
 
 /** Everything the digest DM shows, as of `now`. */
@@ -193,7 +192,7 @@ export async function digestData(db: Tx, content: Content, member: MemberKey, no
       .select({ n: sql<number>`count(*)::int` })
       .from(stepProgress)
       .where(and(eq(stepProgress.guildId, member.guildId), eq(stepProgress.userId, member.userId), gte(stepProgress.completedAt, weekAgo))),
-    studyMinutesThisWeek(db, member, weekAgo),
+    studyMinutesThisWeek(db, member, weekAgo, now),
     run ? participantsOf(db, run.id) : Promise.resolve([]),
   ]);
   const withNext = tracks.find((t) => t.current);

@@ -1,4 +1,5 @@
 import { ButtonStyle, TimestampStyles, hyperlink, time, type APIEmbed, type APIEmbedField } from 'discord.js';
+import { formatStudyTime } from '../../domain/study.js';
 import type { Content } from '../../content/loader.js';
 import type { DigestData, DigestSettings } from '../../db/queries/digest.js';
 import { DAY_NAMES, streakRisk } from '../../domain/digest.js';
@@ -28,8 +29,8 @@ export function digestMessage(content: Content, data: DigestData, guild: { id: s
   }
   fields.push({ name: 'Roadmap', value: clip(roadmap.join('\n'), 1024) });
 
-  if (data.studyMinutes !== undefined) {
-    fields.push({ name: 'Study time', value: `${Math.floor(data.studyMinutes / 60)} h ${data.studyMinutes % 60} min this week`, inline: true });
+  if (data.studyMinutes !== undefined && data.studyMinutes > 0) {
+    fields.push({ name: 'Study time', value: `${formatStudyTime(data.studyMinutes * 60_000)} in the last 7 days`, inline: true });
   }
 
   const { streak } = data;
