@@ -84,7 +84,10 @@ const fields = {
       const match = /^(\d+(?:\.\d+)?)\s*(h|m)?$/i.exec(value);
       const ms = match ? Number(match[1]) * (match[2]?.toLowerCase() === 'm' ? 60_000 : 3_600_000) : NaN;
       if (ms >= 60_000 && ms <= 7 * 86_400_000) return ms;
-      ctx.issues.push({ code: 'custom', input: value, message: `must be a duration such as 12h, 90m or 12 (hours), from 1 minute to 7 days, got ${quote(value)}` });
+      const message = match
+        ? `must be at least 1 minute (1m) and at most 7 days (168h), got ${quote(value)}`
+        : `must be a duration such as 12h, 90m or 12 (hours), got ${quote(value)}`;
+      ctx.issues.push({ code: 'custom', input: value, message });
       return z.NEVER;
     })
     .default(12 * 3_600_000),
