@@ -1,7 +1,7 @@
 import { DiscordAPIError, Routes } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
-import { startTestBot, type TestBot } from '../support/bot.js';
+import { startTestBot, until, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 import { freePort } from '../../src/sim/net.js';
 
@@ -24,7 +24,15 @@ async function scrape(): Promise<{ status: number; type: string | null; text: st
 
 describe('GET /metrics', () => {
   it('serves the process metrics (memory, heap, event-loop lag, GC) beside Cohort’s own', async () => {
+    let handled = 0;
+    const record = bot.app.metrics.interaction.bind(bot.app.metrics);
+    bot.app.metrics.interaction = (r) => {
+      record(r);
+      handled += 1;
+    };
     await bot.command('checkin');
+    // The reply reaches Discord before the router's last step records the interaction: wait for that step.
+    await until(() => handled > 0, 'the interaction to be recorded', 60_000);
     const { status, type, text } = await scrape();
     expect(status).toBe(200);
     expect(type).toMatch(/^text\/plain; version=0\.0\.4/);
