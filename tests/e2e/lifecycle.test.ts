@@ -149,7 +149,11 @@ describe('the process', () => {
     const after = shown(await fake.waitForInteractionReply(fake.sendInteraction(button(fake, { guildId, customId: markDone.customId!, user })), 60_000));
     expect(textOf(after)).toContain('step 2 of');
 
-    const metrics = await getJson(`http://127.0.0.1:${port}/metrics`);
+    // The reply reaches Discord before the router records the interaction: wait until /metrics has it.
+    const metrics = await waitUntil('the interactions in /metrics', async () => {
+      const r = await getJson(`http://127.0.0.1:${port}/metrics`);
+      return r.status === 200 && r.text.includes('kind="component",outcome="ok"} 1') ? r : undefined;
+    }, first);
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain('cohort_interactions_total{command="next",kind="command",outcome="ok"} 1');
     expect(metrics.text).toContain('cohort_interactions_total{command="next",kind="component",outcome="ok"} 1');
