@@ -1,8 +1,8 @@
-import { ButtonStyle, DiscordAPIError, MessageFlags, SlashCommandBuilder, type ButtonInteraction } from 'discord.js';
+import { ButtonStyle, DiscordAPIError, MessageFlags, type ButtonInteraction } from 'discord.js';
 import type { Context } from '../src/context.js';
 import { finishedStepCount, firstActivityDay, resetProgress } from '../src/db/queries/admin.js';
 import { fixStreakDay, memberToday } from '../src/db/queries/streaks.js';
-import { customId, type Command } from '../src/discord/command.js';
+import { customId, type Command, guildCommand } from '../src/discord/command.js';
 import { autocompleteChoices, resolveTrack } from '../src/discord/options.js';
 import { MODERATOR_PERMISSIONS, requireModerator } from '../src/discord/permissions.js';
 import { actionRow, button } from '../src/discord/views/parts.js';
@@ -15,11 +15,8 @@ import { UserError } from '../src/errors.js';
 const ALL_TRACKS = '*';
 
 export const admin: Command = {
-  data: new SlashCommandBuilder()
-    .setName('admin')
-    .setDescription('Moderators: correct a member’s streak or progress (logged)')
+  data: guildCommand('admin', 'Moderators: correct a member’s streak or progress (logged)')
     .setDefaultMemberPermissions(MODERATOR_PERMISSIONS)
-    .setContexts(0)
     .addSubcommandGroup((g) =>
       g
         .setName('streak')
@@ -51,7 +48,7 @@ export const admin: Command = {
 
   async execute(interaction, ctx) {
     await requireModerator(interaction, ctx);
-    const guildId = interaction.guildId!;
+    const guildId = interaction.guildId;
     const actorId = interaction.user.id;
     const target = interaction.options.getUser('member', true);
     const group = interaction.options.getSubcommandGroup();
@@ -115,13 +112,13 @@ export const admin: Command = {
       if (!interaction.isButton()) return;
       await requireModerator(interaction, ctx);
       if (interaction.user.id !== moderatorId) throw new UserError('This confirmation belongs to the moderator who asked for the reset. Run `/admin progress reset` yourself.');
-      const guildId = interaction.guildId!;
+      const guildId = interaction.guildId;
       const track = trackId === ALL_TRACKS ? null : (ctx.content.tracksById.get(trackId) ?? null);
       const scope = trackId === ALL_TRACKS ? 'on every track' : `on ${track?.title ?? trackId}`;
       await interaction.deferUpdate();
       const { removed } = await resetProgress(ctx.db, { guildId, userId, trackId: trackId === ALL_TRACKS ? null : trackId, actorId: moderatorId, at: ctx.clock.now() });
       ctx.logger.info({ guildId, actorId: moderatorId, targetUserId: userId, trackId, removed: removed.length }, 'progress reset');
-      const told = await tellMember(interaction, ctx, userId, `A moderator of **${userText(interaction.guild?.name ?? 'the server', 100)}** (<@${moderatorId}>) reset your roadmap progress ${scope}: ${removed.length} finished step${removed.length === 1 ? ' is' : 's are'} no longer marked done. Your streak is unchanged. If you think this is a mistake, ask them.`);
+      const told = await tellMember(interaction, ctx, userId, `A moderator of **${userText(interaction.guild.name, 100)}** (<@${moderatorId}>) reset your roadmap progress ${scope}: ${removed.length} finished step${removed.length === 1 ? ' is' : 's are'} no longer marked done. Your streak is unchanged. If you think this is a mistake, ask them.`);
       await interaction.editReply({
         content: `✅ Reset <@${userId}>’s roadmap progress ${scope}: ${removed.length} step${removed.length === 1 ? '' : 's'} forgotten (logged). Their streak is unchanged. ${told}`,
         components: [],
@@ -136,7 +133,7 @@ export const admin: Command = {
 };
 
 /** DMs the member about a correction; a DM they do not accept never undoes it. Returns a sentence for the moderator. */
-async function tellMember(interaction: ButtonInteraction, ctx: Context, userId: string, text: string): Promise<string> {
+async function tellMember(interaction: ButtonInteraction<'cached'>, ctx: Context, userId: string, text: string): Promise<string> {
   try {
     await interaction.client.users.send(userId, { content: text, allowedMentions: { parse: [] } });
     return 'I told them by DM; `/progress` shows it to them too.';

@@ -1,4 +1,4 @@
-import { MessageFlags, SlashCommandBuilder, TimestampStyles, time, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, TimestampStyles, time } from 'discord.js';
 import type { Context } from '../src/context.js';
 import {
   endChallenge,
@@ -21,7 +21,7 @@ import { getGuildSettings, getMemberTimezone } from '../src/db/queries/settings.
 import type { GuildSettings } from '../src/db/schema.js';
 import { kaggleLinkShape, parseScore } from '../src/domain/submissions.js';
 import { competitionSlug, effectiveEnd, formatInZone, parseDeadline, parseKaggleLink } from '../src/domain/weeks.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand, type GuildChatInput } from '../src/discord/command.js';
 import { autocompleteChoices } from '../src/discord/options.js';
 import { requireModerator } from '../src/discord/permissions.js';
 import { historyView, showView } from '../src/discord/views/challenges.js';
@@ -33,10 +33,7 @@ import { applyRewards } from '../src/discord/rewards.js';
 const MAX_CUSTOM_DAYS = 120;
 
 export const challenge: Command = {
-  data: new SlashCommandBuilder()
-    .setName('challenge')
-    .setDescription('The weekly Kaggle challenge')
-    .setContexts(0)
+  data: guildCommand('challenge', 'The weekly Kaggle challenge')
     .addSubcommand((s) => s.setName('show').setDescription('This week’s challenge, its deadline in your time zone, and who joined'))
     .addSubcommand((s) => s.setName('join').setDescription('Join this week’s challenge (you get the reminders)'))
     .addSubcommand((s) => s.setName('leave').setDescription('Leave this week’s challenge (no more reminders)'))
@@ -65,7 +62,7 @@ export const challenge: Command = {
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
     if (sub === 'start' || sub === 'end' || sub === 'skip') await requireModerator(interaction, ctx);
-    const settings = await getGuildSettings(ctx.db, interaction.guildId!);
+    const settings = await getGuildSettings(ctx.db, interaction.guildId);
     if (sub === 'history') {
       const past = await history(ctx.db, settings.guildId, ctx.clock.now());
       await interaction.reply({ ...historyView(past, (id) => ctx.content.challengesById.get(id)), flags: MessageFlags.Ephemeral });
@@ -105,7 +102,7 @@ export const challenge: Command = {
   components: {
     /** challenge:join:<run id>, the Join button of an announcement or of /challenge show. */
     async join(interaction, ctx, [id = '']) {
-      const run = Number.isSafeInteger(Number(id)) ? await runById(ctx.db, interaction.guildId!, Number(id)) : undefined;
+      const run = Number.isSafeInteger(Number(id)) ? await runById(ctx.db, interaction.guildId, Number(id)) : undefined;
       if (!run) throw new UserError('This challenge no longer exists. Run `/challenge show` for the current one.');
       const title = ctx.content.challengesById.get(run.challengeId)?.title ?? run.challengeId;
       const fresh = await joinRun(ctx.db, run, interaction.user.id, ctx.clock.now());
@@ -136,7 +133,7 @@ async function currentRun(ctx: Context, settings: GuildSettings) {
 
 const titleOf = (ctx: Context, id: string) => ctx.content.challengesById.get(id)?.title ?? id;
 
-async function show(interaction: ChatInputCommandInteraction, ctx: Context, settings: GuildSettings): Promise<void> {
+async function show(interaction: GuildChatInput, ctx: Context, settings: GuildSettings): Promise<void> {
   const run = await currentRun(ctx, settings);
   const userId = interaction.user.id;
   const [participants, submissions, zone] = [await participantsOf(ctx.db, run.id), await submissionsOf(ctx.db, run.id), await memberZone(ctx, settings, userId)];
@@ -151,13 +148,13 @@ async function show(interaction: ChatInputCommandInteraction, ctx: Context, sett
   await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
 }
 
-async function join(interaction: ChatInputCommandInteraction, ctx: Context, settings: GuildSettings): Promise<void> {
+async function join(interaction: GuildChatInput, ctx: Context, settings: GuildSettings): Promise<void> {
   const run = await currentRun(ctx, settings);
   const fresh = await joinRun(ctx.db, run, interaction.user.id, ctx.clock.now());
   await interaction.reply({ content: joinedText(fresh, titleOf(ctx, run.challengeId), effectiveEnd(run)), flags: MessageFlags.Ephemeral });
 }
 
-async function leave(interaction: ChatInputCommandInteraction, ctx: Context, settings: GuildSettings): Promise<void> {
+async function leave(interaction: GuildChatInput, ctx: Context, settings: GuildSettings): Promise<void> {
   const run = await currentRun(ctx, settings);
   const left = await leaveRun(ctx.db, run, interaction.user.id);
   const submitted = await submissionOf(ctx.db, run.id, interaction.user.id);
@@ -168,7 +165,7 @@ async function leave(interaction: ChatInputCommandInteraction, ctx: Context, set
   await interaction.reply({ content, flags: MessageFlags.Ephemeral });
 }
 
-async function submitWork(interaction: ChatInputCommandInteraction, ctx: Context, settings: GuildSettings): Promise<void> {
+async function submitWork(interaction: GuildChatInput, ctx: Context, settings: GuildSettings): Promise<void> {
   const options = interaction.options;
   const raw = options.getString('link', true);
   const link = parseKaggleLink(raw);
@@ -228,12 +225,12 @@ async function submitWork(interaction: ChatInputCommandInteraction, ctx: Context
   await applyRewards(ctx, interaction.client, settings.guildId, userId);
 }
 
-function poster(interaction: ChatInputCommandInteraction, ctx: Context): ChallengePosterDeps {
+function poster(interaction: GuildChatInput, ctx: Context): ChallengePosterDeps {
   return { ctx, client: interaction.client, owner: `command:${interaction.id}` };
 }
 
 /** After a moderator changed the challenge: announce it (scheduled announcement if not out yet, else a change notice). */
-async function announce(interaction: ChatInputCommandInteraction, ctx: Context, settings: GuildSettings, change: RunChange): Promise<string> {
+async function announce(interaction: GuildChatInput, ctx: Context, settings: GuildSettings, change: RunChange): Promise<string> {
   const channel = `<#${settings.challengesChannelId}>`;
   const announced = await findPost(ctx.db, { guildId: settings.guildId, kind: 'challenge_announce', period: change.run.weekStart });
   if (announced?.status === 'posted') {
@@ -246,7 +243,7 @@ async function announce(interaction: ChatInputCommandInteraction, ctx: Context, 
   return `Announced in ${channel}.`;
 }
 
-async function start(interaction: ChatInputCommandInteraction, ctx: Context, settings: GuildSettings): Promise<void> {
+async function start(interaction: GuildChatInput, ctx: Context, settings: GuildSettings): Promise<void> {
   const options = interaction.options;
   const input = options.getString('challenge', true);
   const picked = ctx.content.challengesById.get(input) ?? ctx.content.challenges.find((c) => c.title.toLowerCase() === input.trim().toLowerCase());
@@ -269,7 +266,7 @@ async function start(interaction: ChatInputCommandInteraction, ctx: Context, set
   ctx.logger.info({ guildId: settings.guildId, userId: interaction.user.id, challengeId: picked.id, endsAt: change.run.endsAt }, 'challenge started by a moderator');
 }
 
-async function skip(interaction: ChatInputCommandInteraction, ctx: Context, settings: GuildSettings): Promise<void> {
+async function skip(interaction: GuildChatInput, ctx: Context, settings: GuildSettings): Promise<void> {
   const change = await skipChallenge(ctx.db, ctx.content, settings, { by: interaction.user.id, now: ctx.clock.now() });
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const posted = await announce(interaction, ctx, settings, change);
@@ -278,7 +275,7 @@ async function skip(interaction: ChatInputCommandInteraction, ctx: Context, sett
   });
 }
 
-async function end(interaction: ChatInputCommandInteraction, ctx: Context, settings: GuildSettings): Promise<void> {
+async function end(interaction: GuildChatInput, ctx: Context, settings: GuildSettings): Promise<void> {
   const run = await endChallenge(ctx.db, settings.guildId, { by: interaction.user.id, now: ctx.clock.now() });
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const outcomes = await postDueChallengePosts(poster(interaction, ctx), settings.guildId, ctx.clock.now());

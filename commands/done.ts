@@ -1,21 +1,18 @@
-import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { MessageFlags } from 'discord.js';
 import { completeStepWithProgress, finishedStepIds } from '../src/db/queries/progress.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 import { resolveStep, stepChoices } from '../src/discord/options.js';
 import { nextStepView } from '../src/discord/views/progress.js';
 import { applyRewards } from '../src/discord/rewards.js';
 
 export const done: Command = {
-  data: new SlashCommandBuilder()
-    .setName('done')
-    .setDescription('Mark a roadmap step as done')
+  data: guildCommand('done', 'Mark a roadmap step as done')
     .addStringOption((o) => o.setName('step').setDescription('The step you finished').setRequired(true).setAutocomplete(true).setMaxLength(100))
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
     const entry = resolveStep(ctx.content, interaction.options.getString('step', true));
-    const member = { guildId: interaction.guildId!, userId: interaction.user.id };
+    const member = { guildId: interaction.guildId, userId: interaction.user.id };
     const { recorded, progress } = await completeStepWithProgress(ctx, member, entry);
     const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done; nothing changed.`;
     await interaction.reply({ ...nextStepView(ctx.content, progress, notice), flags: MessageFlags.Ephemeral });
@@ -23,7 +20,7 @@ export const done: Command = {
   },
 
   async autocomplete(interaction, ctx) {
-    const finished = await finishedStepIds(ctx.db, ctx.content, { guildId: interaction.guildId!, userId: interaction.user.id });
+    const finished = await finishedStepIds(ctx.db, ctx.content, { guildId: interaction.guildId, userId: interaction.user.id });
     await interaction.respond(stepChoices(ctx.content, interaction.options.getFocused(), (id) => !finished.has(id)));
   },
 };

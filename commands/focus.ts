@@ -3,11 +3,7 @@ import {
   DiscordAPIError,
   MessageFlags,
   Routes,
-  SlashCommandBuilder,
   type APIMessage,
-  type ChatInputCommandInteraction,
-  type MessageComponentInteraction,
-  type ModalSubmitInteraction,
 } from 'discord.js';
 import type { Context } from '../src/context.js';
 import {
@@ -24,7 +20,7 @@ import {
 } from '../src/db/queries/focus.js';
 import type { FocusSession } from '../src/db/schema.js';
 import { FOCUS_LIMITS, formatMinutes, planProblem, sessionEnd, totalMinutes } from '../src/domain/focus.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand, type GuildChatInput, type GuildComponent } from '../src/discord/command.js';
 import { missingBotPermissions, requireModerator } from '../src/discord/permissions.js';
 import { focusCard } from '../src/discord/views/focus.js';
 import { UserError } from '../src/errors.js';
@@ -36,10 +32,7 @@ const TEXT_CHANNELS = new Set<ChannelType>([ChannelType.GuildText, ChannelType.G
 const cardLink = (s: FocusSession) => (s.messageId ? `https://discord.com/channels/${s.guildId}/${s.channelId}/${s.messageId}` : 'its card');
 
 export const focus: Command = {
-  data: new SlashCommandBuilder()
-    .setName('focus')
-    .setDescription('Group focus sessions (pomodoro): focus together, take breaks together')
-    .setContexts(0)
+  data: guildCommand('focus', 'Group focus sessions (pomodoro): focus together, take breaks together')
     .addSubcommand((s) =>
       s
         .setName('start')
@@ -97,15 +90,15 @@ export const focus: Command = {
 const depsOf = (interaction: { client: FocusDeps['client']; id: string }, ctx: Context): FocusDeps => ({ ctx, client: interaction.client, owner: `command:${interaction.id}` });
 
 /** The session a card's button belongs to, still running; its due phase changes are settled first. */
-async function openSession(interaction: MessageComponentInteraction | ModalSubmitInteraction, ctx: Context, id: string): Promise<FocusSession> {
-  const found = Number.isSafeInteger(Number(id)) ? await sessionById(ctx.db, interaction.guildId!, Number(id)) : undefined;
+async function openSession(interaction: GuildComponent, ctx: Context, id: string): Promise<FocusSession> {
+  const found = Number.isSafeInteger(Number(id)) ? await sessionById(ctx.db, interaction.guildId, Number(id)) : undefined;
   const session = found && found.status === 'active' ? await settleSession(depsOf(interaction, ctx), found, ctx.clock.now()) : found;
   if (!session || session.status !== 'active') throw new UserError('This focus session has ended. Start a new one with `/focus start`.');
   return session;
 }
 
 /** Shows the new participant list on the card and tells the member `content` privately. */
-async function respond(interaction: MessageComponentInteraction | ModalSubmitInteraction, ctx: Context, session: FocusSession, content: string): Promise<void> {
+async function respond(interaction: GuildComponent, ctx: Context, session: FocusSession, content: string): Promise<void> {
   const participants = await currentParticipants(ctx.db, session.id);
   const now = ctx.clock.now();
   if (interaction.isMessageComponent() && interaction.message.id === session.messageId) {
@@ -124,19 +117,19 @@ function phaseEndNote(session: FocusSession, now: Date): string {
   return end > now.getTime() ? ` until the session ends <t:${Math.floor(end / 1000)}:R>` : '';
 }
 
-function optionOr(interaction: ChatInputCommandInteraction, name: string, fallback: number): number {
+function optionOr(interaction: GuildChatInput, name: string, fallback: number): number {
   return interaction.options.getInteger(name) ?? fallback;
 }
 
 /** The channel's running session, its due phase changes settled first; undefined when none runs. */
-async function runningSession(interaction: ChatInputCommandInteraction, ctx: Context): Promise<FocusSession | undefined> {
+async function runningSession(interaction: GuildChatInput, ctx: Context): Promise<FocusSession | undefined> {
   const found = await activeSessionIn(ctx.db, interaction.channelId);
   if (!found) return undefined;
   const session = await settleSession(depsOf(interaction, ctx), found, ctx.clock.now());
   return session.status === 'active' ? session : undefined;
 }
 
-async function start(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+async function start(interaction: GuildChatInput, ctx: Context): Promise<void> {
   const plan = {
     focusMinutes: optionOr(interaction, 'focus', FOCUS_LIMITS.focus.default),
     breakMinutes: optionOr(interaction, 'break', FOCUS_LIMITS.break.default),
@@ -151,7 +144,7 @@ async function start(interaction: ChatInputCommandInteraction, ctx: Context): Pr
   if (missing.length > 0) throw new UserError(`I cannot post in <#${channel.id}>: I am missing ${missing.join(', ')}. Ask a moderator to fix the channel’s permissions, or start it in another channel.`);
 
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const guildId = interaction.guildId!;
+  const guildId = interaction.guildId;
   const userId = interaction.user.id;
   const running = await runningSession(interaction, ctx);
   const session = running ? null : await createSession(ctx.db, { guildId, channelId: channel.id, startedBy: userId, ...plan, now: ctx.clock.now() });
@@ -177,7 +170,7 @@ async function start(interaction: ChatInputCommandInteraction, ctx: Context): Pr
   });
 }
 
-async function stop(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+async function stop(interaction: GuildChatInput, ctx: Context): Promise<void> {
   const session = await runningSession(interaction, ctx);
   if (!session) throw new UserError('No focus session is running in this channel.');
   if (session.startedBy !== interaction.user.id) {
@@ -197,7 +190,7 @@ async function stop(interaction: ChatInputCommandInteraction, ctx: Context): Pro
   await interaction.editReply({ content: `⏹️ Focus session stopped. Rounds already finished still count as study time; the current one does not.` });
 }
 
-async function status(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+async function status(interaction: GuildChatInput, ctx: Context): Promise<void> {
   const session = await runningSession(interaction, ctx);
   if (!session) throw new UserError('No focus session is running in this channel. Start one with `/focus start`.');
   const card = focusCard(session, await currentParticipants(ctx.db, session.id), ctx.clock.now());

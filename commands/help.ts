@@ -1,18 +1,16 @@
 import {
   ApplicationCommandOptionType,
   MessageFlags,
-  SlashCommandBuilder,
   type APIEmbed,
   type APIEmbedField,
   type ApplicationCommand,
   type ApplicationCommandOption,
-  type ChatInputCommandInteraction,
   type Collection,
 } from 'discord.js';
 import type { Context } from '../src/context.js';
 import { getGuildSettings } from '../src/db/queries/settings.js';
 import { missingSetup } from '../src/domain/setup.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand, type GuildChatInput } from '../src/discord/command.js';
 import { requireModerator } from '../src/discord/permissions.js';
 import { colors } from '../src/discord/views/theme.js';
 import { UserError } from '../src/errors.js';
@@ -26,7 +24,7 @@ const MODERATOR_PREFIX = /^moderators?\s*(only)?\s*[:—-]\s*/i;
  * help) and gives clickable </command:id> mentions of exactly what members can run.
  */
 export const help: Command = {
-  data: new SlashCommandBuilder().setName('help').setDescription('Every Cohort command, with one line on what it does').setContexts(0).toJSON(),
+  data: guildCommand('help', 'Every Cohort command, with one line on what it does').toJSON(),
 
   async execute(interaction, ctx) {
     const registered = await registeredCommands(interaction, ctx);
@@ -54,7 +52,7 @@ export const help: Command = {
     const fields = listFields('For everyone', forMembers);
     if (isModerator) {
       fields.push(...listFields('For moderators', forModerators));
-      const missing = missingSetup(await getGuildSettings(ctx.db, interaction.guildId!));
+      const missing = missingSetup(await getGuildSettings(ctx.db, interaction.guildId));
       fields.push({
         name: 'Still to set up in this server',
         value: missing.length ? missing.map((m) => `• ${m}`).join('\n') : 'Nothing: every feature is set up. `/setup show` lists the settings.',
@@ -70,9 +68,9 @@ export const help: Command = {
   },
 };
 
-async function registeredCommands(interaction: ChatInputCommandInteraction, ctx: Context): Promise<Collection<string, ApplicationCommand>> {
+async function registeredCommands(interaction: GuildChatInput, ctx: Context): Promise<Collection<string, ApplicationCommand>> {
   const devGuild = ctx.config.DISCORD_DEV_GUILD_ID;
-  if (devGuild && interaction.guild?.id === devGuild) {
+  if (devGuild && interaction.guild.id === devGuild) {
     const manager = interaction.guild.commands;
     return manager.cache.size > 0 ? manager.cache : await manager.fetch();
   }

@@ -1,6 +1,6 @@
-import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { MessageFlags } from 'discord.js';
 import { boardScores, type Board, type Period } from '../src/db/queries/leaderboard.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 import { leaderboardView } from '../src/discord/views/streaks.js';
 import { rank } from '../src/domain/leaderboard.js';
 
@@ -8,9 +8,7 @@ const BOARDS: readonly Board[] = ['streak', 'roadmap', 'checkins', 'challenges',
 const PERIODS: readonly Period[] = ['week', 'month', 'all'];
 
 export const leaderboard: Command = {
-  data: new SlashCommandBuilder()
-    .setName('leaderboard')
-    .setDescription('Top 10 of this server, and your own rank')
+  data: guildCommand('leaderboard', 'Top 10 of this server, and your own rank')
     .addStringOption((o) =>
       o
         .setName('board')
@@ -29,7 +27,6 @@ export const leaderboard: Command = {
         .setDescription('Over which period (default: week)')
         .addChoices({ name: 'Last 7 days', value: 'week' }, { name: 'Last 30 days', value: 'month' }, { name: 'All time', value: 'all' }),
     )
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -37,7 +34,7 @@ export const leaderboard: Command = {
     const periodOption = interaction.options.getString('period') ?? 'week';
     const board = BOARDS.find((b) => b === boardOption) ?? 'streak';
     const period = PERIODS.find((p) => p === periodOption) ?? 'week';
-    const ranked = rank(await boardScores(ctx.db, interaction.guildId!, board, period, ctx.clock.now(), { studyCapMs: ctx.config.STUDY_SESSION_CAP }));
+    const ranked = rank(await boardScores(ctx.db, interaction.guildId, board, period, ctx.clock.now(), { studyCapMs: ctx.config.STUDY_SESSION_CAP }));
     await interaction.reply({ ...leaderboardView({ board, period, ranked, callerId: interaction.user.id }), flags: MessageFlags.Ephemeral });
   },
 };

@@ -1,21 +1,18 @@
-import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { MessageFlags } from 'discord.js';
 import { completeStepWithProgress, memberTrackProgress } from '../src/db/queries/progress.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep, resolveTrack } from '../src/discord/options.js';
 import { nextStepView } from '../src/discord/views/progress.js';
 import { applyRewards } from '../src/discord/rewards.js';
 
 export const next: Command = {
-  data: new SlashCommandBuilder()
-    .setName('next')
-    .setDescription('Your next roadmap step: what to learn, why, a checklist and resources')
+  data: guildCommand('next', 'Your next roadmap step: what to learn, why, a checklist and resources')
     .addStringOption((o) => o.setName('track').setDescription('Which roadmap (default: ML Engineer)').setAutocomplete(true))
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
     const track = resolveTrack(ctx.content, interaction.options.getString('track'));
-    const progress = await memberTrackProgress(ctx.db, ctx.content, { guildId: interaction.guildId!, userId: interaction.user.id }, track);
+    const progress = await memberTrackProgress(ctx.db, ctx.content, { guildId: interaction.guildId, userId: interaction.user.id }, track);
     await interaction.reply({ ...nextStepView(ctx.content, progress), flags: MessageFlags.Ephemeral });
   },
 
@@ -28,7 +25,7 @@ export const next: Command = {
     async done(interaction, ctx, [stepId = '']) {
       if (!interaction.isButton()) return;
       const entry = resolveStep(ctx.content, stepId);
-      const member = { guildId: interaction.guildId!, userId: interaction.user.id };
+      const member = { guildId: interaction.guildId, userId: interaction.user.id };
       const { recorded, progress } = await completeStepWithProgress(ctx, member, entry);
       const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done.`;
       await interaction.update(nextStepView(ctx.content, progress, notice));

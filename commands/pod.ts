@@ -1,17 +1,14 @@
-import { MessageFlags, SlashCommandBuilder, TimestampStyles, time as timestamp } from 'discord.js';
+import { MessageFlags, TimestampStyles, time as timestamp } from 'discord.js';
 import type { Context } from '../src/context.js';
 import { findStep } from '../src/content/loader.js';
 import { getGuildSettings } from '../src/db/queries/settings.js';
 import { getPodSettings, joinPods, latestPodOf, leavePods, podOptIn } from '../src/db/queries/pods.js';
 import { DEFAULT_POD_SIZE, MAX_POD_SIZE, MIN_POD_SIZE, nextPodForming } from '../src/domain/pods.js';
 import { parseTimeOfDay } from '../src/domain/timezones.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 
 export const pod: Command = {
-  data: new SlashCommandBuilder()
-    .setName('pod')
-    .setDescription('Weekly study pods: a small group of members at a similar step')
-    .setContexts(0)
+  data: guildCommand('pod', 'Weekly study pods: a small group of members at a similar step')
     .addSubcommand((s) =>
       s
         .setName('join')
@@ -23,7 +20,7 @@ export const pod: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const member = { guildId: interaction.guildId!, userId: interaction.user.id };
+    const member = { guildId: interaction.guildId, userId: interaction.user.id };
     const sub = interaction.options.getSubcommand();
     let content: string;
     if (sub === 'join') {

@@ -1,20 +1,17 @@
-import { AttachmentBuilder, ButtonStyle, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { AttachmentBuilder, ButtonStyle, MessageFlags } from 'discord.js';
 import { eraseMemberData, exportMemberData } from '../src/db/queries/privacy.js';
-import { customId, type Command } from '../src/discord/command.js';
+import { customId, type Command, guildCommand } from '../src/discord/command.js';
 import { actionRow, button } from '../src/discord/views/parts.js';
 import { UserError } from '../src/errors.js';
 
 export const privacy: Command = {
-  data: new SlashCommandBuilder()
-    .setName('privacy')
-    .setDescription('Your data in Cohort on this server')
+  data: guildCommand('privacy', 'Your data in Cohort on this server')
     .addSubcommand((s) => s.setName('export').setDescription('Get everything Cohort stores about you here, as a JSON file (only you see it)'))
     .addSubcommand((s) => s.setName('delete').setDescription('Erase everything Cohort stores about you here (asks to confirm)'))
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const member = { guildId: interaction.guildId!, userId: interaction.user.id };
+    const member = { guildId: interaction.guildId, userId: interaction.user.id };
     if (interaction.options.getSubcommand() === 'export') {
       const data = await exportMemberData(ctx.db, member, ctx.clock.now());
       const file = new AttachmentBuilder(Buffer.from(JSON.stringify(data, null, 2), 'utf8'), {
@@ -41,7 +38,7 @@ export const privacy: Command = {
     async erase(interaction, ctx, [userId = '']) {
       if (!interaction.isButton()) return;
       if (userId !== interaction.user.id) throw new UserError('This button erases someone else’s data. Run `/privacy delete` yourself.');
-      const counts = await eraseMemberData(ctx.db, { guildId: interaction.guildId!, userId });
+      const counts = await eraseMemberData(ctx.db, { guildId: interaction.guildId, userId });
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       ctx.logger.info({ guildId: interaction.guildId, userId, counts }, 'member data erased');
       await interaction.update({ content: `🗑️ Done: your Cohort data on this server is erased (${total} record${total === 1 ? '' : 's'}).`, components: [] });

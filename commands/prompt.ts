@@ -1,4 +1,4 @@
-import { MessageFlags, SlashCommandBuilder, time, type APIButtonComponent } from 'discord.js';
+import { MessageFlags, time, type APIButtonComponent } from 'discord.js';
 import { findPost } from '../src/db/queries/claims.js';
 import { choosePrompt } from '../src/db/queries/prompts.js';
 import { getGuildSettings } from '../src/db/queries/settings.js';
@@ -6,7 +6,7 @@ import { checkIn } from '../src/db/queries/streaks.js';
 import { localDateOf } from '../src/domain/dates.js';
 import { dueAt } from '../src/domain/schedule.js';
 import { isValidTimeZone, parseTimeOfDay } from '../src/domain/timezones.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 import { actionRow, linkButton } from '../src/discord/views/parts.js';
 import { checkInButton, promptEmbed } from '../src/discord/views/prompts.js';
 import { checkInView } from '../src/discord/views/streaks.js';
@@ -14,15 +14,12 @@ import { UserError } from '../src/errors.js';
 import { applyRewards } from '../src/discord/rewards.js';
 
 export const prompt: Command = {
-  data: new SlashCommandBuilder()
-    .setName('prompt')
-    .setDescription('The daily topic prompt')
-    .setContexts(0)
+  data: guildCommand('prompt', 'The daily topic prompt')
     .addSubcommand((s) => s.setName('today').setDescription('Show today’s prompt of this server'))
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const guildId = interaction.guildId!;
+    const guildId = interaction.guildId;
     const settings = await getGuildSettings(ctx.db, guildId);
     const clock = parseTimeOfDay(settings.promptsTime ?? '');
     const zone = settings.promptsTimezone ?? settings.timezone;
@@ -66,9 +63,9 @@ export const prompt: Command = {
   components: {
     /** prompt:checkin, the Check in button on the daily prompt: the same as /checkin. */
     async checkin(interaction, ctx) {
-      const result = await checkIn(ctx, { guildId: interaction.guildId!, userId: interaction.user.id }, null);
+      const result = await checkIn(ctx, { guildId: interaction.guildId, userId: interaction.user.id }, null);
       await interaction.reply({ ...checkInView(result), flags: MessageFlags.Ephemeral });
-      await applyRewards(ctx, interaction.client, interaction.guildId!, interaction.user.id);
+      await applyRewards(ctx, interaction.client, interaction.guildId, interaction.user.id);
     },
   },
 };

@@ -2,13 +2,8 @@ import {
   DiscordAPIError,
   MessageFlags,
   RESTJSONErrorCodes,
-  SlashCommandBuilder,
-  type ChatInputCommandInteraction,
   type SlashCommandBooleanOption,
   type SlashCommandStringOption,
-  type BaseInteraction,
-  type MessageComponentInteraction,
-  type ModalSubmitInteraction,
 } from 'discord.js';
 import { LEVELS, RESOURCE_KINDS } from '../src/content/schema.js';
 import type { Context } from '../src/context.js';
@@ -35,7 +30,7 @@ import { findEntry, serverEntry, type ResourceEntry } from '../src/domain/catalo
 import { getGuildSettings, setReviewChannelError } from '../src/db/queries/settings.js';
 import type { GuildResource } from '../src/db/schema.js';
 import { guessKind, MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, parseResourceUrl } from '../src/domain/urls.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand, type GuildChatInput, type GuildComponent } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep, stepChoices } from '../src/discord/options.js';
 import { POSTABLE_CHANNEL_TYPES, postableChannel, type PostableChannel } from '../src/discord/channels.js';
 import { describeDiscordError } from '../src/discord/errors.js';
@@ -72,10 +67,7 @@ const freeOption = (o: SlashCommandBooleanOption) => o.setName('free').setDescri
  * and every moderator subcommand and button calls requireModerator.
  */
 export const resource: Command = {
-  data: new SlashCommandBuilder()
-    .setName('resource')
-    .setDescription('Suggest a resource; moderators review, add, remove and post them')
-    .setContexts(0)
+  data: guildCommand('resource', 'Suggest a resource; moderators review, add, remove and post them')
     .addSubcommand((s) =>
       s
         .setName('suggest')
@@ -128,7 +120,7 @@ export const resource: Command = {
     await requireModerator(interaction, ctx);
     switch (sub) {
       case 'review': {
-        const item = await pendingAt(ctx.db, interaction.guildId!, 0);
+        const item = await pendingAt(ctx.db, interaction.guildId, 0);
         await interaction.reply({ ...reviewView(ctx.content, item), flags: MessageFlags.Ephemeral });
         return;
       }
@@ -145,7 +137,7 @@ export const resource: Command = {
 
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
-    const guildId = interaction.guildId!;
+    const guildId = interaction.guildId;
     if (focused.name === 'step') {
       await interaction.respond(stepChoices(ctx.content, focused.value, () => true));
       return;
@@ -167,7 +159,7 @@ export const resource: Command = {
     async review(interaction, ctx, [id = '']) {
       await requireModerator(interaction, ctx);
       if (!interaction.isButton()) return;
-      const guildId = interaction.guildId!;
+      const guildId = interaction.guildId;
       const item = await pendingItem(ctx.db, guildId, Number.parseInt(id, 10));
       const view = item ? reviewView(ctx.content, item) : reviewView(ctx.content, await pendingAt(ctx.db, guildId, 0), 'Someone already reviewed that suggestion.');
       await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
@@ -177,7 +169,7 @@ export const resource: Command = {
     async queue(interaction, ctx, [index = '0']) {
       await requireModerator(interaction, ctx);
       if (!interaction.isButton()) return;
-      await interaction.update(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId!, Number.parseInt(index, 10) || 0)));
+      await interaction.update(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId, Number.parseInt(index, 10) || 0)));
     },
 
     /** resource:approve:<id>:<index> */
@@ -187,20 +179,20 @@ export const resource: Command = {
       await interaction.deferUpdate();
       const row = await decideSuggestion(
         ctx.db,
-        { guildId: interaction.guildId!, id: Number.parseInt(id, 10), moderatorId: interaction.user.id, approve: true, reason: null },
+        { guildId: interaction.guildId, id: Number.parseInt(id, 10), moderatorId: interaction.user.id, approve: true, reason: null },
         ctx.clock.now(),
       );
       const notice = row ? `✅ Approved **${memberText(row.title, TITLE_MAX)}**. ${await tellSuggester(interaction, ctx, row)}` : 'Someone already reviewed that suggestion.';
-      await interaction.editReply(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId!, Number.parseInt(index, 10) || 0), notice));
+      await interaction.editReply(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId, Number.parseInt(index, 10) || 0), notice));
     },
 
     /** resource:reject:<id>:<index> opens the reason form. */
     async reject(interaction, ctx, [id = '', index = '0']) {
       await requireModerator(interaction, ctx);
       if (!interaction.isButton()) return;
-      const row = await getServerResource(ctx.db, interaction.guildId!, Number.parseInt(id, 10));
+      const row = await getServerResource(ctx.db, interaction.guildId, Number.parseInt(id, 10));
       if (row?.status !== 'pending') {
-        const item = await pendingAt(ctx.db, interaction.guildId!, Number.parseInt(index, 10) || 0);
+        const item = await pendingAt(ctx.db, interaction.guildId, Number.parseInt(index, 10) || 0);
         await interaction.update(reviewView(ctx.content, item, 'Someone already reviewed that suggestion.'));
         return;
       }
@@ -216,11 +208,11 @@ export const resource: Command = {
       else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       const row = await decideSuggestion(
         ctx.db,
-        { guildId: interaction.guildId!, id: Number.parseInt(id, 10), moderatorId: interaction.user.id, approve: false, reason },
+        { guildId: interaction.guildId, id: Number.parseInt(id, 10), moderatorId: interaction.user.id, approve: false, reason },
         ctx.clock.now(),
       );
       const notice = row ? `🚫 Rejected **${memberText(row.title, TITLE_MAX)}**. ${await tellSuggester(interaction, ctx, row)}` : 'Someone already reviewed that suggestion.';
-      await interaction.editReply(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId!, Number.parseInt(index, 10) || 0), notice));
+      await interaction.editReply(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId, Number.parseInt(index, 10) || 0), notice));
     },
 
     /** resource:repost:<staged id>, "Post again" after the this-week warning. */
@@ -228,7 +220,7 @@ export const resource: Command = {
       await requireModerator(interaction, ctx);
       if (!interaction.isButton()) return;
       await interaction.deferUpdate();
-      const guildId = interaction.guildId!;
+      const guildId = interaction.guildId;
       const stagedId = Number.parseInt(id, 10);
       const staged = await claimStagedPost(ctx.db, guildId, stagedId, ctx.clock.now());
       if (!staged) {
@@ -252,13 +244,13 @@ export const resource: Command = {
     async cancel(interaction, ctx, [id = '']) {
       await requireModerator(interaction, ctx);
       if (!interaction.isButton()) return;
-      await claimStagedPost(ctx.db, interaction.guildId!, Number.parseInt(id, 10), ctx.clock.now());
+      await claimStagedPost(ctx.db, interaction.guildId, Number.parseInt(id, 10), ctx.clock.now());
       await interaction.update({ content: 'Not posted.', components: [] });
     },
   },
 };
 
-async function suggest(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+async function suggest(interaction: GuildChatInput, ctx: Context): Promise<void> {
   const input = readResource(interaction, ctx);
   const outcome = await suggestResource(ctx.db, ctx.content, input, ctx.clock.now());
   if (!outcome.ok) {
@@ -279,7 +271,7 @@ async function suggest(interaction: ChatInputCommandInteraction, ctx: Context): 
  * Posts the suggestion notice in the review channel, if one is set. Never throws: the suggestion
  * is saved either way. Why a notice failed is kept for /setup show until one gets through.
  */
-async function tellReviewers(interaction: ChatInputCommandInteraction, ctx: Context, row: GuildResource): Promise<void> {
+async function tellReviewers(interaction: GuildChatInput, ctx: Context, row: GuildResource): Promise<void> {
   const guildId = row.guildId;
   let channelId: string | null = null;
   try {
@@ -296,7 +288,7 @@ async function tellReviewers(interaction: ChatInputCommandInteraction, ctx: Cont
 }
 
 /** Posts the notice; null when posted, else why not in words for moderators. Throws on errors that say nothing about the channel. */
-async function postNotice(interaction: ChatInputCommandInteraction, ctx: Context, row: GuildResource, channelId: string): Promise<string | null> {
+async function postNotice(interaction: GuildChatInput, ctx: Context, row: GuildResource, channelId: string): Promise<string | null> {
   const where = { channelId, setupCommand: '/setup resources', resume: 'automatic' } as const;
   const found = await postableChannel(interaction.client, row.guildId, where);
   if (!found.ok) return found.problem;
@@ -311,7 +303,7 @@ async function postNotice(interaction: ChatInputCommandInteraction, ctx: Context
   }
 }
 
-async function add(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
+async function add(interaction: GuildChatInput, ctx: Context): Promise<void> {
   const input = readResource(interaction, ctx);
   const outcome = await addResource(ctx.db, ctx.content, input, ctx.clock.now());
   if (!outcome.ok) {
@@ -327,8 +319,8 @@ async function add(interaction: ChatInputCommandInteraction, ctx: Context): Prom
   });
 }
 
-async function remove(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
-  const guildId = interaction.guildId!;
+async function remove(interaction: GuildChatInput, ctx: Context): Promise<void> {
+  const guildId = interaction.guildId;
   const input = interaction.options.getString('resource', true);
   const entry = findEntry(await allResources(ctx.db, ctx.content, guildId), input);
   if (!entry) throw new UserError(`There is no resource “${memberText(input, 80)}” in this server’s list. Start typing and pick one.`);
@@ -340,8 +332,8 @@ async function remove(interaction: ChatInputCommandInteraction, ctx: Context): P
   await interaction.reply({ content: `🗑️ Removed **${memberText(removed.title, TITLE_MAX)}** from this server’s resources.`, flags: MessageFlags.Ephemeral });
 }
 
-async function post(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
-  const guildId = interaction.guildId!;
+async function post(interaction: GuildChatInput, ctx: Context): Promise<void> {
+  const guildId = interaction.guildId;
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const input = interaction.options.getString('resource', true);
   const entry = findEntry(await allResources(ctx.db, ctx.content, guildId), input);
@@ -362,7 +354,7 @@ async function post(interaction: ChatInputCommandInteraction, ctx: Context): Pro
 
 /** Posts the card, records who posted it, and returns the line to show the moderator. */
 async function sendCard(
-  interaction: ChatInputCommandInteraction | MessageComponentInteraction,
+  interaction: GuildChatInput | GuildComponent,
   ctx: Context,
   entry: ResourceEntry,
   channelId: string,
@@ -377,20 +369,20 @@ async function sendCard(
     if (described) throw new UserError(described.sentence);
     throw error;
   }
-  await recordPost(ctx.db, { guildId: interaction.guildId!, entry, channelId, messageId: message.id, postedBy: interaction.user.id, note }, ctx.clock.now());
+  await recordPost(ctx.db, { guildId: interaction.guildId, entry, channelId, messageId: message.id, postedBy: interaction.user.id, note }, ctx.clock.now());
   ctx.logger.info({ guildId: interaction.guildId, userId: interaction.user.id, ref: entry.ref, channelId }, 'resource posted');
   return `📚 Posted **${entryTitle(entry)}** in <#${channelId}>: ${message.url}`;
 }
 
 /** The channel, when the bot can post there; otherwise says plainly what is missing. */
-async function channelToPost(interaction: BaseInteraction, channelId: string): Promise<PostableChannel> {
-  const found = await postableChannel(interaction.client, interaction.guildId!, { channelId, resume: 'retry' });
+async function channelToPost(interaction: GuildChatInput | GuildComponent, channelId: string): Promise<PostableChannel> {
+  const found = await postableChannel(interaction.client, interaction.guildId, { channelId, resume: 'retry' });
   if (!found.ok) throw new UserError(found.problem);
   return found.channel;
 }
 
 /** Reads and checks url, title, step, kind, level, free and note of suggest/add. */
-function readResource(interaction: ChatInputCommandInteraction, ctx: Context): NewResource {
+function readResource(interaction: GuildChatInput, ctx: Context): NewResource {
   const options = interaction.options;
   const parsed = parseResourceUrl(options.getString('url', true));
   if (!parsed.ok) throw new UserError(parsed.reason);
@@ -399,7 +391,7 @@ function readResource(interaction: ChatInputCommandInteraction, ctx: Context): N
   const step = options.getString('step');
   const stepId = step && step.trim() ? resolveStep(ctx.content, step).step.id : null;
   return {
-    guildId: interaction.guildId!,
+    guildId: interaction.guildId,
     userId: interaction.user.id,
     url: parsed.url,
     key: parsed.key,
@@ -418,11 +410,11 @@ function cleanNote(note: string | null): string | null {
 }
 
 /** DMs the member who suggested a resource about the decision; returns what to tell the moderator. Never throws. */
-async function tellSuggester(interaction: MessageComponentInteraction | ModalSubmitInteraction, ctx: Context, row: GuildResource): Promise<string> {
+async function tellSuggester(interaction: GuildComponent, ctx: Context, row: GuildResource): Promise<string> {
   if (row.suggestedBy === interaction.user.id) return '';
   try {
     const dm = await interaction.client.users.createDM(row.suggestedBy);
-    await dm.send({ ...decisionDm(interaction.guild?.name ?? 'the server', row), allowedMentions: { parse: [] } });
+    await dm.send({ ...decisionDm(interaction.guild.name, row), allowedMentions: { parse: [] } });
     return `I let <@${row.suggestedBy}> know by DM.`;
   } catch (error) {
     const code = error instanceof DiscordAPIError ? error.code : undefined;

@@ -1,26 +1,23 @@
-import { MessageFlags, SlashCommandBuilder, type AutocompleteInteraction } from 'discord.js';
+import { MessageFlags } from 'discord.js';
 import { RESOURCE_KINDS } from '../src/content/schema.js';
 import type { Context } from '../src/context.js';
 import { allResources } from '../src/db/queries/resources.js';
 import { cleanTopic, filterResources, topicCounts, type ResourceFilters } from '../src/domain/catalogue.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand, type GuildAutocomplete } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep } from '../src/discord/options.js';
 import { filtersFromArgs, resourceListView } from '../src/discord/views/resources.js';
 import { UserError } from '../src/errors.js';
 
 export const resources: Command = {
-  data: new SlashCommandBuilder()
-    .setName('resources')
-    .setDescription('Find learning resources by topic, roadmap step or kind')
+  data: guildCommand('resources', 'Find learning resources by topic, roadmap step or kind')
     .addStringOption((o) => o.setName('topic').setDescription('A topic such as python or nlp, or any words').setAutocomplete(true).setMaxLength(40))
     .addStringOption((o) => o.setName('step').setDescription('A roadmap step').setAutocomplete(true).setMaxLength(100))
     .addStringOption((o) => o.setName('kind').setDescription('Course, book, video, docs…').setAutocomplete(true).setMaxLength(20))
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
     const filters = readFilters(ctx, interaction.options.getString('topic'), interaction.options.getString('step'), interaction.options.getString('kind'));
-    const entries = filterResources(ctx.content, await allResources(ctx.db, ctx.content, interaction.guildId!), filters);
+    const entries = filterResources(ctx.content, await allResources(ctx.db, ctx.content, interaction.guildId), filters);
     await interaction.reply({ ...resourceListView(ctx.content, entries, filters, 0), flags: MessageFlags.Ephemeral });
   },
 
@@ -33,7 +30,7 @@ export const resources: Command = {
     async page(interaction, ctx, args) {
       if (!interaction.isButton()) return;
       const filters = filtersFromArgs(args);
-      const entries = filterResources(ctx.content, await allResources(ctx.db, ctx.content, interaction.guildId!), filters);
+      const entries = filterResources(ctx.content, await allResources(ctx.db, ctx.content, interaction.guildId), filters);
       await interaction.update(resourceListView(ctx.content, entries, filters, Number.parseInt(args[3] ?? '0', 10) || 0));
     },
   },
@@ -53,7 +50,7 @@ function readFilters(ctx: Context, topic: string | null, step: string | null, ki
 }
 
 /** Each option suggests what, combined with the options already filled in, still finds something. */
-async function choices(interaction: AutocompleteInteraction, ctx: Context) {
+async function choices(interaction: GuildAutocomplete, ctx: Context) {
   const focused = interaction.options.getFocused(true);
   const others = (name: string) => (focused.name === name ? null : interaction.options.getString(name));
   let filters: ResourceFilters;
@@ -62,7 +59,7 @@ async function choices(interaction: AutocompleteInteraction, ctx: Context) {
   } catch {
     filters = { topic: null, stepId: null, kind: null };
   }
-  const entries = filterResources(ctx.content, await allResources(ctx.db, ctx.content, interaction.guildId!), filters);
+  const entries = filterResources(ctx.content, await allResources(ctx.db, ctx.content, interaction.guildId), filters);
   const typed = focused.value;
   if (focused.name === 'topic') {
     return autocompleteChoices(topicCounts(entries), typed, (t) => ({ name: `${t.topic} (${t.count})`, value: t.topic }));

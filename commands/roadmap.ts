@@ -1,15 +1,15 @@
-import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { MessageFlags } from 'discord.js';
 import type { Content } from '../src/content/loader.js';
 import type { Branch, Track } from '../src/content/schema.js';
 import type { Context } from '../src/context.js';
 import { chooseBranch, memberRoadmap, memberTrackProgress } from '../src/db/queries/progress.js';
 import type { MemberKey } from '../src/db/queries/streaks.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 import { autocompleteChoices, resolveTrack } from '../src/discord/options.js';
 import { nextStepView, roadmapView } from '../src/discord/views/progress.js';
 import { UserError } from '../src/errors.js';
 
-const memberOf = (interaction: { guildId: string | null; user: { id: string } }): MemberKey => ({ guildId: interaction.guildId!, userId: interaction.user.id });
+const memberOf = (interaction: { guildId: string; user: { id: string } }): MemberKey => ({ guildId: interaction.guildId, userId: interaction.user.id });
 
 /**
  * The branch a member named: `track/branch` from autocomplete, or a branch id or title typed by hand
@@ -43,9 +43,7 @@ async function choose(ctx: Context, member: MemberKey, track: Track, branch: Bra
 }
 
 export const roadmap: Command = {
-  data: new SlashCommandBuilder()
-    .setName('roadmap')
-    .setDescription('The roadmap: the shared core, the branches you can specialise in, and where you stand')
+  data: guildCommand('roadmap', 'The roadmap: the shared core, the branches you can specialise in, and where you stand')
     .addSubcommand((s) =>
       s
         .setName('show')
@@ -58,7 +56,6 @@ export const roadmap: Command = {
         .setDescription('Choose or change your branch: the specialisation /next follows after the core')
         .addStringOption((o) => o.setName('branch').setDescription('The branch to follow').setRequired(true).setAutocomplete(true).setMaxLength(200)),
     )
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {

@@ -1,7 +1,7 @@
-import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { MessageFlags } from 'discord.js';
 import { getGuildSettings, getMemberTimezone, setMemberTimezone } from '../src/db/queries/settings.js';
 import { memberToday } from '../src/db/queries/streaks.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 import { memberSettingsView } from '../src/discord/views/streaks.js';
 import { canonicalTimeZone, timeZoneChoices } from '../src/domain/timezones.js';
 import { UserError } from '../src/errors.js';
@@ -10,9 +10,7 @@ import { digestGroup, executeDigest, stopDigest } from './settings/digest.js';
 const SERVER = 'server';
 
 export const settings: Command = {
-  data: new SlashCommandBuilder()
-    .setName('settings')
-    .setDescription('Your own Cohort settings')
+  data: guildCommand('settings', 'Your own Cohort settings')
     .addSubcommand((s) =>
       s
         .setName('timezone')
@@ -21,12 +19,11 @@ export const settings: Command = {
     )
     .addSubcommand((s) => s.setName('show').setDescription('Show your settings and what day it is for your streak'))
     .addSubcommandGroup(digestGroup)
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
     if (interaction.options.getSubcommandGroup(false) === 'digest') return executeDigest(interaction, ctx);
-    const guildId = interaction.guildId!;
+    const guildId = interaction.guildId;
     const userId = interaction.user.id;
     let notice: string | undefined;
     if (interaction.options.getSubcommand() === 'timezone') {
@@ -50,7 +47,7 @@ export const settings: Command = {
     await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
   },
 
-  components: { 'digest-stop': stopDigest },
+  dmButtons: { 'digest-stop': stopDigest },
 
   async autocomplete(interaction) {
     const typed = interaction.options.getFocused();

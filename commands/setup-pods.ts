@@ -1,4 +1,4 @@
-import { ChannelType, PermissionFlagsBits, TimestampStyles, time as timestamp, type APIEmbedField, type ChatInputCommandInteraction, type GuildBasedChannel, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { ChannelType, PermissionFlagsBits, TimestampStyles, time as timestamp, type APIEmbedField, type GuildBasedChannel, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { Context } from '../src/context.js';
 import { getPodSettings, savePodSettings } from '../src/db/queries/pods.js';
 import { getGuildSettings } from '../src/db/queries/settings.js';
@@ -7,6 +7,7 @@ import { nextPodForming } from '../src/domain/pods.js';
 import { parseTimeOfDay } from '../src/domain/timezones.js';
 import { missingBotPermissions } from '../src/discord/permissions.js';
 import { UserError } from '../src/errors.js';
+import type { GuildChatInput } from '../src/discord/command.js';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
@@ -30,8 +31,8 @@ export function podsSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSu
 }
 
 /** Handles /setup pods: checks the channel's permissions, saves, and says what is now set. */
-export async function setupPods(interaction: ChatInputCommandInteraction, ctx: Context): Promise<string> {
-  const guildId = interaction.guildId!;
+export async function setupPods(interaction: GuildChatInput, ctx: Context): Promise<string> {
+  const guildId = interaction.guildId;
   const before = await getPodSettings(ctx.db, guildId);
   const options = interaction.options;
   const channelOption = options.getChannel('channel');
@@ -64,8 +65,8 @@ async function nextLine(ctx: Context, s: PodSettings): Promise<string> {
 }
 
 /** Why the bot cannot run pods in the channel, as a sentence; undefined when it can. */
-async function channelProblem(interaction: ChatInputCommandInteraction, channelId: string): Promise<string | undefined> {
-  const channel: GuildBasedChannel | null | undefined = interaction.guild?.channels.cache.get(channelId) ?? (await interaction.guild?.channels.fetch(channelId).catch(() => null));
+async function channelProblem(interaction: GuildChatInput, channelId: string): Promise<string | undefined> {
+  const channel: GuildBasedChannel | null | undefined = interaction.guild.channels.cache.get(channelId) ?? (await interaction.guild.channels.fetch(channelId).catch(() => null));
   if (!channel) return `I cannot see <#${channelId}>: I need View Channel there.`;
   const missing = missingBotPermissions(channel, POD_PERMISSIONS);
   if (missing.length > 0) return `I cannot open the pods’ private threads in <#${channelId}>: I am missing ${missing.join(', ')} there.`;
@@ -73,8 +74,8 @@ async function channelProblem(interaction: ChatInputCommandInteraction, channelI
 }
 
 /** The /setup show field for pods, with a missing permission or a stop reason. */
-export async function podsField(interaction: ChatInputCommandInteraction, ctx: Context): Promise<APIEmbedField> {
-  const s = await getPodSettings(ctx.db, interaction.guildId!);
+export async function podsField(interaction: GuildChatInput, ctx: Context): Promise<APIEmbedField> {
+  const s = await getPodSettings(ctx.db, interaction.guildId);
   if (!s) return { name: 'Study pods', value: 'Not set up: `/setup pods channel day time`' };
   const lines = [`${s.enabled ? 'On' : 'Off'} · <#${s.channelId}> · every ${WEEKDAYS[s.day]} at ${s.time}`];
   if (s.brokenReason) lines.push(`⚠️ **Stopped:** ${s.brokenReason}`);

@@ -2,7 +2,7 @@
  * /setup rewards: milestone roles (add, remove, show, sync, announce). Hooked into /setup as a
  * subcommand group (commands/setup.ts); the granting itself is src/discord/rewards.ts.
  */
-import { ChannelType, MessageFlags, type APIEmbed, type APIEmbedField, type ChatInputCommandInteraction, type Guild, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
+import { ChannelType, MessageFlags, type APIEmbed, type APIEmbedField, type Guild, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
 import type { Context } from '../src/context.js';
 import { announceChannel, clearRewardErrors, deleteReward, guildRewards, holderCounts, saveReward, setAnnounceChannel } from '../src/db/queries/rewards.js';
 import { MAX_THRESHOLD, REWARD_KINDS, REWARD_KIND_NAMES, milestoneText, type RewardKind } from '../src/domain/rewards.js';
@@ -10,6 +10,7 @@ import { missingBotPermissions } from '../src/discord/permissions.js';
 import { canManageRoles, roleRefusal, syncRewards } from '../src/discord/rewards.js';
 import { colors } from '../src/discord/views/theme.js';
 import { UserError } from '../src/errors.js';
+import type { GuildChatInput } from '../src/discord/command.js';
 
 const MAX_REWARDS = 25; // one embed field each in /setup rewards show
 
@@ -53,12 +54,12 @@ export function rewardsGroup(g: SlashCommandSubcommandGroupBuilder): SlashComman
     );
 }
 
-const reply = (interaction: ChatInputCommandInteraction, content: string, embeds: APIEmbed[] = []) =>
+const reply = (interaction: GuildChatInput, content: string, embeds: APIEmbed[] = []) =>
   interaction.reply({ content, embeds, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 
 /** /setup rewards <sub>; the caller has checked that a moderator runs it. */
-export async function executeRewards(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
-  const guildId = interaction.guildId!;
+export async function executeRewards(interaction: GuildChatInput, ctx: Context): Promise<void> {
+  const guildId = interaction.guildId;
   const guild = interaction.guild ?? interaction.client.guilds.cache.get(guildId);
   if (!guild) throw new UserError('I cannot see this server yet. Try again in a minute.');
   const sub = interaction.options.getSubcommand();

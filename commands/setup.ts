@@ -1,13 +1,11 @@
 import {
   ChannelType,
   MessageFlags,
-  SlashCommandBuilder,
   TimestampStyles,
   time as timestamp,
   type APIEmbed,
   type APIEmbedField,
   type APIRole,
-  type ChatInputCommandInteraction,
   type Role,
 } from 'discord.js';
 import type { Context } from '../src/context.js';
@@ -18,8 +16,9 @@ import type { GuildSettings, ScheduledPost } from '../src/db/schema.js';
 import { missingSetup, promptPeriodsToCheck, upcomingChallengePost, upcomingPrompt, type UpcomingChallengePost, type UpcomingPrompt } from '../src/domain/setup.js';
 import { canonicalTimeZone, isValidTimeZone, parseTimeOfDay, searchTimeZones } from '../src/domain/timezones.js';
 import { weekOf, type PostKind } from '../src/domain/weeks.js';
-import type { Command } from '../src/discord/command.js';
-import { MODERATOR_PERMISSIONS, missingBotPermissions, requireModerator } from '../src/discord/permissions.js';
+import { type Command, guildCommand, type GuildChatInput } from '../src/discord/command.js';
+import { postableChannel } from '../src/discord/channels.js';
+import { MODERATOR_PERMISSIONS, requireModerator } from '../src/discord/permissions.js';
 import { colors } from '../src/discord/views/theme.js';
 import { UserError } from '../src/errors.js';
 import { CLAIM_STALE_MS } from '../src/jobs/challenges.js';
@@ -40,11 +39,8 @@ const POST_NAMES: Record<PostKind, string> = {
 };
 
 export const setup: Command = {
-  data: new SlashCommandBuilder()
-    .setName('setup')
-    .setDescription('Moderators: configure Cohort for this server')
+  data: guildCommand('setup', 'Moderators: configure Cohort for this server')
     .setDefaultMemberPermissions(MODERATOR_PERMISSIONS)
-    .setContexts(0)
     .addSubcommand((s) => s.setName('show').setDescription('Show every server setting and what is still missing'))
     .addSubcommand((s) =>
       s
@@ -104,7 +100,7 @@ export const setup: Command = {
   async execute(interaction, ctx) {
     await requireModerator(interaction, ctx);
     if (interaction.options.getSubcommandGroup() === 'rewards') return executeRewards(interaction, ctx);
-    const guildId = interaction.guildId!;
+    const guildId = interaction.guildId;
     const sub = interaction.options.getSubcommand();
     const before = await getGuildSettings(ctx.db, guildId);
     if (sub === 'show') {
@@ -132,9 +128,9 @@ export const setup: Command = {
   },
 };
 
-async function patchFor(sub: string, interaction: ChatInputCommandInteraction, before: GuildSettings): Promise<GuildSettingsPatch> {
+async function patchFor(sub: string, interaction: GuildChatInput, before: GuildSettings): Promise<GuildSettingsPatch> {
   const options = interaction.options;
-  const guildId = interaction.guildId!;
+  const guildId = interaction.guildId;
   switch (sub) {
     case 'streaks': {
       const patch: GuildSettingsPatch = {};
@@ -156,7 +152,7 @@ async function patchFor(sub: string, interaction: ChatInputCommandInteraction, b
         throw new UserError('The first time, give both `channel` and `time`, e.g. `/setup prompts channel:#study time:18:00`. Later you can change one setting at a time.');
       const patch: GuildSettingsPatch = {
         // Checked again when left out: running /setup prompts is how a stopped setup resumes.
-        promptsChannelId: await postableChannel(interaction, channel?.id ?? before.promptsChannelId!),
+        promptsChannelId: await checkedChannel(interaction, channel?.id ?? before.promptsChannelId!),
         promptsBrokenReason: null,
       };
       if (time !== null) {
@@ -178,7 +174,7 @@ async function patchFor(sub: string, interaction: ChatInputCommandInteraction, b
       const channel = options.getChannel('channel');
       if (first && !channel) throw new UserError('The first time, give the `channel` the weekly challenge runs in, e.g. `/setup challenges channel:#kaggle`.');
       const patch: GuildSettingsPatch = {
-        challengesChannelId: await postableChannel(interaction, channel?.id ?? before.challengesChannelId!),
+        challengesChannelId: await checkedChannel(interaction, channel?.id ?? before.challengesChannelId!),
         challengesBrokenReason: null,
       };
       const ping = pingRoleChange(interaction, guildId);
@@ -197,9 +193,9 @@ async function patchFor(sub: string, interaction: ChatInputCommandInteraction, b
       const review = options.getChannel('review_channel');
       const clearReview = options.getBoolean('clear_review_channel') === true;
       if (review && clearReview) throw new UserError('Give `review_channel` or `clear_review_channel: True`, not both.');
-      if (channel) patch.resourcesChannelId = await postableChannel(interaction, channel.id);
+      if (channel) patch.resourcesChannelId = await checkedChannel(interaction, channel.id);
       if (review || clearReview) {
-        patch.reviewChannelId = review ? await postableChannel(interaction, review.id) : null;
+        patch.reviewChannelId = review ? await checkedChannel(interaction, review.id) : null;
         patch.reviewChannelError = null;
       }
       if (Object.keys(patch).length === 0) throw new UserError('Give at least one of `channel`, `review_channel` or `clear_review_channel`.');
@@ -226,7 +222,7 @@ async function patchFor(sub: string, interaction: ChatInputCommandInteraction, b
 }
 
 /** The ping role a /setup prompts or challenges run sets: a role id, null (cleared) or undefined (left as it is). */
-function pingRoleChange(interaction: ChatInputCommandInteraction, guildId: string): string | null | undefined {
+function pingRoleChange(interaction: GuildChatInput, guildId: string): string | null | undefined {
   const role: Role | APIRole | null = interaction.options.getRole('ping_role');
   const clear = interaction.options.getBoolean('clear_ping_role') === true;
   if (role && clear) throw new UserError('Give `ping_role` or `clear_ping_role: True`, not both.');
@@ -248,13 +244,10 @@ function checkZone(zone: string): string {
   return canonical;
 }
 
-/** Checks that the bot can post in the channel before saving it, and says plainly what is missing. */
-async function postableChannel(interaction: ChatInputCommandInteraction, channelId: string): Promise<string> {
-  const channel = interaction.guild?.channels.cache.get(channelId) ?? (await interaction.guild?.channels.fetch(channelId).catch(() => null));
-  if (!channel) throw new UserError(`I cannot see <#${channelId}>. Give me the View Channel permission there and try again.`);
-  const missing = missingBotPermissions(channel);
-  if (missing.length > 0)
-    throw new UserError(`I cannot post in <#${channelId}>: I am missing ${missing.join(', ')}. Fix the channel’s permissions for me and run this again.`);
+/** Checks that the bot can post in the channel before saving it (the jobs' own check), and says plainly what is missing. */
+async function checkedChannel(interaction: GuildChatInput, channelId: string): Promise<string> {
+  const found = await postableChannel(interaction.client, interaction.guildId, { channelId, setupCommand: `/setup ${interaction.options.getSubcommand()}`, resume: 'retry' });
+  if (!found.ok) throw new UserError(found.problem);
   return channelId;
 }
 

@@ -1,16 +1,13 @@
-import { SlashCommandBuilder } from 'discord.js';
 import { streakDetails } from '../src/db/queries/streaks.js';
 import { studyMinutesByDay } from '../src/db/queries/study.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 import { replyInTime } from '../src/discord/reply-in-time.js';
 import { streakView } from '../src/discord/views/streaks.js';
 
 const PNG_WEEKS = 16;
 
 export const streak: Command = {
-  data: new SlashCommandBuilder()
-    .setName('streak')
-    .setDescription('Your streak (or a member’s): figures and a calendar of why each day counted')
+  data: guildCommand('streak', 'Your streak (or a member’s): figures and a calendar of why each day counted')
     .addUserOption((o) => o.setName('member').setDescription('Whose streak (default: yours)'))
     .addStringOption((o) =>
       o
@@ -18,12 +15,11 @@ export const streak: Command = {
         .setDescription('What colours the heatmap (default: why each day counted)')
         .addChoices({ name: 'Why each day counted', value: 'reason' }, { name: 'Minutes studied', value: 'study' }),
     )
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
     const user = interaction.options.getUser('member') ?? interaction.user;
-    const member = { guildId: interaction.guildId!, userId: user.id };
+    const member = { guildId: interaction.guildId, userId: user.id };
     const now = ctx.clock.now();
     const byStudy = interaction.options.getString('shade') === 'study';
     const self = user.id === interaction.user.id;

@@ -1,20 +1,17 @@
-import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { MessageFlags } from 'discord.js';
 import { getGuildSettings } from '../src/db/queries/settings.js';
 import { studySummary } from '../src/db/queries/study.js';
-import type { Command } from '../src/discord/command.js';
+import { type Command, guildCommand } from '../src/discord/command.js';
 import { studyView } from '../src/discord/views/study.js';
 
 export const study: Command = {
-  data: new SlashCommandBuilder()
-    .setName('study')
-    .setDescription('Study time in voice and focus sessions: today, this week, this month, all time')
+  data: guildCommand('study', 'Study time in voice and focus sessions: today, this week, this month, all time')
     .addUserOption((o) => o.setName('member').setDescription('Whose study time (default: yours)'))
-    .setContexts(0)
     .toJSON(),
 
   async execute(interaction, ctx) {
     const user = interaction.options.getUser('member') ?? interaction.user;
-    const member = { guildId: interaction.guildId!, userId: user.id };
+    const member = { guildId: interaction.guildId, userId: user.id };
     const [summary, settings] = await Promise.all([studySummary(ctx.db, member, ctx.clock.now(), ctx.config.STUDY_SESSION_CAP), getGuildSettings(ctx.db, member.guildId)]);
     const hasRooms = settings.studyChannelIds.length + settings.studyCategoryIds.length > 0;
     const view = studyView({ userId: user.id, self: user.id === interaction.user.id, summary, studyMinutes: settings.studyMinutes, hasRooms });

@@ -1,8 +1,8 @@
-import { MessageFlags, type ChatInputCommandInteraction, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
+import { MessageFlags, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
 import type { Context } from '../../src/context.js';
 import { setDigest } from '../../src/db/queries/digest.js';
 import { memberDayRules } from '../../src/db/queries/streaks.js';
-import type { ComponentHandler } from '../../src/discord/command.js';
+import type { DmButtonHandler, GuildChatInput } from '../../src/discord/command.js';
 import { digestSettingsView } from '../../src/discord/views/digest.js';
 import { DAY_NAMES, nextDigest } from '../../src/domain/digest.js';
 import { isValidTimeZone, parseTimeOfDay } from '../../src/domain/timezones.js';
@@ -28,8 +28,8 @@ export function digestGroup(group: SlashCommandSubcommandGroupBuilder): SlashCom
     .addSubcommand((s) => s.setName('off').setDescription('Turn the weekly digest off'));
 }
 
-export async function executeDigest(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void> {
-  const member = { guildId: interaction.guildId!, userId: interaction.user.id };
+export async function executeDigest(interaction: GuildChatInput, ctx: Context): Promise<void> {
+  const member = { guildId: interaction.guildId, userId: interaction.user.id };
   const on = interaction.options.getSubcommand() === 'on';
   const day = interaction.options.getInteger('day') ?? undefined;
   const rawTime = interaction.options.getString('time');
@@ -52,10 +52,10 @@ const SNOWFLAKE = /^\d{17,20}$/;
 
 /**
  * The digest DM's Stop these button (`settings:digest-stop:<guild id>`). Pressed in a DM, where the
- * interaction has no guild: the guild comes from the custom id (the router lets this one through).
+ * interaction has no guild: the guild comes from the custom id (the router serves it as one of `settings`'s DM buttons).
  * It only ever turns off the presser's own digest.
  */
-export const stopDigest: ComponentHandler = async (interaction, ctx, args) => {
+export const stopDigest: DmButtonHandler = async (interaction, ctx, args) => {
   const guildId = interaction.guildId ?? args[0] ?? '';
   if (!SNOWFLAKE.test(guildId)) throw new UserError('This button has expired. Use `/settings digest off` in the server.');
   await setDigest(ctx.db, { guildId, userId: interaction.user.id }, { enabled: false }, ctx.clock.now());

@@ -1,9 +1,10 @@
-import { ChannelType, TimestampStyles, time as timestamp, type APIEmbedField, type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { ChannelType, TimestampStyles, time as timestamp, type APIEmbedField, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { GuildSettingsPatch } from '../../src/db/queries/settings.js';
 import type { StudyCuts } from '../../src/db/queries/study.js';
 import type { GuildSettings } from '../../src/db/schema.js';
 import { formatStudyTime } from '../../src/domain/study.js';
 import { UserError } from '../../src/errors.js';
+import type { GuildChatInput } from '../../src/discord/command.js';
 
 /**
  * /setup study: which voice rooms count as study time, and how much of it counts a day for the
@@ -28,7 +29,7 @@ export function studySubcommand(s: SlashCommandSubcommandBuilder): SlashCommandS
 }
 
 /** What /setup study changes: the rooms (add, remove, clear) and the threshold; refuses anything but voice, stage or category. */
-export function studyPatch(interaction: ChatInputCommandInteraction, before: GuildSettings): GuildSettingsPatch {
+export function studyPatch(interaction: GuildChatInput, before: GuildSettings): GuildSettingsPatch {
   const options = interaction.options;
   const add = options.getChannel('add');
   const remove = options.getChannel('remove');

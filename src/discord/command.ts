@@ -1,17 +1,28 @@
-import type {
-  AutocompleteInteraction,
-  ChatInputCommandInteraction,
-  MessageComponentInteraction,
-  ModalSubmitInteraction,
-  RESTPostAPIChatInputApplicationCommandsJSONBody,
+import {
+  ApplicationIntegrationType,
+  InteractionContextType,
+  SlashCommandBuilder,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type MessageComponentInteraction,
+  type ModalSubmitInteraction,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Context } from '../context.js';
 
-export type ComponentHandler = (
-  interaction: MessageComponentInteraction | ModalSubmitInteraction,
-  ctx: Context,
-  args: string[],
-) => Promise<void>;
+/**
+ * Interactions as handlers receive them: from a server the bot is in and has cached, so that
+ * `guildId`, `guild` and `member` are always there (the router narrows with `inCachedGuild()`).
+ */
+export type GuildChatInput = ChatInputCommandInteraction<'cached'>;
+export type GuildAutocomplete = AutocompleteInteraction<'cached'>;
+export type GuildComponent = MessageComponentInteraction<'cached'> | ModalSubmitInteraction<'cached'>;
+
+export type ComponentHandler = (interaction: GuildComponent, ctx: Context, args: string[]) => Promise<void>;
+
+/** A button on a DM the bot sent: no guild, so its custom id carries the guild id. */
+export type DmButtonHandler = (interaction: ButtonInteraction, ctx: Context, args: string[]) => Promise<void>;
 
 /**
  * One slash command: its definition and its handlers. Buttons, selects and modals it sends
@@ -19,9 +30,23 @@ export type ComponentHandler = (
  */
 export interface Command {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
-  execute(interaction: ChatInputCommandInteraction, ctx: Context): Promise<void>;
-  autocomplete?(interaction: AutocompleteInteraction, ctx: Context): Promise<void>;
+  execute(interaction: GuildChatInput, ctx: Context): Promise<void>;
+  autocomplete?(interaction: GuildAutocomplete, ctx: Context): Promise<void>;
   components?: Record<string, ComponentHandler>;
+  /** The only interactions served outside a server: buttons on DMs the bot sends (the digest's Stop these). */
+  dmButtons?: Record<string, DmButtonHandler>;
+}
+
+/**
+ * The start of every Cohort command: a slash command that exists only inside servers where the
+ * bot is installed (Discord hides it in DMs and in other apps' contexts).
+ */
+export function guildCommand(name: string, description: string): SlashCommandBuilder {
+  return new SlashCommandBuilder()
+    .setName(name)
+    .setDescription(description)
+    .setContexts(InteractionContextType.Guild)
+    .setIntegrationTypes(ApplicationIntegrationType.GuildInstall);
 }
 
 /** Builds a custom id that the router routes back to `command.components[action]`. */

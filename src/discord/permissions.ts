@@ -11,14 +11,11 @@ export const MODERATOR_PERMISSIONS = PermissionFlagsBits.ManageMessages;
  * with /setup moderator-role. Server admins can open a command to everyone in Discord's
  * settings, so every moderator command calls this too.
  */
-export async function requireModerator(interaction: BaseInteraction, ctx: Context): Promise<void> {
-  if (!interaction.inGuild()) throw new UserError('This only works inside a server.');
+export async function requireModerator(interaction: BaseInteraction<'cached'>, ctx: Context): Promise<void> {
   const permissions = interaction.memberPermissions;
-  if (permissions?.any([PermissionFlagsBits.ManageMessages, PermissionFlagsBits.ManageGuild, PermissionFlagsBits.Administrator])) return;
+  if (permissions.any([PermissionFlagsBits.ManageMessages, PermissionFlagsBits.ManageGuild, PermissionFlagsBits.Administrator])) return;
   const settings = await getGuildSettings(ctx.db, interaction.guildId);
-  const member = interaction.member;
-  const roles: readonly string[] = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
-  if (settings.moderatorRoleId && roles.includes(settings.moderatorRoleId)) return;
+  if (settings.moderatorRoleId && interaction.member.roles.cache.has(settings.moderatorRoleId)) return;
   throw new UserError('Only moderators can do that (Manage Messages permission or the moderator role set with `/setup moderator-role`).');
 }
 

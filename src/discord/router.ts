@@ -35,18 +35,28 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
     try {
       const command = byName.get(name);
       if (!command) throw new UserError('That command is no longer available. Discord may still be showing an old version; try again in a minute.');
-      if (!interaction.inGuild() && !isDmComponent(interaction)) throw new UserError('Cohort works inside a server. Use its commands in your study group’s channels.');
-
-      if (interaction.isChatInputCommand()) {
-        await command.execute(interaction, ctx);
-        await tellDigestDmClosedOnce(interaction, ctx, ctx.logger);
-      } else if (interaction.isAutocomplete()) {
-        await command.autocomplete?.(interaction, ctx);
-      } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
+      if (interaction.inCachedGuild()) {
+        // From here on every handler gets a guild-typed interaction: guildId, guild and member are there.
+        if (interaction.isChatInputCommand()) {
+          await command.execute(interaction, ctx);
+          await tellDigestDmClosedOnce(interaction, ctx, ctx.logger);
+        } else if (interaction.isAutocomplete()) {
+          await command.autocomplete?.(interaction, ctx);
+        } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
+          const [, action = '', ...args] = interaction.customId.split(':');
+          const handler = command.components?.[action];
+          if (!handler) throw new UserError('This button has expired. Run the command again.');
+          await handler(interaction, ctx, args);
+        }
+      } else if (!interaction.inGuild() && interaction.isButton()) {
         const [, action = '', ...args] = interaction.customId.split(':');
-        const handler = command.components?.[action];
-        if (!handler) throw new UserError('This button has expired. Run the command again.');
+        const handler = command.dmButtons?.[action];
+        if (!handler) throw new UserError(OUTSIDE_SERVER);
         await handler(interaction, ctx, args);
+      } else if (interaction.inGuild()) {
+        throw new UserError(NOT_A_MEMBER);
+      } else {
+        throw new UserError(OUTSIDE_SERVER);
       }
     } catch (error) {
       outcome = error instanceof UserError ? 'user_error' : 'error';
@@ -59,17 +69,14 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
   };
 }
 
-/**
- * The only interactions served outside a server: buttons on DMs the bot sends, whose custom id
- * carries the guild id (`<command>:<action>:<guild id>`). Today: the weekly digest's Stop these.
- */
-const DM_COMPONENTS = new Set(['settings:digest-stop']);
+const OUTSIDE_SERVER = 'Cohort works inside a server. Use its commands in your study group’s channels.';
 
-function isDmComponent(interaction: Interaction): boolean {
-  if (!interaction.isButton()) return false;
-  const [command = '', action = ''] = interaction.customId.split(':');
-  return DM_COMPONENTS.has(`${command}:${action}`);
-}
+/**
+ * An interaction from a server whose data the bot does not have: it was added without its bot
+ * user (only the commands scope), or Discord has not sent the server yet (an outage, a restart).
+ */
+const NOT_A_MEMBER =
+  'Cohort can’t see this server yet. Either it was added without its bot user (a server manager can add it again with the invite link in the README; nothing is lost), or Discord is still loading the server: try again in a minute.';
 
 function describe(interaction: Interaction): { name: string; kind: InteractionRecord['kind'] } {
   if (interaction.isChatInputCommand()) return { name: interaction.commandName, kind: 'command' };

@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { activities } from '../../src/db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
@@ -84,6 +85,25 @@ describe('the one error path', () => {
       await fake.waitFor((r) => r.status === 400 && r.path.startsWith(`/interactions/${rejected}/`));
       const record = await bot.command('next', {}, { user: '300000000000000002' });
       expect(textOf(shown(record))).toContain(`step 1 of ${coreLength}`);
+    } finally {
+      await bot.stop();
+    }
+  });
+
+  it('answers an interaction from a server it has not loaded, and a command in a DM, in our words, recording nothing', async () => {
+    const bot = await startTestBot({ database, fake });
+    try {
+      // A server that added Cohort without its bot user: the payload names a guild the client never received.
+      const payload = chatInput(fake, { guildId: bot.guildId, name: 'checkin', user: '300000000000000003' }) as Record<string, unknown>;
+      const elsewhere = fake.snowflake();
+      payload.guild_id = elsewhere;
+      payload.guild = { id: elsewhere, locale: 'en-US', features: [] };
+      payload.channel = { ...(payload.channel as object), guild_id: elsewhere };
+      const unseen = await fake.waitForInteractionReply(fake.sendInteraction(payload));
+      expect(textOf(shown(unseen))).toContain('Cohort can’t see this server yet');
+      const inDm = await fake.waitForInteractionReply(fake.sendInteraction(chatInput(fake, { name: 'checkin', user: '300000000000000003' })));
+      expect(textOf(shown(inDm))).toContain('Cohort works inside a server');
+      expect(await database.db.select().from(activities).where(eq(activities.userId, '300000000000000003'))).toEqual([]);
     } finally {
       await bot.stop();
     }
