@@ -59,9 +59,17 @@ const reply = (interaction: GuildChatInput, content: string, embeds: APIEmbed[] 
 
 /** /setup rewards <sub>; the caller has checked that a moderator runs it. */
 export async function executeRewards(interaction: GuildChatInput, ctx: Context): Promise<void> {
+  try {
+    await rewardsSubcommand(interaction, ctx);
+  } finally {
+    // Whatever changed, the next check-in in this server reads its rewards again (after the change).
+    ctx.rewardless.delete(interaction.guildId);
+  }
+}
+
+async function rewardsSubcommand(interaction: GuildChatInput, ctx: Context): Promise<void> {
   const guildId = interaction.guildId;
-  const guild = interaction.guild ?? interaction.client.guilds.cache.get(guildId);
-  if (!guild) throw new UserError('I cannot see this server yet. Try again in a minute.');
+  const guild = interaction.guild;
   const sub = interaction.options.getSubcommand();
   const log = { guildId, userId: interaction.user.id, command: 'setup rewards', sub };
   switch (sub) {

@@ -5,7 +5,8 @@ import { commands as allCommands } from '../commands/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { formatProblem, loadContent, type Content } from './content/loader.js';
-import type { Context } from './context.js';
+import { LRUCache } from 'lru-cache';
+import { REWARDLESS_TTL_MS, type Context } from './context.js';
 import { StartupError } from './errors.js';
 import { openDatabase, type Database } from './db/client.js';
 import type { Command } from './discord/command.js';
@@ -23,6 +24,7 @@ import { challengesJob } from './jobs/challenges.js';
 import { focusJob } from './jobs/focus.js';
 import { podsJob } from './jobs/pods.js';
 import { digestJob } from './jobs/digest.js';
+import { DmClosedNotices } from './discord/dm-closed-notices.js';
 import { promptJob } from './jobs/prompts.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -133,7 +135,9 @@ export async function startCohort(options: StartOptions): Promise<App> {
   logger.info({ database: database.kind, ...database.opened }, 'database ready, migrations applied');
   // The renderer starts its worker on the first /streak, so creating it costs nothing.
   const images = createImageRenderer();
-  const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images };
+  const notices = new DmClosedNotices();
+  const rewardless = new LRUCache<string, true>({ max: 100_000, ttl: REWARDLESS_TTL_MS });
+  const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images, notices, rewardless };
   contextBuilt(ctx);
 
   // Scheduled work: daily prompts, weekly challenges and focus phase changes. /healthz reads the scheduler's last tick
@@ -148,6 +152,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   scheduler.add(voice.job);
   scheduler.add(podsJob(ctx, client, { owner: scheduler.owner }));
   scheduler.add(digestJob(ctx, client, { owner: scheduler.owner }));
+  scheduler.add(notices.job(ctx.db, client));
   ready.then(
     () => {
       if (!stopped) scheduler.start();

@@ -1,7 +1,9 @@
+import type { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Content } from './content/loader.js';
 import type { Db } from './db/client.js';
+import type { DmClosedNotices } from './discord/dm-closed-notices.js';
 import type { ImageRenderer } from './discord/views/heatmap.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
@@ -17,4 +19,14 @@ export interface Context {
   metrics: Metrics;
   /** The /streak heatmap renderer; `app.stop()` closes it once the interactions in flight are done. */
   images: ImageRenderer;
+  /** Members to tell, after their next command, that their digest DM was refused (src/discord/dm-closed-notices.ts). */
+  notices: DmClosedNotices;
+  /**
+   * Servers known to have no milestone rewards, so that a check-in there asks nothing more of the
+   * database. Entries live REWARDLESS_TTL_MS; /setup rewards clears its server's at once (another
+   * process on the same server sees a new reward within that time; /setup rewards sync catches up).
+   */
+  rewardless: LRUCache<string, true>;
 }
+
+export const REWARDLESS_TTL_MS = 30_000;

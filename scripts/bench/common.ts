@@ -21,7 +21,7 @@ export interface CountingDatabase extends Database {
  * A fresh, migrated database on SERVER_URL (dropped on close). Queries go through the same drizzle
  * postgres-js driver as production, on a client whose debug hook counts every statement sent.
  */
-export async function freshPostgres(poolSize = 10): Promise<CountingDatabase> {
+export async function freshPostgres(poolSize = Number(process.env.BENCH_POOL ?? 10)): Promise<CountingDatabase> {
   const scratch = await emptyPostgres();
   const migrated = await openDatabase({ url: scratch.url });
   await migrated.close();

@@ -72,8 +72,12 @@ const toRule = (r: Reward): RewardRule => ({ id: r.id, kind: r.kind, threshold: 
  */
 export async function applyRewards(ctx: Context, client: Client, guildId: string, userId: string): Promise<RewardCounts> {
   try {
+    if (ctx.rewardless.has(guildId)) return emptyCounts();
     const rules = await guildRewards(ctx.db, guildId);
-    if (rules.length === 0) return emptyCounts();
+    if (rules.length === 0) {
+      ctx.rewardless.set(guildId, true);
+      return emptyCounts();
+    }
     const guild = client.guilds.cache.get(guildId);
     if (!guild) return emptyCounts();
     return await applyForMember(ctx, guild, rules, userId);

@@ -104,6 +104,7 @@ export function digestJob(ctx: Context, client: Client, options: DigestJobOption
       if (code === DMS_CLOSED) {
         await settleDigest(ctx.db, claim.id, { status: 'failed', error: 'DMs closed (Discord error 50007)' });
         await markDmClosed(ctx.db, member, ctx.clock.now());
+        ctx.notices.add(member);
         log.info({ ...member, week: d.occurrence.week }, 'digest DM refused: DMs closed; marked, not retried');
         return 'closed';
       }

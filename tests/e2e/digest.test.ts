@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
+import { markDmClosed } from '../../src/db/queries/digest.js';
 import { eraseMemberData, exportMemberData } from '../../src/db/queries/privacy.js';
 import { updateGuildSettings } from '../../src/db/queries/settings.js';
 import { digestSends, memberSettings } from '../../src/db/schema.js';
@@ -220,6 +221,26 @@ describe('closed DMs', () => {
     await digestOn(user);
     await tickAt('2026-04-09T09:00:00Z');
     expect(digests(user)).toHaveLength(1);
+  });
+
+  it('a refusal marked by another process on the same database is told after this one’s next minute, once', async () => {
+    const user = newUser();
+    bot.clock.set('2026-05-07T08:00:00Z');
+    const settingsHandled = await handledCount('settings');
+    await digestOn(user, { day: 4, time: '09:00' }); // Thursday 7 May
+    await untilAsync(async () => (await handledCount('settings')) > settingsHandled, 'the router done with /settings');
+    // Another process on the same database was refused the DM and marked it (what its digest job writes).
+    await markDmClosed(database.db, { guildId: bot.guildId, userId: user }, new Date('2026-05-07T09:00:00Z'));
+    expect((await settingsRow(user))?.digestDmClosedAt).toBeInstanceOf(Date);
+    // This process has not heard of it yet: its next minute reloads the members to tell.
+    await tickAt('2026-05-07T09:01:00Z');
+    const told = await bot.command('streak', {}, { user });
+    await until(() => told.followups.length > 0, 'the notice');
+    expect(told.followups.map((f) => f.content)).toEqual([expect.stringContaining('I couldn’t DM your weekly digest')]);
+    const handled = await handledCount('streak');
+    const again = await bot.command('streak', {}, { user });
+    await untilAsync(async () => (await handledCount('streak')) > handled, 'the second /streak handled');
+    expect(again.followups).toHaveLength(0);
   });
 });
 

@@ -146,6 +146,19 @@ describe('granting after the activity that earns it', () => {
     expect(await granted(s.guildId)).toEqual([]);
   });
 
+  it('a server without rewards asks the database nothing about them on a check-in; a reward added later counts at once', async () => {
+    const s = await newServer('Later rewards');
+    const u = user(11);
+    bot.clock.set('2026-04-20T10:00:00Z');
+    await checkin(s.guildId, u); // no rewards yet: the server is remembered as having none
+    expect(bot.app.ctx.rewardless.has(s.guildId)).toBe(true);
+    await setupRewards(s.guildId, 'add', { kind: 'streak', threshold: 1, role: role(s.roles[0]!) });
+    expect(bot.app.ctx.rewardless.has(s.guildId)).toBe(false);
+    bot.clock.set('2026-04-21T10:00:00Z');
+    await checkin(s.guildId, u);
+    expect(memberRoles(s.guildId, u)).toContain(s.roles[0]);
+  });
+
   it('a broken streak is found by sync too, before the member comes back', async () => {
     const s = await newServer('Streak sync');
     const u = user(2);

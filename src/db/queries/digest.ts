@@ -81,6 +81,14 @@ export async function markDmClosed(db: Tx, member: MemberKey, now: Date): Promis
     .where(and(eq(memberSettings.guildId, member.guildId), eq(memberSettings.userId, member.userId)));
 }
 
+/** The members of these servers whose digest DM was refused and who have not been told yet. */
+export async function pendingDmClosedNotices(db: Tx, guildIds: readonly string[]): Promise<MemberKey[]> {
+  return db
+    .select({ guildId: memberSettings.guildId, userId: memberSettings.userId })
+    .from(memberSettings)
+    .where(and(inArray(memberSettings.guildId, [...guildIds]), isNotNull(memberSettings.digestDmClosedAt), isNull(memberSettings.digestDmClosedToldAt)));
+}
+
 /** True exactly once after a DM was refused: the caller tells the member then. */
 export async function takeDmClosedNotice(db: Tx, member: MemberKey, now: Date): Promise<boolean> {
   const rows = await db
