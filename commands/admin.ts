@@ -10,6 +10,7 @@ import { userText } from '../src/discord/views/theme.js';
 import { FIX_MAX_DAYS_BACK, fixableDays } from '../src/domain/corrections.js';
 import { parseDay } from '../src/domain/dates.js';
 import { UserError } from '../src/errors.js';
+import { applyRewards } from '../src/discord/rewards.js';
 
 /** The track part of a reset's custom id when every track is reset. */
 const ALL_TRACKS = '*';
@@ -78,6 +79,8 @@ export const admin: Command = {
           ? `${day} already counts for <@${target.id}> (${outcome.reason}). Nothing changed.`
           : `✅ ${day} now counts for <@${target.id}> as a moderator fix (logged). Streak: ${outcome.streak.current} · longest ${outcome.streak.longest} · freezes ${outcome.streak.freezes}.`;
       await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      // A fixed day can lengthen the streak past a milestone.
+      if (outcome.status !== 'already') await applyRewards(ctx, interaction.client, guildId, target.id);
       return;
     }
 
@@ -124,6 +127,8 @@ export const admin: Command = {
         components: [],
         allowedMentions: { parse: [] },
       });
+      // Step milestones set to be removed below them go with the steps.
+      await applyRewards(ctx, interaction.client, guildId, userId);
     },
     async cancel(interaction) {
       if (!interaction.isButton()) return;

@@ -2,6 +2,7 @@ import { MessageFlags } from 'discord.js';
 import { finishedStepIds, memberTrackProgress, undoStep } from '../src/db/queries/progress.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
 import { resolveStep, stepChoices } from '../src/discord/options.js';
+import { applyRewards } from '../src/discord/rewards.js';
 import { nextStepView } from '../src/discord/views/progress.js';
 
 export const undo: Command = {
@@ -16,6 +17,8 @@ export const undo: Command = {
     const progress = await memberTrackProgress(ctx.db, ctx.content, member, entry.track);
     const notice = removed ? `↩️ **${entry.step.title}** is open again.` : `**${entry.step.title}** was not marked done; nothing changed.`;
     await interaction.reply({ ...nextStepView(ctx.content, progress, notice), flags: MessageFlags.Ephemeral });
+    // A step milestone set to be removed below it goes with the step.
+    if (removed) await applyRewards(ctx, interaction.client, member.guildId, member.userId);
   },
 
   async autocomplete(interaction, ctx) {

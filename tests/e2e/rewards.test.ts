@@ -189,6 +189,27 @@ describe('granting after the activity that earns it', () => {
     expect(roleRequests(s.guildId, 'PUT')).toHaveLength(1);
   });
 
+  it('/undo takes back a step milestone set to be removed below it; /admin streak fix grants a streak milestone it reaches', async () => {
+    const s = await newServer('Corrections');
+    const u = user(12);
+    await setupRewards(s.guildId, 'add', { kind: 'steps', threshold: 2, role: role(s.roles[0]!), remove_when_below: true });
+    await setupRewards(s.guildId, 'add', { kind: 'streak', threshold: 2, role: role(s.roles[1]!) });
+    bot.clock.set('2026-04-20T10:00:00Z');
+    await settled(bot.command('done', { step: 'python' }, { guildId: s.guildId, user: u }));
+    await settled(bot.command('done', { step: 'maths' }, { guildId: s.guildId, user: u }));
+    expect(memberRoles(s.guildId, u)).toContain(s.roles[0]);
+    await settled(bot.command('undo', { step: 'maths' }, { guildId: s.guildId, user: u }));
+    expect(memberRoles(s.guildId, u)).not.toContain(s.roles[0]);
+
+    // The member missed the 21st, so the 22nd starts again at 1; a moderator counts the 21st.
+    bot.clock.set('2026-04-22T10:00:00Z');
+    await checkin(s.guildId, u);
+    expect(memberRoles(s.guildId, u)).not.toContain(s.roles[1]);
+    const fixed = textOf(shown(await settled(bot.command('admin', { member: { type: 6, value: u }, date: '2026-04-21', reason: 'bot was down' }, { guildId: s.guildId, user: MOD, subcommandGroup: 'streak', subcommand: 'fix', ...MODERATOR }))));
+    expect(fixed).toContain('now counts');
+    expect(memberRoles(s.guildId, u)).toContain(s.roles[1]);
+  });
+
   it('a finished track (core done) grants once the last required core step is done', async () => {
     const s = await newServer('Track');
     const u = user(4);
