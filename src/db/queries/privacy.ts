@@ -1,4 +1,4 @@
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../client.js';
 import {
@@ -8,6 +8,8 @@ import {
   challengeSubmissions,
   challengeWeeks,
   digestSends,
+  focusParticipants,
+  focusSessions,
   guildResources,
   memberBranches,
   memberRewards,
@@ -36,7 +38,7 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted, study, podOptIn, podWeeks, digests] = await Promise.all([
+  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted, study, podOptIn, podWeeks, digests, focus] = await Promise.all([
     db
       .select({
         timezone: memberSettings.timezone,
@@ -109,6 +111,18 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .where(and(eq(pods.guildId, member.guildId), eq(podMembers.userId, member.userId)))
       .orderBy(pods.week),
     db.select({ week: digestSends.week, status: digestSends.status, sentAt: digestSends.sentAt, error: digestSends.error }).from(digestSends).where(mine(digestSends)).orderBy(digestSends.week),
+    db
+      .select({
+        channelId: focusSessions.channelId,
+        startedByThem: sql<boolean>`${focusSessions.startedBy} = ${member.userId}`,
+        sessionStartedAt: focusSessions.startedAt,
+        joinedAt: focusParticipants.joinedAt,
+        leftAt: focusParticipants.leftAt,
+      })
+      .from(focusParticipants)
+      .innerJoin(focusSessions, eq(focusSessions.id, focusParticipants.sessionId))
+      .where(and(eq(focusSessions.guildId, member.guildId), eq(focusParticipants.userId, member.userId)))
+      .orderBy(focusParticipants.joinedAt),
   ]);
   return {
     exportedAt: now.toISOString(),
@@ -131,13 +145,15 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     podOptIn: podOptIn[0] ?? null,
     pods: podWeeks,
     weeklyDigests: digests,
+    /** Focus sessions they joined (the study time itself is in studySessions). */
+    focusSessions: focus,
   };
 }
 
 /**
  * Erases a member's data in one server, in one transaction: settings (with the weekly digest's) and digest sends, roadmap progress and chosen branches, activities,
  * streak ledger and figures, the record of milestone roles given (the roles stay on Discord), challenge entries, their resource suggestions not approved, and
- * moderator log entries about them, their pod opt-in and pod memberships. Approved resources stay in the server's list (without being
+ * moderator log entries about them, their focus session memberships (a session they started keeps them as its starter, as its card in the channel does), their pod opt-in and pod memberships. Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
  */
 export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record<string, number>> {
@@ -184,6 +200,13 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
         .delete(auditLog)
         .where(and(eq(auditLog.guildId, member.guildId), eq(auditLog.targetUserId, member.userId)))
         .returning({ k: auditLog.id }),
+    );
+    await n(
+      'focusSessions',
+      tx
+        .delete(focusParticipants)
+        .where(and(eq(focusParticipants.userId, member.userId), inArray(focusParticipants.sessionId, tx.select({ id: focusSessions.id }).from(focusSessions).where(eq(focusSessions.guildId, member.guildId)))))
+        .returning({ k: focusParticipants.id }),
     );
     await n('podOptIn', tx.delete(podOptIns).where(mine(podOptIns)).returning({ k: podOptIns.userId }));
     await n(
