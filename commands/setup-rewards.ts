@@ -4,7 +4,7 @@
  */
 import { ChannelType, MessageFlags, type APIEmbed, type APIEmbedField, type Guild, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
 import type { Context } from '../src/context.js';
-import { announceChannel, clearRewardErrors, deleteReward, guildRewards, holderCounts, saveReward, setAnnounceChannel } from '../src/db/queries/rewards.js';
+import { announceSettings, clearRewardErrors, deleteReward, guildRewards, holderCounts, saveReward, setAnnounceChannel } from '../src/db/queries/rewards.js';
 import { MAX_THRESHOLD, REWARD_KINDS, REWARD_KIND_NAMES, milestoneText, type RewardKind } from '../src/domain/rewards.js';
 import { missingBotPermissions } from '../src/discord/permissions.js';
 import { canManageRoles, roleRefusal, syncRewards } from '../src/discord/rewards.js';
@@ -147,7 +147,7 @@ async function rewardsSubcommand(interaction: GuildChatInput, ctx: Context): Pro
 
 /** The rewards and their problems: the body of /setup rewards show and a field of /setup show. */
 async function rewardLines(ctx: Context, guild: Guild): Promise<{ rewards: string[]; problems: string[]; announce: string | null }> {
-  const [rows, announce] = await Promise.all([guildRewards(ctx.db, guild.id), announceChannel(ctx.db, guild.id)]);
+  const [rows, { channelId: announce, error: announceError }] = await Promise.all([guildRewards(ctx.db, guild.id), announceSettings(ctx.db, guild.id)]);
   const holders = await holderCounts(ctx.db, guild.id, rows.map((r) => r.id));
   const problems: string[] = [];
   if (rows.length > 0 && !canManageRoles(guild)) problems.push(NO_MANAGE_ROLES);
@@ -157,6 +157,7 @@ async function rewardLines(ctx: Context, guild: Guild): Promise<{ rewards: strin
     if (r.error) problems.push(`⚠️ #${r.id} stopped: ${r.error} Fix it, then run \`/setup rewards sync\` (or any \`/setup rewards\` change) to try again.`);
     return line;
   });
+  if (announce && announceError) problems.push(`⚠️ The last milestone announcement did not go out: ${announceError}`);
   return { rewards, problems, announce };
 }
 

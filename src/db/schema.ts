@@ -457,6 +457,8 @@ export const memberRewards = pgTable(
 export const rewardSettings = pgTable('reward_settings', {
   guildId: snowflake('guild_id').primaryKey(),
   announceChannelId: snowflake('announce_channel_id'),
+  /** Why the last announcement did not go out, in the moderator's words (shown in /setup show); null once one does. */
+  announceError: text('announce_error'),
   updatedAt: instant('updated_at').notNull(),
 });
 

@@ -7,16 +7,19 @@
 import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, type Client, type Guild, type Role } from 'discord.js';
 import type { Context } from '../context.js';
 import {
-  announceChannel,
+  announceSettings,
   claimGrant,
   guildRewards,
   heldRewards,
   memberFigures,
   releaseGrant,
   rewardCandidates,
+  setAnnounceError,
   setRewardError,
 } from '../db/queries/rewards.js';
 import type { Reward } from '../db/schema.js';
+import { postableChannel } from './channels.js';
+import { describeDiscordError } from './errors.js';
 import { milestoneText, rewardActions, type RewardRule } from '../domain/rewards.js';
 
 export interface RewardCounts {
@@ -163,18 +166,28 @@ async function refused(ctx: Context, reward: Reward, error: unknown, log: Record
   }
 }
 
-/** One line in the announce channel, if one is set. It names the member and the role but pings nobody. */
+/**
+ * One line in the announce channel, if one is set. It names the member and the role but pings
+ * nobody. When it cannot go out, the reason is kept for /setup show (and logged); the next
+ * announcement tries again and clears it.
+ */
 async function announce(ctx: Context, guild: Guild, userId: string, reward: Reward): Promise<void> {
-  const channelId = await announceChannel(ctx.db, guild.id);
+  const { channelId, error } = await announceSettings(ctx.db, guild.id);
   if (!channelId) return;
+  const where = { channelId, setupCommand: '/setup rewards announce', resume: 'automatic' } as const;
+  let problem: string | null = null;
   try {
-    const channel = guild.channels.cache.get(channelId);
-    if (!channel?.isSendable()) throw new Error('the channel is gone or not a text channel');
-    await channel.send({
-      content: `🏅 <@${userId}> reached ${milestoneText(reward.kind, reward.threshold)} and now has <@&${reward.roleId}>.`,
-      allowedMentions: { parse: [] },
-    });
-  } catch (error) {
-    ctx.logger.warn({ err: error, guildId: guild.id, userId, channelId, rewardId: reward.id }, 'milestone announcement failed');
+    const found = await postableChannel(guild.client, guild.id, where);
+    if (!found.ok) problem = found.problem;
+    else
+      await found.channel.send({
+        content: `🏅 <@${userId}> reached ${milestoneText(reward.kind, reward.threshold)} and now has <@&${reward.roleId}>.`,
+        allowedMentions: { parse: [] },
+      });
+  } catch (sendError) {
+    problem = describeDiscordError(sendError, where)?.sentence ?? 'Discord did not take the message (a network or server error); the next one will try again.';
+    ctx.logger.warn({ err: sendError, guildId: guild.id, userId, channelId, rewardId: reward.id }, 'milestone announcement failed');
   }
+  if (problem) ctx.logger.warn({ guildId: guild.id, userId, channelId, rewardId: reward.id, problem }, 'milestone announcement not sent');
+  if (problem !== error) await setAnnounceError(ctx.db, guild.id, problem, ctx.clock.now());
 }

@@ -305,6 +305,26 @@ describe('announcements', () => {
     await settled(bot.command('done', { step: 'maths' }, { guildId: s.guildId, user: user(9) }));
     expect(bot.fake.channelMessages(channelId)).toHaveLength(1);
   });
+
+  it('an announcement Discord refuses is shown in /setup show; the next one that goes out clears it', async () => {
+    const s = await newServer('Announce refused');
+    const channelId = bot.fake.addChannel(s.guildId, { name: 'wins', type: 0 }).id as string;
+    await until(() => bot.app.client.channels.cache.has(channelId), 'the channel');
+    await setupRewards(s.guildId, 'announce', { channel: channel(channelId) });
+    await setupRewards(s.guildId, 'add', { kind: 'steps', threshold: 1, role: role(s.roles[0]!) });
+    await setupRewards(s.guildId, 'add', { kind: 'steps', threshold: 2, role: role(s.roles[1]!) });
+    bot.fake.failWith({ method: 'POST', path: new RegExp(`^/channels/${channelId}/messages$`), status: 403, code: 50013, message: 'Missing Permissions', times: 1 });
+    await settled(bot.command('done', { step: 'python' }, { guildId: s.guildId, user: user(13) }));
+    expect(memberRoles(s.guildId, user(13))).toContain(s.roles[0]); // the role itself went out
+    expect(bot.fake.channelMessages(channelId)).toHaveLength(0);
+    const show = await setupShow(s.guildId);
+    expect(show).toContain('The last milestone announcement did not go out');
+    expect(show).toContain('50013');
+
+    await settled(bot.command('done', { step: 'maths' }, { guildId: s.guildId, user: user(13) }));
+    await until(() => bot.fake.channelMessages(channelId).length === 1, 'the next announcement');
+    expect(await setupShow(s.guildId)).not.toContain('did not go out');
+  });
 });
 
 describe('restart', () => {

@@ -152,14 +152,19 @@ export async function holderCounts(db: Tx, guildId: string, ids: readonly number
   return new Map(rows.map((r) => [r.rewardId, Number(r.n)]));
 }
 
-export async function announceChannel(db: Tx, guildId: string): Promise<string | null> {
-  const [row] = await db.select({ id: rewardSettings.announceChannelId }).from(rewardSettings).where(eq(rewardSettings.guildId, guildId));
-  return row?.id ?? null;
+/** The announce channel and why the last announcement failed (null when it went out). */
+export async function announceSettings(db: Tx, guildId: string): Promise<{ channelId: string | null; error: string | null }> {
+  const [row] = await db.select({ channelId: rewardSettings.announceChannelId, error: rewardSettings.announceError }).from(rewardSettings).where(eq(rewardSettings.guildId, guildId));
+  return row ?? { channelId: null, error: null };
+}
+
+export async function setAnnounceError(db: Tx, guildId: string, error: string | null, now: Date): Promise<void> {
+  await db.update(rewardSettings).set({ announceError: error, updatedAt: now }).where(eq(rewardSettings.guildId, guildId));
 }
 
 export async function setAnnounceChannel(db: Tx, guildId: string, channelId: string | null, now: Date): Promise<void> {
   await db
     .insert(rewardSettings)
     .values({ guildId, announceChannelId: channelId, updatedAt: now })
-    .onConflictDoUpdate({ target: rewardSettings.guildId, set: { announceChannelId: channelId, updatedAt: now } });
+    .onConflictDoUpdate({ target: rewardSettings.guildId, set: { announceChannelId: channelId, announceError: null, updatedAt: now } });
 }

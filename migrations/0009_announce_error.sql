@@ -1,0 +1,1 @@
+ALTER TABLE "reward_settings" ADD COLUMN "announce_error" text;
