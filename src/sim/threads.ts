@@ -6,13 +6,13 @@
  */
 import { HttpError } from './errors.js';
 import { THREAD_TYPES, type Channel, type Obj } from './model.js';
-import { Perm, permissionsFor } from './permissions.js';
-import type { SimState } from './state.js';
+import { Perm, permissionsFor, type PermissionState } from './permissions.js';
 
 export class ThreadMembers {
   private readonly members = new Map<string, Set<string>>();
 
-  constructor(private readonly state: SimState) {}
+  /** `state` is the fake's world (state.ts, which owns this registry): only its permission and member lookups are used here. */
+  constructor(private readonly state: PermissionState & { memberOf(guildId: string, userId: string): unknown }) {}
 
   of(threadId: string): string[] {
     return [...(this.members.get(threadId) ?? [])];
