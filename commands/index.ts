@@ -11,7 +11,7 @@ import { pod } from './pod.js';
 import { privacy } from './privacy.js';
 import { progress } from './progress.js';
 import { prompt } from './prompt.js';
-import { resource } from './resource.js';
+import { resource } from './resource/index.js';
 import { resources } from './resources.js';
 import { roadmap } from './roadmap.js';
 import { settings } from './settings.js';
