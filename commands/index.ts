@@ -15,7 +15,7 @@ import { resource } from './resource/index.js';
 import { resources } from './resources.js';
 import { roadmap } from './roadmap.js';
 import { settings } from './settings.js';
-import { setup } from './setup.js';
+import { setup } from './setup/index.js';
 import { streak } from './streak.js';
 import { study } from './study.js';
 import { undo } from './undo.js';
