@@ -1,6 +1,6 @@
 import type { Command } from '../src/discord/command.js';
 import { admin } from './admin.js';
-import { challenge } from './challenge.js';
+import { challenge } from './challenge/index.js';
 import { checkin } from './checkin.js';
 import { done } from './done.js';
 import { focus } from './focus.js';
