@@ -5,6 +5,7 @@ import type { GuildSettings } from '../../src/db/schema.js';
 import { formatStudyTime } from '../../src/domain/study.js';
 import { UserError } from '../../src/errors.js';
 import type { GuildChatInput } from '../../src/discord/command.js';
+import type { SettingChange } from './change.js';
 
 /**
  * /setup study: which voice rooms count as study time, and how much of it counts a day for the
@@ -27,6 +28,8 @@ export function studySubcommand(s: SlashCommandSubcommandBuilder): SlashCommandS
       o.setName('study_minutes').setDescription('Minutes of study in a day that count the day for the streak (1-600, default 25)').setMinValue(1).setMaxValue(600),
     );
 }
+
+export const study: SettingChange = { patch: studyPatch, nowSet: studyNowSet };
 
 /** What /setup study changes: the rooms (add, remove, clear) and the threshold; refuses anything but voice, stage or category. */
 export function studyPatch(interaction: GuildChatInput, before: GuildSettings): GuildSettingsPatch {

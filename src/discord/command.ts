@@ -55,3 +55,11 @@ export function customId(command: string, action: string, ...args: (string | num
   if (id.length > 100) throw new Error(`custom id too long (${id.length} > 100): ${id}`);
   return id;
 }
+
+/** A subcommand's handler; `extra` is what its command reads once for all of them (e.g. the guild settings). */
+export type Subcommand<Extra extends unknown[] = []> = (interaction: GuildChatInput, ctx: Context, ...extra: Extra) => Promise<void>;
+
+/** The entry of a command's dispatch table for a subcommand name, or undefined (never an inherited property). */
+export function subcommandIn<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}

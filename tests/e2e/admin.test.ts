@@ -1,10 +1,8 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import { activities } from '../../src/db/schema.js';
 import { countedDays } from '../../src/db/queries/streaks.js';
-import { buttonsOf, MODERATOR, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { buttonsOf, MODERATOR, shown, textOf, useTestBot } from '../support/bot.js';
 import { loadContent } from '../../src/content/loader.js';
 import type { Json } from '../../src/sim/index.js';
 
@@ -13,17 +11,8 @@ const coreRequired = (await loadContent(join(import.meta.dirname, '../../content
 
 const MOD = '480000000000000001';
 const OTHER_MOD = '480000000000000002';
-let database: Database;
-let bot: TestBot;
 
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, now: '2026-03-10T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot, database } = useTestBot({ now: '2026-03-10T12:00:00Z' });
 
 const member = (id: string) => ({ member: { type: 6, value: id } });
 const fix = async (target: string, date: string) =>

@@ -1,25 +1,13 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/client.js';
-import { buttonsOf, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
+import { describe, expect, it } from 'vitest';
+import { buttonsOf, shown, textOf, useTestBot } from '../support/bot.js';
 import type { Json } from '../../src/sim/index.js';
-import { openTestDatabase } from '../support/db.js';
 
 /** tests/fixtures/branches: 12 core steps (history-of-ml and ethics-reading optional), five branches of four steps. */
 const CONTENT_DIR = join(import.meta.dirname, '../fixtures/branches');
 const CORE_REQUIRED = ['python', 'maths', 'data-handling', 'ml-basics', 'evaluation', 'features', 'classic-models', 'neural-nets', 'deep-learning', 'projects'];
 
-let database: Database;
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, config: { CONTENT_DIR } });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot } = useTestBot({ config: { CONTENT_DIR } });
 
 let nextUser = 0;
 const newUser = () => `20100000000000${String(++nextUser).padStart(4, '0')}`;

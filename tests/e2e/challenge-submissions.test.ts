@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import type { Database } from '../../src/db/client.js';
 import { challengeSubmissions, challengeWeeks } from '../../src/db/schema.js';
-import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { MODERATOR, shown, textOf, until, useTestBot } from '../support/bot.js';
 import type { Json } from '../../src/sim/index.js';
 
 const MOD = '470000000000000001';
 const ALICE = '470000000000000002';
 const BOB = '470000000000000003';
-let database: Database;
-let bot: TestBot;
 let channelId: string;
 let slug: string;
 
+// Monday 6 April 2026, 09:00 UTC: a UTC week from now until Monday 13 April 00:00.
+const { bot, database } = useTestBot({ now: '2026-04-06T09:00:00Z' });
 beforeAll(async () => {
-  database = await openTestDatabase();
-  // Monday 6 April 2026, 09:00 UTC: a UTC week from now until Monday 13 April 00:00.
-  bot = await startTestBot({ database, now: '2026-04-06T09:00:00Z' });
   await until(() => bot.app.client.guilds.cache.has(bot.guildId), 'the guild');
   channelId = bot.fake.addChannel(bot.guildId, { name: 'challenges', type: 0 }).id as string;
   await until(() => bot.app.client.channels.cache.has(channelId), 'the channel');
@@ -26,10 +21,6 @@ beforeAll(async () => {
   await bot.app.scheduler.runDue(new Date('2026-04-06T09:00:30Z'));
   const [run] = await database.db.select().from(challengeWeeks).where(eq(challengeWeeks.guildId, bot.guildId));
   slug = new URL(bot.app.ctx.content.challengesById.get(run!.challengeId)!.url).pathname.split('/')[2]!;
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
 });
 
 const submit = async (user: string, options: Record<string, string>) => textOf(shown(await bot.command('challenge', options, { user, subcommand: 'submit' })));

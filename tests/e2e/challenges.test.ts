@@ -1,28 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { and, eq } from 'drizzle-orm';
-import type { Database } from '../../src/db/client.js';
 import { activities, scheduledPosts } from '../../src/db/schema.js';
 import { getGuildSettings, setMemberTimezone } from '../../src/db/queries/settings.js';
-import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until, useTestBot } from '../support/bot.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 
 const MOD = '410000000000000001';
 
-let database: Database;
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  // Monday 23 March 2026, 00:00:30 in Berlin (CET): the first instant of a week that crosses the switch to CEST.
-  bot = await startTestBot({ database, now: '2026-03-22T23:00:30Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
-
+// Monday 23 March 2026, 00:00:30 in Berlin (CET): the first instant of a week that crosses the switch to CEST.
+const { bot, database } = useTestBot({ now: '2026-03-22T23:00:30Z' });
 
 /** A challenges channel in a guild the bot's client has seen. */
 async function challengesChannel(target: TestBot, guildId: string): Promise<string> {

@@ -1,27 +1,16 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
 import { markDmClosed } from '../../src/db/queries/digest.js';
 import { eraseMemberData, exportMemberData } from '../../src/db/queries/privacy.js';
 import { updateGuildSettings } from '../../src/db/queries/settings.js';
 import { digestSends, memberSettings } from '../../src/db/schema.js';
 import { button } from '../../src/sim/interactions.js';
 import { startFakeDiscord, type Json } from '../../src/sim/index.js';
-import { buttonsOf, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
-
-let database: Database & { url?: string };
-let bot: TestBot;
+import { buttonsOf, shown, startTestBot, textOf, until, type TestBot, useTestBot } from '../support/bot.js';
 
 // Monday 2 March 2026, 06:00 UTC. Each test uses its own members and later weeks.
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, now: '2026-03-02T06:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot, database } = useTestBot({ now: '2026-03-02T06:00:00Z' });
 
 let nextUser = 0;
 const newUser = () => `48100000000000${String(100 + nextUser++).padStart(4, '0')}`;

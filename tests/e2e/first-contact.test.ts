@@ -4,30 +4,18 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { eq } from 'drizzle-orm';
-import type { Database } from '../../src/db/client.js';
 import { guildSettings } from '../../src/db/schema.js';
 import { claimWelcome } from '../../src/db/queries/welcome.js';
 import { INVITE_PERMISSIONS, invitePermissions, inviteUrl } from '../../src/discord/invite.js';
-import { MODERATOR, startTestBot, shown, textOf, type TestBot } from '../support/bot.js';
+import { MODERATOR, startTestBot, shown, textOf, useTestBot } from '../support/bot.js';
 import { openTestDatabase, uniqueGuildId } from '../support/db.js';
 import { BOT_DEFAULT_PERMISSIONS, FAKE_TOKEN, Perm, startFakeDiscord, type Json } from '../../src/sim/index.js';
 import { freePort } from '../../src/sim/net.js';
 
-
-let database: Database;
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot, database } = useTestBot();
 
 const fieldNames = (message: Json): string[] => ((message.embeds?.[0]?.fields ?? []) as Json[]).map((f) => f.name as string);
 /** A list field's text, joined with its continuation fields ("<name> (more)") when it was split at 1024 characters. */

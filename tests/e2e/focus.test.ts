@@ -1,29 +1,18 @@
 import { and, eq, inArray, like } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
 import { createSession } from '../../src/db/queries/focus.js';
 import { getStreakSummary } from '../../src/db/queries/streaks.js';
 import { focusSessions, scheduledPosts, studySessions } from '../../src/db/schema.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
-import { MODERATOR, buttonsOf, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { MODERATOR, buttonsOf, shown, startTestBot, textOf, until, type TestBot, useTestBot } from '../support/bot.js';
 
 const MIN = 60_000;
 const ALICE = '300000000000000101';
 const BOB = '300000000000000102';
 const CAROL = '300000000000000103';
 
-let database: Database & { url?: string };
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, now: '2026-03-02T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot, database } = useTestBot({ now: '2026-03-02T12:00:00Z' });
 
 /** A fresh text channel the bot knows, so that each test's session is alone in its channel. */
 async function newChannel(target: TestBot = bot, guildId = target.guildId): Promise<string> {

@@ -1,27 +1,16 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { exportMemberData, eraseMemberData } from '../../src/db/queries/privacy.js';
 import { setMemberTimezone } from '../../src/db/queries/settings.js';
 import { podMembers, pods, scheduledPosts, stepProgress } from '../../src/db/schema.js';
 import { pairKey, pairsOf } from '../../src/domain/pods.js';
 import { Perm, type FakeDiscord, type Json } from '../../src/sim/index.js';
-import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { MODERATOR, shown, startTestBot, textOf, until, type TestBot, useTestBot } from '../support/bot.js';
 
-let database: Database;
-let bot: TestBot;
 const MOD = '200000000000000001';
 
-beforeAll(async () => {
-  database = await openTestDatabase();
-  // Monday 2026-03-02, 12:00 UTC
-  bot = await startTestBot({ database, now: '2026-03-02T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+// Monday 2026-03-02, 12:00 UTC
+const { bot, database } = useTestBot({ now: '2026-03-02T12:00:00Z' });
 
 const canPods = (guild: Json) => [{ id: guild._botRoleId as string, type: 0, allow: (Perm.CreatePrivateThreads | Perm.SendMessagesInThreads).toString(), deny: '0' }];
 /** Overwrites that take Create Private Threads and Send Messages in Threads from everyone, the bot included. */

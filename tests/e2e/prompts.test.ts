@@ -1,26 +1,14 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
 import { updateGuildSettings, type GuildSettingsPatch } from '../../src/db/queries/settings.js';
 import { getStreakSummary } from '../../src/db/queries/streaks.js';
 import { guildSettings, scheduledPosts } from '../../src/db/schema.js';
 import { promptEmbed } from '../../src/discord/views/prompts.js';
-import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until, useTestBot } from '../support/bot.js';
 import { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 
-let database: Database & { url?: string };
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, now: '2026-01-05T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
-
+const { bot, database } = useTestBot({ now: '2026-01-05T12:00:00Z' });
 
 /** A new server the running bot knows about, with its study channel. */
 async function newGuild(target: TestBot = bot, options: Parameters<FakeDiscord['addGuild']>[0] = {}): Promise<{ guildId: string; channelId: string }> {

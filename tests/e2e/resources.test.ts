@@ -1,27 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { and, eq } from 'drizzle-orm';
-import type { Database } from '../../src/db/client.js';
 import { auditLog, guildResources, guildSettings, resourcePosts } from '../../src/db/schema.js';
-import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { buttonsOf, shown, textOf, MODERATOR, until, useTestBot } from '../support/bot.js';
 import { Perm, type InteractionRecord, type Json } from '../../src/sim/index.js';
 import { modalSubmit } from '../../src/sim/interactions.js';
 
 const MOD = '510000000000000001';
 
-let database: Database;
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, now: '2026-03-02T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
-
+const { bot, database } = useTestBot({ now: '2026-03-02T12:00:00Z' });
 
 /** A fresh server the bot has seen, with a text channel for posts: tests don't share queues or posts. */
 async function newGuild(name: string): Promise<{ guildId: string; channelId: string }> {

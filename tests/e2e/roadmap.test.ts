@@ -1,20 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
-import type { Database } from '../../src/db/client.js';
-import { startTestBot, buttonsOf, shown, textOf, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { buttonsOf, shown, textOf, useTestBot } from '../support/bot.js';
 
-let database: Database;
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot } = useTestBot();
 
 /** The shipped track's core: how many steps, and how many of them count (optional ones do not). */
 const core = () => {

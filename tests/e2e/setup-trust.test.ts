@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import type { Database } from '../../src/db/client.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import { scheduledPosts } from '../../src/db/schema.js';
-import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { MODERATOR, shown, textOf, until, useTestBot } from '../support/bot.js';
 import type { Json } from '../../src/sim/index.js';
 
 const MOD = '460000000000000001';
-let database: Database;
-let bot: TestBot;
 
-beforeAll(async () => {
-  database = await openTestDatabase();
-  // Monday 2 March 2026, 12:00 UTC (13:00 in Berlin).
-  bot = await startTestBot({ database, now: '2026-03-02T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+// Monday 2 March 2026, 12:00 UTC (13:00 in Berlin).
+const { bot, database } = useTestBot({ now: '2026-03-02T12:00:00Z' });
 
 const role = (id: string) => ({ type: 8, value: id });
 const channel = (id: string) => ({ type: 7, value: id });

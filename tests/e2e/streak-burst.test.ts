@@ -1,22 +1,10 @@
 import { MessageFlags } from 'discord.js';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Database } from '../../src/db/client.js';
+import { describe, expect, it, vi } from 'vitest';
 import type { InteractionRecord } from '../../src/sim/index.js';
-import { shown, startTestBot, until, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { shown, until, useTestBot } from '../support/bot.js';
 import { chatInput } from '../../src/sim/interactions.js';
 
-let database: Database;
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, now: '2026-03-10T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot } = useTestBot({ now: '2026-03-10T12:00:00Z' });
 
 const user = (n: number) => `31000000000000${String(n).padStart(4, '0')}`;
 

@@ -1,8 +1,6 @@
 import { MessageFlags } from 'discord.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/client.js';
-import { buttonsOf, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { describe, expect, it } from 'vitest';
+import { buttonsOf, shown, startTestBot, textOf, useTestBot } from '../support/bot.js';
 import { join } from 'node:path';
 import { loadContent } from '../../src/content/loader.js';
 
@@ -10,19 +8,10 @@ import { loadContent } from '../../src/content/loader.js';
 const shippedCore = (await loadContent(join(import.meta.dirname, '../../content'))).content.tracks[0]!.steps;
 const coreRequired = shippedCore.filter((s) => !s.optional).length;
 
-let database: Database;
-let bot: TestBot;
 const MOD = (1n << 13n).toString();
 const DAY = 86_400_000;
 
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, now: '2026-03-02T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot, database } = useTestBot({ now: '2026-03-02T12:00:00Z' });
 
 const user = (n: number) => `30000000000000${String(n).padStart(4, '0')}`;
 const ephemeral = (msg: { flags?: number }) => ((msg.flags ?? 0) & MessageFlags.Ephemeral) !== 0;

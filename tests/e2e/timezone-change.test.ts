@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import { getMemberTimezone } from '../../src/db/queries/settings.js';
 import { countedDays } from '../../src/db/queries/streaks.js';
-import { MODERATOR, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
-import { openTestDatabase } from '../support/db.js';
+import { MODERATOR, shown, textOf, useTestBot } from '../support/bot.js';
 
-let database: Database;
-let bot: TestBot;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  bot = await startTestBot({ database, now: '2026-03-10T12:00:00Z' });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await database?.close();
-});
+const { bot, database } = useTestBot({ now: '2026-03-10T12:00:00Z' });
 
 const user = (n: number) => `31000000000000${String(n).padStart(4, '0')}`;
 const checkin = async (u: string) => textOf(shown(await bot.command('checkin', {}, { user: u })));

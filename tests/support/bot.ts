@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { startCohort, type App } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -6,6 +7,7 @@ import type { Command } from '../../src/discord/command.js';
 import { expectNoViolations } from '../../src/sim/spec.js';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord, type InteractionRecord, type Json } from '../../src/sim/index.js';
 import { autocomplete, button, chatInput, type AutocompleteOptions, type ButtonOptions, type ChatInputOptions, type OptionsInput } from '../../src/sim/interactions.js';
+import { openTestDatabase } from './db.js';
 
 export interface TestBot {
   fake: FakeDiscord;
@@ -73,6 +75,70 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
       await app.stop();
       if (!options.fake) await fake.close();
       expectNoViolations(fake);
+    },
+  };
+}
+
+export type TestDatabase = Awaited<ReturnType<typeof openTestDatabase>>;
+
+/**
+ * The usual set-up of a test file: one test database and one bot on it, opened and started in
+ * beforeAll, stopped and closed in afterAll. `bot` and `database` stand for the two from the first
+ * hook on (tests, hooks, and helpers they call); touching them at module load throws.
+ */
+export function useTestBot(options: Omit<TestBotOptions, 'database'> = {}): { bot: TestBot; database: TestDatabase } {
+  let database: TestDatabase | undefined;
+  let bot: TestBot | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    bot = await startTestBot({ ...options, database });
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await database?.close();
+  });
+  const notYet = (): never => {
+    throw new Error('useTestBot: the bot and its database exist from beforeAll on');
+  };
+  const liveBot = () => bot ?? notYet();
+  const liveDatabase = () => database ?? notYet();
+  return {
+    bot: {
+      get fake() {
+        return liveBot().fake;
+      },
+      get app() {
+        return liveBot().app;
+      },
+      get clock() {
+        return liveBot().clock;
+      },
+      get guildId() {
+        return liveBot().guildId;
+      },
+      get channelId() {
+        return liveBot().channelId;
+      },
+      command: (...args) => liveBot().command(...args),
+      press: (...args) => liveBot().press(...args),
+      suggest: (...args) => liveBot().suggest(...args),
+      stop: () => liveBot().stop(),
+    },
+    database: {
+      get db() {
+        return liveDatabase().db;
+      },
+      get kind() {
+        return liveDatabase().kind;
+      },
+      get url() {
+        return liveDatabase().url;
+      },
+      get opened() {
+        return liveDatabase().opened;
+      },
+      ping: () => liveDatabase().ping(),
+      close: () => liveDatabase().close(),
     },
   };
 }

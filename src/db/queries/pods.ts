@@ -14,7 +14,7 @@ export async function getPodSettings(db: Tx, guildId: string): Promise<PodSettin
   return row;
 }
 
-/** Saves /setup pods (the first time channel, day and time are all given; see commands/setup-pods.ts). */
+/** Saves /setup pods (the first time channel, day and time are all given; see commands/setup/pods.ts). */
 export async function savePodSettings(db: Tx, guildId: string, values: Omit<PodSettings, 'guildId' | 'updatedAt'>, now: Date): Promise<PodSettings> {
   const [row] = await db
     .insert(podSettings)

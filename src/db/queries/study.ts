@@ -61,25 +61,14 @@ const DAY_REACH_MS = 27 * HOUR_MS;
  */
 export async function countStudyDays(db: Db, member: MemberKey, session: Interval & { channelId: string }): Promise<StudyDayOutcome[]> {
   if (session.end <= session.start) return [];
-  const [rules, [settings], rows] = await Promise.all([
+  const [rules, [settings], intervals] = await Promise.all([
     memberDayRules(db, member),
     db.select({ studyMinutes: guildSettings.studyMinutes }).from(guildSettings).where(eq(guildSettings.guildId, member.guildId)),
-    db
-      .select({ startedAt: studySessions.startedAt, endedAt: studySessions.endedAt })
-      .from(studySessions)
-      .where(
-        and(
-          eq(studySessions.guildId, member.guildId),
-          eq(studySessions.userId, member.userId),
-          isNotNull(studySessions.endedAt),
-          lt(studySessions.startedAt, new Date(session.end + DAY_REACH_MS)),
-          gt(studySessions.endedAt, new Date(session.start - DAY_REACH_MS)),
-        ),
-      ),
+    // The closed sessions that can share a member day with this one.
+    studyIntervals(db, member, new Date(session.start - DAY_REACH_MS), new Date(session.end + DAY_REACH_MS)),
   ]);
   const thresholdMs = (settings?.studyMinutes ?? 25) * 60_000;
   const { zone, rolloverHour } = rules;
-  const intervals = rows.map((r) => ({ start: r.startedAt.getTime(), end: r.endedAt!.getTime() }));
   intervals.push({ start: session.start, end: session.end });
   const perDay = studyByDay(intervals, zone, rolloverHour);
 

@@ -1,16 +1,16 @@
 /**
  * /setup rewards: milestone roles (add, remove, show, sync, announce). Hooked into /setup as a
- * subcommand group (commands/setup.ts); the granting itself is src/discord/rewards.ts.
+ * subcommand group (commands/setup/index.ts); the granting itself is src/discord/rewards.ts.
  */
 import { ChannelType, MessageFlags, type APIEmbed, type APIEmbedField, type Guild, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
-import type { Context } from '../src/context.js';
-import { announceSettings, clearRewardErrors, deleteReward, guildRewards, holderCounts, saveReward, setAnnounceChannel } from '../src/db/queries/rewards.js';
-import { MAX_THRESHOLD, REWARD_KINDS, REWARD_KIND_NAMES, milestoneText, type RewardKind } from '../src/domain/rewards.js';
-import { missingBotPermissions } from '../src/discord/permissions.js';
-import { canManageRoles, roleRefusal, syncRewards } from '../src/discord/rewards.js';
-import { colors } from '../src/discord/views/theme.js';
-import { UserError } from '../src/errors.js';
-import type { GuildChatInput } from '../src/discord/command.js';
+import type { Context } from '../../src/context.js';
+import { announceSettings, clearRewardErrors, deleteReward, guildRewards, holderCounts, saveReward, setAnnounceChannel } from '../../src/db/queries/rewards.js';
+import { MAX_THRESHOLD, REWARD_KINDS, REWARD_KIND_NAMES, milestoneText, type RewardKind } from '../../src/domain/rewards.js';
+import { missingBotPermissions } from '../../src/discord/permissions.js';
+import { canManageRoles, roleRefusal, syncRewards } from '../../src/discord/rewards.js';
+import { colors } from '../../src/discord/views/theme.js';
+import { UserError } from '../../src/errors.js';
+import type { GuildChatInput } from '../../src/discord/command.js';
 
 const MAX_REWARDS = 25; // one embed field each in /setup rewards show
 

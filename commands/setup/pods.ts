@@ -1,15 +1,14 @@
-import { ChannelType, PermissionFlagsBits, TimestampStyles, time as timestamp, type APIEmbedField, type GuildBasedChannel, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { Context } from '../src/context.js';
-import { getPodSettings, savePodSettings } from '../src/db/queries/pods.js';
-import { getGuildSettings } from '../src/db/queries/settings.js';
-import type { PodSettings } from '../src/db/schema.js';
-import { nextPodForming } from '../src/domain/pods.js';
-import { parseTimeOfDay } from '../src/domain/timezones.js';
-import { missingBotPermissions } from '../src/discord/permissions.js';
-import { UserError } from '../src/errors.js';
-import type { GuildChatInput } from '../src/discord/command.js';
-
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+import { ChannelType, MessageFlags, PermissionFlagsBits, TimestampStyles, time as timestamp, type APIEmbedField, type GuildBasedChannel, type SlashCommandSubcommandBuilder } from 'discord.js';
+import type { Context } from '../../src/context.js';
+import { getPodSettings, savePodSettings } from '../../src/db/queries/pods.js';
+import { getGuildSettings } from '../../src/db/queries/settings.js';
+import type { PodSettings } from '../../src/db/schema.js';
+import { nextPodForming } from '../../src/domain/pods.js';
+import { parseTimeOfDay } from '../../src/domain/timezones.js';
+import { missingBotPermissions } from '../../src/discord/permissions.js';
+import { UserError } from '../../src/errors.js';
+import type { GuildChatInput } from '../../src/discord/command.js';
+import { WEEKDAYS } from './shared.js';
 
 /** What the bot needs in the pods channel: see the private threads, open them, post in them. */
 export const POD_PERMISSIONS = [PermissionFlagsBits.ViewChannel, PermissionFlagsBits.CreatePrivateThreads, PermissionFlagsBits.SendMessagesInThreads, PermissionFlagsBits.EmbedLinks] as const;
@@ -30,8 +29,12 @@ export function podsSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSu
     .addBooleanOption((o) => o.setName('enabled').setDescription('Form pods (on by default the first time)'));
 }
 
-/** Handles /setup pods: checks the channel's permissions, saves, and says what is now set. */
-export async function setupPods(interaction: GuildChatInput, ctx: Context): Promise<string> {
+export async function pods(interaction: GuildChatInput, ctx: Context): Promise<void> {
+  await interaction.reply({ content: `✅ Saved. ${await setupPods(interaction, ctx)}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+}
+
+/** Checks the channel's permissions, saves, and says what is now set. */
+async function setupPods(interaction: GuildChatInput, ctx: Context): Promise<string> {
   const guildId = interaction.guildId;
   const before = await getPodSettings(ctx.db, guildId);
   const options = interaction.options;

@@ -1,0 +1,47 @@
+import { TimestampStyles, time } from 'discord.js';
+import type { Context } from '../../src/context.js';
+import { ensureOpenRun, type RunChange } from '../../src/db/queries/challenges.js';
+import { findPost } from '../../src/db/queries/claims.js';
+import { getMemberTimezone } from '../../src/db/queries/settings.js';
+import type { GuildSettings } from '../../src/db/schema.js';
+import { formatInZone } from '../../src/domain/weeks.js';
+import type { GuildChatInput, Subcommand } from '../../src/discord/command.js';
+import { UserError } from '../../src/errors.js';
+import { announceChange, postDueChallengePosts, type ChallengePosterDeps } from '../../src/jobs/challenges.js';
+
+/** /challenge's subcommands get the server's settings, read once. */
+export type ChallengeSubcommand = Subcommand<[settings: GuildSettings]>;
+
+export function deadlineText(deadline: Date, zone: string): string {
+  return `${formatInZone(deadline, zone)} (${time(deadline, TimestampStyles.RelativeTime)})`;
+}
+
+export async function memberZone(ctx: Context, settings: GuildSettings, userId: string): Promise<string> {
+  return (await getMemberTimezone(ctx.db, settings.guildId, userId)) ?? settings.timezone;
+}
+
+export async function currentRun(ctx: Context, settings: GuildSettings) {
+  const run = await ensureOpenRun(ctx.db, ctx.content, settings, ctx.clock.now());
+  if (!run) throw new UserError('No challenge is running right now. The next one starts with the new week; moderators can start one with `/challenge start`.');
+  return run;
+}
+
+export const titleOf = (ctx: Context, id: string) => ctx.content.challengesById.get(id)?.title ?? id;
+
+export function poster(interaction: GuildChatInput, ctx: Context): ChallengePosterDeps {
+  return { ctx, client: interaction.client, owner: `command:${interaction.id}` };
+}
+
+/** After a moderator changed the challenge: announce it (scheduled announcement if not out yet, else a change notice). */
+export async function announce(interaction: GuildChatInput, ctx: Context, settings: GuildSettings, change: RunChange): Promise<string> {
+  const channel = `<#${settings.challengesChannelId}>`;
+  const announced = await findPost(ctx.db, { guildId: settings.guildId, kind: 'challenge_announce', period: change.run.weekStart });
+  if (announced?.status === 'posted') {
+    const problem = await announceChange(poster(interaction, ctx), settings, change.run);
+    return problem ? `⚠️ But I could not announce it: ${problem}` : `Announced in ${channel}.`;
+  }
+  const outcomes = await postDueChallengePosts(poster(interaction, ctx), settings.guildId, ctx.clock.now());
+  const failed = outcomes.find((o) => o.result === 'failed' || o.result === 'retry');
+  if (failed) return `⚠️ But I could not announce it in ${channel} (${failed.error ?? 'unknown error'}). Check \`/setup show\`.`;
+  return `Announced in ${channel}.`;
+}

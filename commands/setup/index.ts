@@ -1,0 +1,58 @@
+import { getGuildSettings } from '../../src/db/queries/settings.js';
+import { searchTimeZones } from '../../src/domain/timezones.js';
+import { type Command, guildCommand, subcommandIn } from '../../src/discord/command.js';
+import { MODERATOR_PERMISSIONS, requireModerator } from '../../src/discord/permissions.js';
+import { UserError } from '../../src/errors.js';
+import { challenges, challengesSubcommand } from './challenges.js';
+import { moderatorRole, moderatorRoleSubcommand } from './moderator-role.js';
+import { pods, podsSubcommand } from './pods.js';
+import { prompts, promptsSubcommand } from './prompts.js';
+import { resources, resourcesSubcommand } from './resources.js';
+import { executeRewards, rewardsGroup } from './rewards.js';
+import { saveWith, type SetupSubcommand } from './save.js';
+import { show, showSubcommand } from './show.js';
+import { streaks, streaksSubcommand } from './streaks.js';
+import { study, studySubcommand } from './study.js';
+
+/**
+ * /setup <sub>, moderators only. Most subcommands change the server's settings row (saveWith:
+ * save, then say what is set and what goes out next); pods has its own row, rewards is a group.
+ */
+const subcommands: Record<string, SetupSubcommand> = {
+  show,
+  streaks: saveWith(streaks),
+  prompts: saveWith(prompts),
+  challenges: saveWith(challenges),
+  resources: saveWith(resources),
+  'moderator-role': saveWith(moderatorRole),
+  study: saveWith(study),
+  pods,
+};
+
+export const setup: Command = {
+  data: guildCommand('setup', 'Moderators: configure Cohort for this server')
+    .setDefaultMemberPermissions(MODERATOR_PERMISSIONS)
+    .addSubcommand(showSubcommand)
+    .addSubcommand(streaksSubcommand)
+    .addSubcommand(promptsSubcommand)
+    .addSubcommand(challengesSubcommand)
+    .addSubcommand(resourcesSubcommand)
+    .addSubcommand(moderatorRoleSubcommand)
+    .addSubcommandGroup(rewardsGroup)
+    .addSubcommand(studySubcommand)
+    .addSubcommand(podsSubcommand)
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    await requireModerator(interaction, ctx);
+    if (interaction.options.getSubcommandGroup() === 'rewards') return executeRewards(interaction, ctx);
+    const run = subcommandIn(subcommands, interaction.options.getSubcommand());
+    if (!run) throw new UserError('Unknown setup option.');
+    return run(interaction, ctx, await getGuildSettings(ctx.db, interaction.guildId));
+  },
+
+  async autocomplete(interaction) {
+    const zones = searchTimeZones(interaction.options.getFocused());
+    await interaction.respond(zones.map((z) => ({ name: z, value: z })));
+  },
+};

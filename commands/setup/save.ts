@@ -1,0 +1,32 @@
+import { MessageFlags } from 'discord.js';
+import { updateGuildSettings } from '../../src/db/queries/settings.js';
+import { studyCuts } from '../../src/db/queries/study.js';
+import type { GuildSettings } from '../../src/db/schema.js';
+import type { Subcommand } from '../../src/discord/command.js';
+import type { SettingChange } from './change.js';
+import { settingsEmbed } from './show.js';
+import { studyField } from './study.js';
+import { upcoming } from './upcoming.js';
+
+/** /setup's subcommands run with the settings as they were before. */
+export type SetupSubcommand = Subcommand<[before: GuildSettings]>;
+
+/** Runs a settings change: saves it, logs it, and replies with what is now set, the warnings and the settings embed. */
+export function saveWith(change: SettingChange): SetupSubcommand {
+  return async (interaction, ctx, before) => {
+    const guildId = interaction.guildId;
+    const sub = interaction.options.getSubcommand();
+    const patch = await change.patch(interaction, before);
+    const saved = await updateGuildSettings(ctx.db, guildId, patch, ctx.clock.now());
+    ctx.logger.info({ guildId, userId: interaction.user.id, setting: sub, patch }, 'settings changed');
+    const [next, cuts] = await Promise.all([upcoming(ctx, saved), studyCuts(ctx.db, guildId)]);
+    const content = clipLines([`✅ Saved. ${change.nowSet(saved)}`, ...(change.warnings?.(saved, next, ctx) ?? [])]);
+    const study = studyField(saved, cuts, ctx.config.STUDY_SESSION_CAP);
+    await interaction.reply({ content, embeds: [settingsEmbed(saved, next, [study])], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  };
+}
+
+function clipLines(lines: readonly string[]): string {
+  const text = lines.filter(Boolean).join('\n');
+  return text.length <= 2000 ? text : `${text.slice(0, 1999)}…`;
+}
