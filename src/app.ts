@@ -146,7 +146,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const scheduler = createScheduler(ctx, options.scheduler);
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, budget }));
-  scheduler.add(focusJob({ ctx, client, owner: scheduler.owner }));
+  scheduler.add(focusJob({ ctx, client, owner: scheduler.owner, budget }));
   const voice = createVoiceTracker(ctx, client);
   scheduler.add(voice.job);
   scheduler.add(podsJob(ctx, client, { owner: scheduler.owner, budget }));
