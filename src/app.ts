@@ -11,6 +11,7 @@ import { StartupError } from './errors.js';
 import { openDatabase, type Database } from './db/client.js';
 import type { Command } from './discord/command.js';
 import { createClient } from './discord/client.js';
+import { createOutboundBudget, slidingWindowPacer } from './discord/pacing.js';
 import { syncCommands } from './discord/register.js';
 import { reportRestErrors } from './discord/rest-errors.js';
 import { inviteUrl } from './discord/invite.js';
@@ -72,7 +73,9 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const commands = options.commands ?? allCommands;
 
   const metrics = options.metrics ?? createMetrics();
-  const client = createClient(config, { makeRequest: reportRestErrors((status, code) => metrics.restError(status, code)) });
+  // One outbound budget for the scheduled jobs' Discord calls, shared by all of them (see discord/pacing.ts).
+  const budget = createOutboundBudget(slidingWindowPacer({ limit: config.SCHEDULED_REQUESTS_PER_SECOND }));
+  const client = createClient(config, { makeRequest: budget.transport(reportRestErrors((status, code) => metrics.restError(status, code))) });
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.ShardDisconnect, (_event, shardId) => logger.warn({ shardId }, 'gateway disconnected'));
 
@@ -145,13 +148,13 @@ export async function startCohort(options: StartOptions): Promise<App> {
   // since each process only serves the guilds of its own shards.
   let stopped = false;
   const scheduler = createScheduler(ctx, options.scheduler);
-  scheduler.add(promptJob(ctx, client, { owner: scheduler.owner }));
-  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner }));
-  scheduler.add(focusJob({ ctx, client, owner: scheduler.owner }));
+  scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, budget }));
+  scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, budget }));
+  scheduler.add(focusJob({ ctx, client, owner: scheduler.owner, budget }));
   const voice = createVoiceTracker(ctx, client);
   scheduler.add(voice.job);
-  scheduler.add(podsJob(ctx, client, { owner: scheduler.owner }));
-  scheduler.add(digestJob(ctx, client, { owner: scheduler.owner }));
+  scheduler.add(podsJob(ctx, client, { owner: scheduler.owner, budget }));
+  scheduler.add(digestJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(notices.job(ctx.db, client));
   ready.then(
     () => {

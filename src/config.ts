@@ -77,6 +77,8 @@ const fields = {
       return z.NEVER;
     })
     .default(10),
+  /** Discord REST calls per second this process's scheduled jobs may make together (Discord allows 50 per bot in all; the rest is left for replies). */
+  SCHEDULED_REQUESTS_PER_SECOND: wholeNumber(2, 50).default(40),
   /** The most one study session counts, in ms: `12h`, `90m`, or hours as a number (default 12 h). */
   STUDY_SESSION_CAP: z
     .string()

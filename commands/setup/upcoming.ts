@@ -2,11 +2,12 @@ import { TimestampStyles, time as timestamp } from 'discord.js';
 import type { Context } from '../../src/context.js';
 import { ensureOpenRun } from '../../src/db/queries/challenges.js';
 import { findPost, postsFor } from '../../src/db/queries/claims.js';
-import type { GuildSettings, ScheduledPost } from '../../src/db/schema.js';
+import type { GuildSettings } from '../../src/db/schema.js';
 import { promptPeriodsToCheck, upcomingChallengePost, upcomingPrompt, type UpcomingChallengePost, type UpcomingPrompt } from '../../src/domain/setup.js';
 import { isValidTimeZone, parseTimeOfDay } from '../../src/domain/timezones.js';
 import { weekOf, type PostKind } from '../../src/domain/weeks.js';
 import { CLAIM_STALE_MS } from '../../src/jobs/challenges.js';
+import { catchupWindowMs, isSettled } from '../../src/jobs/fan-out.js';
 import { PROMPT_CLAIM_STALE_MS } from '../../src/jobs/prompts.js';
 
 /** What the jobs post next, for /setup show and the reply of every /setup change. */
@@ -26,18 +27,6 @@ export interface Upcoming {
   noChallenges?: boolean;
 }
 
-const fresh = (row: ScheduledPost, now: Date, staleMs: number) => row.claimedBy !== null && now.getTime() - row.claimedAt.getTime() < staleMs;
-
-/**
- * Whether a scheduled post is settled the way the jobs see it: posted, skipped, failed since the
- * last settings change (a /setup run retries a failed one), or claimed by a live process.
- */
-function settled(row: ScheduledPost, settings: GuildSettings, now: Date, staleMs: number): boolean {
-  if (row.status === 'posted' || row.status === 'skipped') return true;
-  if (row.status === 'failed') return row.claimedAt >= settings.updatedAt;
-  return fresh(row, now, staleMs);
-}
-
 /** The next prompt and the next challenge post, by the jobs' own rules (see domain/setup.ts). */
 export async function upcoming(ctx: Context, s: GuildSettings): Promise<Upcoming> {
   const now = ctx.clock.now();
@@ -46,8 +35,8 @@ export async function upcoming(ctx: Context, s: GuildSettings): Promise<Upcoming
   const zone = s.promptsTimezone ?? s.timezone;
   if (s.promptsEnabled && s.promptsChannelId && !s.promptsBrokenReason && time && isValidTimeZone(zone)) {
     const rows = await postsFor(ctx.db, 'prompt', [s.guildId], promptPeriodsToCheck(now, time, zone));
-    const done = new Set(rows.filter((r) => settled(r, s, now, PROMPT_CLAIM_STALE_MS)).map((r) => r.period));
-    out.prompt = { ...upcomingPrompt(now, time, zone, ctx.config.CATCHUP_HOURS * 3_600_000, done), zone, time: s.promptsTime! };
+    const done = new Set(rows.filter((r) => isSettled(r, now, PROMPT_CLAIM_STALE_MS, s.updatedAt)).map((r) => r.period));
+    out.prompt = { ...upcomingPrompt(now, time, zone, catchupWindowMs(ctx.config), done), zone, time: s.promptsTime! };
   }
   if (s.challengesEnabled && s.challengesChannelId && !s.challengesBrokenReason) {
     if (ctx.content.challenges.length === 0) out.noChallenges = true;
@@ -56,7 +45,7 @@ export async function upcoming(ctx: Context, s: GuildSettings): Promise<Upcoming
     let post: UpcomingChallengePost | undefined;
     if (run) {
       const rows = await Promise.all(CHALLENGE_KINDS.map((kind) => findPost(ctx.db, { guildId: s.guildId, kind, period: run.weekStart })));
-      const done = new Set(CHALLENGE_KINDS.filter((_, i) => rows[i] !== undefined && settled(rows[i], s, now, CLAIM_STALE_MS)));
+      const done = new Set(CHALLENGE_KINDS.filter((_, i) => rows[i] !== undefined && isSettled(rows[i], now, CLAIM_STALE_MS, s.updatedAt)));
       post = upcomingChallengePost(run, s.timezone, now, done);
     }
     if (run && post) out.challenge = { ...post, title: ctx.content.challengesById.get(run.challengeId)?.title ?? run.challengeId, nextWeek: false };

@@ -8,6 +8,8 @@ import { guildSettings, scheduledPosts, type GuildSettings } from '../db/schema.
 import { duePosts } from '../domain/weeks.js';
 import { describeDiscordError } from '../discord/errors.js';
 import { announcementMessage, recapMessages, reminderMessages } from '../discord/views/challenges.js';
+import type { OutboundBudget } from '../discord/pacing.js';
+import { fanOut, isSettled } from './fan-out.js';
 import type { Job } from './scheduler.js';
 
 /** A claim older than this belongs to a process that died between claiming and posting. */
@@ -26,7 +28,7 @@ export interface ChallengePosterDeps {
  * The weekly challenge job: every minute, each server's due challenge posts, each exactly once.
  * A server run that threw counts in cohort_scheduled_posts_total{kind="challenge",outcome="error"}.
  */
-export function challengesJob(deps: ChallengePosterDeps): Job {
+export function challengesJob(deps: ChallengePosterDeps & { budget: OutboundBudget }): Job {
   return {
     name: 'challenges',
     async run(now, signal) {
@@ -34,17 +36,20 @@ export function challengesJob(deps: ChallengePosterDeps): Job {
         .select({ guildId: guildSettings.guildId })
         .from(guildSettings)
         .where(and(eq(guildSettings.challengesEnabled, true), isNotNull(guildSettings.challengesChannelId), isNull(guildSettings.challengesBrokenReason)));
-      for (const { guildId } of rows) {
-        if (signal.aborted) return;
-        // Each process serves the guilds of its own shards.
-        if (!deps.client.guilds.cache.has(guildId)) continue;
-        try {
-          await postDueChallengePosts(deps, guildId, now);
-        } catch (error) {
+      // Each process serves the guilds of its own shards.
+      const mine = rows.map((r) => r.guildId).filter((guildId) => deps.client.guilds.cache.has(guildId));
+      const loop = {
+        concurrency: 1, // one server after the other, as this job always went
+        signal,
+        budget: deps.budget,
+        onError(error: unknown, guildId: string) {
           deps.ctx.metrics.scheduledPost('challenge', 'error');
           deps.ctx.logger.error({ err: error, guildId }, 'challenge posts failed for this server; retried next minute');
-        }
-      }
+        },
+      };
+      await fanOut(mine, loop, async (guildId) => {
+        await postDueChallengePosts(deps, guildId, now);
+      });
     },
   };
 }
@@ -93,18 +98,8 @@ async function settledKinds(ctx: Context, guildId: string, period: string, setti
         inArray(scheduledPosts.kind, ['challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap']),
       ),
     );
-  const now = ctx.clock.now().getTime();
-  return new Set(
-    rows
-      .filter(
-        (r) =>
-          r.status === 'posted' ||
-          r.status === 'skipped' ||
-          (r.status === 'failed' && r.claimedAt >= settings.updatedAt) ||
-          (r.status === 'claimed' && r.claimedBy !== null && now - r.claimedAt.getTime() < CLAIM_STALE_MS),
-      )
-      .map((r) => r.kind),
-  );
+  const now = ctx.clock.now();
+  return new Set(rows.filter((r) => isSettled(r, now, CLAIM_STALE_MS, settings.updatedAt)).map((r) => r.kind));
 }
 
 async function postOne(

@@ -1,16 +1,15 @@
 import { DiscordAPIError, type Client } from 'discord.js';
-import pMap from 'p-map';
 import type { Context } from '../context.js';
 import { claimDigest, digestData, digestMembers, digestRows, markDmClosed, releaseDigest, settleDigest } from '../db/queries/digest.js';
-import type { DigestSend } from '../db/schema.js';
 import { dueDigest, type DigestOccurrence } from '../domain/digest.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
 import { digestMessage } from '../discord/views/digest.js';
+import { catchupWindowMs, fanOut, isSettled, type FanOutJobOptions } from './fan-out.js';
 import type { Job } from './scheduler.js';
 
 /** A claim not settled within this time is assumed dead (crash between claim and DM) and retried. */
 export const DIGEST_CLAIM_STALE_MS = 5 * 60_000;
-/** DMs in flight at once; discord.js queues the requests within Discord's global limit (as for prompts). */
+/** Members handled at the same time; their Discord calls wait for the app's outbound budget (as for prompts). */
 export const DIGEST_CONCURRENCY = 10;
 
 /** Discord's "Cannot send messages to this user": the member's DMs are closed to the bot. */
@@ -18,11 +17,7 @@ const DMS_CLOSED = 50007;
 /** Unknown User: the account is gone; nothing to retry. */
 const UNKNOWN_USER = 10013;
 
-export interface DigestJobOptions {
-  owner: string;
-  concurrency?: number;
-  staleAfterMs?: number;
-}
+export type DigestJobOptions = FanOutJobOptions;
 
 type Outcome = 'sent' | 'closed' | 'failed' | 'retry';
 
@@ -40,7 +35,7 @@ interface Due {
 export function digestJob(ctx: Context, client: Client, options: DigestJobOptions): Job {
   const concurrency = options.concurrency ?? DIGEST_CONCURRENCY;
   const staleAfterMs = options.staleAfterMs ?? DIGEST_CLAIM_STALE_MS;
-  const catchupMs = ctx.config.CATCHUP_HOURS * 3_600_000;
+  const catchupMs = catchupWindowMs(ctx.config);
   const log = ctx.logger.child({ job: 'digest' });
 
   async function run(now: Date, signal: AbortSignal): Promise<void> {
@@ -57,33 +52,28 @@ export function digestJob(ctx: Context, client: Client, options: DigestJobOption
 
     // One query tells which weeks are already settled (or held by a live claim); only the rest get work.
     const rows = await digestRows(ctx.db, due.map((d) => d.guildId), due.map((d) => d.occurrence.week));
-    const taken = new Set(rows.filter((r) => !isOpen(r, now)).map((r) => `${r.guildId}:${r.userId}:${r.week}`));
+    const taken = new Set(rows.filter((r) => isSettled(r, now, staleAfterMs)).map((r) => `${r.guildId}:${r.userId}:${r.week}`));
     const open = due.filter((d) => !taken.has(`${d.guildId}:${d.userId}:${d.occurrence.week}`));
     if (open.length === 0) return;
 
     const counts: Record<Outcome, number> = { sent: 0, closed: 0, failed: 0, retry: 0 };
-    await pMap(
-      open,
-      async (d) => {
-        if (signal.aborted) return;
-        try {
-          const outcome = await send(d, now);
-          if (!outcome) return;
-          counts[outcome] += 1;
-          ctx.metrics.scheduledPost('digest', outcome);
-        } catch (error) {
-          counts.retry += 1;
-          ctx.metrics.scheduledPost('digest', 'error');
-          log.error({ err: error, guildId: d.guildId, userId: d.userId }, 'digest for a member failed; will retry');
-        }
+    const loop = {
+      concurrency,
+      signal,
+      budget: options.budget,
+      onError(error: unknown, d: Due) {
+        counts.retry += 1;
+        ctx.metrics.scheduledPost('digest', 'error');
+        log.error({ err: error, guildId: d.guildId, userId: d.userId }, 'digest for a member failed; will retry');
       },
-      { concurrency },
-    );
+    };
+    await fanOut(open, loop, async (d) => {
+      const outcome = await send(d, now);
+      if (!outcome) return;
+      counts[outcome] += 1;
+      ctx.metrics.scheduledPost('digest', outcome);
+    });
     log.info({ ...counts, due: open.length }, 'weekly digests run');
-  }
-
-  function isOpen(row: DigestSend, now: Date): boolean {
-    return row.status === 'claimed' && (row.claimedBy === null || row.claimedAt.getTime() < now.getTime() - staleAfterMs);
   }
 
   async function send(d: Due, now: Date): Promise<Outcome | undefined> {

@@ -15,6 +15,8 @@ import {
 import type { FocusSession } from '../db/schema.js';
 import { creditedPart, dueBoundaries, type DueBoundary } from '../domain/focus.js';
 import { focusCard, phaseMessages } from '../discord/views/focus.js';
+import type { OutboundBudget } from '../discord/pacing.js';
+import { fanOut, isSettled } from './fan-out.js';
 import type { Job } from './scheduler.js';
 
 /** A phase-change claim older than this belongs to a process that died; taking it over never announces (it is late by then). */
@@ -34,21 +36,23 @@ const periodOf = (sessionId: number, k: number) => `${sessionId}:${k}`;
  * changes, each exactly once (claimed in scheduled_posts, kind focus_phase). At most a minute late;
  * after downtime the missed changes are recorded silently and the card is edited once.
  */
-export function focusJob(deps: FocusDeps): Job {
+export function focusJob(deps: FocusDeps & { budget: OutboundBudget }): Job {
   return {
     name: 'focus',
     async run(now, signal) {
-      const sessions = await activeSessions(deps.ctx.db);
-      for (const session of sessions) {
-        if (signal.aborted) return;
-        if (!deps.client.guilds.cache.get(session.guildId)?.available) continue; // another shard's guild
-        try {
-          await settleSession(deps, session, now);
-        } catch (error) {
+      const sessions = (await activeSessions(deps.ctx.db)).filter((s) => deps.client.guilds.cache.get(s.guildId)?.available); // not another shard's guild
+      const loop = {
+        concurrency: 1, // one session after the other, as this job always went
+        signal,
+        budget: deps.budget,
+        onError(error: unknown, session: FocusSession) {
           deps.ctx.metrics.scheduledPost('focus_phase', 'error');
           deps.ctx.logger.error({ err: error, guildId: session.guildId, sessionId: session.id }, 'focus phase change failed; retried next minute');
-        }
-      }
+        },
+      };
+      await fanOut(sessions, loop, async (session) => {
+        await settleSession(deps, session, now);
+      });
     },
   };
 }
@@ -70,7 +74,7 @@ export async function settleSession(deps: FocusDeps, session: FocusSession, now:
   const settled = new Set([
     ...claimedBefore,
     ...rows
-      .filter((r) => r.status !== 'claimed' || (r.claimedBy !== null && now.getTime() - r.claimedAt.getTime() < FOCUS_CLAIM_STALE_MS))
+      .filter((r) => isSettled(r, now, FOCUS_CLAIM_STALE_MS))
       .map((r) => Number(r.period.split(':')[1])),
   ]);
   const due = dueBoundaries(plan, now.getTime(), settled);

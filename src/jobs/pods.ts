@@ -8,6 +8,7 @@ import { formPods, latestPodWeek, podStanding, utcOffsetMinutes, type PodWeek } 
 import { trackProgress } from '../domain/progress.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
 import { podCheckin, podKickoff, podThreadName } from '../discord/views/pods.js';
+import { catchupWindowMs, fanOut, isSettled, type FanOutJobOptions } from './fan-out.js';
 import type { Job } from './scheduler.js';
 
 /** A forming or check-in claim not completed within this time is assumed dead and retried. */
@@ -16,12 +17,18 @@ export const POD_CLAIM_STALE_MS = 10 * 60_000;
 /** Discord errors that retrying will not fix: pods stop for the server until /setup pods runs again. */
 const PERMANENT_CODES = new Set([10003, 50001, 50013]);
 
-export interface PodJobOptions {
-  owner: string;
-  staleAfterMs?: number;
-}
+/** Servers handled at the same time: one after the other, as pods always were (the budget paces their calls anyway). */
+export const POD_CONCURRENCY = 1;
+
+export type PodJobOptions = FanOutJobOptions;
 
 type Settings = PodSettings & { timezone: string };
+
+/** A server whose latest pod week may need work. */
+interface Due {
+  settings: Settings;
+  week: PodWeek;
+}
 
 /**
  * The weekly pods job: at each server's forming time, claims (guild, 'pods_form', week) once,
@@ -30,33 +37,41 @@ type Settings = PodSettings & { timezone: string };
  * A forming missed by more than CATCHUP_HOURS (the bot was down) is recorded as skipped.
  */
 export function podsJob(ctx: Context, client: Client, options: PodJobOptions): Job {
+  const concurrency = options.concurrency ?? POD_CONCURRENCY;
   const staleAfterMs = options.staleAfterMs ?? POD_CLAIM_STALE_MS;
-  const catchupMs = ctx.config.CATCHUP_HOURS * 3_600_000;
+  const catchupMs = catchupWindowMs(ctx.config);
   const log = ctx.logger.child({ job: 'pods' });
 
   async function run(now: Date, signal: AbortSignal): Promise<void> {
     if (!client.isReady()) return;
+    const due: Due[] = [];
     for (const settings of await podGuilds(ctx.db)) {
-      if (signal.aborted) return;
       if (!client.guilds.cache.get(settings.guildId)?.available) continue;
       const time = parseTimeOfDay(settings.time);
       if (!time || !isValidTimeZone(settings.timezone)) continue;
       const week = latestPodWeek(now, settings.day, time, settings.timezone);
       // A forming due before pods were set up (or changed) is not caught up: the next one is.
       if (week.formAt.getTime() < settings.updatedAt.getTime()) continue;
-      try {
-        await form(settings, week, now);
-        if (now.getTime() >= week.checkinAt.getTime()) await checkins(settings, week, now);
-      } catch (error) {
-        log.error({ err: error, guildId: settings.guildId }, 'pods for a server failed; will retry');
-      }
+      due.push({ settings, week });
     }
+    const loop = {
+      concurrency,
+      signal,
+      budget: options.budget,
+      onError(error: unknown, { settings }: Due) {
+        log.error({ err: error, guildId: settings.guildId }, 'pods for a server failed; will retry');
+      },
+    };
+    await fanOut(due, loop, async ({ settings, week }) => {
+      await form(settings, week, now);
+      if (now.getTime() >= week.checkinAt.getTime()) await checkins(settings, week, now);
+    });
   }
 
   async function form(settings: Settings, week: PodWeek, now: Date): Promise<void> {
     const { guildId } = settings;
     const existing = await findPost(ctx.db, { guildId, kind: 'pods_form', period: week.week });
-    if (existing && existing.status !== 'claimed' && !(existing.status === 'failed' && existing.claimedAt < settings.updatedAt)) return;
+    if (existing && isSettled(existing, now, staleAfterMs, settings.updatedAt)) return;
     const taken = await claim(ctx.db, { guildId, kind: 'pods_form', period: week.week, owner: options.owner, now, staleAfterMs, retryFailedBefore: settings.updatedAt });
     if (!taken) return;
     if (now.getTime() - week.formAt.getTime() > catchupMs && taken.attempts === 1) {
@@ -137,7 +152,7 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
       if (!pod.threadId || !pod.kickoffMessageId) continue;
       const period = `${week.week}#${pod.number}`;
       const existing = await findPost(ctx.db, { guildId: settings.guildId, kind: 'pod_checkin', period });
-      if (existing && existing.status !== 'claimed') continue;
+      if (existing && isSettled(existing, now, staleAfterMs)) continue;
       const taken = await claim(ctx.db, { guildId: settings.guildId, kind: 'pod_checkin', period, owner: options.owner, now, staleAfterMs });
       if (!taken) continue;
       try {

@@ -1,5 +1,4 @@
 import { PermissionFlagsBits, type Client, type Message, type SendableChannels } from 'discord.js';
-import pMap from 'p-map';
 import type { Context } from '../context.js';
 import { claim, complete, latestPeriods, markFailed, markSkipped, postsFor, release } from '../db/queries/claims.js';
 import { choosePrompt, promptGuilds } from '../db/queries/prompts.js';
@@ -12,20 +11,17 @@ import { postableChannel } from '../discord/channels.js';
 import { describeDiscordError } from '../discord/errors.js';
 import { missingBotPermissions } from '../discord/permissions.js';
 import { isPromptPostOf, promptPost, threadName } from '../discord/views/prompts.js';
+import { catchupWindowMs, fanOut, isSettled, type FanOutJobOptions } from './fan-out.js';
 import type { Job } from './scheduler.js';
 
 /** A claim not completed within this time is assumed dead (crash between claim and post) and retried. */
 export const PROMPT_CLAIM_STALE_MS = 5 * 60_000;
-/** Servers handled at the same time; discord.js queues the requests within its rate limits. */
+/** Servers handled at the same time; their Discord calls wait for the app's outbound budget. */
 export const PROMPT_CONCURRENCY = 10;
 
 class SetupBroken extends Error {}
 
-export interface PromptJobOptions {
-  owner: string;
-  concurrency?: number;
-  staleAfterMs?: number;
-}
+export type PromptJobOptions = FanOutJobOptions;
 
 interface Work {
   settings: GuildSettings;
@@ -42,7 +38,7 @@ interface Work {
 export function promptJob(ctx: Context, client: Client, options: PromptJobOptions): Job {
   const concurrency = options.concurrency ?? PROMPT_CONCURRENCY;
   const staleAfterMs = options.staleAfterMs ?? PROMPT_CLAIM_STALE_MS;
-  const catchupMs = ctx.config.CATCHUP_HOURS * 3_600_000;
+  const catchupMs = catchupWindowMs(ctx.config);
   const log = ctx.logger.child({ job: 'prompts' });
 
   async function run(now: Date, signal: AbortSignal): Promise<void> {
@@ -69,31 +65,32 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
     const lastRecorded = await latestPeriods(ctx.db, 'prompt', open.map((w) => w.settings.guildId));
 
     const counts = { posted: 0, skipped: 0, failed: 0, retry: 0 };
-    // Once `signal` aborts (the scheduler stops), servers not started yet are left for the next run.
-    await pMap(open, async (w) => {
-      if (signal.aborted) return;
-      try {
-        const plan = planDailyPosts(now, w.time, w.zone, { catchupMs, lastRecorded: lastRecorded.get(w.settings.guildId), notBefore: w.settings.updatedAt });
-        for (const planned of plan) {
-          if (signal.aborted) return;
-          const outcome = planned.action === 'skip' ? await skip(w, planned, now) : await post(w, planned, now);
-          if (!outcome) continue;
-          counts[outcome] += 1;
-          ctx.metrics.scheduledPost('prompt', outcome);
-        }
-      } catch (error) {
+    const loop = {
+      concurrency,
+      signal,
+      budget: options.budget,
+      onError(error: unknown, w: Work) {
         counts.retry += 1;
         ctx.metrics.scheduledPost('prompt', 'error');
         log.error({ err: error, guildId: w.settings.guildId }, 'prompt for a server failed; will retry');
+      },
+    };
+    // Once `signal` aborts (the scheduler stops), servers not started yet are left for the next run.
+    await fanOut(open, loop, async (w) => {
+      const plan = planDailyPosts(now, w.time, w.zone, { catchupMs, lastRecorded: lastRecorded.get(w.settings.guildId), notBefore: w.settings.updatedAt });
+      for (const planned of plan) {
+        if (signal.aborted) return;
+        const outcome = planned.action === 'skip' ? await skip(w, planned, now) : await post(w, planned, now);
+        if (!outcome) continue;
+        counts[outcome] += 1;
+        ctx.metrics.scheduledPost('prompt', outcome);
       }
-    }, { concurrency });
+    });
     if (counts.posted + counts.skipped + counts.failed + counts.retry > 0) log.info({ ...counts, servers: open.length }, 'daily prompts run');
   }
 
   function isOpen(existing: ScheduledPost | undefined, settings: GuildSettings, now: Date): boolean {
-    if (!existing) return true;
-    if (existing.status === 'claimed') return existing.claimedBy === null || existing.claimedAt.getTime() < now.getTime() - staleAfterMs;
-    return existing.status === 'failed' && existing.claimedAt.getTime() < settings.updatedAt.getTime();
+    return !existing || !isSettled(existing, now, staleAfterMs, settings.updatedAt);
   }
 
   async function skip(w: Work, planned: PlannedPost, now: Date): Promise<'skipped' | undefined> {

@@ -79,6 +79,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ DISCORD_TOKEN: TOKEN, HTTP_PORT: ' 8080 ' }).HTTP_PORT).toBe(8080);
   });
 
+  it('paces the scheduled jobs at 40 requests/s unless SCHEDULED_REQUESTS_PER_SECOND says otherwise, below Discord\'s 50', () => {
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN }).SCHEDULED_REQUESTS_PER_SECOND).toBe(40);
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, SCHEDULED_REQUESTS_PER_SECOND: '20' }).SCHEDULED_REQUESTS_PER_SECOND).toBe(20);
+    for (const rate of ['51', '1', '12.5', 'fast']) {
+      expect(problemsOf({ DISCORD_TOKEN: TOKEN, SCHEDULED_REQUESTS_PER_SECOND: rate })).toEqual([`SCHEDULED_REQUESTS_PER_SECOND must be a whole number between 2 and 50, got '${rate}'`]);
+    }
+  });
+
   it('accepts LOG_LEVEL in any case', () => {
     expect(loadConfig({ DISCORD_TOKEN: TOKEN, LOG_LEVEL: 'INFO' }).LOG_LEVEL).toBe('info');
     expect(loadConfig({ DISCORD_TOKEN: TOKEN, LOG_LEVEL: 'Debug' }).LOG_LEVEL).toBe('debug');
