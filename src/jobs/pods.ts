@@ -7,7 +7,7 @@ import type { PodSettings } from '../db/schema.js';
 import { formPods, latestPodWeek, podStanding, utcOffsetMinutes, type PodWeek } from '../domain/pods.js';
 import { trackProgress } from '../domain/progress.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
-import { podCheckin, podKickoff, podThreadName } from '../discord/views/pods.js';
+import { podAloneMessage, podCheckin, podKickoff, podThreadName } from '../discord/views/pods.js';
 import { catchupWindowMs, fanOut, isSettled, type FanOutJobOptions } from './fan-out.js';
 import type { Job } from './scheduler.js';
 
@@ -93,7 +93,10 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
           history: await podHistory(ctx.db, guildId, week.week),
           seed: `${guildId}:${week.week}`,
         });
-        for (const userId of plan.alone) await markAlone(ctx.db, { guildId, userId }, week.week);
+        for (const userId of plan.alone) {
+          await markAlone(ctx.db, { guildId, userId }, week.week);
+          await tellAlone(guildId, userId, week);
+        }
         if (plan.pods.length === 0) {
           await markSkipped(ctx.db, taken.id, plan.alone.length > 0 ? 'only one member had joined: nobody to pair with' : 'nobody had joined');
           log.info({ guildId, week: week.week, members: rows.length }, 'no pods formed');
@@ -117,6 +120,21 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
       }
       await release(ctx.db, taken.id, error instanceof Error ? error.message : String(error));
       throw error;
+    }
+  }
+
+  /**
+   * A DM to the only member who had joined: nobody to pair with this week, and they stay in. A
+   * closed DM changes nothing (/pod status says the same); a retried forming does not DM twice
+   * (the nonce).
+   */
+  async function tellAlone(guildId: string, userId: string, week: PodWeek): Promise<void> {
+    const name = client.guilds.cache.get(guildId)?.name ?? 'your study group';
+    try {
+      const dm = await client.users.createDM(userId);
+      await dm.send({ content: podAloneMessage(name, week.week), allowedMentions: { parse: [] }, nonce: `pa${guildId.slice(-8)}${week.week.replaceAll('-', '')}`, enforceNonce: true });
+    } catch (error) {
+      log.info({ guildId, userId, week: week.week, code: error instanceof DiscordAPIError ? error.code : undefined }, 'could not DM the lone pod member; /pod status tells them');
     }
   }
 

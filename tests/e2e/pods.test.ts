@@ -91,6 +91,12 @@ describe('edge cases', () => {
     await tick('2026-04-06T18:00:00Z');
     expect(threadsUnder(bot.fake, podsChannel)).toHaveLength(0);
     expect(await say(guildId, user, 'status')).toContain('you were the only member who had joined, so there was nobody to pair you with');
+    // Told by DM too, once, without a ping; another tick that week sends nothing more.
+    const told = () => bot.fake.dmMessages(user).filter((m: { content?: string }) => m.content?.includes('nobody to pair you with'));
+    expect(told()).toHaveLength(1);
+    expect(told()[0]!.content).toContain('week of 2026-04-06');
+    await tick('2026-04-06T18:05:00Z');
+    expect(told()).toHaveLength(1);
   });
 
   it('catch-up after downtime: a forming up to CATCHUP_HOURS late still happens, a later one is recorded as skipped', async () => {

@@ -1,6 +1,6 @@
 import { TimestampStyles, time as timestamp, type APIEmbed } from 'discord.js';
 import type { Step } from '../../content/schema.js';
-import { colors, clip } from './theme.js';
+import { colors, clip, userText } from './theme.js';
 
 export interface PodMemberView {
   userId: string;
@@ -49,4 +49,9 @@ export function podCheckin(): { content: string; allowedMentions: { parse: [] } 
     content: '⏰ Midweek check-in: how far are you with this week’s goal? One line each: what you finished, what is left, and where you are stuck.',
     allowedMentions: { parse: [] },
   };
+}
+
+/** The DM to the only member who had joined pods in a week. */
+export function podAloneMessage(guildName: string, week: string): string {
+  return `Study pods in **${userText(guildName, 100)}**, week of ${week}: you were the only member who had joined, so there was nobody to pair you with. You stay in for next week; invite a study buddy to \`/pod join\`!`;
 }
