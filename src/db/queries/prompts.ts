@@ -1,9 +1,10 @@
 import { and, eq, gte, inArray, isNotNull, isNull } from 'drizzle-orm';
 import { findStep, type Content } from '../../content/loader.js';
 import type { Prompt } from '../../content/schema.js';
+import { trackProgress } from '../../domain/progress.js';
 import { pickNext, rankSteps } from '../../domain/rotation.js';
 import type { Tx } from '../client.js';
-import { activities, guildSettings, stepProgress, type GuildSettings } from '../schema.js';
+import { activities, guildSettings, memberBranches, stepProgress, type GuildSettings } from '../schema.js';
 import { postedRefs } from './claims.js';
 
 /** Members count as active when they did something in this many days. */
@@ -26,8 +27,9 @@ export async function promptGuilds(db: Tx): Promise<GuildSettings[]> {
 
 /**
  * The roadmap step each active member (an activity or a finished step in the last ACTIVE_DAYS
- * days) is on: the first unfinished step of the track they last worked on (else the first track).
- * Members who finished their whole track are left out.
+ * days) is on: the step /next offers them (domain trackProgress: prerequisites, optional steps and
+ * their chosen branch) on the track they last worked on (else the first track). Members with
+ * nothing left to do on it are left out.
  */
 export async function activeMemberSteps(db: Tx, content: Content, guildId: string, now: Date): Promise<string[]> {
   const since = new Date(now.getTime() - ACTIVE_DAYS * 86_400_000);
@@ -37,10 +39,17 @@ export async function activeMemberSteps(db: Tx, content: Content, guildId: strin
   ]);
   const active = [...new Set([...byActivity, ...byStep].map((r) => r.userId))];
   if (active.length === 0) return [];
-  const done = await db
-    .select({ userId: stepProgress.userId, stepId: stepProgress.stepId, completedAt: stepProgress.completedAt })
-    .from(stepProgress)
-    .where(and(eq(stepProgress.guildId, guildId), inArray(stepProgress.userId, active)));
+  const [done, chosen] = await Promise.all([
+    db
+      .select({ userId: stepProgress.userId, stepId: stepProgress.stepId, completedAt: stepProgress.completedAt })
+      .from(stepProgress)
+      .where(and(eq(stepProgress.guildId, guildId), inArray(stepProgress.userId, active))),
+    db
+      .select({ userId: memberBranches.userId, trackId: memberBranches.trackId, branchId: memberBranches.branchId })
+      .from(memberBranches)
+      .where(and(eq(memberBranches.guildId, guildId), inArray(memberBranches.userId, active))),
+  ]);
+  const branchOf = new Map(chosen.map((b) => [`${b.userId}:${b.trackId}`, b.branchId]));
 
   const perMember = new Map<string, { finished: Set<string>; lastTrack?: string; lastAt: number }>();
   for (const userId of active) perMember.set(userId, { finished: new Set(), lastAt: -Infinity });
@@ -55,10 +64,11 @@ export async function activeMemberSteps(db: Tx, content: Content, guildId: strin
     }
   }
   const steps: string[] = [];
-  for (const member of perMember.values()) {
+  for (const [userId, member] of perMember) {
     const track = (member.lastTrack ? content.tracksById.get(member.lastTrack) : undefined) ?? content.tracks[0];
-    const current = track?.steps.find((s) => !member.finished.has(s.id));
-    if (current) steps.push(current.id);
+    if (!track) continue;
+    const current = trackProgress(track, member.finished, (id) => id, branchOf.get(`${userId}:${track.id}`)).current;
+    if (current) steps.push(current.step.id);
   }
   return steps;
 }
@@ -66,7 +76,7 @@ export async function activeMemberSteps(db: Tx, content: Content, guildId: strin
 /** The prompt a server gets for a local date: rotation over the content, preferring its members' steps. */
 export async function choosePrompt(db: Tx, content: Content, guildId: string, period: string, now: Date): Promise<Prompt | undefined> {
   const [history, memberSteps] = await Promise.all([postedRefs(db, guildId, 'prompt'), activeMemberSteps(db, content, guildId, now)]);
-  const roadmapOrder = content.tracks.flatMap((t) => t.steps.map((s) => s.id));
+  const roadmapOrder = content.tracks.flatMap((t) => [...t.steps, ...t.branches.flatMap((b) => b.steps)].map((s) => s.id));
   const id = pickNext(content.prompts, history, rankSteps(memberSteps, roadmapOrder), `${guildId}:${period}`);
   return content.prompts.find((p) => p.id === id);
 }
