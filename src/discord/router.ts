@@ -8,7 +8,7 @@ import {
 } from 'discord.js';
 import type { Context } from '../context.js';
 import { UserError } from '../errors.js';
-import type { Command } from './command.js';
+import { subcommandIn, type Command } from './command.js';
 import { tellDigestDmClosedOnce } from './digest-notice.js';
 import type { InteractionRecord, Outcome } from './interaction-record.js';
 
@@ -44,13 +44,13 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
           await command.autocomplete?.(interaction, ctx);
         } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
           const [, action = '', ...args] = interaction.customId.split(':');
-          const handler = command.components?.[action];
+          const handler = subcommandIn(command.components ?? {}, action);
           if (!handler) throw new UserError('This button has expired. Run the command again.');
           await handler(interaction, ctx, args);
         }
       } else if (!interaction.inGuild() && interaction.isButton()) {
         const [, action = '', ...args] = interaction.customId.split(':');
-        const handler = command.dmButtons?.[action];
+        const handler = subcommandIn(command.dmButtons ?? {}, action);
         if (!handler) throw new UserError(OUTSIDE_SERVER);
         await handler(interaction, ctx, args);
       } else if (interaction.inGuild()) {

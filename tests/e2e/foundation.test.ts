@@ -5,7 +5,7 @@ import { commands } from '../../commands/index.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { startTestBot, shown, textOf } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
-import { chatInput } from '../../src/sim/interactions.js';
+import { button, chatInput } from '../../src/sim/interactions.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
 import { join } from 'node:path';
 import { loadContent } from '../../src/content/loader.js';
@@ -85,6 +85,18 @@ describe('the one error path', () => {
       await fake.waitFor((r) => r.status === 400 && r.path.startsWith(`/interactions/${rejected}/`));
       const record = await bot.command('next', {}, { user: '300000000000000002' });
       expect(textOf(shown(record))).toContain(`step 1 of ${coreLength}`);
+    } finally {
+      await bot.stop();
+    }
+  });
+
+  it('a custom id naming an inherited property (toString) is an expired button, not an error', async () => {
+    const bot = await startTestBot({ database, fake });
+    try {
+      const pressed = await bot.press('next:toString', { user: '300000000000000004' });
+      expect(textOf(shown(pressed))).toContain('This button has expired');
+      const dm = await fake.waitForInteractionReply(fake.sendInteraction(button(fake, { customId: 'settings:constructor:1', user: '300000000000000004' })));
+      expect(textOf(shown(dm))).toContain('Cohort works inside a server');
     } finally {
       await bot.stop();
     }
