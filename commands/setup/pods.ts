@@ -1,11 +1,11 @@
-import { ChannelType, MessageFlags, PermissionFlagsBits, TimestampStyles, time as timestamp, type APIEmbedField, type GuildBasedChannel, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { ChannelType, MessageFlags, PermissionFlagsBits, TimestampStyles, time as timestamp, type APIEmbedField, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { Context } from '../../src/context.js';
 import { getPodSettings, savePodSettings } from '../../src/db/queries/pods.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import type { PodSettings } from '../../src/db/schema.js';
 import { nextPodForming } from '../../src/domain/pods.js';
 import { parseTimeOfDay } from '../../src/domain/timezones.js';
-import { missingBotPermissions } from '../../src/discord/permissions.js';
+import { postableChannel } from '../../src/discord/channels.js';
 import { UserError } from '../../src/errors.js';
 import type { GuildChatInput } from '../../src/discord/command.js';
 import { WEEKDAYS } from './shared.js';
@@ -54,7 +54,7 @@ async function setupPods(interaction: GuildChatInput, ctx: Context): Promise<str
   // Checked again when left out: running /setup pods is how stopped pods resume.
   if (enabled) {
     const problem = await channelProblem(interaction, channelId);
-    if (problem) throw new UserError(`${problem} Fix the channel’s permissions for me and run this again.`);
+    if (problem) throw new UserError(problem);
   }
   const saved = await savePodSettings(ctx.db, guildId, { channelId, day: day!, time, enabled, brokenReason: null }, ctx.clock.now());
   ctx.logger.info({ guildId, userId: interaction.user.id, setting: 'pods', channelId, day, time, enabled }, 'settings changed');
@@ -67,13 +67,10 @@ async function nextLine(ctx: Context, s: PodSettings): Promise<string> {
   return `${timestamp(next, TimestampStyles.LongDateTime)} (${timestamp(next, TimestampStyles.RelativeTime)})`;
 }
 
-/** Why the bot cannot run pods in the channel, as a sentence; undefined when it can. */
+/** Why the bot cannot run pods in the channel, as a sentence (the one channel check, with the pods' permissions); undefined when it can. */
 async function channelProblem(interaction: GuildChatInput, channelId: string): Promise<string | undefined> {
-  const channel: GuildBasedChannel | null | undefined = interaction.guild.channels.cache.get(channelId) ?? (await interaction.guild.channels.fetch(channelId).catch(() => null));
-  if (!channel) return `I cannot see <#${channelId}>: I need View Channel there.`;
-  const missing = missingBotPermissions(channel, POD_PERMISSIONS);
-  if (missing.length > 0) return `I cannot open the pods’ private threads in <#${channelId}>: I am missing ${missing.join(', ')} there.`;
-  return undefined;
+  const found = await postableChannel(interaction.client, interaction.guildId, { channelId, setupCommand: '/setup pods', resume: 'setup' }, { needs: POD_PERMISSIONS, doing: 'open the pods’ private threads in' });
+  return found.ok ? undefined : found.problem;
 }
 
 /** The /setup show field for pods, with a missing permission or a stop reason. */

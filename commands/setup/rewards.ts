@@ -6,7 +6,7 @@ import { ChannelType, MessageFlags, type APIEmbed, type APIEmbedField, type Guil
 import type { Context } from '../../src/context.js';
 import { announceSettings, clearRewardErrors, deleteReward, guildRewards, holderCounts, saveReward, setAnnounceChannel } from '../../src/db/queries/rewards.js';
 import { MAX_THRESHOLD, REWARD_KINDS, REWARD_KIND_NAMES, milestoneText, type RewardKind } from '../../src/domain/rewards.js';
-import { missingBotPermissions } from '../../src/discord/permissions.js';
+import { postableChannel } from '../../src/discord/channels.js';
 import { canManageRoles, roleRefusal, syncRewards } from '../../src/discord/rewards.js';
 import { colors } from '../../src/discord/views/theme.js';
 import { UserError } from '../../src/errors.js';
@@ -130,10 +130,8 @@ async function rewardsSubcommand(interaction: GuildChatInput, ctx: Context): Pro
       if (channel && off) throw new UserError('Give `channel` or `off: True`, not both.');
       if (!channel && !off) throw new UserError('Give the `channel` to announce milestones in, or `off: True` to stop.');
       if (channel) {
-        const resolved = guild.channels.cache.get(channel.id);
-        if (!resolved) throw new UserError(`I cannot see <#${channel.id}>. Give me the View Channel permission there and try again.`);
-        const missing = missingBotPermissions(resolved);
-        if (missing.length > 0) throw new UserError(`I cannot post in <#${channel.id}>: I am missing ${missing.join(', ')}.`);
+        const found = await postableChannel(interaction.client, guildId, { channelId: channel.id, setupCommand: '/setup rewards announce', resume: 'retry' });
+        if (!found.ok) throw new UserError(found.problem);
       }
       await setAnnounceChannel(ctx.db, guildId, channel?.id ?? null, ctx.clock.now());
       ctx.logger.info({ ...log, channelId: channel?.id ?? null }, 'milestone announcements changed');

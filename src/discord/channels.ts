@@ -15,7 +15,13 @@ export type PostableChannelResult = { ok: true; channel: PostableChannel } | { o
  * Links. Otherwise a sentence for moderators that says what is wrong and how to fix it. Errors
  * that say nothing about the channel (network, 5xx) are thrown.
  */
-export async function postableChannel(client: Client, guildId: string, where: PostingPlace): Promise<PostableChannelResult> {
+export async function postableChannel(
+  client: Client,
+  guildId: string,
+  where: PostingPlace,
+  /** Permissions beyond posting (study pods: private threads) and what they are for, as in "I cannot <doing> <#channel>". */
+  use: { needs?: readonly bigint[]; doing?: string } = {},
+): Promise<PostableChannelResult> {
   const { channelId } = where;
   const fix = afterFix(where);
   let channel;
@@ -32,9 +38,9 @@ export async function postableChannel(client: Client, guildId: string, where: Po
   if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement) {
     return { ok: false, problem: `<#${channelId}> is not a text or announcement channel, so I cannot post there: ${otherChannel(where)}.` };
   }
-  const missing = missingBotPermissions(channel);
+  const missing = missingBotPermissions(channel, use.needs);
   if (missing.length > 0) {
-    return { ok: false, problem: `I cannot post in <#${channelId}>: I am missing ${missing.join(', ')}. Fix the channel’s permissions for me, ${fix}.` };
+    return { ok: false, problem: `I cannot ${use.doing ?? 'post in'} <#${channelId}>: I am missing ${missing.join(', ')}. Fix the channel’s permissions for me, ${fix}.` };
   }
   return { ok: true, channel };
 }

@@ -64,7 +64,7 @@ describe('setup', () => {
   it('refuses a channel without Create Private Threads, with a clear sentence, and /setup show names a permission lost later', async () => {
     const { guildId, podsChannel, plainChannel } = await newGuild();
     const refused = await setup(guildId, { channel: { type: 7, value: plainChannel }, day: 1, time: '18:00' });
-    expect(refused).toContain(`I cannot open the pods’ private threads in <#${plainChannel}>: I am missing Create Private Threads, Send Messages in Threads there.`);
+    expect(refused).toContain(`I cannot open the pods’ private threads in <#${plainChannel}>: I am missing Create Private Threads, Send Messages in Threads. Fix the channel’s permissions for me, then run \`/setup pods\` again.`);
     expect(await setup(guildId, { channel: { type: 7, value: podsChannel } })).toContain('The first time, give `channel`, `day` and `time`');
 
     const saved = await setup(guildId, { channel: { type: 7, value: podsChannel }, day: 1, time: '18:00' });
@@ -77,7 +77,7 @@ describe('setup', () => {
     await until(() => (bot.app.client.channels.cache.get(podsChannel) as { permissionOverwrites?: { cache: Map<string, unknown> } })?.permissionOverwrites?.cache.has(guildId) === true, 'CHANNEL_UPDATE');
     const show = textOf(shown(await bot.command('setup', {}, { guildId, user: MOD, subcommand: 'show', ...MODERATOR })));
     expect(show).toContain('Study pods');
-    expect(show).toContain('I am missing Create Private Threads, Send Messages in Threads there');
+    expect(show).toContain('I am missing Create Private Threads, Send Messages in Threads.');
   });
 });
 

@@ -306,6 +306,15 @@ describe('announcements', () => {
     expect(bot.fake.channelMessages(channelId)).toHaveLength(1);
   });
 
+  it('an announce channel the bot cannot post in is refused with what is missing; nothing is saved', async () => {
+    const s = await newServer('Announce locked');
+    const locked = bot.fake.addChannel(s.guildId, { name: 'locked', type: 0, permission_overwrites: [{ id: s.guildId, type: 0, allow: '0', deny: Perm.SendMessages.toString() }] }).id as string;
+    await until(() => bot.app.client.channels.cache.has(locked), 'the channel');
+    const refused = textOf(await setupRewards(s.guildId, 'announce', { channel: channel(locked) }));
+    expect(refused).toContain(`I cannot post in <#${locked}>: I am missing Send Messages.`);
+    expect(await setupShow(s.guildId)).not.toContain(`<#${locked}>`);
+  });
+
   it('an announcement Discord refuses is shown in /setup show; the next one that goes out clears it', async () => {
     const s = await newServer('Announce refused');
     const channelId = bot.fake.addChannel(s.guildId, { name: 'wins', type: 0 }).id as string;
