@@ -1,6 +1,6 @@
 import { requireChallengesOn } from '../../src/db/queries/challenges.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
-import { type Command, guildCommand, subcommandIn } from '../../src/discord/command.js';
+import { type Command, guildCommand, ownEntry } from '../../src/discord/command.js';
 import { autocompleteChoices } from '../../src/discord/options.js';
 import { requireModerator } from '../../src/discord/permissions.js';
 import { UserError } from '../../src/errors.js';
@@ -32,12 +32,12 @@ export const challenge: Command = {
 
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
-    const moderated = subcommandIn(forModerators, sub);
+    const moderated = ownEntry(forModerators, sub);
     if (moderated) await requireModerator(interaction, ctx);
     const settings = await getGuildSettings(ctx.db, interaction.guildId);
     if (sub === 'history') return history(interaction, ctx, settings);
     requireChallengesOn(settings);
-    const run = moderated ?? subcommandIn(forMembers, sub);
+    const run = moderated ?? ownEntry(forMembers, sub);
     if (!run) throw new UserError('Unknown challenge option.');
     return run(interaction, ctx, settings);
   },

@@ -1,6 +1,6 @@
 import { allResources, approvedRows } from '../../src/db/queries/resources.js';
 import { serverEntry } from '../../src/domain/catalogue.js';
-import { type Command, guildCommand, type Subcommand, subcommandIn } from '../../src/discord/command.js';
+import { type Command, guildCommand, type Subcommand, ownEntry } from '../../src/discord/command.js';
 import { autocompleteChoices, stepChoices } from '../../src/discord/options.js';
 import { requireModerator } from '../../src/discord/permissions.js';
 import { UserError } from '../../src/errors.js';
@@ -29,11 +29,11 @@ export const resource: Command = {
 
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
-    const open = subcommandIn(forMembers, sub);
+    const open = ownEntry(forMembers, sub);
     if (open) return open(interaction, ctx);
     // Everything else is for moderators.
     await requireModerator(interaction, ctx);
-    const run = subcommandIn(forModerators, sub);
+    const run = ownEntry(forModerators, sub);
     if (!run) throw new UserError('Unknown /resource option.');
     return run(interaction, ctx);
   },

@@ -1,6 +1,6 @@
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import { searchTimeZones } from '../../src/domain/timezones.js';
-import { type Command, guildCommand, subcommandIn } from '../../src/discord/command.js';
+import { type Command, guildCommand, ownEntry } from '../../src/discord/command.js';
 import { MODERATOR_PERMISSIONS, requireModerator } from '../../src/discord/permissions.js';
 import { UserError } from '../../src/errors.js';
 import { challenges, challengesSubcommand } from './challenges.js';
@@ -46,7 +46,7 @@ export const setup: Command = {
   async execute(interaction, ctx) {
     await requireModerator(interaction, ctx);
     if (interaction.options.getSubcommandGroup() === 'rewards') return executeRewards(interaction, ctx);
-    const run = subcommandIn(subcommands, interaction.options.getSubcommand());
+    const run = ownEntry(subcommands, interaction.options.getSubcommand());
     if (!run) throw new UserError('Unknown setup option.');
     return run(interaction, ctx, await getGuildSettings(ctx.db, interaction.guildId));
   },

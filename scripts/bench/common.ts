@@ -72,6 +72,29 @@ export function cpuReferenceMs(): number {
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Prints rows as an aligned table. */
+/**
+ * How fast a fan-out sent: the seconds from its first to its last request, and its successful
+ * (< 300) requests per second over them. `requests` are the fake Discord's records of its calls.
+ */
+export function sendingRate(requests: readonly { at: number; status: number }[]): { seconds: number; ok: number; requestRate: number } {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of requests) {
+    first = Math.min(first, r.at);
+    last = Math.max(last, r.at);
+  }
+  const seconds = Math.max(0.001, (last - first) / 1000);
+  const ok = requests.filter((r) => r.status < 300).length;
+  return { seconds, ok, requestRate: ok / seconds };
+}
+
+/** Sends beyond the first, summed over the targets (a DM per member, a post per channel). */
+export function duplicatesIn(sendsPerTarget: Iterable<number>): number {
+  let extra = 0;
+  for (const n of sendsPerTarget) extra += Math.max(0, n - 1);
+  return extra;
+}
+
 export function table(title: string, rows: Record<string, string | number>[]): void {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]!);

@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { memberSettings } from '../../src/db/schema.js';
 import { FAKE_TOKEN, startFakeDiscord } from '../../src/sim/index.js';
-import { freshPostgres, round, table } from './common.js';
+import { duplicatesIn, freshPostgres, round, sendingRate, table } from './common.js';
 
 /** Zones whose local time `hour` is 12:00 UTC on Monday 2 March 2026. */
 const ZONES = [
@@ -65,13 +65,9 @@ export async function benchDigest(options: { members?: number; servers?: number;
     const n = fake.dmMessages(id).length;
     if (n > 0) perUser.set(id, n);
   }
-  const duplicates = [...perUser.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
+  const duplicates = duplicatesIn(perUser.values());
   const missing = rows.length - perUser.size;
-  const first = Math.min(...limited.map((r) => r.at));
-  const last = Math.max(...limited.map((r) => r.at));
-  const seconds = Math.max(0.001, (last - first) / 1000);
-  const ok = limited.filter((r) => r.status < 300).length;
-  const requestRate = ok / seconds;
+  const { seconds, ok, requestRate } = sendingRate(limited);
   const budget = config.SCHEDULED_REQUESTS_PER_SECOND;
   await app.stop();
   await fake.close();

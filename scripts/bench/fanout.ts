@@ -8,7 +8,7 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { guildSettings } from '../../src/db/schema.js';
 import { FAKE_TOKEN, startFakeDiscord } from '../../src/sim/index.js';
-import { freshPostgres, round, table } from './common.js';
+import { duplicatesIn, freshPostgres, round, sendingRate, table } from './common.js';
 
 export async function benchFanout(options: { servers?: number; ratePerSecond?: number } = {}) {
   const servers = options.servers ?? Number(process.env.BENCH_FANOUT_SERVERS ?? 10_000);
@@ -50,12 +50,9 @@ export async function benchFanout(options: { servers?: number; ratePerSecond?: n
   const threads = limited.filter((r) => r.status < 300 && /\/threads$/.test(r.path));
   const perChannel = new Map<string, number>();
   for (const r of posts) perChannel.set(r.path.split('/')[2]!, (perChannel.get(r.path.split('/')[2]!) ?? 0) + 1);
-  const duplicates = [...perChannel.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
+  const duplicates = duplicatesIn(perChannel.values());
   const missing = channels.filter((c) => !perChannel.has(c.channelId)).length;
-  const first = Math.min(...limited.map((r) => r.at));
-  const last = Math.max(...limited.map((r) => r.at));
-  const seconds = Math.max(0.001, (last - first) / 1000);
-  const requestRate = limited.filter((r) => r.status < 300).length / seconds;
+  const { seconds, requestRate } = sendingRate(limited);
   const budget = config.SCHEDULED_REQUESTS_PER_SECOND;
   await app.stop();
   await fake.close();

@@ -60,6 +60,6 @@ export function customId(command: string, action: string, ...args: (string | num
 export type Subcommand<Extra extends unknown[] = []> = (interaction: GuildChatInput, ctx: Context, ...extra: Extra) => Promise<void>;
 
 /** The entry of a dispatch table (subcommands, a command's buttons) for a name, or undefined: never an inherited property such as `toString` (custom ids come from the client). */
-export function subcommandIn<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+export function ownEntry<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }

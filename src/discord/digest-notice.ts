@@ -7,7 +7,7 @@ import { DM_CLOSED_NOTICE } from './views/digest.js';
  * After a member's command was answered: if Discord refused their weekly digest DM (50007) since
  * they were last told, say so once, privately. Never fails the command it follows.
  */
-export async function tellDigestDmClosedOnce(interaction: ChatInputCommandInteraction<'cached'>, ctx: Context, log: Context['logger']): Promise<void> {
+export async function tellDigestDmClosedOnce(interaction: ChatInputCommandInteraction<'cached'>, ctx: Context): Promise<void> {
   const member = { guildId: interaction.guildId, userId: interaction.user.id };
   if (!ctx.notices.has(member) || !(interaction.replied || interaction.deferred)) return;
   try {
@@ -15,6 +15,6 @@ export async function tellDigestDmClosedOnce(interaction: ChatInputCommandIntera
     if (!(await takeDmClosedNotice(ctx.db, member, ctx.clock.now()))) return;
     await interaction.followUp({ content: DM_CLOSED_NOTICE, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   } catch (error) {
-    log.warn({ err: error, guildId: interaction.guildId, userId: interaction.user.id, command: interaction.commandName }, 'could not tell the member their digest DM was refused');
+    ctx.logger.warn({ err: error, guildId: interaction.guildId, userId: interaction.user.id, command: interaction.commandName }, 'could not tell the member their digest DM was refused');
   }
 }

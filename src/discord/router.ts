@@ -8,7 +8,7 @@ import {
 } from 'discord.js';
 import type { Context } from '../context.js';
 import { UserError } from '../errors.js';
-import { subcommandIn, type Command } from './command.js';
+import { ownEntry, type Command } from './command.js';
 import { tellDigestDmClosedOnce } from './digest-notice.js';
 import type { InteractionRecord, Outcome } from './interaction-record.js';
 
@@ -39,18 +39,18 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
         // From here on every handler gets a guild-typed interaction: guildId, guild and member are there.
         if (interaction.isChatInputCommand()) {
           await command.execute(interaction, ctx);
-          await tellDigestDmClosedOnce(interaction, ctx, ctx.logger);
+          await tellDigestDmClosedOnce(interaction, ctx);
         } else if (interaction.isAutocomplete()) {
           await command.autocomplete?.(interaction, ctx);
         } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
           const [, action = '', ...args] = interaction.customId.split(':');
-          const handler = subcommandIn(command.components ?? {}, action);
+          const handler = ownEntry(command.components ?? {}, action);
           if (!handler) throw new UserError('This button has expired. Run the command again.');
           await handler(interaction, ctx, args);
         }
       } else if (!interaction.inGuild() && interaction.isButton()) {
         const [, action = '', ...args] = interaction.customId.split(':');
-        const handler = subcommandIn(command.dmButtons ?? {}, action);
+        const handler = ownEntry(command.dmButtons ?? {}, action);
         if (!handler) throw new UserError(OUTSIDE_SERVER);
         await handler(interaction, ctx, args);
       } else if (interaction.inGuild()) {

@@ -39,6 +39,11 @@ function offsetMs(instant: number, zone: string, wall = wallClock(new Date(insta
   return toUtcMs(wall.day) + ((wall.hour * 60 + wall.minute) * 60 + wall.second) * 1000 - Math.floor(instant / 1000) * 1000;
 }
 
+/** The UTC offset of `zone` at `instant`, in whole minutes (from Intl through `wallClock`). */
+export function utcOffsetMinutes(zone: string, instant: Date): number {
+  return Math.round(offsetMs(instant.getTime(), zone) / 60_000);
+}
+
 function wallDay(instant: number, zone: string, rolloverHour: number, wall = wallClock(new Date(instant), zone)): string {
   return wall.hour < rolloverHour ? addDays(wall.day, -1) : wall.day;
 }

@@ -14,6 +14,7 @@ import type { Step, Track } from '../content/schema.js';
 import { addDays, weekday } from './dates.js';
 import type { TrackProgress } from './progress.js';
 import { dueAt, latestOccurrence, type TimeOfDay } from './schedule.js';
+import { stableHash } from './hash.js';
 
 export const MIN_POD_SIZE = 2;
 export const MAX_POD_SIZE = 4;
@@ -28,7 +29,7 @@ export interface PodCandidate {
   userId: string;
   /** Index of the member's next roadmap step (steps done before it, in path order). */
   position: number;
-  /** The member's UTC offset in minutes at the forming instant (Intl; see `utcOffsetMinutes`). */
+  /** The member's UTC offset in minutes at the forming instant (Intl; see `utcOffsetMinutes` in dates.ts). */
   utcOffsetMinutes: number;
   /** 2–4 */
   preferredSize: number;
@@ -82,24 +83,6 @@ export function sharedWakingMinutes(offsetA: number, offsetB: number): number {
   return total;
 }
 
-/** The UTC offset of `zone` at `instant`, in minutes (Intl; no hand-made offsets). */
-export function utcOffsetMinutes(zone: string, instant: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(instant);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-  return Math.round((asUtc - Math.floor(instant.getTime() / 60_000) * 60_000) / 60_000);
-}
-
-/** FNV-1a, 32 bits: a seeded, stable tie-break. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 const clampSize = (n: number) => Math.min(MAX_POD_SIZE, Math.max(MIN_POD_SIZE, Math.round(Number.isFinite(n) ? n : DEFAULT_POD_SIZE)));
 
 /** Groups members into pods; see the module comment. */
@@ -107,7 +90,7 @@ export function formPods(input: PodInput): PodPlan {
   const byId = new Map<string, PodCandidate>();
   for (const m of input.members) byId.set(m.userId, { ...m, preferredSize: clampSize(m.preferredSize) });
   const members = [...byId.values()].sort(
-    (a, b) => a.position - b.position || a.utcOffsetMinutes - b.utcOffsetMinutes || hash(`${input.seed}:${a.userId}`) - hash(`${input.seed}:${b.userId}`) || (a.userId < b.userId ? -1 : 1),
+    (a, b) => a.position - b.position || a.utcOffsetMinutes - b.utcOffsetMinutes || stableHash(`${input.seed}:${a.userId}`) - stableHash(`${input.seed}:${b.userId}`) || (a.userId < b.userId ? -1 : 1),
   );
   if (members.length === 0) return { pods: [], alone: [] };
   if (members.length === 1) return { pods: [], alone: [members[0]!.userId] };

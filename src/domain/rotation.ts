@@ -7,6 +7,7 @@
  * next most common step, …). Ties are broken by a hash of a seed (guild and date), so servers do
  * not all post the same prompt on the same day, and a pick is reproducible.
  */
+import { stableHash } from './hash.js';
 
 export interface RotationItem {
   id: string;
@@ -41,7 +42,7 @@ export function pickNext(items: readonly RotationItem[], history: readonly strin
       break;
     }
   }
-  return pool[hash(seed) % pool.length]?.id;
+  return pool[stableHash(seed) % pool.length]?.id;
 }
 
 /**
@@ -56,14 +57,4 @@ export function rankSteps(currentSteps: readonly string[], order: readonly strin
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;
   };
   return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || position(a) - position(b) || a.localeCompare(b));
-}
-
-/** FNV-1a, 32 bit: a stable, well-spread hash for tie-breaking. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formPods, pairKey, pairsOf, sharedWakingMinutes, utcOffsetMinutes, type PodCandidate } from '../../src/domain/pods.js';
+import { utcOffsetMinutes } from '../../src/domain/dates.js';
+import { formPods, pairKey, pairsOf, sharedWakingMinutes, type PodCandidate } from '../../src/domain/pods.js';
 
 const member = fc.record({
   position: fc.integer({ min: 0, max: 30 }),
