@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -28,6 +28,25 @@ export function prepared<T>(db: Tx, name: string, build: (db: Tx) => T): T {
   let query = queries.get(name) as T | undefined;
   if (query === undefined) queries.set(name, (query = build(db)));
   return query;
+}
+
+/** Builds SQL text from drizzle's `sql` templates: stateless, so one serves every database. */
+const dialect = new PgDialect();
+
+/**
+ * The rows of a raw statement (drizzle's `sql` template, values as parameters), whatever the driver
+ * (postgres.js returns them, PGlite wraps them), run as a server-side prepared statement. Unprepared,
+ * postgres.js sends a statement with parameters in two exchanges with the server (describe it to
+ * learn the parameter types, then bind and execute) and the server parses and plans it each time;
+ * prepared, that happens once per connection and each call is one exchange. drizzle's `db.execute`
+ * cannot prepare, so the hot raw statements (the activity compare-and-set, the roadmap read) come
+ * here. Only for statements whose text is fixed: postgres.js keeps one prepared statement per text
+ * and connection.
+ */
+export async function rowsOf<T>(db: Tx, query: SQL): Promise<T[]> {
+  // A name makes drizzle's postgres.js session prepare the statement (postgres.js names it itself).
+  const result: unknown = await db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, 'rows_of', false).execute();
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
 
 export interface Database {

@@ -3,9 +3,9 @@ import type { Clock } from '../../clock.js';
 import { findStep, type Content, type StepEntry } from '../../content/loader.js';
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
-import { prepared, type Db, type Tx } from '../client.js';
+import { prepared, rowsOf, type Db, type Tx } from '../client.js';
 import { memberBranches, stepProgress } from '../schema.js';
-import { recordActivityInTransaction, recordActivityOptimistically, rowsOf, type ActivityGate, type MemberKey } from './streaks.js';
+import { recordActivityInTransaction, recordActivityOptimistically, type ActivityGate, type MemberKey } from './streaks.js';
 
 /** The step ids (as stored, possibly former ids) a member has finished. */
 export async function completedStepIds(db: Tx, member: MemberKey): Promise<string[]> {

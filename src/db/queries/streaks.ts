@@ -47,7 +47,7 @@ import {
   type StreakSummary,
   type StreakView,
 } from '../../domain/streaks.js';
-import { prepared, type Db, type Tx } from '../client.js';
+import { prepared, rowsOf, type Db, type Tx } from '../client.js';
 import { activities, auditLog, guildSettings, memberSettings, memberStreaks, streakDays } from '../schema.js';
 import { defaultGuildSettings } from './settings.js';
 
@@ -82,12 +82,6 @@ export interface ActivityResult {
   recorded: boolean;
   /** The stored streak just before the activity (read under the member's lock). */
   before: StreakSummary;
-}
-
-/** The rows of a raw statement, whatever the driver (postgres.js returns them, PGlite wraps them). */
-export async function rowsOf<T>(db: Tx, query: SQL): Promise<T[]> {
-  const result: unknown = await db.execute(query);
-  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
 
 /** Runs `fn` in a transaction, or in a savepoint when `db` already is a transaction. */
