@@ -3,9 +3,9 @@ import type { Clock } from '../../clock.js';
 import { findStep, type Content, type StepEntry } from '../../content/loader.js';
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
-import { prepared, rowsOf, type Db, type Tx } from '../client.js';
+import { prepared, preparedRows, rowsOf, type Db, type Tx } from '../client.js';
 import { memberBranches, stepProgress } from '../schema.js';
-import { recordActivityInTransaction, recordActivityOptimistically, type ActivityGate, type MemberKey } from './streaks.js';
+import { activityPlaceholder, recordActivityInTransaction, recordActivityOptimistically, type ActivityGate, type MemberKey } from './streaks.js';
 
 /** The step ids (as stored, possibly former ids) a member has finished. */
 export async function completedStepIds(db: Tx, member: MemberKey): Promise<string[]> {
@@ -31,12 +31,14 @@ export async function unmarkStep(db: Tx, member: MemberKey, stepIds: readonly st
 
 /** The steps a member finished (as stored) and the branch they chose per track, in one round trip. */
 export async function memberRoadmap(db: Tx, member: MemberKey): Promise<{ done: string[]; branches: Map<string, string> }> {
-  const rows = await rowsOf<{ kind: 'step' | 'branch'; a: string; b: string | null }>(
+  const query = preparedRows<{ kind: 'step' | 'branch'; a: string; b: string | null }>(
     db,
-    sql`select 'step' as kind, step_id as a, null::text as b from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId}
+    'member_roadmap',
+    () => sql`select 'step' as kind, step_id as a, null::text as b from ${stepProgress} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}
     union all
-    select 'branch', track_id, branch_id from ${memberBranches} where guild_id = ${member.guildId} and user_id = ${member.userId}`,
+    select 'branch', track_id, branch_id from ${memberBranches} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}`,
   );
+  const rows = await query.execute({ guildId: member.guildId, userId: member.userId });
   const done: string[] = [];
   const branches = new Map<string, string>();
   for (const row of rows) {
@@ -84,8 +86,7 @@ export async function finishedStepIds(db: Tx, content: Content, member: MemberKe
 }
 
 /** `where not exists` a former id of the step among the member's finished steps (empty without former ids). */
-function notFormerlyDone(member: MemberKey, entry: StepEntry): SQL {
-  const former = entry.step.replaces;
+function notFormerlyDone(member: MemberKey, former: readonly unknown[]): SQL {
   return former.length > 0
     ? sql`where not exists (select 1 from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} and step_id in (${sql.join(
         former.map((id) => sql`${id}`),
@@ -104,7 +105,7 @@ async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date)
     tx,
     sql`with inserted as (
       insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
-      select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz ${notFormerlyDone(member, entry)}
+      select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz ${notFormerlyDone(member, entry.step.replaces)}
       on conflict do nothing
       returning step_id
     )
@@ -132,18 +133,29 @@ interface Recorded {
  * statement returns every finished step. Undefined when the locked path is needed.
  */
 async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEntry, at: Date): Promise<Recorded | undefined> {
-  const where = notFormerlyDone(member, entry);
+  const former = entry.step.replaces;
   const gate: ActivityGate = {
-    cte: sql`gate as (
-      insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
-      select ${member.guildId}, ${member.userId}, ${entry.step.id}, ${entry.track.id}, ${at.toISOString()}::timestamptz from ok ${where}
-      on conflict do nothing
-      returning step_id
-    )`,
-    columns: [
-      sql`array(select step_id from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} union all select step_id from gate) as finished`,
-      sql`(select branch_id from ${memberBranches} where guild_id = ${member.guildId} and user_id = ${member.userId} and track_id = ${entry.track.id}) as branch`,
-    ],
+    key: `step:${former.length}`,
+    build: () => {
+      const p = activityPlaceholder;
+      const member = { guildId: p('guildId'), userId: p('userId') } as unknown as MemberKey;
+      return {
+        cte: sql`gate as (
+          insert into ${stepProgress} (guild_id, user_id, step_id, track_id, completed_at)
+          select ${member.guildId}, ${member.userId}, ${sql.placeholder('stepId')}, ${sql.placeholder('trackId')}, ${p('at')}::timestamptz from ok ${notFormerlyDone(
+            member,
+            former.map((_, i) => sql.placeholder(`former${i}`)),
+          )}
+          on conflict do nothing
+          returning step_id
+        )`,
+        columns: [
+          sql`array(select step_id from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} union all select step_id from gate) as finished`,
+          sql`(select branch_id from ${memberBranches} where guild_id = ${member.guildId} and user_id = ${member.userId} and track_id = ${sql.placeholder('trackId')}) as branch`,
+        ],
+      };
+    },
+    values: { stepId: entry.step.id, trackId: entry.track.id, ...Object.fromEntries(former.map((id, i) => [`former${i}`, id])) },
   };
   const done = await recordActivityOptimistically(db, { ...member, kind: 'step', at, ref: entry.step.id }, gate);
   return done && { recorded: done.result.recorded, finished: done.row.finished as string[], branchId: (done.row.branch as string | null) ?? undefined };

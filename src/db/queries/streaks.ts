@@ -47,7 +47,7 @@ import {
   type StreakSummary,
   type StreakView,
 } from '../../domain/streaks.js';
-import { prepared, rowsOf, type Db, type Tx } from '../client.js';
+import { prepared, preparedRows, type Db, type Tx } from '../client.js';
 import { activities, auditLog, guildSettings, memberSettings, memberStreaks, streakDays } from '../schema.js';
 import { defaultGuildSettings } from './settings.js';
 
@@ -283,11 +283,56 @@ function extensionOf(member: LockedMember, day: string) {
 /**
  * CTEs that run first in an activity's statement: `gate` (which may read `ok`) stores the thing the
  * activity is about, and the activity is stored once per row it returns (e.g. a step newly marked
- * done); `columns` are more values of the statement's result (`<expression> as <name>`).
+ * done); `columns` are more values of the statement's result (`<expression> as <name>`). Written
+ * with placeholders (activityPlaceholder for the activity's own values, others named in `values`):
+ * `key` names the gate's shape, `build` runs once per shape and database handle.
  */
 export interface ActivityGate {
-  cte: SQL;
-  columns: SQL[];
+  key: string;
+  build(): { cte: SQL; columns: SQL[] };
+  values: Record<string, unknown>;
+}
+
+/** The values of an activity's statement, by placeholder name (freeze days are `freeze0`, `freeze1` …). */
+interface ActivityValues {
+  guildId: string;
+  userId: string;
+  kind: ActivityKind;
+  day: string;
+  at: string;
+  ref: string | null;
+  note: string | null;
+  ledgerNote: string | null;
+  /** The new figures (when `next`) and the day rule they were counted under. */
+  current: number;
+  longest: number;
+  freezes: number;
+  lastDay: string | null;
+  zone: string;
+  rolloverHour: number;
+  /** The figures the compare-and-set expects. */
+  expectedCurrent: number;
+  expectedLongest: number;
+  expectedFreezes: number;
+  expectedLastDay: string | null;
+  expectedZone: string | null;
+  expectedRolloverHour: number | null;
+}
+
+/** A placeholder for one of the activity's values, for activityStatement and gates. */
+export const activityPlaceholder = (name: keyof ActivityValues | `freeze${number}`) => sql.placeholder(name);
+const p = activityPlaceholder;
+
+/**
+ * What decides the statement's text: whether and how it compares the figures (`ok`: `first` creates
+ * them, `unchanged` compares them, `none` does neither, in the locked path), how many freeze days it
+ * writes, whether it updates the figures, and the gate.
+ */
+interface ActivityShape {
+  ok: 'first' | 'unchanged' | 'none';
+  freezeDays: number;
+  figures: boolean;
+  gate?: ActivityGate;
 }
 
 /**
@@ -296,72 +341,114 @@ export interface ActivityGate {
  * `next` extends the figures, writes the freeze days it spent and the figures with the day rule the
  * day was counted under (`follows`). With `expected`, everything happens only if the member's figures
  * and day rule are still those (an `ok` CTE that locks the row for the statement: a compare-and-set,
- * so no transaction is needed).
+ * so no transaction is needed). Its text depends only on the shape (activityStatement, built once
+ * per shape), its values are activityValues.
  */
-function activityStatement(
+async function runActivityStatement<T>(
+  db: Tx,
   member: MemberKey,
   input: ActivityInput,
   counting: { day: string; follows: DayRule },
   next: ReturnType<typeof extendStreak> | null,
   { expected, gate }: { expected?: (StreakSummary & { follows: DayRule | null }) | 'none'; gate?: ActivityGate } = {},
-): SQL {
-  const { day, follows } = counting;
-  const at = input.at.toISOString();
+): Promise<T[]> {
+  // The member's first figures: the row is created with them (a day with no figures before always
+  // counts; the caller checks that it did).
+  if (expected === 'none' && !next) throw new Error('activityStatement: a member without figures needs the extension of the empty figures');
+  const shape: ActivityShape = {
+    ok: expected === 'none' ? 'first' : expected ? 'unchanged' : 'none',
+    freezeDays: next?.freezeDays.length ?? 0,
+    figures: next !== null && expected !== 'none',
+    ...(gate ? { gate } : {}),
+  };
+  const values: Record<string, unknown> = {
+    guildId: member.guildId,
+    userId: member.userId,
+    kind: input.kind,
+    day: counting.day,
+    at: input.at.toISOString(),
+    ref: input.ref ?? null,
+    note: input.note ?? null,
+    ledgerNote: input.ledgerNote ?? input.ref ?? null,
+    zone: counting.follows.zone,
+    rolloverHour: counting.follows.rolloverHour,
+    ...gate?.values,
+  } satisfies Partial<ActivityValues>;
+  if (next) {
+    Object.assign(values, { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay } satisfies Partial<ActivityValues>);
+    next.freezeDays.forEach((d, i) => (values[`freeze${i}`] = d));
+  }
+  if (expected && expected !== 'none') {
+    Object.assign(values, {
+      expectedCurrent: expected.current,
+      expectedLongest: expected.longest,
+      expectedFreezes: expected.freezes,
+      expectedLastDay: expected.lastDay,
+      expectedZone: expected.follows?.zone ?? null,
+      expectedRolloverHour: expected.follows?.rolloverHour ?? null,
+    } satisfies Partial<ActivityValues>);
+  }
+  const key = `activity:${shape.ok}:${shape.freezeDays}:${shape.figures ? 'figures' : '-'}:${gate?.key ?? '-'}`;
+  return preparedRows<T>(db, key, () => activityStatement(shape)).execute(values);
+}
+
+function activityStatement({ ok: okShape, freezeDays, figures: writesFigures, gate: gateShape }: ActivityShape): SQL {
+  const gate = gateShape?.build();
   let ok = sql``;
-  if (expected === 'none') {
-    // The member's first figures: the row is created with them (a day with no figures before always
-    // counts; the caller checks that it did).
-    if (!next) throw new Error('activityStatement: a member without figures needs the extension of the empty figures');
+  if (okShape === 'first') {
     ok = sql`ok as (
         insert into ${memberStreaks} (guild_id, user_id, current, longest, freezes, last_day, day_zone, day_rollover_hour, updated_at)
-        values (${member.guildId}, ${member.userId}, ${next.current}, ${next.longest}, ${next.freezes}, ${next.lastDay}::date, ${follows.zone}, ${follows.rolloverHour}, ${at}::timestamptz)
+        values (${p('guildId')}, ${p('userId')}, ${p('current')}, ${p('longest')}, ${p('freezes')}, ${p('lastDay')}::date, ${p('zone')}, ${p('rolloverHour')}, ${p('at')}::timestamptz)
         on conflict do nothing
         returning 1
       ), `;
-  } else if (expected) {
+  } else if (okShape === 'unchanged') {
     ok = sql`ok as (
         select 1 from ${memberStreaks}
-        where guild_id = ${member.guildId} and user_id = ${member.userId} and current = ${expected.current} and longest = ${expected.longest}
-          and freezes = ${expected.freezes} and last_day is not distinct from ${expected.lastDay}::date
-          and day_zone is not distinct from ${expected.follows?.zone ?? null}::text
-          and day_rollover_hour is not distinct from ${expected.follows?.rolloverHour ?? null}::smallint
+        where guild_id = ${p('guildId')} and user_id = ${p('userId')} and current = ${p('expectedCurrent')} and longest = ${p('expectedLongest')}
+          and freezes = ${p('expectedFreezes')} and last_day is not distinct from ${p('expectedLastDay')}::date
+          and day_zone is not distinct from ${p('expectedZone')}::text
+          and day_rollover_hour is not distinct from ${p('expectedRolloverHour')}::smallint
         for update
       ), `;
   }
-  const source = gate ? sql` from gate` : expected ? sql` from ok` : sql``;
+  const compared = okShape !== 'none';
+  const source = gate ? sql` from gate` : compared ? sql` from ok` : sql``;
   const results = [
     sql`(select count(*) from stored)::int as stored`,
     sql`(select count(*) from counted)::int as counted`,
-    ...(expected ? [sql`(select count(*) from ok)::int as ok`] : []),
+    ...(compared ? [sql`(select count(*) from ok)::int as ok`] : []),
     ...(gate?.columns ?? []),
   ];
   const freezes =
-    next && next.freezeDays.length > 0
+    freezeDays > 0
       ? sql`, freezes as (
           insert into ${streakDays} (guild_id, user_id, day, reason, created_at)
-          select ${member.guildId}, ${member.userId}, f.day::date, 'freeze', ${at}::timestamptz
-          from (values ${sql.join(next.freezeDays.map((d) => sql`(${d})`), sql`, `)}) as f(day)
+          select ${p('guildId')}, ${p('userId')}, f.day::date, 'freeze', ${p('at')}::timestamptz
+          from (values ${sql.join(
+            Array.from({ length: freezeDays }, (_, i) => sql`(${p(`freeze${i}`)})`),
+            sql`, `,
+          )}) as f(day)
           where exists (select 1 from counted)
           on conflict do nothing
         )`
       : sql``;
-  const figures =
-    next && expected !== 'none'
-      ? sql`, figures as (
+  const figures = writesFigures
+    ? sql`, figures as (
           update ${memberStreaks}
-          set current = ${next.current}, longest = ${next.longest}, freezes = ${next.freezes}, last_day = ${next.lastDay}::date,
-            day_zone = ${follows.zone}, day_rollover_hour = ${follows.rolloverHour}, updated_at = ${at}::timestamptz
-          where guild_id = ${member.guildId} and user_id = ${member.userId} and exists (select 1 from counted)
+          set current = ${p('current')}, longest = ${p('longest')}, freezes = ${p('freezes')}, last_day = ${p('lastDay')}::date,
+            day_zone = ${p('zone')}, day_rollover_hour = ${p('rolloverHour')}, updated_at = ${p('at')}::timestamptz
+          where guild_id = ${p('guildId')} and user_id = ${p('userId')} and exists (select 1 from counted)
         )`
-      : sql``;
+    : sql``;
   return sql`with ${ok}${gate ? sql`${gate.cte}, ` : sql``}stored as (
       insert into ${activities} (guild_id, user_id, kind, day, at, ref, note)
-      select ${member.guildId}, ${member.userId}, ${input.kind}, ${day}::date, ${at}::timestamptz, ${input.ref ?? null}, ${input.note ?? null}${source}
+      select ${p('guildId')}, ${p('userId')}, ${p('kind')}, ${p('day')}::date, ${p('at')}::timestamptz, ${p('ref')}, ${p('note')}${source}
       on conflict do nothing
       returning id
     ), counted as (
       insert into ${streakDays} (guild_id, user_id, day, reason, note, created_at)
-      select ${member.guildId}, ${member.userId}, ${day}::date, ${input.kind}, ${input.ledgerNote ?? input.ref ?? null}, ${at}::timestamptz from stored
+      select ${p('guildId')}, ${p('userId')}, ${p('day')}::date, ${p('kind')}, ${p('ledgerNote')}, ${p('at')}::timestamptz from stored
       on conflict (guild_id, user_id, day) do update
         set reason = excluded.reason, actor_id = null, note = excluded.note, created_at = excluded.created_at
         where ${streakDays}.reason = 'freeze'
@@ -386,7 +473,7 @@ export async function recordActivityInTransaction(tx: Tx, input: ActivityInput):
   const counting = countingDay(input.at, locked, { lastDay: before.lastDay, follows: locked.follows });
   const { day } = counting;
   const next = extensionOf(locked, day);
-  const [written] = await rowsOf<{ stored: number; counted: number }>(tx, activityStatement(member, input, counting, next));
+  const [written] = await runActivityStatement<{ stored: number; counted: number }>(tx, member, input, counting, next);
   if (written!.stored === 0) return { counted: false, day, streak: before, recorded: false, before };
   if (written!.counted === 0) return { counted: false, day, streak: before, recorded: true, before };
   const streak: StreakSummary = next
@@ -427,10 +514,10 @@ export async function recordActivityOptimistically(
     const next = extensionOf(read, day);
     if (!next && day !== before.lastDay) return undefined;
     const expected = read.stored ? { ...before, follows: read.follows } : 'none';
-    const [row] = await rowsOf<{ stored: number; counted: number; ok: number } & Record<string, unknown>>(
-      db,
-      activityStatement(member, input, counting, next, { expected, ...(gate ? { gate } : {}) }),
-    );
+    const [row] = await runActivityStatement<{ stored: number; counted: number; ok: number } & Record<string, unknown>>(db, member, input, counting, next, {
+      expected,
+      ...(gate ? { gate } : {}),
+    });
     if (row!.ok === 0) continue;
     const counted = row!.counted > 0;
     let streak = next && counted ? { current: next.current, longest: next.longest, freezes: next.freezes, lastDay: next.lastDay } : before;
