@@ -6,7 +6,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { formatProblem, loadContent, type Content } from './content/loader.js';
 import { LRUCache } from 'lru-cache';
-import { REWARDLESS_TTL_MS, type Context } from './context.js';
+import { MEMBER_FIGURES_MAX, REWARDLESS_TTL_MS, type Context } from './context.js';
+import type { MemberRead } from './db/queries/streaks.js';
 import { StartupError } from './errors.js';
 import { openDatabase, type Database } from './db/client.js';
 import type { Command } from './discord/command.js';
@@ -140,7 +141,8 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const images = createImageRenderer();
   const notices = new DmClosedNotices();
   const rewardless = new LRUCache<string, true>({ max: 100_000, ttl: REWARDLESS_TTL_MS });
-  const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images, notices, rewardless };
+  const memberFigures = new LRUCache<string, MemberRead>({ max: MEMBER_FIGURES_MAX });
+  const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images, notices, rewardless, memberFigures };
   contextBuilt(ctx);
 
   // Scheduled work: daily prompts, weekly challenges and focus phase changes. /healthz reads the scheduler's last tick

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Content } from './content/loader.js';
 import type { Db } from './db/client.js';
+import type { MemberRead } from './db/queries/streaks.js';
 import type { DmClosedNotices } from './discord/dm-closed-notices.js';
 import type { ImageRenderer } from './discord/views/heatmap.js';
 import type { Metrics } from './http/metrics.js';
@@ -27,6 +28,15 @@ export interface Context {
    * process on the same server sees a new reward within that time; /setup rewards sync catches up).
    */
   rewardless: LRUCache<string, true>;
+  /**
+   * Each member's figures as this process last read or wrote them, so that /checkin and Mark done
+   * can skip reading them first: a guess the compare-and-set checks (src/db/queries/streaks.ts,
+   * MemberFigures), never trusted on its own.
+   */
+  memberFigures: LRUCache<string, MemberRead>;
 }
+
+/** How many members' figures ctx.memberFigures keeps (about 1 KB each). */
+export const MEMBER_FIGURES_MAX = 50_000;
 
 export const REWARDLESS_TTL_MS = 30_000;

@@ -76,10 +76,18 @@ export function trackProgress(
 ): TrackProgress {
   const done = new Set([...doneIds].map(resolve));
   const branches = track.branches;
+  // Called for every step of the track on each /next and /roadmap: no throwaway arrays or spreads.
   const state = (step: Step, index: number, branch?: Branch): StepState => {
-    const waits = [...(branch ? [branch.after] : []), ...step.prerequisites].filter((id, i, all) => !done.has(id) && all.indexOf(id) === i);
+    const waits: string[] = [];
+    const waitFor = (id: string) => {
+      if (!done.has(id) && !waits.includes(id)) waits.push(id);
+    };
+    if (branch) waitFor(branch.after);
+    for (const id of step.prerequisites) waitFor(id);
     const status: StepStatus = done.has(step.id) ? 'done' : waits.length > 0 ? 'locked' : 'todo';
-    return { step, index, status, ...(branch ? { branch } : {}), waitingFor: waits };
+    const result: StepState = { step, index, status, waitingFor: waits };
+    if (branch) result.branch = branch;
+    return result;
   };
   const steps = track.steps.map((step, index) => state(step, index));
   const branchProgress = branches.map((branch): BranchProgress => {

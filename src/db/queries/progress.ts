@@ -5,7 +5,7 @@ import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import { prepared, preparedRows, rowsOf, type Db, type Tx } from '../client.js';
 import { memberBranches, stepProgress } from '../schema.js';
-import { activityPlaceholder, recordActivityInTransaction, recordActivityOptimistically, type ActivityGate, type MemberKey } from './streaks.js';
+import { activityPlaceholder, recordActivityInTransaction, recordActivityOptimistically, type ActivityGate, type MemberFigures, type MemberKey } from './streaks.js';
 
 /** The step ids (as stored, possibly former ids) a member has finished. */
 export async function completedStepIds(db: Tx, member: MemberKey): Promise<string[]> {
@@ -132,7 +132,7 @@ interface Recorded {
  * inserted by the activity's own statement, only while the member's figures are unchanged, and the
  * statement returns every finished step. Undefined when the locked path is needed.
  */
-async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEntry, at: Date): Promise<Recorded | undefined> {
+async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEntry, at: Date, figures?: MemberFigures): Promise<Recorded | undefined> {
   const former = entry.step.replaces;
   const gate: ActivityGate = {
     key: `step:${former.length}`,
@@ -157,7 +157,7 @@ async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEn
     },
     values: { stepId: entry.step.id, trackId: entry.track.id, ...Object.fromEntries(former.map((id, i) => [`former${i}`, id])) },
   };
-  const done = await recordActivityOptimistically(db, { ...member, kind: 'step', at, ref: entry.step.id }, gate);
+  const done = await recordActivityOptimistically(db, { ...member, kind: 'step', at, ref: entry.step.id }, gate, figures);
   return done && { recorded: done.result.recorded, finished: done.row.finished as string[], branchId: (done.row.branch as string | null) ?? undefined };
 }
 
@@ -166,9 +166,9 @@ async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEn
  * src/db/queries/streaks.ts). `recorded` is false when it already was done (a double click changes
  * nothing); `finished` is every step the member has finished as of that write (ids as stored).
  */
-async function markStepDone(ctx: { db: Db; clock: Clock }, member: MemberKey, entry: StepEntry): Promise<Recorded> {
+async function markStepDone(ctx: { db: Db; clock: Clock; memberFigures?: MemberFigures }, member: MemberKey, entry: StepEntry): Promise<Recorded> {
   const at = ctx.clock.now();
-  return (await recordStepOptimistically(ctx.db, member, entry, at)) ?? (await ctx.db.transaction((tx) => recordStep(tx, member, entry, at)));
+  return (await recordStepOptimistically(ctx.db, member, entry, at, ctx.memberFigures)) ?? (await ctx.db.transaction((tx) => recordStep(tx, member, entry, at)));
 }
 
 /** Marks a step done for a member. Returns false when it already was. */
@@ -178,7 +178,7 @@ export async function completeStep(ctx: { db: Db; clock: Clock }, member: Member
 
 /** Marks a step done (the /done command, the Mark done button), and the member's progress on the step's track as of that write. */
 export async function completeStepWithProgress(
-  ctx: { db: Db; clock: Clock; content: Content },
+  ctx: { db: Db; clock: Clock; content: Content; memberFigures?: MemberFigures },
   member: MemberKey,
   entry: StepEntry,
 ): Promise<{ recorded: boolean; progress: TrackProgress }> {

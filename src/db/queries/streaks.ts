@@ -20,16 +20,20 @@
  *    run one after the other. Any day, in any order; four round trips (BEGIN, lock, statement,
  *    COMMIT), or inside the caller's transaction (a finished step, a challenge submission).
  * 2. Compare-and-set (recordActivityOptimistically, what /checkin and Mark done call first): read
- *    the figures without a lock, then the same statement, applied only if the figures and the day
- *    rule are still those read (its `ok` CTE locks the row for the statement). Two round trips, no
- *    transaction. Taken only when the day extends the figures or already counted; when another
- *    activity changed the figures in between, it reads again, and it hands every other case to the
- *    locked path (returning undefined, with nothing written).
+ *    the figures without a lock, then the same statement, applied only if the figures, the day rule
+ *    they follow and the settings the day was worked out from (the member's and the server's zone,
+ *    rollover hour, freeze cap, when each was written) are still those read (its `ok` CTE locks the
+ *    row for the statement). Two round trips, no transaction; one when the process remembers the
+ *    member's figures from their last activity (ctx.memberFigures): the statement checks that guess
+ *    like a read, so a stale one only costs a fresh read. Taken only when the day extends the
+ *    figures or already counted; when anything changed in between, it reads again, and it hands
+ *    every other case to the locked path (returning undefined, with nothing written).
  *
  * Why both exist (README, Performance): with the locked path alone, /checkin and Mark done take two
  * more round trips each, and the bot's CPU per interaction on alternating /next and /checkin rose
  * from 1.3–1.8 ms to 2.6–2.8 ms. tests/integration/streak-write-paths.property.test.ts drives both
- * paths with any sequence of activities, out of order and concurrent, against the fold.
+ * paths (and the compare-and-set from remembered figures made stale behind its back) with any
+ * sequence of activities, out of order and concurrent, against the fold.
  */
 import { and, asc, eq, gte, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
@@ -239,8 +243,19 @@ async function recompute(tx: Tx, member: MemberKey, rules: StreakRules, at: Date
 
 const memberPlaceholders = { guildId: sql.placeholder('guildId'), userId: sql.placeholder('userId') } as unknown as MemberKey;
 
-/** A member's day rules and stored figures, read without a lock; `stored` is false before their first activity. */
-async function readMember(db: Db, member: MemberKey): Promise<LockedMember & { stored: boolean }> {
+/**
+ * What a compare-and-set was worked out from: the member's day rules and stored figures, and the
+ * stored values they came from (`basis`: the settings columns as stored, null where there is no row),
+ * so that the statement can check that none of them changed. `stored` is false before the member's
+ * first activity.
+ */
+export interface MemberRead extends LockedMember {
+  stored: boolean;
+  basis: RuleRow;
+}
+
+/** A member's day rules and stored figures, read without a lock. */
+async function readMember(db: Db, member: MemberKey): Promise<MemberRead> {
   const query = prepared(db, 'read_member', (db) =>
     db
       .select({
@@ -260,11 +275,30 @@ async function readMember(db: Db, member: MemberKey): Promise<LockedMember & { s
   );
   const [row] = await query.execute({ guildId: member.guildId, userId: member.userId });
   const rules = dayRulesOf(member.guildId, row);
+  const basis: RuleRow = {
+    serverZone: row?.serverZone ?? null,
+    rolloverHour: row?.rolloverHour ?? null,
+    freezeCap: row?.freezeCap ?? null,
+    settingsUpdatedAt: row?.settingsUpdatedAt ?? null,
+    ownZone: row?.ownZone ?? null,
+  };
   if (!row || row.current === null || row.longest === null || row.freezes === null || row.streakUpdatedAt === null) {
-    return { ...rules, before: { current: 0, longest: 0, freezes: 0, lastDay: null }, follows: null, streakUpdatedAt: new Date(0), stored: false };
+    return { ...rules, before: { current: 0, longest: 0, freezes: 0, lastDay: null }, follows: null, streakUpdatedAt: new Date(0), stored: false, basis };
   }
   const { current, longest, freezes, lastDay, streakUpdatedAt } = row;
-  return { ...rules, before: { current, longest, freezes, lastDay }, follows: followsOf(row), streakUpdatedAt, stored: true };
+  return { ...rules, before: { current, longest, freezes, lastDay }, follows: followsOf(row), streakUpdatedAt, stored: true, basis };
+}
+
+/**
+ * Where the compare-and-set path may start instead of reading the member (a member's last read or
+ * written figures, kept by this process: ctx.memberFigures). Only a guess: the statement applies
+ * the activity only if the figures, the day rules and the settings they came from are all still
+ * those, so a stale entry costs one statement and a fresh read, never a wrong figure.
+ */
+export interface MemberFigures {
+  get(key: string): MemberRead | undefined;
+  set(key: string, read: MemberRead): unknown;
+  delete(key: string): unknown;
 }
 
 /**
@@ -317,6 +351,13 @@ interface ActivityValues {
   expectedLastDay: string | null;
   expectedZone: string | null;
   expectedRolloverHour: number | null;
+  /** When the figures were written, and the settings they were worked out under, as stored (null: no row). */
+  expectedStreakUpdatedAt: string;
+  expectedServerZone: string | null;
+  expectedServerRolloverHour: number | null;
+  expectedFreezeCap: number | null;
+  expectedSettingsUpdatedAt: string | null;
+  expectedOwnZone: string | null;
 }
 
 /** A placeholder for one of the activity's values, for activityStatement and gates. */
@@ -350,7 +391,7 @@ async function runActivityStatement<T>(
   input: ActivityInput,
   counting: { day: string; follows: DayRule },
   next: ReturnType<typeof extendStreak> | null,
-  { expected, gate }: { expected?: (StreakSummary & { follows: DayRule | null }) | 'none'; gate?: ActivityGate } = {},
+  { expected, gate }: { expected?: MemberRead | 'none'; gate?: ActivityGate } = {},
 ): Promise<T[]> {
   // The member's first figures: the row is created with them (a day with no figures before always
   // counts; the caller checks that it did).
@@ -379,13 +420,20 @@ async function runActivityStatement<T>(
     next.freezeDays.forEach((d, i) => (values[`freeze${i}`] = d));
   }
   if (expected && expected !== 'none') {
+    const { before, follows, basis } = expected;
     Object.assign(values, {
-      expectedCurrent: expected.current,
-      expectedLongest: expected.longest,
-      expectedFreezes: expected.freezes,
-      expectedLastDay: expected.lastDay,
-      expectedZone: expected.follows?.zone ?? null,
-      expectedRolloverHour: expected.follows?.rolloverHour ?? null,
+      expectedCurrent: before.current,
+      expectedLongest: before.longest,
+      expectedFreezes: before.freezes,
+      expectedLastDay: before.lastDay,
+      expectedZone: follows?.zone ?? null,
+      expectedRolloverHour: follows?.rolloverHour ?? null,
+      expectedStreakUpdatedAt: expected.streakUpdatedAt.toISOString(),
+      expectedServerZone: basis.serverZone,
+      expectedServerRolloverHour: basis.rolloverHour,
+      expectedFreezeCap: basis.freezeCap,
+      expectedSettingsUpdatedAt: basis.settingsUpdatedAt?.toISOString() ?? null,
+      expectedOwnZone: basis.ownZone,
     } satisfies Partial<ActivityValues>);
   }
   const key = `activity:${shape.ok}:${shape.freezeDays}:${shape.figures ? 'figures' : '-'}:${gate?.key ?? '-'}`;
@@ -403,13 +451,22 @@ function activityStatement({ ok: okShape, freezeDays, figures: writesFigures, ga
         returning 1
       ), `;
   } else if (okShape === 'unchanged') {
+    // Timestamps are compared to the millisecond: JavaScript dates carry no more.
     ok = sql`ok as (
-        select 1 from ${memberStreaks}
-        where guild_id = ${p('guildId')} and user_id = ${p('userId')} and current = ${p('expectedCurrent')} and longest = ${p('expectedLongest')}
-          and freezes = ${p('expectedFreezes')} and last_day is not distinct from ${p('expectedLastDay')}::date
-          and day_zone is not distinct from ${p('expectedZone')}::text
-          and day_rollover_hour is not distinct from ${p('expectedRolloverHour')}::smallint
-        for update
+        select 1 from ${memberStreaks} s
+          left join ${guildSettings} g on g.guild_id = s.guild_id
+          left join ${memberSettings} m on m.guild_id = s.guild_id and m.user_id = s.user_id
+        where s.guild_id = ${p('guildId')} and s.user_id = ${p('userId')} and s.current = ${p('expectedCurrent')} and s.longest = ${p('expectedLongest')}
+          and s.freezes = ${p('expectedFreezes')} and s.last_day is not distinct from ${p('expectedLastDay')}::date
+          and s.day_zone is not distinct from ${p('expectedZone')}::text
+          and s.day_rollover_hour is not distinct from ${p('expectedRolloverHour')}::smallint
+          and date_trunc('milliseconds', s.updated_at) = ${p('expectedStreakUpdatedAt')}::timestamptz
+          and g.timezone is not distinct from ${p('expectedServerZone')}::text
+          and g.rollover_hour is not distinct from ${p('expectedServerRolloverHour')}::smallint
+          and g.freeze_cap is not distinct from ${p('expectedFreezeCap')}::smallint
+          and date_trunc('milliseconds', g.updated_at) is not distinct from ${p('expectedSettingsUpdatedAt')}::timestamptz
+          and m.timezone is not distinct from ${p('expectedOwnZone')}::text
+        for update of s
       ), `;
   }
   const compared = okShape !== 'none';
@@ -504,16 +561,27 @@ export async function recordActivityOptimistically(
   db: Db,
   input: ActivityInput,
   gate?: ActivityGate,
+  figures?: MemberFigures,
 ): Promise<{ result: ActivityResult; row: Record<string, unknown> } | undefined> {
   const member = { guildId: input.guildId, userId: input.userId };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const read = await readMember(db, member);
+  const key = `${member.guildId}:${member.userId}`;
+  // A remembered read of a member with figures saves the read; a stale one costs one more attempt.
+  let guess = figures?.get(key);
+  if (guess && !guess.stored) guess = undefined;
+  for (let attempt = 0; attempt < (guess ? 4 : 3); attempt++) {
+    const read = guess ?? (await readMember(db, member));
+    const guessed = guess !== undefined;
+    guess = undefined;
     const { before } = read;
     const counting = countingDay(input.at, read, { lastDay: before.lastDay, follows: read.follows });
     const { day } = counting;
     const next = extensionOf(read, day);
-    if (!next && day !== before.lastDay) return undefined;
-    const expected = read.stored ? { ...before, follows: read.follows } : 'none';
+    if (!next && day !== before.lastDay) {
+      if (guessed) continue; // the guess may be what sends it to the lock: read first
+      figures?.delete(key);
+      return undefined;
+    }
+    const expected = read.stored ? read : 'none';
     const [row] = await runActivityStatement<{ stored: number; counted: number; ok: number } & Record<string, unknown>>(db, member, input, counting, next, {
       expected,
       ...(gate ? { gate } : {}),
@@ -526,9 +594,15 @@ export async function recordActivityOptimistically(
     // first figures were written. Should either happen, the figures are folded again under the lock.
     if ((counted && !next) || (!counted && expected === 'none')) {
       streak = await db.transaction(async (tx) => recompute(tx, member, (await lockMember(tx, member, input.at)).rules, input.at, counting.follows));
+      figures?.delete(key);
+    } else if (figures) {
+      // What the member's row now holds: the new figures when the day counted, else the ones read.
+      const follows = { zone: counting.follows.zone, rolloverHour: counting.follows.rolloverHour };
+      figures.set(key, next && counted ? { ...read, before: streak, follows, streakUpdatedAt: input.at, stored: true } : read);
     }
     return { result: { counted, day, streak, recorded: row!.stored > 0, before }, row: row! };
   }
+  figures?.delete(key);
   return undefined;
 }
 
@@ -540,9 +614,9 @@ export interface CheckInResult extends ActivityResult {
 }
 
 /** /checkin and the daily prompt's Check in button: counts the member's day and returns the streak. */
-export async function checkIn(ctx: { db: Db; clock: Clock }, member: MemberKey, note: string | null): Promise<CheckInResult> {
+export async function checkIn(ctx: { db: Db; clock: Clock; memberFigures?: MemberFigures }, member: MemberKey, note: string | null): Promise<CheckInResult> {
   const input: ActivityInput = { ...member, kind: 'checkin', at: ctx.clock.now(), ...(note ? { note } : {}) };
-  const result = (await recordActivityOptimistically(ctx.db, input))?.result ?? (await recordActivity(ctx.db, input));
+  const result = (await recordActivityOptimistically(ctx.db, input, undefined, ctx.memberFigures))?.result ?? (await recordActivity(ctx.db, input));
   return { ...result, already: !result.recorded, freezesBefore: result.before.freezes };
 }
 
