@@ -26,9 +26,17 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** `MM/DD/YYYY, HH:MM:SS`, what the en-US formatter above writes for years 1000-9999. */
+const EN_US = /^(\d{2})\/(\d{2})\/(\d{4}), (\d{2}):(\d{2}):(\d{2})$/;
+
 /** The wall-clock date and time of an instant in a zone. */
 export function wallClock(instant: Date, zone: string): { day: string; hour: number; minute: number; second: number } {
-  const parts = formatter(zone).formatToParts(instant);
+  const f = formatter(zone);
+  // format() and a match cost half of formatToParts (a check-in asks twice); anything else it
+  // writes (another year range, another ICU) takes the parts.
+  const m = EN_US.exec(f.format(instant));
+  if (m) return { day: `${m[3]}-${m[1]}-${m[2]}`, hour: Number(m[4]) % 24, minute: Number(m[5]), second: Number(m[6]) };
+  const parts = f.formatToParts(instant);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   const year = get('year').padStart(4, '0');
   return { day: `${year}-${get('month')}-${get('day')}`, hour: Number(get('hour')) % 24, minute: Number(get('minute')), second: Number(get('second')) };

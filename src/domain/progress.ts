@@ -79,11 +79,9 @@ export function trackProgress(
   // Called for every step of the track on each /next and /roadmap: no throwaway arrays or spreads.
   const state = (step: Step, index: number, branch?: Branch): StepState => {
     const waits: string[] = [];
-    const waitFor = (id: string) => {
+    for (const id of branch ? [branch.after, ...step.prerequisites] : step.prerequisites) {
       if (!done.has(id) && !waits.includes(id)) waits.push(id);
-    };
-    if (branch) waitFor(branch.after);
-    for (const id of step.prerequisites) waitFor(id);
+    }
     const status: StepStatus = done.has(step.id) ? 'done' : waits.length > 0 ? 'locked' : 'todo';
     const result: StepState = { step, index, status, waitingFor: waits };
     if (branch) result.branch = branch;
