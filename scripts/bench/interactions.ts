@@ -8,8 +8,10 @@
  * embed, no database; bot-worker.ts): /next and /checkin alternating, each bot in a process of its
  * own, and the bot's CPU (user + system) per interaction, beside each other.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../src/paths.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 import { button, chatInput } from '../../src/sim/interactions.js';
 import { percentile, round, scriptNodeArgs, table } from './common.js';
@@ -44,11 +46,27 @@ function prng(seed: number) {
 type Message = { type: string; [key: string]: unknown };
 type BotName = 'cohort' | 'bare';
 
-/** Starts a bot (bot-worker.ts) in a child process, as `npm start` runs node, logged in to `fake`. */
+/**
+ * The bots run as `npm start` runs Cohort: compiled JavaScript (tsconfig.bench.json, built once per
+ * run into dist/bench) with npm start's node flags, no TypeScript loader. Under tsx every `require`
+ * goes through its resolve hooks, and discord.js requires modules lazily on each reply, which cost
+ * both bots the same ~10-30 µs per interaction that production does not pay. BENCH_TSX=1 runs the
+ * TypeScript sources under tsx instead (quicker to iterate on).
+ */
+let built = false;
+function botWorker(): { file: string; loader: string[] } {
+  if (process.env.BENCH_TSX) return { file: fileURLToPath(new URL('./bot-worker.ts', import.meta.url)), loader: ['--import', 'tsx'] };
+  if (!built) execFileSync(join(projectRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: projectRoot, stdio: 'inherit' });
+  built = true;
+  return { file: join(projectRoot, 'dist', 'bench', 'scripts', 'bench', 'bot-worker.js'), loader: [] };
+}
+
+/** Starts a bot (bot-worker) in a child process, as `npm start` runs node, logged in to `fake`. */
 async function startBot(fake: FakeDiscord, bot: BotName) {
   const nodeArgs = scriptNodeArgs('start').filter((a) => a.startsWith('--'));
-  const child = fork(fileURLToPath(new URL('./bot-worker.ts', import.meta.url)), [bot, fake.apiUrl, process.env.BENCH_LOG_LEVEL ?? 'silent'], {
-    execArgv: ['--import', 'tsx', ...nodeArgs],
+  const worker = botWorker();
+  const child = fork(worker.file, [bot, fake.apiUrl, process.env.BENCH_LOG_LEVEL ?? 'silent'], {
+    execArgv: [...worker.loader, ...nodeArgs],
     // The bot's own log lines (BENCH_LOG_LEVEL=info: what logging costs) go nowhere.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
