@@ -39,6 +39,8 @@ export const privacy: Command = {
       if (!interaction.isButton()) return;
       if (userId !== interaction.user.id) throw new UserError('This button erases someone else’s data. Run `/privacy delete` yourself.');
       const counts = await eraseMemberData(ctx.db, { guildId: interaction.guildId, userId });
+      // The figures this process remembers for the member's next check-in go too.
+      ctx.memberFigures.delete(`${interaction.guildId}:${userId}`);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       ctx.logger.info({ guildId: interaction.guildId, userId, counts }, 'member data erased');
       await interaction.update({ content: `🗑️ Done: your Cohort data on this server is erased (${total} record${total === 1 ? '' : 's'}).`, components: [] });

@@ -36,7 +36,7 @@ export interface Context {
   memberFigures: LRUCache<string, MemberRead>;
 }
 
-/** How many members' figures ctx.memberFigures keeps (about 1 KB each). */
-export const MEMBER_FIGURES_MAX = 50_000;
+/** How many members' figures ctx.memberFigures keeps: about 800 bytes each, 8 MB when full. */
+export const MEMBER_FIGURES_MAX = 10_000;
 
 export const REWARDLESS_TTL_MS = 30_000;

@@ -211,11 +211,16 @@ describe('/privacy', () => {
     expect(textOf(shown(await bot.press(cancel!.customId!, { user: u })))).toContain('Nothing was erased');
     expect(textOf(shown(await bot.command('streak', {}, { user: u })))).toContain('Longest: **1 day**');
 
+    // The member's figures, remembered for their next check-in, are in this process too.
+    await bot.command('checkin', {}, { user: u });
+    const key = `${bot.guildId}:${u}`;
+    expect(bot.app.ctx.memberFigures.get(key)).toBeDefined();
     const someoneElse = shown(await bot.press(erase!.customId!, { user: user(2) }));
     expect(textOf(someoneElse)).toContain('someone else’s data');
     const done = shown(await bot.press(erase!.customId!, { user: u }));
     expect(textOf(done)).toContain('your Cohort data on this server is erased');
     expect(buttonsOf(done)).toEqual([]);
+    expect(bot.app.ctx.memberFigures.get(key)).toBeUndefined();
     expect(textOf(shown(await bot.command('streak', {}, { user: u })))).toContain('Longest: **0 days**');
   });
 });
