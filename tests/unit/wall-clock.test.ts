@@ -1,30 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { wallClock } from '../../src/domain/dates.js';
-
-/** The wall clock read from Intl's parts, field by field: what wallClock must agree with. */
-function fromParts(instant: Date, zone: string) {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
-  const get = (type: string) => parts.find((p) => p.type === type)!.value;
-  return { day: `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`, hour: Number(get('hour')) % 24, minute: Number(get('minute')), second: Number(get('second')) };
-}
+import { localWallClockOf } from '../support/local-time.js';
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Antarctica/Troll', 'Pacific/Kiritimati', 'Pacific/Pago_Pago'];
 
 describe('wallClock', () => {
-  it('reads the same date and time as Intl’s parts, in any zone, across centuries and around midnight', () => {
+  it('reads the same date and time as Intl’s parts (the tests’ oracle), in any zone, across centuries and around midnight', () => {
     fc.assert(
       fc.property(fc.date({ min: new Date('0100-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.constantFrom(...ZONES), (instant, zone) => {
-        expect(wallClock(instant, zone)).toEqual(fromParts(instant, zone));
+        expect(wallClock(instant, zone)).toEqual(localWallClockOf(instant, zone));
       }),
       { numRuns: 2000 },
     );
