@@ -53,18 +53,21 @@ type BotName = 'cohort' | 'bare';
  * both bots the same ~10-30 µs per interaction that production does not pay. BENCH_TSX=1 runs the
  * TypeScript sources under tsx instead (quicker to iterate on).
  */
-let built = false;
-function botWorker(): { file: string; loader: string[] } {
+interface BotWorker {
+  file: string;
+  loader: string[];
+}
+
+/** Builds the bot worker once per run (or points at its TypeScript source under BENCH_TSX). */
+function buildBotWorker(): BotWorker {
   if (process.env.BENCH_TSX) return { file: fileURLToPath(new URL('./bot-worker.ts', import.meta.url)), loader: ['--import', 'tsx'] };
-  if (!built) execFileSync(join(projectRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: projectRoot, stdio: 'inherit' });
-  built = true;
+  execFileSync(join(projectRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: projectRoot, stdio: 'inherit' });
   return { file: join(projectRoot, 'dist', 'bench', 'scripts', 'bench', 'bot-worker.js'), loader: [] };
 }
 
 /** Starts a bot (bot-worker) in a child process, as `npm start` runs node, logged in to `fake`. */
-async function startBot(fake: FakeDiscord, bot: BotName) {
+async function startBot(fake: FakeDiscord, worker: BotWorker, bot: BotName) {
   const nodeArgs = scriptNodeArgs('start').filter((a) => a.startsWith('--'));
-  const worker = botWorker();
   const child = fork(worker.file, [bot, fake.apiUrl, process.env.BENCH_LOG_LEVEL ?? 'silent'], {
     execArgv: [...worker.loader, ...nodeArgs],
     // The bot's own log lines (BENCH_LOG_LEVEL=info: what logging costs) go nowhere.
@@ -102,7 +105,8 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   const fake = await startFakeDiscord();
   const guildIds = Array.from({ length: o.guilds }, (_, i) => fake.addGuild({ name: `Bench ${i}` }).id as string);
   const members = Array.from({ length: o.members }, (_, i) => ({ guildId: guildIds[i % o.guilds]!, userId: fake.makeUser({ username: `member${i}` }).id as string, step: 0 }));
-  const cohort = await startBot(fake, 'cohort');
+  const worker = buildBotWorker();
+  const cohort = await startBot(fake, worker, 'cohort');
   const { steps } = cohort;
 
   const available = new Set(fake.globalCommands().map((c) => c.name as string));
@@ -200,7 +204,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   }
   const profiles = [await cohort.stop()];
   if (versus.cohort) {
-    const bare = await startBot(fake, 'bare');
+    const bare = await startBot(fake, worker, 'bare');
     await runPool(alternating(o.warmup), o.inFlight, ([k, m]) => one(k, m));
     versus.bare = await measure(bare, alternating(versusTotal));
     profiles.push(await bare.stop());
