@@ -123,8 +123,11 @@ export async function openDatabase(target: DatabaseTarget, options: { migrations
   };
 }
 
+/** The postgres.js options of every pool (the benchmarks open theirs with the same). */
+export const POSTGRES_OPTIONS = { onnotice: () => {}, connect_timeout: 10 } as const;
+
 async function openPostgres(url: string, migrationsFolder: string): Promise<Database> {
-  const options = { onnotice: () => {}, connect_timeout: 10 };
+  const options = POSTGRES_OPTIONS;
   // Migrations run on a single connection that holds an advisory lock: when several processes
   // start together, one migrates and the others wait for it.
   const started = performance.now();
