@@ -4,9 +4,12 @@
  * from 1,000 members in 50 servers, 50 in flight. Latency is measured from the gateway dispatch
  * (fake.sendInteraction) to the interaction callback reaching the fake.
  *
- * Then, on the same fake Discord, the same load for Cohort and for a bare discord.js bot (a fixed
- * embed, no database; bot-worker.ts): /next and /checkin alternating, each bot in a process of its
- * own, and the bot's CPU (user + system) per interaction, beside each other.
+ * Then the same load for Cohort and for a bare discord.js bot (a fixed embed, no database;
+ * bot-worker.ts): /next and /checkin alternating, each bot in a process of its own and on a fake
+ * Discord of its own built alike (one gateway session each), and the bot's CPU (user + system) per
+ * interaction, beside each other. The two take turns in rounds (BENCH_VERSUS_ROUNDS, 10), the order
+ * swapped each round, so that the machine's drift during the run (other tenants, CPU frequency)
+ * falls on both bots alike instead of on whichever ran second.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -102,9 +105,17 @@ async function startBot(fake: FakeDiscord, worker: BotWorker, bot: BotName) {
 
 export async function benchInteractions(options: Partial<InteractionBenchOptions> = {}) {
   const o: InteractionBenchOptions = { total: 5000, members: 1000, guilds: 50, inFlight: 50, warmup: 300, calibration: 40, ...options };
-  const fake = await startFakeDiscord();
-  const guildIds = Array.from({ length: o.guilds }, (_, i) => fake.addGuild({ name: `Bench ${i}` }).id as string);
-  const members = Array.from({ length: o.members }, (_, i) => ({ guildId: guildIds[i % o.guilds]!, userId: fake.makeUser({ username: `member${i}` }).id as string, step: 0 }));
+  /** A fake Discord with the benchmark's servers and members (one per bot, built alike). */
+  const populate = async () => {
+    const fake = await startFakeDiscord();
+    const guildIds = Array.from({ length: o.guilds }, (_, i) => fake.addGuild({ name: `Bench ${i}` }).id as string);
+    const members = Array.from({ length: o.members }, (_, i) => ({ index: i, guildId: guildIds[i % o.guilds]!, userId: fake.makeUser({ username: `member${i}` }).id as string, step: 0 }));
+    return { fake, members };
+  };
+  type Population = Awaited<ReturnType<typeof populate>>;
+  type Member = Population['members'][number];
+  const main = await populate();
+  const { fake, members } = main;
   const worker = buildBotWorker();
   const cohort = await startBot(fake, worker, 'cohort');
   const { steps } = cohort;
@@ -119,7 +130,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   const missing = WEIGHTS.filter(([kind]) => !kinds.some(([k]) => k === kind)).map(([k]) => k);
   const weightSum = kinds.reduce((s, [, w]) => s + w, 0);
 
-  const payloadFor = (kind: Kind, m: (typeof members)[number]): Json => {
+  const payloadFor = (fake: FakeDiscord, kind: Kind, m: Member): Json => {
     const base = { guildId: m.guildId, user: m.userId };
     switch (kind) {
       case 'next':
@@ -141,8 +152,8 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   };
 
   /** Sends one interaction; resolves with ms from dispatch to callback, and whether the member saw an error. */
-  const one = async (kind: Kind, m: (typeof members)[number]) => {
-    const payload = payloadFor(kind, m);
+  const one = async (kind: Kind, m: Member, { fake } = main) => {
+    const payload = payloadFor(fake, kind, m);
     const started = performance.now();
     const id = fake.sendInteraction(payload);
     const record = await fake.waitForInteractionReply(id, 30_000);
@@ -160,23 +171,43 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   const pickMember = () => members[Math.floor(random() * members.length)]!;
   type Result = { kind: Kind; callbackMs: number; completeMs: number; failed: boolean; deferred: boolean };
 
-  /** One measured run of `work` against `bot`: latencies, wall time, and the bot's round trips, event loop and CPU. */
-  const measure = async (bot: Awaited<ReturnType<typeof startBot>>, work: (readonly [Kind, (typeof members)[number]])[]) => {
+  type Work = (readonly [Kind, Member])[];
+  /** One measured run of `work` against `bot` (on `population`): latencies, wall time, and the bot's round trips, event loop and CPU. */
+  const measure = async (bot: Awaited<ReturnType<typeof startBot>>, work: Work, population = main) => {
     const results: Result[] = [];
     const before = await bot.counters();
     const eluBefore = performance.eventLoopUtilization();
     const started = performance.now();
-    await runPool(work, o.inFlight, async ([kind, m]) => results.push({ kind, ...(await one(kind, m)) }));
+    await runPool(work, o.inFlight, async ([kind, m]) => results.push({ kind, ...(await one(kind, m, population)) }));
     const wallMs = performance.now() - started;
     const fakeUtilization = performance.eventLoopUtilization(eluBefore).utilization;
     const after = await bot.counters();
+    const cpuMs = (after.cpuMicros - before.cpuMicros) / 1000;
     return {
       results,
       wallMs,
       fakeUtilization,
       sqlTotal: after.queries - before.queries,
       botUtilization: (after.eluMs - before.eluMs) / wallMs,
-      cpuMsPerInteraction: (after.cpuMicros - before.cpuMicros) / 1000 / results.length,
+      cpuMs,
+      cpuMsPerInteraction: cpuMs / results.length,
+    };
+  };
+  type Run = Awaited<ReturnType<typeof measure>>;
+  /** Several runs of one bot as one (figures weighted by wall time and interactions). */
+  const combine = (runs: readonly Run[]): Run => {
+    const results = runs.flatMap((r) => r.results);
+    const wallMs = runs.reduce((s, r) => s + r.wallMs, 0);
+    const cpuMs = runs.reduce((s, r) => s + r.cpuMs, 0);
+    const weighted = (f: (r: Run) => number) => runs.reduce((s, r) => s + f(r) * r.wallMs, 0) / wallMs;
+    return {
+      results,
+      wallMs,
+      fakeUtilization: weighted((r) => r.fakeUtilization),
+      sqlTotal: runs.reduce((s, r) => s + r.sqlTotal, 0),
+      botUtilization: weighted((r) => r.botUtilization),
+      cpuMs,
+      cpuMsPerInteraction: cpuMs / results.length,
     };
   };
 
@@ -195,20 +226,38 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   const mixed = await measure(cohort, Array.from({ length: o.total }, () => [pickKind(), pickMember()] as const));
   const { results, wallMs } = mixed;
 
-  // Beside bare discord.js: /next and /checkin alternating, the same members, for each bot in turn.
-  const alternating = (n: number) => Array.from({ length: n }, (_, i) => [i % 2 ? 'checkin' : 'next', pickMember()] as const);
-  const versusTotal = Number(process.env.BENCH_VERSUS_TOTAL ?? o.total);
-  const versus: Record<BotName, Awaited<ReturnType<typeof measure>>> = {} as never;
+  // Beside bare discord.js: /next and /checkin alternating, the same members (the bare bot's are
+  // their namesakes on its own fake Discord), the two bots taking turns in rounds.
+  const alternating = (n: number): Work => Array.from({ length: n }, (_, i) => [i % 2 ? 'checkin' : 'next', pickMember()] as const);
+  // Twice the mixed run, in ten rounds: the figure of one round of 1,000 swings by ±40% on a shared
+  // machine (bare discord.js 0.23-0.59 ms in one run), the sum of ten far less.
+  const versusTotal = Number(process.env.BENCH_VERSUS_TOTAL ?? 2 * o.total);
+  const rounds = Math.max(1, Math.floor(Number(process.env.BENCH_VERSUS_ROUNDS ?? 10)) || 1);
+  const versus: Record<BotName, Run> = {} as never;
+  const roundRatios: number[] = [];
+  const roundCpu: Record<BotName, number[]> = { cohort: [], bare: [] };
+  const profiles: (string | undefined)[] = [];
   if (available.has('next') && available.has('checkin') && versusTotal > 0) {
-    versus.cohort = await measure(cohort, alternating(versusTotal));
-  }
-  const profiles = [await cohort.stop()];
-  if (versus.cohort) {
-    const bare = await startBot(fake, worker, 'bare');
-    await runPool(alternating(o.warmup), o.inFlight, ([k, m]) => one(k, m));
-    versus.bare = await measure(bare, alternating(versusTotal));
+    const other = await populate();
+    const bare = await startBot(other.fake, worker, 'bare');
+    const there = (work: Work): Work => work.map(([kind, m]) => [kind, other.members[m.index]!] as const);
+    await runPool(there(alternating(o.warmup)), o.inFlight, ([k, m]) => one(k, m, other));
+    const runs: Record<BotName, Run[]> = { cohort: [], bare: [] };
+    const perRound = Math.ceil(versusTotal / rounds);
+    for (let r = 0; r < rounds; r++) {
+      const work = alternating(perRound);
+      const order: BotName[] = r % 2 ? ['bare', 'cohort'] : ['cohort', 'bare'];
+      for (const name of order) runs[name].push(name === 'cohort' ? await measure(cohort, work) : await measure(bare, there(work), other));
+      roundRatios.push(runs.cohort[r]!.cpuMsPerInteraction / runs.bare[r]!.cpuMsPerInteraction);
+      roundCpu.cohort.push(runs.cohort[r]!.cpuMsPerInteraction);
+      roundCpu.bare.push(runs.bare[r]!.cpuMsPerInteraction);
+    }
+    versus.cohort = combine(runs.cohort);
+    versus.bare = combine(runs.bare);
     profiles.push(await bare.stop());
+    await other.fake.close();
   }
+  profiles.unshift(await cohort.stop());
   await fake.close();
 
   const summarize = (list: readonly Result[]) => {
@@ -244,7 +293,17 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
       fakeEventLoopUtilization: round(mixed.fakeUtilization, 2), sqlRoundTripsPerInteraction: round(mixed.sqlTotal / results.length, 2),
       botCpuMsPerInteraction: round(mixed.cpuMsPerInteraction, 3) },
     byKind,
-    ...(beside ? { besideBareDiscordJs: { load: `${versusTotal} alternating /next and /checkin, ${o.inFlight} in flight`, ...beside, cpuRatio: round(beside.cohort.botCpuMsPerInteraction / beside.bare.botCpuMsPerInteraction, 2) } } : {}),
+    ...(beside
+      ? {
+          besideBareDiscordJs: {
+            load: `${versus.cohort.results.length} alternating /next and /checkin each, in ${rounds} rounds taken in turn, ${o.inFlight} in flight`,
+            ...beside,
+            cpuRatio: round(versus.cohort.cpuMsPerInteraction / versus.bare.cpuMsPerInteraction, 2),
+            cpuRatioByRound: roundRatios.map((r) => round(r, 2)),
+            cpuMsByRound: { cohort: roundCpu.cohort.map((c) => round(c, 3)), bare: roundCpu.bare.map((c) => round(c, 3)) },
+          },
+        }
+      : {}),
     profiles: profiles.filter(Boolean),
     targets: { p99UnderMs: 50, minPerSecond: 500, maxCpuRatio: 2 },
   };
@@ -258,13 +317,14 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   console.log(`throughput: ${result.overall.interactionsPerSecond} interactions/s over ${result.overall.wallSeconds} s (event loop busy: bot ${result.overall.botEventLoopUtilization}, fake ${result.overall.fakeEventLoopUtilization}); bot CPU ${result.overall.botCpuMsPerInteraction} ms per interaction${missing.length ? `; not in this run: ${missing.join(', ')}` : ''}`);
   if (beside) {
     table(
-      `Beside bare discord.js: ${versusTotal} alternating /next and /checkin each, same fake Discord, ${o.inFlight} in flight`,
+      `Beside bare discord.js: ${versus.cohort.results.length} alternating /next and /checkin each, in ${rounds} rounds taken in turn, a fake Discord each, ${o.inFlight} in flight`,
       (['bare', 'cohort'] as const).map((bot) => {
         const s = beside[bot];
         return { bot: bot === 'bare' ? 'bare discord.js' : 'Cohort', 'CPU ms/interaction': s.botCpuMsPerInteraction, 'interactions/s': s.interactionsPerSecond, p50: s.p50, p99: s.p99, 'SQL/interaction': s.sqlRoundTripsPerInteraction, 'bot busy': s.botEventLoopUtilization, errors: s.errors };
       }),
     );
-    console.log(`CPU per interaction, Cohort / bare discord.js: ${result.besideBareDiscordJs!.cpuRatio} (target ≤ 2)`);
+    const byRound = result.besideBareDiscordJs!.cpuRatioByRound;
+    console.log(`CPU per interaction, Cohort / bare discord.js: ${result.besideBareDiscordJs!.cpuRatio} (target ≤ 2; by round ${Math.min(...byRound)}–${Math.max(...byRound)})`);
   }
   if (result.profiles.length) console.log(`CPU profiles: ${result.profiles.join(', ')}`);
   return result;
