@@ -74,35 +74,51 @@ export function trackProgress(
   resolve: (id: string) => string = (id) => id,
   branchId?: string | null,
 ): TrackProgress {
-  const done = new Set([...doneIds].map(resolve));
-  const branches = track.branches;
-  // Called for every step of the track on each /next and /roadmap: no throwaway arrays or spreads.
-  const state = (step: Step, index: number, branch?: Branch): StepState => {
-    const waits: string[] = [];
-    for (const id of branch ? [branch.after, ...step.prerequisites] : step.prerequisites) {
-      if (!done.has(id) && !waits.includes(id)) waits.push(id);
+  const done = new Set<string>();
+  for (const id of doneIds) done.add(resolve(id));
+  // Called for every step of the track on each /next and /roadmap, under load: index loops, no
+  // throwaway arrays, spreads or iterators (each used to cost /next a few kilobytes of garbage).
+  const state = (step: Step, index: number, branch: Branch | undefined): StepState => {
+    let waits: string[] | undefined;
+    if (branch && !done.has(branch.after)) waits = [branch.after];
+    const prerequisites = step.prerequisites;
+    for (let i = 0; i < prerequisites.length; i++) {
+      const id = prerequisites[i]!;
+      if (done.has(id)) continue;
+      if (!waits) waits = [id];
+      else if (!waits.includes(id)) waits.push(id);
     }
-    const status: StepStatus = done.has(step.id) ? 'done' : waits.length > 0 ? 'locked' : 'todo';
-    const result: StepState = { step, index, status, waitingFor: waits };
-    if (branch) result.branch = branch;
-    return result;
+    const waitingFor = waits ?? [];
+    const status: StepStatus = done.has(step.id) ? 'done' : waits ? 'locked' : 'todo';
+    return branch ? { step, index, status, waitingFor, branch } : { step, index, status, waitingFor };
   };
-  const steps = track.steps.map((step, index) => state(step, index));
-  const branchProgress = branches.map((branch): BranchProgress => {
+  const steps = track.steps.map((step, index) => state(step, index, undefined));
+  const branches = track.branches.map((branch): BranchProgress => {
     const list = branch.steps.map((step, index) => state(step, index, branch));
-    return { branch, steps: list, ...figures(list) };
+    return { branch, steps: list, done: requiredDone(list), total: required(list) };
   });
-  const chosen = branchProgress.find((b) => b.branch.id === branchId);
+  const chosen = branchId == null ? undefined : branches.find((b) => b.branch.id === branchId);
 
-  const path = [...steps, ...(chosen?.steps ?? [])];
-  const open = (s: StepState) => s.status === 'todo';
-  const current = path.find((s) => open(s) && !s.step.optional);
-  if (current) current.status = 'current';
-  const stop = current ? path.indexOf(current) : path.length;
-  const optional = path.slice(0, stop).filter((s) => open(s) && s.step.optional);
-  const remaining = path.filter((s) => s.status !== 'done' && !s.step.optional);
+  // The member's path, core then chosen branch: /next offers its first open required step, lists the
+  // open optional steps before it, and counts what is left.
+  const path = chosen ? steps.concat(chosen.steps) : steps;
+  let current: StepState | undefined;
+  const optional: StepState[] = [];
+  const remaining: StepState[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const s = path[i]!;
+    if (s.status === 'done') continue;
+    if (s.step.optional) {
+      if (!current && s.status === 'todo') optional.push(s);
+      continue;
+    }
+    remaining.push(s);
+    if (!current && s.status === 'todo') {
+      current = s;
+      s.status = 'current';
+    }
+  }
 
-  const core = figures(steps);
   const next: NextState = current
     ? 'step'
     : remaining.length > 0
@@ -110,13 +126,21 @@ export function trackProgress(
       : branches.length > 0 && !chosen
         ? 'choose'
         : 'finished';
-  return { track, steps, ...core, branches: branchProgress, branch: chosen, current, optional, state: next, remaining };
+  return { track, steps, done: requiredDone(steps), total: required(steps), branches, branch: chosen, current, optional, state: next, remaining };
 }
 
-/** Required steps done and in all; optional steps count in neither. */
-function figures(list: readonly StepState[]): { done: number; total: number } {
-  const required = list.filter((s) => !s.step.optional);
-  return { done: required.filter((s) => s.status === 'done').length, total: required.length };
+/** Required steps in a list; optional steps count in neither this nor requiredDone. */
+function required(list: readonly StepState[]): number {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) if (!list[i]!.step.optional) n++;
+  return n;
+}
+
+/** Required steps done in a list. */
+function requiredDone(list: readonly StepState[]): number {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) if (!list[i]!.step.optional && list[i]!.status === 'done') n++;
+  return n;
 }
 
 /** A text progress bar such as `▰▰▰▱▱▱▱▱▱▱ 30%`. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Track } from '../../src/content/schema.js';
 import { paginate, progressBar, trackProgress } from '../../src/domain/progress.js';
 import { sameCommands } from '../../src/discord/register.js';
+import { trackProgressOracle } from '../support/progress-oracle.js';
 
 const track = (ids: string[]): Track => ({
   id: 't',
@@ -34,6 +35,44 @@ describe('trackProgress', () => {
         expect(p.current === undefined).toBe(p.done === p.total);
         expect(p.steps.filter((s) => s.status === 'current').length).toBe(p.current ? 1 : 0);
       }),
+    );
+  });
+});
+
+/** A random track: core and branch steps with prerequisites on any step id (some unknown), optional steps, branches after any core step. */
+const randomTrack = fc
+  .record({
+    core: fc.integer({ min: 1, max: 6 }),
+    branches: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }),
+    seed: fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
+  })
+  .map(({ core, branches, seed }): Track => {
+    let k = 0;
+    const pick = (n: number) => seed[k++ % seed.length]! % n;
+    const ids = [...Array.from({ length: core }, (_, i) => `c${i}`), ...branches.flatMap((n, b) => Array.from({ length: n }, (_, i) => `b${b}s${i}`)), 'gone'];
+    const step = (id: string) => ({
+      ...track([id]).steps[0]!,
+      prerequisites: Array.from({ length: pick(3) }, () => ids[pick(ids.length)]!),
+      optional: pick(4) === 0,
+    });
+    return {
+      ...track([]),
+      steps: Array.from({ length: core }, (_, i) => step(`c${i}`)),
+      branches: branches.map((n, b) => ({ id: `b${b}`, title: `B${b}`, summary: 's', after: `c${pick(core)}`, steps: Array.from({ length: n }, (_, i) => step(`b${b}s${i}`)) })),
+    };
+  });
+
+describe('trackProgress beside the rule as first written (tests/support/progress-oracle.ts)', () => {
+  it('gives the same answer for any track, finished steps (former and unknown ids among them) and branch choice', () => {
+    fc.assert(
+      fc.property(randomTrack, fc.array(fc.nat(), { maxLength: 12 }), fc.option(fc.nat(), { nil: undefined }), (t, picks, branchPick) => {
+        const ids = [...t.steps, ...t.branches.flatMap((b) => b.steps)].map((s) => s.id);
+        const done = picks.map((n) => (n % 5 === 0 ? `old-${ids[n % ids.length]}` : n % 7 === 0 ? 'unknown' : ids[n % ids.length]!));
+        const resolve = (id: string) => id.replace(/^old-/, '');
+        const branchId = branchPick === undefined ? undefined : (t.branches[branchPick % (t.branches.length + 1)]?.id ?? 'no-such-branch');
+        expect(trackProgress(t, done, resolve, branchId)).toStrictEqual(trackProgressOracle(t, done, resolve, branchId));
+      }),
+      { numRuns: 500 },
     );
   });
 });
