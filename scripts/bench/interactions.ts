@@ -9,7 +9,9 @@
  * Discord of its own built alike (one gateway session each), and the bot's CPU (user + system) per
  * interaction, beside each other. The two take turns in rounds (BENCH_VERSUS_ROUNDS, 10), the order
  * swapped each round, so that the machine's drift during the run (other tenants, CPU frequency)
- * falls on both bots alike instead of on whichever ran second.
+ * falls on both bots alike instead of on whichever ran second. Twice: at each bot's top speed (50
+ * in flight, closed loop) and at one rate for both (BENCH_VERSUS_RATE per second, 500, open loop;
+ * 0 skips it).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../../src/paths.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 import { button, chatInput } from '../../src/sim/interactions.js';
-import { percentile, round, scriptNodeArgs, table } from './common.js';
+import { percentile, round, scriptNodeArgs, sleep, table } from './common.js';
 export interface InteractionBenchOptions {
   total: number;
   members: number;
@@ -172,13 +174,20 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   type Result = { kind: Kind; callbackMs: number; completeMs: number; failed: boolean; deferred: boolean };
 
   type Work = (readonly [Kind, Member])[];
+  /**
+   * How a run sends its interactions: `inFlight` (closed loop: the next goes out when one is
+   * answered, so each bot runs at its own top speed) or `perSecond` (open loop: on a fixed
+   * schedule whatever the answers, so both bots get the same rate).
+   */
+  type Drive = { inFlight: number } | { perSecond: number };
   /** One measured run of `work` against `bot` (on `population`): latencies, wall time, and the bot's round trips, event loop and CPU. */
-  const measure = async (bot: Awaited<ReturnType<typeof startBot>>, work: Work, population = main) => {
+  const measure = async (bot: Awaited<ReturnType<typeof startBot>>, work: Work, population = main, drive: Drive = { inFlight: o.inFlight }) => {
     const results: Result[] = [];
     const before = await bot.counters();
     const eluBefore = performance.eventLoopUtilization();
     const started = performance.now();
-    await runPool(work, o.inFlight, async ([kind, m]) => results.push({ kind, ...(await one(kind, m, population)) }));
+    const send = async ([kind, m]: Work[number]) => void results.push({ kind, ...(await one(kind, m, population)) });
+    await ('inFlight' in drive ? runPool(work, drive.inFlight, send) : runPaced(work, drive.perSecond, send));
     const wallMs = performance.now() - started;
     const fakeUtilization = performance.eventLoopUtilization(eluBefore).utilization;
     const after = await bot.counters();
@@ -233,27 +242,37 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   // machine (bare discord.js 0.23-0.59 ms in one run), the sum of ten far less.
   const versusTotal = Number(process.env.BENCH_VERSUS_TOTAL ?? 2 * o.total);
   const rounds = Math.max(1, Math.floor(Number(process.env.BENCH_VERSUS_ROUNDS ?? 10)) || 1);
-  const versus: Record<BotName, Run> = {} as never;
-  const roundRatios: number[] = [];
-  const roundCpu: Record<BotName, number[]> = { cohort: [], bare: [] };
+  // The same comparison at one fixed rate for both (open loop), below either bot's top speed: at top
+  // speed the bare bot answers twice as many per second as Cohort, and a busier process batches
+  // more socket reads and writes per wake-up, so the two are not then under the same load.
+  const versusRate = Number(process.env.BENCH_VERSUS_RATE ?? 500);
   const profiles: (string | undefined)[] = [];
+  type SideBySide = { drive: Drive; cohort: Run; bare: Run; roundRatios: number[]; roundCpu: Record<BotName, number[]> };
+  const sides: SideBySide[] = [];
   if (available.has('next') && available.has('checkin') && versusTotal > 0) {
     const other = await populate();
     const bare = await startBot(other.fake, worker, 'bare');
     const there = (work: Work): Work => work.map(([kind, m]) => [kind, other.members[m.index]!] as const);
     await runPool(there(alternating(o.warmup)), o.inFlight, ([k, m]) => one(k, m, other));
-    const runs: Record<BotName, Run[]> = { cohort: [], bare: [] };
-    const perRound = Math.ceil(versusTotal / rounds);
-    for (let r = 0; r < rounds; r++) {
-      const work = alternating(perRound);
-      const order: BotName[] = r % 2 ? ['bare', 'cohort'] : ['cohort', 'bare'];
-      for (const name of order) runs[name].push(name === 'cohort' ? await measure(cohort, work) : await measure(bare, there(work), other));
-      roundRatios.push(runs.cohort[r]!.cpuMsPerInteraction / runs.bare[r]!.cpuMsPerInteraction);
-      roundCpu.cohort.push(runs.cohort[r]!.cpuMsPerInteraction);
-      roundCpu.bare.push(runs.bare[r]!.cpuMsPerInteraction);
-    }
-    versus.cohort = combine(runs.cohort);
-    versus.bare = combine(runs.bare);
+    /** Both bots in turn, `rounds` rounds of `total / rounds` each, the order swapped each round. */
+    const sideBySide = async (drive: Drive, total: number): Promise<SideBySide> => {
+      const runs: Record<BotName, Run[]> = { cohort: [], bare: [] };
+      const perRound = Math.ceil(total / rounds);
+      for (let r = 0; r < rounds; r++) {
+        const work = alternating(perRound);
+        const order: BotName[] = r % 2 ? ['bare', 'cohort'] : ['cohort', 'bare'];
+        for (const name of order) runs[name].push(name === 'cohort' ? await measure(cohort, work, main, drive) : await measure(bare, there(work), other, drive));
+      }
+      return {
+        drive,
+        cohort: combine(runs.cohort),
+        bare: combine(runs.bare),
+        roundRatios: runs.cohort.map((c, r) => c.cpuMsPerInteraction / runs.bare[r]!.cpuMsPerInteraction),
+        roundCpu: { cohort: runs.cohort.map((c) => c.cpuMsPerInteraction), bare: runs.bare.map((b) => b.cpuMsPerInteraction) },
+      };
+    };
+    sides.push(await sideBySide({ inFlight: o.inFlight }, versusTotal));
+    if (versusRate > 0) sides.push(await sideBySide({ perSecond: versusRate }, versusTotal / 2));
     profiles.push(await bare.stop());
     await other.fake.close();
   }
@@ -282,7 +301,17 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
     fakeEventLoopUtilization: round(run.fakeUtilization, 2),
     sqlRoundTripsPerInteraction: round(run.sqlTotal / run.results.length, 2),
   });
-  const beside = versus.cohort && versus.bare ? { cohort: side(versus.cohort), bare: side(versus.bare) } : undefined;
+  const load = (d: SideBySide) =>
+    `${d.cohort.results.length} alternating /next and /checkin each, in ${rounds} rounds taken in turn, ${'inFlight' in d.drive ? `${d.drive.inFlight} in flight` : `${d.drive.perSecond} per second (open loop)`}`;
+  const beside = (d: SideBySide) => ({
+    load: load(d),
+    cohort: side(d.cohort),
+    bare: side(d.bare),
+    cpuRatio: round(d.cohort.cpuMsPerInteraction / d.bare.cpuMsPerInteraction, 2),
+    cpuRatioByRound: d.roundRatios.map((r) => round(r, 2)),
+    cpuMsByRound: { cohort: d.roundCpu.cohort.map((c) => round(c, 3)), bare: d.roundCpu.bare.map((c) => round(c, 3)) },
+  });
+  const [topSpeed, atRate] = sides;
   const result = {
     options: o,
     commandsUsed: kinds.map(([k]) => k),
@@ -293,17 +322,8 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
       fakeEventLoopUtilization: round(mixed.fakeUtilization, 2), sqlRoundTripsPerInteraction: round(mixed.sqlTotal / results.length, 2),
       botCpuMsPerInteraction: round(mixed.cpuMsPerInteraction, 3) },
     byKind,
-    ...(beside
-      ? {
-          besideBareDiscordJs: {
-            load: `${versus.cohort.results.length} alternating /next and /checkin each, in ${rounds} rounds taken in turn, ${o.inFlight} in flight`,
-            ...beside,
-            cpuRatio: round(versus.cohort.cpuMsPerInteraction / versus.bare.cpuMsPerInteraction, 2),
-            cpuRatioByRound: roundRatios.map((r) => round(r, 2)),
-            cpuMsByRound: { cohort: roundCpu.cohort.map((c) => round(c, 3)), bare: roundCpu.bare.map((c) => round(c, 3)) },
-          },
-        }
-      : {}),
+    ...(topSpeed ? { besideBareDiscordJs: beside(topSpeed) } : {}),
+    ...(atRate ? { besideBareDiscordJsAtRate: beside(atRate) } : {}),
     profiles: profiles.filter(Boolean),
     targets: { p99UnderMs: 50, minPerSecond: 500, maxCpuRatio: 2 },
   };
@@ -315,19 +335,35 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
     ],
   );
   console.log(`throughput: ${result.overall.interactionsPerSecond} interactions/s over ${result.overall.wallSeconds} s (event loop busy: bot ${result.overall.botEventLoopUtilization}, fake ${result.overall.fakeEventLoopUtilization}); bot CPU ${result.overall.botCpuMsPerInteraction} ms per interaction${missing.length ? `; not in this run: ${missing.join(', ')}` : ''}`);
-  if (beside) {
+  for (const d of [result.besideBareDiscordJs, result.besideBareDiscordJsAtRate]) {
+    if (!d) continue;
     table(
-      `Beside bare discord.js: ${versus.cohort.results.length} alternating /next and /checkin each, in ${rounds} rounds taken in turn, a fake Discord each, ${o.inFlight} in flight`,
+      `Beside bare discord.js: ${d.load}, a fake Discord each`,
       (['bare', 'cohort'] as const).map((bot) => {
-        const s = beside[bot];
+        const s = d[bot];
         return { bot: bot === 'bare' ? 'bare discord.js' : 'Cohort', 'CPU ms/interaction': s.botCpuMsPerInteraction, 'interactions/s': s.interactionsPerSecond, p50: s.p50, p99: s.p99, 'SQL/interaction': s.sqlRoundTripsPerInteraction, 'bot busy': s.botEventLoopUtilization, errors: s.errors };
       }),
     );
-    const byRound = result.besideBareDiscordJs!.cpuRatioByRound;
-    console.log(`CPU per interaction, Cohort / bare discord.js: ${result.besideBareDiscordJs!.cpuRatio} (target ≤ 2; by round ${Math.min(...byRound)}–${Math.max(...byRound)})`);
+    console.log(`CPU per interaction, Cohort / bare discord.js: ${d.cpuRatio} (target ≤ 2; by round ${Math.min(...d.cpuRatioByRound)}–${Math.max(...d.cpuRatioByRound)})`);
   }
   if (result.profiles.length) console.log(`CPU profiles: ${result.profiles.join(', ')}`);
   return result;
+}
+
+/**
+ * Runs `fn` over `items` on a schedule: item i starts i / perSecond seconds after the first,
+ * whether or not the earlier ones have finished (open loop), checked every millisecond.
+ */
+async function runPaced<T>(items: readonly T[], perSecond: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  const started = performance.now();
+  const running: Promise<unknown>[] = [];
+  let sent = 0;
+  while (sent < items.length) {
+    const due = Math.min(items.length, Math.floor(((performance.now() - started) * perSecond) / 1000) + 1);
+    while (sent < due) running.push(fn(items[sent++]!));
+    if (sent < items.length) await sleep(1);
+  }
+  await Promise.all(running);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
