@@ -3,8 +3,8 @@
  * in the parent, as Discord would run elsewhere), so that process.cpuUsage() here is the bot's CPU
  * alone: user + system time of every thread of the bot (JavaScript, GC, JIT, libuv).
  *
- * argv[2] is the bot: `cohort` (startCohort on a fresh Postgres database whose driver counts SQL
- * round trips) or `bare` (a bare discord.js client that answers every interaction with a fixed
+ * argv[2] is the bot: `cohort` (startCohort on a fresh Postgres database whose sockets count SQL
+ * statements) or `bare` (a bare discord.js client that answers every interaction with a fixed
  * embed, no database: what discord.js itself costs). Messages (IPC): in {apiUrl} (argv) → out
  * {ready}; in 'count' → out {queries, elu, cpuMicros}; in 'stop' → out {stopped}.
  */
