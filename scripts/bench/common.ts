@@ -54,7 +54,8 @@ export async function freshPostgres(poolSize = Number(process.env.BENCH_POOL ?? 
  * A postgres.js `socket` factory whose connections call `onStatement` for each statement they send:
  * each Execute ('E', a statement of the extended protocol, prepared or not) and simple Query ('Q',
  * BEGIN, COMMIT) message of the frontend protocol. postgres.js writes whole messages, several to a
- * write when it pipelines; the first message of a connection (startup) has no type byte.
+ * write when it pipelines; the first message of a connection (startup) has no type byte. Plain
+ * TCP only: over TLS (`sslmode=require`) postgres.js writes past this socket and the count stays 0.
  */
 export function countingSocket(onStatement: () => void) {
   return ({ host, port }: { host: string[]; port: number[] }): Socket => {
