@@ -346,7 +346,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
     );
     console.log(`CPU per interaction, Cohort / bare discord.js: ${d.cpuRatio} (target ≤ 2; by round ${Math.min(...d.cpuRatioByRound)}–${Math.max(...d.cpuRatioByRound)})`);
   }
-  if (result.profiles.length) console.log(`CPU profiles: ${result.profiles.join(', ')}`);
+  if (result.profiles.length) console.log(`Profiles: ${result.profiles.join(', ')}`);
   return result;
 }
 
