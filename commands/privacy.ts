@@ -1,5 +1,6 @@
 import { AttachmentBuilder, ButtonStyle, MessageFlags } from 'discord.js';
 import { eraseMemberData, exportMemberData } from '../src/db/queries/privacy.js';
+import { memberFiguresKey } from '../src/db/queries/streaks.js';
 import { customId, type Command, guildCommand } from '../src/discord/command.js';
 import { actionRow, button } from '../src/discord/views/parts.js';
 import { UserError } from '../src/errors.js';
@@ -40,7 +41,7 @@ export const privacy: Command = {
       if (userId !== interaction.user.id) throw new UserError('This button erases someone else’s data. Run `/privacy delete` yourself.');
       const counts = await eraseMemberData(ctx.db, { guildId: interaction.guildId, userId });
       // The figures this process remembers for the member's next check-in go too.
-      ctx.memberFigures.delete(`${interaction.guildId}:${userId}`);
+      ctx.memberFigures.delete(memberFiguresKey({ guildId: interaction.guildId, userId }));
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       ctx.logger.info({ guildId: interaction.guildId, userId, counts }, 'member data erased');
       await interaction.update({ content: `🗑️ Done: your Cohort data on this server is erased (${total} record${total === 1 ? '' : 's'}).`, components: [] });

@@ -1,5 +1,4 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
@@ -7,7 +6,7 @@ import postgres from 'postgres';
 import { openDatabase, POSTGRES_OPTIONS, type Database, type Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
-import { scratchPostgres } from '../../src/sim/postgres.js';
+import { countingStatements, scratchPostgres } from '../../src/sim/postgres.js';
 
 /** The Postgres server the benchmarks create their throw-away databases on. */
 export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,7 +20,7 @@ export interface CountingDatabase extends Database {
 /**
  * A fresh, migrated database on SERVER_URL (dropped on close). Queries go through the same drizzle
  * postgres-js driver and client options as production, on connections that count every statement
- * sent (countingSocket). Not postgres.js's `debug` hook: with it set, postgres.js captures a stack
+ * sent (countingStatements in src/sim/postgres.ts). Not postgres.js's `debug` hook: with it set, postgres.js captures a stack
  * trace (`new Error()`) for every query, 1-2% of the bot's CPU in a perf profile, which production
  * does not pay.
  */
@@ -33,8 +32,7 @@ export async function freshPostgres(poolSize = Number(process.env.BENCH_POOL ?? 
   const client = postgres(scratch.url, {
     ...POSTGRES_OPTIONS,
     max: poolSize,
-    // postgres.js takes a `socket` factory (its types do not list it): a connected socket of ours.
-    ...({ socket: countingSocket(() => void (count += 1)) } as object),
+    ...countingStatements(() => void (count += 1)),
   });
   const db = drizzle(client, { schema }) as unknown as Db;
   return {
@@ -47,36 +45,6 @@ export async function freshPostgres(poolSize = Number(process.env.BENCH_POOL ?? 
       await client.end({ timeout: 5 });
       await scratch.drop();
     },
-  };
-}
-
-/**
- * A postgres.js `socket` factory whose connections call `onStatement` for each statement they send:
- * each Execute ('E', a statement of the extended protocol, prepared or not) and simple Query ('Q',
- * BEGIN, COMMIT) message of the frontend protocol. postgres.js writes whole messages, several to a
- * write when it pipelines; the first message of a connection (startup) has no type byte. Plain
- * TCP only: over TLS (`sslmode=require`) postgres.js writes past this socket and the count stays 0.
- */
-export function countingSocket(onStatement: () => void) {
-  return ({ host, port }: { host: string[]; port: number[] }): Socket => {
-    const socket = connect(port[0] ?? 5432, host[0] ?? '127.0.0.1');
-    let started = false;
-    const write = socket.write.bind(socket) as (chunk: Uint8Array, ...rest: unknown[]) => boolean;
-    socket.write = (chunk: Uint8Array, ...rest: unknown[]) => {
-      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-      let at = 0;
-      if (!started) {
-        started = true;
-        at = bytes.readInt32BE(0);
-      }
-      while (at + 5 <= bytes.length) {
-        const type = bytes[at];
-        if (type === 0x45 || type === 0x51) onStatement();
-        at += 1 + bytes.readInt32BE(at + 1);
-      }
-      return write(chunk, ...rest);
-    };
-    return socket;
   };
 }
 

@@ -223,7 +223,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   // Warm-up (JIT, connection pool), not measured.
   await runPool(Array.from({ length: o.warmup }, () => [pickKind(), pickMember()] as const), o.inFlight, ([k, m]) => one(k, m));
 
-  // SQL statements per command: each kind alone, one at a time, counted on the SQL sockets (countingSocket).
+  // SQL statements per command: each kind alone, one at a time, counted on the SQL sockets (countingStatements).
   const sqlPerCommand: Record<string, number> = {};
   for (const [kind] of kinds) {
     const before = (await cohort.counters()).queries;

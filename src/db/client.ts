@@ -127,11 +127,10 @@ export async function openDatabase(target: DatabaseTarget, options: { migrations
 export const POSTGRES_OPTIONS = { onnotice: () => {}, connect_timeout: 10 } as const;
 
 async function openPostgres(url: string, migrationsFolder: string): Promise<Database> {
-  const options = POSTGRES_OPTIONS;
   // Migrations run on a single connection that holds an advisory lock: when several processes
   // start together, one migrates and the others wait for it.
   const started = performance.now();
-  const migrator = postgres(url, { ...options, max: 1 });
+  const migrator = postgres(url, { ...POSTGRES_OPTIONS, max: 1 });
   try {
     await migrator`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migratePostgres(drizzlePostgres(migrator), { migrationsFolder });
@@ -141,7 +140,7 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Data
   } finally {
     await migrator.end({ timeout: 1 });
   }
-  const client = postgres(url, { ...options, max: 10 });
+  const client = postgres(url, { ...POSTGRES_OPTIONS, max: 10 });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
     db,

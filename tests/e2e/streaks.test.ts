@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buttonsOf, shown, startTestBot, textOf, useTestBot } from '../support/bot.js';
 import { join } from 'node:path';
 import { loadContent } from '../../src/content/loader.js';
+import { memberFiguresKey } from '../../src/db/queries/streaks.js';
 
 /** The shipped track's core, read from content/ so the expected counts follow the content. */
 const shippedCore = (await loadContent(join(import.meta.dirname, '../../content'))).content.tracks[0]!.steps;
@@ -213,7 +214,7 @@ describe('/privacy', () => {
 
     // The member's figures, remembered for their next check-in, are in this process too.
     await bot.command('checkin', {}, { user: u });
-    const key = `${bot.guildId}:${u}`;
+    const key = memberFiguresKey({ guildId: bot.guildId, userId: u });
     expect(bot.app.ctx.memberFigures.get(key)).toBeDefined();
     const someoneElse = shown(await bot.press(erase!.customId!, { user: user(2) }));
     expect(textOf(someoneElse)).toContain('someone else’s data');

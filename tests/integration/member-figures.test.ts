@@ -2,10 +2,11 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import type { Database, Db } from '../../src/db/client.js';
+import { POSTGRES_OPTIONS, type Database, type Db } from '../../src/db/client.js';
 import { setMemberTimezone, updateGuildSettings } from '../../src/db/queries/settings.js';
-import { checkIn, countedDays, fixStreakDay, getStreakSummary, type MemberRead } from '../../src/db/queries/streaks.js';
+import { checkIn, countedDays, fixStreakDay, getStreakSummary, memberFiguresKey, type MemberRead } from '../../src/db/queries/streaks.js';
 import * as schema from '../../src/db/schema.js';
+import { countingStatements } from '../../src/sim/postgres.js';
 import { openTestDatabase, uniqueGuildId } from '../support/db.js';
 
 // ctx.memberFigures: the figures /checkin and Mark done start from instead of reading them. Stale
@@ -41,11 +42,11 @@ describe('remembered member figures', () => {
     const guildId = uniqueGuildId();
     const t = twins(guildId);
     await t.both('2026-03-02T12:00:00Z');
-    expect(t.remembered.get(`${guildId}:remembered`)?.before).toEqual({ current: 1, longest: 1, freezes: 0, lastDay: '2026-03-02' });
+    expect(t.remembered.get(memberFiguresKey({ guildId, userId: 'remembered' }))?.before).toEqual({ current: 1, longest: 1, freezes: 0, lastDay: '2026-03-02' });
     const { a, b } = await t.both('2026-03-03T12:00:00Z');
     expect(a).toEqual(b);
     expect(a.streak.current).toBe(2);
-    expect(t.remembered.get(`${guildId}:remembered`)?.before.current).toBe(2);
+    expect(t.remembered.get(memberFiguresKey({ guildId, userId: 'remembered' }))?.before.current).toBe(2);
   });
 
   it('figures changed behind the remembered ones (a moderator fix) are read again, not overwritten', async () => {
@@ -71,13 +72,13 @@ describe('remembered member figures', () => {
     expect(b.already).toBe(true); // the fresh read: no new day
     expect(a).toEqual(b); // with the remembered (UTC) rules, 03-03 would have counted
     expect(await t.state('remembered')).toEqual(await t.state('fresh'));
-    expect(t.remembered.get(`${guildId}:remembered`)?.basis.ownZone).toBe('Pacific/Pago_Pago');
+    expect(t.remembered.get(memberFiguresKey({ guildId, userId: 'remembered' }))?.basis.ownZone).toBe('Pacific/Pago_Pago');
   });
 
-  // Counted at the driver, on PostgreSQL: the point of remembering is one statement instead of two.
+  // Counted on the sockets, on PostgreSQL: the point of remembering is one statement instead of two.
   it.skipIf(!process.env.TEST_DATABASE_URL)('a check-in with fresh remembered figures is one SQL statement, without them two', async () => {
     let statements = 0;
-    const client = postgres(database.url!, { max: 2, onnotice: () => {}, debug: () => void (statements += 1) });
+    const client = postgres(database.url!, { ...POSTGRES_OPTIONS, max: 2, ...countingStatements(() => void (statements += 1)) });
     try {
       const db = drizzle(client, { schema }) as unknown as Db;
       const guildId = uniqueGuildId();

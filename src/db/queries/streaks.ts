@@ -301,6 +301,9 @@ export interface MemberFigures {
   delete(key: string): unknown;
 }
 
+/** A member's entry in MemberFigures (ctx.memberFigures). */
+export const memberFiguresKey = (member: MemberKey): string => `${member.guildId}:${member.userId}`;
+
 /**
  * The extension of the figures by the activity's day, when it is one step of the fold from the stored
  * figures: the day comes after the last counted one and the server's settings have not changed
@@ -564,7 +567,7 @@ export async function recordActivityOptimistically(
   figures?: MemberFigures,
 ): Promise<{ result: ActivityResult; row: Record<string, unknown> } | undefined> {
   const member = { guildId: input.guildId, userId: input.userId };
-  const key = `${member.guildId}:${member.userId}`;
+  const key = memberFiguresKey(member);
   // A remembered read of a member with figures saves the read; a stale one costs one more attempt.
   let guess = figures?.get(key);
   if (guess && !guess.stored) guess = undefined;

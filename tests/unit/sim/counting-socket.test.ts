@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countingSocket } from '../../scripts/bench/common.js';
+import { countingSocket } from '../../../src/sim/postgres.js';
 
 /** A frontend message of the PostgreSQL protocol: type byte, int32 length (itself included), body. */
 function message(type: string, body: string): Buffer {
@@ -21,7 +21,7 @@ function startup(): Buffer {
   return Buffer.concat([head, params]);
 }
 
-describe('the benchmarks’ statement-counting socket', () => {
+describe('countingSocket (the statement counter of the benchmarks and tests)', () => {
   const received: Buffer[] = [];
   const server = createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
   let port = 0;
