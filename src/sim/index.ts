@@ -1,6 +1,6 @@
 /**
  * A fake Discord (REST + Gateway) that a REAL discord.js Client can log into. The console, the
- * benchmarks and the tests run the bot against it; see README.md in this folder.
+ * benchmarks and the tests run the bot against it; see docs/architecture.md (The fake Discord).
  *
  *   const fake = await startFakeDiscord();
  *   const guild = fake.addGuild({ name: 'Test' });
