@@ -16,10 +16,12 @@ import { RestServer } from './rest.js';
 import { buildRoutes } from './routes.js';
 import { SimState } from './state.js';
 import { permissionsFor } from './permissions.js';
+import { restoreWorld, snapshotWorld } from './snapshot.js';
 import { expectNoViolations } from './spec.js';
 import type { FakeDiscord, FakeDiscordOptions } from './types.js';
 
 export type * from './types.js';
+export type { WorldSnapshot } from './model.js';
 export { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS, Perm } from './permissions.js';
 export { DISCORD_EPOCH } from './state.js';
 export { expectNoViolations, validateDiscordRequest } from './spec.js';
@@ -123,6 +125,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     releaseGateway: () => gateway.release(),
     setVoiceState: (guildId, userId, voice) => state.setVoiceState(guildId, userId, voice),
     voiceStates: (guildId) => [...(state.voiceStates.get(guildId)?.values() ?? [])],
+    // ---- world snapshots (the console keeps its server between runs) ----
+    snapshot: () => snapshotWorld(state),
+    restore: (snapshot) => restoreWorld(state, snapshot),
     async close() {
       await gateway.close();
       await rest.close();

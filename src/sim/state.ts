@@ -39,7 +39,7 @@ export interface GatewayLink {
   dispatchToSession(t: string, d: unknown, guildId: string): void;
 }
 
-interface StoredMessage {
+export interface StoredMessage {
   msg: Message;
   /** created via interaction callback/follow-up rather than channel POST */
   viaInteraction: boolean;

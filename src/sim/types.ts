@@ -1,3 +1,5 @@
+import type { WorldSnapshot } from './model.js';
+
 /**
  * The public types of the fake Discord: what tests, the console and the benchmarks see.
  */
@@ -191,6 +193,10 @@ export interface FakeDiscord {
   setVoiceState(guildId: string, userId: string, state: { channelId: string | null; deaf?: boolean; mute?: boolean; selfDeaf?: boolean; selfMute?: boolean }): Json;
   /** current voice states of a guild (without guild_id and member) */
   voiceStates(guildId: string): Json[];
+  /** The world (users, servers, channels, messages, voice states) as JSON, to restore in another fake. */
+  snapshot(): WorldSnapshot;
+  /** Replaces the world with a snapshot's; before the bot connects, and with the same `appId`. */
+  restore(snapshot: WorldSnapshot): void;
   /** Shuts the fake down; rejects afterwards if violations remain (see `failOnViolations`). */
   close(): Promise<void>;
 }
