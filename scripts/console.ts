@@ -13,7 +13,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { ConsoleSession, type Actor, type ConsoleDriver, type Post } from '../src/console/session.js';
 import { DatabaseUnavailableError } from '../src/db/client.js';
 import { FAKE_TOKEN, MEMBER_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type Json } from '../src/sim/index.js';
-import { button, chatInput, modalSubmit, select } from '../src/sim/interactions.js';
+import { button, chatInput, modalSubmit, OptionsRefusedError, select } from '../src/sim/interactions.js';
 
 const STEP_MS = 15 * 60_000;
 const REPLY_TIMEOUT_MS = 15_000;
@@ -128,7 +128,17 @@ async function main(): Promise<number> {
       return fake.addRole(GUILD_ID, { id: stableId('role', name), name }).id as string;
     },
     userId,
-    command: (actor, name, options) => reply(fake.sendInteraction(chatInput(fake, { ...as(actor), name, options }))),
+    command(actor, name, options) {
+      let payload;
+      try {
+        payload = chatInput(fake, { ...as(actor), name, options });
+      } catch (error) {
+        // The limits Discord's client enforces, in the validator's words: "rollover_hour must be between 0 and 23".
+        if (error instanceof OptionsRefusedError) return Promise.reject(new Error(error.problems.join('\n⚠️  ')));
+        throw error;
+      }
+      return reply(fake.sendInteraction(payload));
+    },
     component(actor, customId, message, values) {
       if (!values) return reply(fake.sendInteraction(button(fake, { ...as(actor), customId, message: { channel_id: general, ...message } })));
       const menu = ((message.components ?? []) as Json[]).flatMap((row) => (row.components ?? []) as Json[]).find((c) => c.custom_id === customId);
