@@ -21,7 +21,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { ConsoleSession, type Actor, type ConsoleDriver, type Post } from '../src/console/session.js';
 import { DatabaseUnavailableError } from '../src/db/client.js';
 import { FAKE_TOKEN, MEMBER_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type Json, type WorldSnapshot } from '../src/sim/index.js';
-import { button, chatInput, modalSubmit, select } from '../src/sim/interactions.js';
+import { button, chatInput, modalSubmit, OptionsRefusedError, select } from '../src/sim/interactions.js';
 
 const MINUTE_MS = 60_000;
 const REPLY_TIMEOUT_MS = 15_000;
@@ -235,7 +235,17 @@ async function run(tempDir: string | undefined): Promise<number> {
       return fake.addRole(GUILD_ID, { id: stableId('role', name), name, position: Math.min(Math.max(0, ...below) + 1, BOT_ROLE_POSITION - 1) }).id as string;
     },
     userId,
-    command: (actor, name, options) => reply(fake.sendInteraction(chatInput(fake, { ...as(actor), name, options }))),
+    command(actor, name, options) {
+      let payload;
+      try {
+        payload = chatInput(fake, { ...as(actor), name, options });
+      } catch (error) {
+        // The limits Discord's client enforces, in the validator's words: "rollover_hour must be between 0 and 23".
+        if (error instanceof OptionsRefusedError) return Promise.reject(new Error(error.problems.join('\n⚠️  ')));
+        throw error;
+      }
+      return reply(fake.sendInteraction(payload));
+    },
     component(actor, customId, message, values) {
       const where = as(actor, channelOf(message));
       const recipient = isDm(where.channelId) ? ((fake.channel(where.channelId)!.recipients as Json[] | undefined)?.[0]?.id as string | undefined) : undefined;

@@ -83,6 +83,10 @@ export interface Interaction {
   id: string;
   token: string;
   payload: Obj;
+  /** when INTERACTION_CREATE was sent, on the fake's clock (ms) */
+  sentAt: number;
+  /** callbacks and webhook calls the fake refused (late: 10062, again: 40060, expired token: 50027) */
+  refused: { code: number; afterMs: number }[];
   callback: { type: number; data: Obj | undefined; at: number } | undefined;
   original: Message | undefined;
   originalDeleted: boolean;

@@ -66,6 +66,7 @@ describe('npm run console', () => {
       '/next',
       'press 2',
       '/done',
+      '/setup streaks rollover_hour:25',
       '/nope',
       '+1d',
       'quit',
@@ -80,6 +81,8 @@ describe('npm run console', () => {
     expect(answerTo(stdout, '/setup show')).toContain('Only moderators can do that');
     expect(answerTo(stdout, 'press 2')).toContain('Roadmap');
     expect(answerTo(stdout, '/done')).toContain('Missing required option: step:');
+    // the limits Discord's client enforces, from the fake's validator, before anything is sent
+    expect(answerTo(stdout, '/setup streaks rollover_hour:25')).toContain('rollover_hour must be between 0 and 23');
     expect(answerTo(stdout, '/nope')).toContain('There is no /nope');
 
     const day = answerTo(stdout, '+1d');
