@@ -169,6 +169,8 @@ export class RestServer {
     }
     record.status = status;
     this.requests.push(record);
+    // Listeners run after the request took effect and before its answer is written (a test can kill the bot there: the answer is lost).
+    this.state.events.emit('answering', record);
     send(res, status, json, headers);
     this.state.events.emit('request', record);
   }

@@ -45,6 +45,9 @@ const ok = (json: unknown, status = 200): RouteResult => ({ status, json });
 const at = (params: string[], i: number): string => params[i] ?? '';
 const sameType = (a: { type?: unknown }, b: { type?: unknown }): boolean => (a.type ?? 1) === (b.type ?? 1);
 
+/** How long Discord remembers an enforced nonce ("a few minutes"). */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
 export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
   const routes: Route[] = [];
   const route = (method: string, pattern: string, handler: Handler): void => {
@@ -363,7 +366,12 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
       Boolean(body.poll) ||
       (Array.isArray(body.sticker_ids) && body.sticker_ids.length > 0);
     if (!hasContent) throw new HttpError(400, 50006);
+    // enforce_nonce: the same nonce in the same channel within a few minutes returns the first message.
+    const nonceKey = body.enforce_nonce === true && body.nonce !== undefined ? `${ch.id}:${String(body.nonce)}` : undefined;
+    const seen = nonceKey ? state.nonces.get(nonceKey) : undefined;
+    if (seen && Date.now() - seen.at <= NONCE_WINDOW_MS && (messages.get(ch.id) ?? []).some((s) => s.msg === seen.msg)) return ok(clone(seen.msg));
     const msg = state.buildMessage(ch.id, body, files);
+    if (nonceKey) state.nonces.set(nonceKey, { msg, at: Date.now() });
     state.storeMessage(ch.id, msg, false);
     threadMembers.mentioned(ch, body); // private threads: mentioned members join
     return ok(clone(msg));
@@ -437,6 +445,12 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     }
     return thread;
   };
+  route('GET', '/guilds/:id/threads/active', ({ params }) => {
+    const guildId = at(params, 0);
+    state.getGuild(guildId);
+    const threads = [...channels.values()].filter((c) => c.guild_id === guildId && THREAD_TYPES.has(c.type) && !c.thread_metadata?.archived);
+    return ok({ threads: clone(threads), members: [] });
+  });
   route('POST', '/channels/:id/messages/:mid/threads', ({ params, body }) => {
     const ch = state.getChannel(at(params, 0));
     requirePerms(ch.id, [Perm.CreatePublicThreads, Perm.ReadMessageHistory]);

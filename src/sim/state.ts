@@ -97,6 +97,11 @@ export class SimState {
   // ---- DMs (weekly digest) ---------------------------------------------------------
   /** Users whose DMs are closed to the bot: POST /channels/{dm}/messages answers 403 50007. */
   readonly dmsClosed = new Set<string>();
+  /**
+   * Messages posted with `enforce_nonce`, by channel and nonce, with when (Date.now()): a repeat
+   * within NONCE_WINDOW_MS returns the first message instead of posting again, as Discord does.
+   */
+  readonly nonces = new Map<string, { msg: Message; at: number }>();
 
   /** The DM channel with a user, if the bot (or an interaction) opened one. */
   dmChannelOf(userId: string): Channel | undefined {

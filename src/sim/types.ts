@@ -170,6 +170,11 @@ export interface FakeDiscord {
   // ---- end DMs ----
 
   failWith(rule: FailRule): void;
+  /**
+   * Calls `listener` for each request once it took effect, before its answer is sent (killing the
+   * bot there loses the answer of a request Discord carried out). Returns a function that removes it.
+   */
+  beforeAnswer(listener: (request: RecordedRequest) => void): () => void;
   clearFailures(): void;
 
   /** dispatch a gateway event (op 0) to the shard of guildId (or all shards when omitted) */
