@@ -367,7 +367,7 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
       (Array.isArray(body.sticker_ids) && body.sticker_ids.length > 0);
     if (!hasContent) throw new HttpError(400, 50006);
     // enforce_nonce: the same nonce in the same channel within a few minutes returns the first message.
-    const nonceKey = body.enforce_nonce === true && body.nonce !== undefined ? `${ch.id}:${String(body.nonce)}` : undefined;
+    const nonceKey = body.enforce_nonce === true && body.nonce !== undefined ? `${ch.id}:${JSON.stringify(body.nonce)}` : undefined;
     const seen = nonceKey ? state.nonces.get(nonceKey) : undefined;
     if (seen && Date.now() - seen.at <= NONCE_WINDOW_MS && (messages.get(ch.id) ?? []).some((s) => s.msg === seen.msg)) return ok(clone(seen.msg));
     const msg = state.buildMessage(ch.id, body, files);
