@@ -10,4 +10,5 @@ CREATE TABLE "process_leases" (
 	"expires_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "scheduled_posts" ADD COLUMN "steps" jsonb DEFAULT '{}'::jsonb NOT NULL;
+ALTER TABLE "scheduled_posts" ADD COLUMN "steps" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
+CREATE INDEX "scheduled_posts_open" ON "scheduled_posts" USING btree ("kind") WHERE status = 'claimed';

@@ -87,9 +87,12 @@ export async function startCohort(options: StartOptions): Promise<App> {
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.ShardDisconnect, (_event, shardId) => logger.warn({ shardId }, 'gateway disconnected'));
 
-  // The bot logs in once the database is open and this process holds the lease of its shards
-  // (a second process on the same shards would get every event twice). Interactions and guild
-  // joins that arrive before the context exists wait for it.
+  // A process that may share its database (DATABASE_URL) or runs some shards (SHARD_COUNT) logs
+  // in once it holds the lease of its shards: a second process on the same shards would get
+  // every event twice. One process on the embedded database logs in while the database opens and
+  // the content loads (the gateway handshake and the command sync take about as long as opening
+  // PGlite). Interactions and guild joins that arrive before the context exists wait for it.
+  const loginFirst = !config.DATABASE_URL && !config.SHARD_COUNT;
   let contextBuilt: (ctx: Context) => void = () => {};
   let contextFailed: (error: unknown) => void = () => {};
   const context = new Promise<Context>((resolveContext, rejectContext) => {
@@ -128,6 +131,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
         });
     });
     logIn = () => void client.login(config.DISCORD_TOKEN).catch(rejectReady);
+    if (loginFirst) logIn();
   });
   ready.catch(() => {}); // the caller awaits `ready` once startCohort has returned
 
@@ -153,6 +157,8 @@ export async function startCohort(options: StartOptions): Promise<App> {
     config,
     logger,
     ...(options.lease ? { identity: options.lease } : {}),
+    // An embedded database this app opened is this process's alone: any other lease in it is from a process that stopped.
+    exclusive: !options.database && database.kind === 'pglite',
     onReleased: () => kickJobs(),
     onLost: (message) => lostShards(message),
   });
@@ -164,7 +170,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
     if (!options.database) await database.close();
     throw error;
   }
-  logIn();
+  if (!loginFirst) logIn();
   // The renderer starts its worker on the first /streak, so creating it costs nothing.
   const images = createImageRenderer();
   const notices = new DmClosedNotices();

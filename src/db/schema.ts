@@ -261,7 +261,12 @@ export const scheduledPosts = pgTable(
      */
     steps: jsonb('steps').$type<Record<string, string>>().notNull().default({}),
   },
-  (t) => [uniqueIndex('scheduled_posts_once').on(t.guildId, t.kind, t.period), index('scheduled_posts_guild_kind').on(t.guildId, t.kind)],
+  (t) => [
+    uniqueIndex('scheduled_posts_once').on(t.guildId, t.kind, t.period),
+    index('scheduled_posts_guild_kind').on(t.guildId, t.kind),
+    // The few open claims, which recovery paths look for (openClaims).
+    index('scheduled_posts_open').on(t.kind).where(sql`status = 'claimed'`),
+  ],
 );
 
 /** A server's weekly challenge. One row per guild and local week start. */

@@ -44,6 +44,8 @@ export interface LeaseKeeperOptions {
   identity?: LeaseIdentity;
   /** Wall clock for lease times (default Date.now). */
   now?: () => Date;
+  /** The database is this process's alone (the embedded one): every other lease in it is from a process that stopped. */
+  exclusive?: boolean;
   /** Claims of a stopped process were released: run the jobs now. */
   onReleased?: () => void;
   /** This process's lease lapsed and a live process took some of its shards: it must stop. */
@@ -96,6 +98,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     // Ours from before a restart: this instance on this host, and its process no longer runs
     // (or has our pid: a container restarted with the same pid 1).
     isGone: (lease: ProcessLease) => lease.pid === pid || !isRunning(lease.pid),
+    exclusive: options.exclusive ?? false,
   });
 
   function refusal(result: Extract<LeaseResult, { ok: false }>): string {

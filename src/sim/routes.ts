@@ -422,6 +422,7 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
       type,
       name: body.name ?? 'thread',
       parent_id: parent.id,
+      owner_id: botUser.id,
       rate_limit_per_user: body.rate_limit_per_user ?? 0,
       thread_metadata: {
         archived: false,

@@ -163,6 +163,14 @@ export async function postsFor(db: Tx, kind: PostKind, guildIds: readonly string
     .where(and(eq(scheduledPosts.kind, kind), inArray(scheduledPosts.guildId, [...guildIds]), inArray(scheduledPosts.period, [...new Set(periods)])));
 }
 
+/** Claims of a kind still open (status claimed), of any guild: a job's recovery path filters them to its own servers. */
+export async function openClaims(db: Tx, kind: PostKind): Promise<ScheduledPost[]> {
+  return db
+    .select()
+    .from(scheduledPosts)
+    .where(and(eq(scheduledPosts.kind, kind), eq(scheduledPosts.status, 'claimed')));
+}
+
 /** The latest period recorded (any status) per guild for a kind. */
 export async function latestPeriods(db: Tx, kind: PostKind, guildIds: readonly string[]): Promise<Map<string, string>> {
   if (guildIds.length === 0) return new Map();

@@ -28,6 +28,8 @@ export interface LeaseRequest {
    * restart: it is reaped at once instead of waiting for it to lapse.
    */
   isGone?: (lease: ProcessLease) => boolean;
+  /** The database is this process's alone (embedded): every other lease is from a process that stopped. */
+  exclusive?: boolean;
 }
 
 export type LeaseResult =
@@ -48,7 +50,8 @@ export async function takeLease(db: Tx, request: LeaseRequest): Promise<LeaseRes
     const dead = rows.filter(
       (r) =>
         r.id !== request.id &&
-        (r.expiresAt.getTime() < request.now.getTime() || (r.instance === request.instance && r.host === request.host && isGone(r))),
+        (request.exclusive === true ||
+          r.expiresAt.getTime() < request.now.getTime() || (r.instance === request.instance && r.host === request.host && isGone(r))),
     );
     for (const holder of rows) {
       if (holder.id === request.id || dead.includes(holder)) continue;
