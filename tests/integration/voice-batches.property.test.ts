@@ -45,7 +45,7 @@ async function serversWithRooms(): Promise<string[]> {
   return ids;
 }
 
-function toEvents(raw: fc.RecordValue<{ guild: number; user: number; channel: string | null; deaf: boolean; gapMs: number }>[], guilds: string[]): VoiceEvent[] {
+function toEvents(raw: { guild: number; user: number; channel: string | null; deaf: boolean; gapMs: number }[], guilds: string[]): VoiceEvent[] {
   let at = T0;
   return raw.map((e) => {
     at += e.gapMs;

@@ -71,18 +71,23 @@ export interface CountedSession extends MemberKey, Interval {
 export async function countStudyDaysOf(db: Tx, sessions: readonly CountedSession[]): Promise<StudyDayOutcome[][]> {
   const real = sessions.filter((s) => s.end > s.start);
   if (real.length === 0) return sessions.map(() => []);
-  const members = [...new Map(real.map((s) => [memberKey(s), { guildId: s.guildId, userId: s.userId }])).values()];
-  const reach = new Map<string, Interval>();
+  /** Each member's sessions of these, and the stretch around them whose stored sessions share their days. */
+  const ofMember = new Map<string, { member: MemberKey; sessions: Interval[]; reach: Interval }>();
   for (const s of real) {
     const k = memberKey(s);
-    const r = reach.get(k);
-    reach.set(k, { start: Math.min(r?.start ?? Infinity, s.start - DAY_REACH_MS), end: Math.max(r?.end ?? -Infinity, s.end + DAY_REACH_MS) });
+    const entry = ofMember.get(k);
+    if (!entry) ofMember.set(k, { member: { guildId: s.guildId, userId: s.userId }, sessions: [s], reach: { start: s.start - DAY_REACH_MS, end: s.end + DAY_REACH_MS } });
+    else {
+      entry.sessions.push(s);
+      entry.reach = { start: Math.min(entry.reach.start, s.start - DAY_REACH_MS), end: Math.max(entry.reach.end, s.end + DAY_REACH_MS) };
+    }
   }
+  const members = [...ofMember.values()].map((e) => e.member);
   const [rules, stored] = await Promise.all([
     memberDayRulesOf(db, members),
     studyIntervalsOf(
       db,
-      members.map((m) => ({ ...m, from: reach.get(memberKey(m))!.start, to: reach.get(memberKey(m))!.end })),
+      [...ofMember.values()].map((e) => ({ ...e.member, from: e.reach.start, to: e.reach.end })),
     ),
   ]);
 
@@ -94,7 +99,7 @@ export async function countStudyDaysOf(db: Tx, sessions: readonly CountedSession
     if (session.end <= session.start) return;
     const k = memberKey(session);
     const { zone, rolloverHour } = rules.get(k)!;
-    if (!perDay.has(k)) perDay.set(k, studyByDay([...(stored.get(k) ?? []), ...real.filter((s) => memberKey(s) === k)], zone, rolloverHour));
+    if (!perDay.has(k)) perDay.set(k, studyByDay([...(stored.get(k) ?? []), ...ofMember.get(k)!.sessions], zone, rolloverHour));
     for (let t = session.start; t < session.end; ) {
       const boundary = Math.min(session.end, nextDayBoundary(t, zone, rolloverHour));
       const day = localDay(new Date(t), zone, rolloverHour);
