@@ -26,8 +26,9 @@ import type { Job } from '../jobs/scheduler.js';
  *   member's events within a batch exactly as one at a time). Each server counts its own sessions,
  *   so a member in two servers has two. An event's time is when it arrived, not when it is written.
  * - A batch that cannot be written (the database is down) is tried again a few times; if it still
- *   fails, its servers are reconciled with who is in voice once the database answers, so no event
- *   is dropped without its effect being made good from the gateway's view.
+ *   fails, it is logged and its servers are left unsettled: no heartbeat (so their last known moment
+ *   stays before what was lost), and the next heartbeat that can write reconciles them with who is in
+ *   voice. No time is invented for what could not be stored; nothing is dropped without a log line.
  * - A shard's view is trusted only between its READY (or RESUMED) and its next disconnect. While a
  *   shard is down or resuming, its voice events are not applied: when it is back (shardReady,
  *   shardResume) or a server becomes available (GUILD_CREATE), the open sessions are reconciled
@@ -75,6 +76,12 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
   const queue: Work[] = [];
   /** Servers being reconciled or waiting for it (the heartbeat leaves them to the reconciliation). */
   const reconciling = new Map<string, number>();
+  /**
+   * Servers whose voice changes could not be stored (a batch or a reconciliation that failed after its
+   * retries): not heartbeaten, so their last known moment stays before what was lost, and reconciled
+   * by the next heartbeat that can write. The bot never counts time it could not store as seen.
+   */
+  const unsettled = new Set<string>();
   let writer: Promise<void> | null = null;
 
   function logClosed(closed: ClosedStudy | null, why: string): void {
@@ -105,7 +112,12 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
         if (work.kind === 'events') await writeEvents(work.events);
         else await runReconcile(work);
       } catch (error) {
-        logger.error({ err: error }, 'voice study time: update failed');
+        const guildIds = work.kind === 'events' ? work.events.map((e) => e.guildId) : work.guilds.map((g) => g.id);
+        for (const id of guildIds) unsettled.add(id);
+        logger.error(
+          { err: error, kind: work.kind, guilds: new Set(guildIds).size },
+          'voice study time: changes could not be stored; these servers will be reconciled with who is in voice once the database answers',
+        );
       } finally {
         if (work.kind === 'reconcile') {
           for (const g of work.guilds) {
@@ -119,8 +131,11 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
     }
   }
 
-  /** Writes a batch of events: one read of the members' open sessions and rooms, then the writes. */
-  async function writeEvents(events: VoiceEvent[]): Promise<void> {
+  /** Writes a batch of events, trying again a few times; throws when it still cannot (the writer marks its servers unsettled). */
+  async function writeEvents(queued: VoiceEvent[]): Promise<void> {
+    // Events of an unsettled server are left to its reconciliation, like those of a shard that is not live.
+    const events = unsettled.size > 0 ? queued.filter((e) => !unsettled.has(e.guildId)) : queued;
+    if (events.length === 0) return;
     for (let attempt = 0; ; attempt++) {
       try {
         const done = await applyVoiceEvents(db, events, { capMs });
@@ -128,14 +143,7 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
         return;
       } catch (error) {
         const pause = RETRY_PAUSES_MS[attempt];
-        if (pause === undefined) {
-          // Not written: reconcile these servers with who is in voice, which makes good what the events did.
-          const guildIds = [...new Set(events.map((e) => e.guildId))];
-          logger.error({ err: error, events: events.length, guilds: guildIds.length }, 'voice study time: a batch of voice events could not be stored; its servers will be reconciled with who is in voice');
-          const guilds = guildIds.flatMap((id) => client.guilds.cache.get(id) ?? []).filter((g) => g.available && live.has(g.shardId));
-          if (guilds.length > 0) void reconcileGuilds(guilds, 'batch-failed');
-          return;
-        }
+        if (pause === undefined) throw error;
         logger.warn({ err: error, events: events.length, attempt: attempt + 1 }, 'voice study time: a batch of voice events failed; trying again');
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
@@ -144,9 +152,9 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
 
   function onVoiceState(_old: VoiceState, state: VoiceState): void {
     const { guild } = state;
-    if (!live.has(guild.shardId)) {
-      // The shard is (re)connecting: the reconciliation after it is back applies this.
-      logger.debug({ guildId: guild.id, userId: state.id }, 'voice event while the shard is not live; left to reconciliation');
+    if (!live.has(guild.shardId) || unsettled.has(guild.id)) {
+      // The shard is (re)connecting, or the server's last changes could not be stored: the reconciliation applies this.
+      logger.debug({ guildId: guild.id, userId: state.id }, 'voice event left to reconciliation (shard not live, or server unsettled)');
       return;
     }
     enqueue({ kind: 'events', events: [{ guildId: guild.id, userId: state.id, place: placeOf(state), afkChannelId: guild.afkChannelId, at: clock.now().getTime() }] });
@@ -227,8 +235,15 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
     job: {
       name: 'study-heartbeat',
       async run(now) {
-        // Only servers whose shard is live and that are not being reconciled (which beats itself).
-        const ids = [...client.guilds.cache.values()].filter((g) => live.has(g.shardId) && g.available && !reconciling.has(g.id)).map((g) => g.id);
+        const usable = (g: Guild) => live.has(g.shardId) && g.available;
+        // Servers whose changes could not be stored: reconciled first (which beats them), while the database answers.
+        if (unsettled.size > 0) {
+          const guilds = [...unsettled].flatMap((id) => client.guilds.cache.get(id) ?? []).filter(usable);
+          unsettled.clear();
+          await reconcileGuilds(guilds, 'unsettled');
+        }
+        // Only servers whose shard is live, not being reconciled (which beats itself) and settled.
+        const ids = [...client.guilds.cache.values()].filter((g) => usable(g) && !reconciling.has(g.id) && !unsettled.has(g.id)).map((g) => g.id);
         for (let i = 0; i < ids.length; i += 1000) await beatStudyHeartbeat(db, ids.slice(i, i + 1000), now);
       },
     },
