@@ -1,6 +1,6 @@
 /**
  * A fake Discord (REST + Gateway) that a REAL discord.js Client can log into. The console, the
- * benchmarks and the tests run the bot against it.
+ * benchmarks and the tests run the bot against it; see docs/architecture.md (The fake Discord).
  *
  *   const fake = await startFakeDiscord();
  *   const guild = fake.addGuild({ name: 'Test' });
@@ -41,10 +41,12 @@ import { RestServer } from './rest.js';
 import { buildRoutes } from './routes.js';
 import { SimState } from './state.js';
 import { permissionsFor } from './permissions.js';
+import { restoreWorld, snapshotWorld } from './snapshot.js';
 import { expectNoViolations } from './spec.js';
 import type { FakeDiscord, FakeDiscordOptions } from './types.js';
 
 export type * from './types.js';
+export type { WorldSnapshot } from './model.js';
 export { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS, Perm } from './permissions.js';
 export { ownTimeClock, realClock, type SimClock } from './clock.js';
 export { DISCORD_EPOCH, INTERACTION_ACK_MS, INTERACTION_TOKEN_MS, NONCE_WINDOW_MS } from './state.js';
@@ -153,6 +155,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     // ---- end DMs ----
     failWith: (rule) => rest.failWith(rule),
+    beforeAnswer(listener) {
+      state.events.on('answering', listener);
+      return () => void state.events.off('answering', listener);
+    },
     clearFailures: () => rest.clearFailures(),
     dispatch: (t, d, guildId) => gateway.dispatch(t, d, guildId),
     sendInteraction: (payload) => gateway.sendInteraction(payload),
@@ -163,6 +169,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     releaseGateway: () => gateway.release(),
     setVoiceState: (guildId, userId, voice) => state.setVoiceState(guildId, userId, voice),
     voiceStates: (guildId) => [...(state.voiceStates.get(guildId)?.values() ?? [])],
+    // ---- world snapshots (the console keeps its server between runs) ----
+    snapshot: () => snapshotWorld(state),
+    restore: (snapshot) => restoreWorld(state, snapshot),
     async close() {
       await gateway.close();
       await rest.close();

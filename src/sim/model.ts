@@ -94,6 +94,19 @@ export interface Interaction {
   edits: { messageId: string; body: unknown; at: number }[];
 }
 
+/** The fake's world as JSON (snapshot.ts): what the console keeps between runs. */
+export interface WorldSnapshot {
+  version: 1;
+  appId: string;
+  users: User[];
+  guilds: Guild[];
+  channels: Channel[];
+  messages: { channelId: string; msg: Message; viaInteraction: boolean }[];
+  voiceStates: { guildId: string; states: Obj[] }[];
+  threadMembers: { threadId: string; userIds: string[] }[];
+  dmsClosed: string[];
+}
+
 /** Public and private threads (news, public, private). */
 export const THREAD_TYPES = new Set([10, 11, 12]);
 

@@ -1,3 +1,5 @@
+import type { WorldSnapshot } from './model.js';
+
 /**
  * The public types of the fake Discord: what tests, the console and the benchmarks see.
  */
@@ -200,6 +202,11 @@ export interface FakeDiscord {
    * Returns how often it has struck so far.
    */
   failWith(rule: FailRule): { readonly hits: number };
+  /**
+   * Calls `listener` for each request once it took effect, before its answer is sent (killing the
+   * bot there loses the answer of a request Discord carried out). Returns a function that removes it.
+   */
+  beforeAnswer(listener: (request: RecordedRequest) => void): () => void;
   /** removes every rule and ends every hanging request (its connection is closed) */
   clearFailures(): void;
 
@@ -225,6 +232,10 @@ export interface FakeDiscord {
   setVoiceState(guildId: string, userId: string, state: { channelId: string | null; deaf?: boolean; mute?: boolean; selfDeaf?: boolean; selfMute?: boolean }): Json;
   /** current voice states of a guild (without guild_id and member) */
   voiceStates(guildId: string): Json[];
+  /** The world (users, servers, channels, messages, voice states) as JSON, to restore in another fake. */
+  snapshot(): WorldSnapshot;
+  /** Replaces the world with a snapshot's; before the bot connects, and with the same `appId`. */
+  restore(snapshot: WorldSnapshot): void;
   /** Shuts the fake down; rejects afterwards if violations remain (see `failOnViolations`). */
   close(): Promise<void>;
 }
