@@ -67,6 +67,8 @@ export interface App {
   lease: LeaseKeeper;
   /** Resolves with a sentence if this process lost its shards to another process (main.ts then stops it). */
   lost: Promise<string>;
+  /** Resolves once every interaction received so far has been handled to the end. */
+  interactionsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -226,7 +228,12 @@ export async function startCohort(options: StartOptions): Promise<App> {
     if (!options.database) await database.close();
   }
 
-  return { client, ctx, database, ready, scheduler, metrics, voice, http, lease, lost, stop };
+  // The console waits for it before it moves the clock.
+  const interactionsIdle = async (): Promise<void> => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+
+  return { client, ctx, database, ready, scheduler, metrics, voice, http, lease, lost, interactionsIdle, stop };
 }
 
 async function loadAppContent(config: Config, logger: Logger): Promise<Content> {
