@@ -63,12 +63,12 @@ export interface App {
   voice: VoiceTracker;
   /** The /healthz + /metrics server, when HTTP_PORT is set. */
   http?: HttpServer;
+  /** Resolves once every interaction received so far has been handled to the end. */
+  interactionsIdle(): Promise<void>;
   /** This process's lease (its id is `ctx.owner`). */
   lease: LeaseKeeper;
   /** Resolves with a sentence if this process lost its shards to another process (main.ts then stops it). */
   lost: Promise<string>;
-  /** Resolves once every interaction received so far has been handled to the end. */
-  interactionsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -233,7 +233,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };
 
-  return { client, ctx, database, ready, scheduler, metrics, voice, http, lease, lost, interactionsIdle, stop };
+  return { client, ctx, database, ready, scheduler, metrics, voice, http, interactionsIdle, lease, lost, stop };
 }
 
 async function loadAppContent(config: Config, logger: Logger): Promise<Content> {

@@ -185,13 +185,15 @@ export class RestServer {
     const transport = rule?.fault === 'hang' || rule?.fault === 'reset' ? rule.fault : undefined;
     record.status = transport ? 0 : status;
     this.requests.push(record);
-    // Listeners run after the request took effect and before its answer is written (a test can kill the bot there: the answer is lost).
-    this.state.events.emit('answering', record);
     if (transport === 'reset') req.socket.destroy();
     else if (transport === 'hang') {
       this.hanging.add(res);
       res.on('close', () => this.hanging.delete(res));
-    } else send(res, status, json, headers);
+    } else {
+      // Listeners run after the request took effect and before its answer is written (a test can kill the bot there: the answer is lost).
+      this.state.events.emit('answering', record);
+      send(res, status, json, headers);
+    }
     this.state.events.emit('request', record);
   }
 }

@@ -194,17 +194,17 @@ export interface FakeDiscord {
   // ---- end DMs ----
 
   /**
-   * Calls `listener` for each request once it took effect, before its answer is sent (killing the
-   * bot there loses the answer of a request Discord carried out). Returns a function that removes it.
-   */
-  beforeAnswer(listener: (request: RecordedRequest) => void): () => void;
-  /**
    * Injects a fault into matching REST requests (interaction callbacks and webhooks too):
    * `failWith({ path: /callback$/, status: 502, applied: true, times: 1 })` is a 502 after the
    * callback took effect; `fault: 'hang'` never answers; `fault: 'reset'` closes the connection.
    * Returns how often it has struck so far.
    */
   failWith(rule: FailRule): { readonly hits: number };
+  /**
+   * Calls `listener` for each request once it took effect, before its answer is sent (killing the
+   * bot there loses the answer of a request Discord carried out). Returns a function that removes it.
+   */
+  beforeAnswer(listener: (request: RecordedRequest) => void): () => void;
   /** removes every rule and ends every hanging request (its connection is closed) */
   clearFailures(): void;
 
