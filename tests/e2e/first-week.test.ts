@@ -165,3 +165,41 @@ describe('run 2: members join after the announcement', () => {
     expect(joined).toMatch(/no reminders? (are )?left/i);
   });
 });
+
+describe('/challenge start by a moderator', () => {
+  const startCmd = (guildId: string, options: Record<string, string>) => bot.command('challenge', options, { guildId, user: MOD, subcommand: 'start', ...MODERATOR });
+
+  it('for the challenge already running: says so, changes nothing and announces nothing', async () => {
+    bot.clock.set('2026-03-16T09:00:00Z'); // Monday: the whole week ahead
+    const { guildId, channelId } = await newGuild('Already running');
+    await setupChallenges(guildId, channelId);
+    await tickAt(bot, '2026-03-16T09:00:30Z');
+    expect(posts(bot.fake, channelId).filter(isAnnouncement)).toHaveLength(1);
+    const running = bot.app.ctx.content.challenges[0]!;
+    const text = textOf(shown(await startCmd(guildId, { challenge: running.id })));
+    expect(text).toContain(`**${running.title}** is already running`);
+    expect(text).toContain('Nothing changed');
+    expect(text).not.toContain('replaces');
+    expect(bot.fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`)).toHaveLength(1);
+
+    // The same challenge with a new deadline: the deadline changes, and the announcement says that.
+    const moved = textOf(shown(await startCmd(guildId, { challenge: running.id, ends: '2026-03-25' })));
+    expect(moved).toContain(`**${running.title}** gets a new deadline`);
+    expect(moved).toContain('Thursday, 26 March 2026 at 00:00');
+    const last = posts(bot.fake, channelId).at(-1)!;
+    expect(last.content).toContain('new deadline');
+  });
+
+  it('a deadline in the past is refused, echoing the date that was typed', async () => {
+    bot.clock.set('2026-03-16T09:00:00Z');
+    const { guildId, channelId } = await newGuild('Past deadline');
+    await setupChallenges(guildId, channelId);
+    const text = textOf(shown(await startCmd(guildId, { challenge: 'house-prices', ends: '2020-01-01' })));
+    expect(text).toContain('2020-01-01');
+    expect(text).toContain('already passed');
+    expect(text).not.toContain('2 January');
+    const timed = textOf(shown(await startCmd(guildId, { challenge: 'house-prices', ends: '2026-03-16 08:30' })));
+    expect(timed).toContain('2026-03-16 08:30');
+    expect(timed).toContain('already passed');
+  });
+});
