@@ -86,8 +86,12 @@ export function promptDueNow(next: Upcoming, ctx: Context): string[] {
 
 /** The warnings on the challenge posts: no challenge to run, or a post that goes out right now because its time has passed. */
 export function challengeDueNow(s: GuildSettings, next: Upcoming): string[] {
+  return [...(next.noChallenges ? ['⚠️ No challenges are loaded from the content, so nothing will be posted. Check the bot’s content files.'] : []), ...challengePostDueNow(s, next)];
+}
+
+/** The warning when a challenge post goes out right now because its time has passed. */
+export function challengePostDueNow(s: GuildSettings, next: Upcoming): string[] {
   const out: string[] = [];
-  if (next.noChallenges) out.push('⚠️ No challenges are loaded from the content, so nothing will be posted. Check the bot’s content files.');
   const c = next.challenge;
   if (c?.now)
     out.push(
