@@ -5,7 +5,7 @@ import { claim, complete, findPost, markFailed, markSkipped, release } from '../
 import { markAlone, podCandidateRows, podGuilds, podHistory, savePlan, setPodKickoff, setPodThread, setPodsBroken, weekPods, type PodWithMembers } from '../db/queries/pods.js';
 import type { PodSettings } from '../db/schema.js';
 import { utcOffsetMinutes } from '../domain/dates.js';
-import { formPods, latestPodWeek, podStanding, type PodWeek } from '../domain/pods.js';
+import { formPods, formsAfterChange, latestPodWeek, podStanding, type PodWeek } from '../domain/pods.js';
 import { trackProgress } from '../domain/progress.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
 import { podAloneMessage, podCheckin, podKickoff, podThreadName } from '../discord/views/pods.js';
@@ -55,7 +55,7 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
       const week = latestPodWeek(now, settings.day, time, settings.timezone);
       // A forming due before pods were set up (or changed) is not caught up: the next one is. A
       // week already formed keeps its check-ins whatever was saved since.
-      const formingBeforeSetup = week.formAt.getTime() < settings.updatedAt.getTime();
+      const formingBeforeSetup = !formsAfterChange(week, settings.updatedAt);
       if (formingBeforeSetup && now.getTime() < week.checkinAt.getTime()) continue;
       due.push({ settings, week, formingBeforeSetup });
     }
