@@ -60,6 +60,8 @@ export interface App {
   voice: VoiceTracker;
   /** The /healthz + /metrics server, when HTTP_PORT is set. */
   http?: HttpServer;
+  /** Resolves once every interaction received so far has been handled to the end. */
+  interactionsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -190,7 +192,12 @@ export async function startCohort(options: StartOptions): Promise<App> {
     if (!options.database) await database.close();
   }
 
-  return { client, ctx, database, ready, scheduler, metrics, voice, http, stop };
+  // The console waits for it before it moves the clock.
+  const interactionsIdle = async (): Promise<void> => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+
+  return { client, ctx, database, ready, scheduler, metrics, voice, http, interactionsIdle, stop };
 }
 
 async function loadAppContent(config: Config, logger: Logger): Promise<Content> {

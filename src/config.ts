@@ -97,6 +97,9 @@ const fields = {
 
 export type Config = { [K in keyof typeof fields]: z.output<(typeof fields)[K]> };
 
+/** The name of every setting, in the order above (the docs test checks that each is documented). */
+export const SETTING_NAMES = Object.keys(fields) as readonly (keyof typeof fields)[];
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Cohort cannot start; fix these settings (see .env.example):\n${problems.map((p) => `  - ${p}`).join('\n')}`);

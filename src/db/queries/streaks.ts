@@ -29,7 +29,7 @@
  *    figures or already counted; when anything changed in between, it reads again, and it hands
  *    every other case to the locked path (returning undefined, with nothing written).
  *
- * Why both exist (README, Performance): with the locked path alone, /checkin and Mark done take two
+ * Why both exist (docs/performance.md, what bounds it): with the locked path alone, /checkin and Mark done take two
  * more round trips each, and the bot's CPU per interaction on alternating /next and /checkin rose
  * from 1.3–1.8 ms to 2.6–2.8 ms. tests/integration/streak-write-paths.property.test.ts drives both
  * paths (and the compare-and-set from remembered figures made stale behind its back) with any
