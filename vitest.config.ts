@@ -10,5 +10,8 @@ export default defineConfig({
     pool: 'forks',
     // Database-backed files each own one database; two workers keep the 2-core machine busy without thrashing.
     maxWorkers: 2,
+    // The fake Discord's 3 s and 15 min deadlines run on a clock that stands still while the test
+    // process cannot run (src/sim/running-clock.ts): no test depends on the machine's speed.
+    env: { FAKE_DISCORD_CLOCK: 'running' },
   },
 });

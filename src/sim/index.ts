@@ -18,7 +18,8 @@
  *   400 40060. Edits and follow-ups work with the token for 15 minutes, then 401 50027 Invalid
  *   Webhook Token. Refusals are noted in `interaction(id).refused`, and `waitForInteractionReply`
  *   rejects at once for a late first answer. These run on `options.clock` (default: the real
- *   monotonic clock), so tests of the deadlines move a clock by hand; any other test must not
+ *   monotonic clock; with FAKE_DISCORD_CLOCK=running, as the test suite sets it, one that stands
+ *   still while the process cannot run: running-clock.ts), so tests of the deadlines move a clock by hand; any other test must not
  *   depend on the machine's speed (the router defers an answer that would come late).
  * - Interactions are built (interactions.ts) only as Discord's client sends them: options of a
  *   registered command, of their declared types, within their limits, with `resolved` data
@@ -35,6 +36,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Gateway } from './gateway.js';
+import { runningClock } from './running-clock.js';
 import { RestServer } from './rest.js';
 import { buildRoutes } from './routes.js';
 import { SimState } from './state.js';
@@ -53,10 +55,13 @@ export { expectNoViolations, validateDiscordRequest } from './spec.js';
 export const FAKE_TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfAkE1.fake-discord-token-for-tests-only-xxxxxx';
 
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  // The test suite's default: deadlines on a clock that stands still while the process cannot run (running-clock.ts).
+  const running = options.clock === undefined && process.env.FAKE_DISCORD_CLOCK === 'running' ? runningClock() : undefined;
+  const clock = options.clock ?? running?.now;
   const state = new SimState({
     ...(options.appId !== undefined ? { appId: options.appId } : {}),
     ...(options.botUsername !== undefined ? { botUsername: options.botUsername } : {}),
-    ...(options.clock !== undefined ? { now: options.clock } : {}),
+    ...(clock !== undefined ? { now: clock } : {}),
   });
   const rest = new RestServer(state, {
     rateLimitPerSecond: options.rateLimitPerSecond,
@@ -169,6 +174,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     snapshot: () => snapshotWorld(state),
     restore: (snapshot) => restoreWorld(state, snapshot),
     async close() {
+      running?.stop();
       await gateway.close();
       await rest.close();
       state.events.removeAllListeners();
