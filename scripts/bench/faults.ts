@@ -11,6 +11,8 @@
  *   stored but told failed, duplicated (stored more than once);
  * - recovery s: from the end of the fault to the first check-in from which on every one was confirmed.
  *
+ * BENCH_FAULTS=reset,stopped runs only the faults whose names contain one of these words.
+ *
  * A fault is an entry of FAULTS: add a row by adding an entry (its `strike` starts the fault, its
  * `heal` ends it). PostgreSQL faults go through a TCP proxy (tests/support/fault-proxy.ts) in
  * front of a scratch database on SERVER_URL; the server itself is never touched.
@@ -79,6 +81,7 @@ function postgresFault(name: string, mode: FaultMode): FaultScenario {
 export const FAULTS: FaultScenario[] = [
   postgresFault('PostgreSQL unreachable (packets dropped)', 'blackhole'),
   postgresFault('PostgreSQL stopped (connections refused)', 'drop'),
+  postgresFault('PostgreSQL crashed (connections reset)', 'reset'),
 ];
 
 type Told = 'confirmed' | 'already' | 'not_saved' | 'unsure' | 'other';
@@ -97,9 +100,10 @@ export async function benchFaults(options: { rate?: number; faultSeconds?: numbe
   const rate = options.rate ?? Number(process.env.BENCH_FAULT_RATE ?? 25);
   const faultSeconds = options.faultSeconds ?? Number(process.env.BENCH_FAULT_SECONDS ?? 60);
   const calmSeconds = options.calmSeconds ?? Number(process.env.BENCH_FAULT_CALM ?? 10);
+  const only = options.only ?? process.env.BENCH_FAULTS?.split(',').filter(Boolean);
   const rows: FaultRow[] = [];
   for (const scenario of FAULTS) {
-    if (options.only && !options.only.some((o) => scenario.name.toLowerCase().includes(o.toLowerCase()))) continue;
+    if (only && !only.some((o) => scenario.name.toLowerCase().includes(o.toLowerCase()))) continue;
     rows.push(await runScenario(scenario, { rate, faultSeconds, calmSeconds }));
   }
   table(`Faults: check-ins at ${rate}/s, each fault ${faultSeconds} s with ${calmSeconds} s of calm before and after`, rows as unknown as Record<string, string | number>[]);
