@@ -4,7 +4,7 @@ import { DatabaseDeadlineError } from './faults.js';
 
 /**
  * How long a database call may take before the member is told the database is not answering. The
- * router defers an interaction after 2 s (src/discord/answer.ts), so a call that fails at these
+ * router defers an interaction after 1.5 s (src/discord/answer.ts), so a call that fails at these
  * deadlines is still answered, as the edit of that deferral at the latest, seconds after it began:
  *
  * - connectMs: opening a connection (postgres.js `connect_timeout`, TCP and start-up together);
