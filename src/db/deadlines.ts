@@ -175,7 +175,8 @@ export function withPoolWait<T extends Sql<Record<string, unknown>>>(sql: T, wai
   const watch = (query: UnsentQuery) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const { resolve, reject } = query;
+    const resolve = query.resolve.bind(query);
+    const reject = query.reject.bind(query);
     query.resolve = (value) => {
       settled = true;
       clearTimeout(timer);
