@@ -151,6 +151,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     // ---- end DMs ----
     failWith: (rule) => rest.failWith(rule),
+    beforeAnswer(listener) {
+      state.events.on('answering', listener);
+      return () => void state.events.off('answering', listener);
+    },
     clearFailures: () => rest.clearFailures(),
     dispatch: (t, d, guildId) => gateway.dispatch(t, d, guildId),
     sendInteraction: (payload) => gateway.sendInteraction(payload),

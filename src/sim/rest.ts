@@ -189,7 +189,11 @@ export class RestServer {
     else if (transport === 'hang') {
       this.hanging.add(res);
       res.on('close', () => this.hanging.delete(res));
-    } else send(res, status, json, headers);
+    } else {
+      // Listeners run after the request took effect and before its answer is written (a test can kill the bot there: the answer is lost).
+      this.state.events.emit('answering', record);
+      send(res, status, json, headers);
+    }
     this.state.events.emit('request', record);
   }
 }

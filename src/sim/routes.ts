@@ -378,6 +378,7 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     const seen = nonceKey ? state.nonces.get(nonceKey) : undefined;
     if (seen && state.now() - seen.at <= NONCE_WINDOW_MS) return ok(clone(seen.msg));
     const msg = state.buildMessage(ch.id, body, files);
+    if (nonceKey) state.nonces.set(nonceKey, { msg, at: Date.now() });
     state.storeMessage(ch.id, msg, false);
     if (nonceKey) {
       const now = state.now();
@@ -433,6 +434,7 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
       type,
       name: body.name ?? 'thread',
       parent_id: parent.id,
+      owner_id: botUser.id,
       rate_limit_per_user: body.rate_limit_per_user ?? 0,
       thread_metadata: {
         archived: false,
@@ -456,6 +458,12 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     }
     return thread;
   };
+  route('GET', '/guilds/:id/threads/active', ({ params }) => {
+    const guildId = at(params, 0);
+    state.getGuild(guildId);
+    const threads = [...channels.values()].filter((c) => c.guild_id === guildId && THREAD_TYPES.has(c.type) && !c.thread_metadata?.archived);
+    return ok({ threads: clone(threads), members: [] });
+  });
   route('POST', '/channels/:id/messages/:mid/threads', ({ params, body }) => {
     const ch = state.getChannel(at(params, 0));
     requirePerms(ch.id, [Perm.CreatePublicThreads, Perm.ReadMessageHistory]);

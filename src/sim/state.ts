@@ -106,7 +106,6 @@ export class SimState {
   // ---- DMs (weekly digest) ---------------------------------------------------------
   /** Users whose DMs are closed to the bot: POST /channels/{dm}/messages answers 403 50007. */
   readonly dmsClosed = new Set<string>();
-
   /** The DM channel with a user, if the bot (or an interaction) opened one. */
   dmChannelOf(userId: string): Channel | undefined {
     return [...this.channels.values()].find((c) => c.type === 1 && c.recipients?.[0]?.id === userId);

@@ -200,6 +200,11 @@ export interface FakeDiscord {
    * Returns how often it has struck so far.
    */
   failWith(rule: FailRule): { readonly hits: number };
+  /**
+   * Calls `listener` for each request once it took effect, before its answer is sent (killing the
+   * bot there loses the answer of a request Discord carried out). Returns a function that removes it.
+   */
+  beforeAnswer(listener: (request: RecordedRequest) => void): () => void;
   /** removes every rule and ends every hanging request (its connection is closed) */
   clearFailures(): void;
 

@@ -102,7 +102,7 @@ export interface MemberDayRules {
 }
 
 /** The columns memberDayRules needs, for a select that left-joins guild_settings and member_settings. */
-const RULE_COLUMNS = {
+export const RULE_COLUMNS = {
   serverZone: guildSettings.timezone,
   rolloverHour: guildSettings.rolloverHour,
   freezeCap: guildSettings.freezeCap,
@@ -112,7 +112,7 @@ const RULE_COLUMNS = {
 
 type RuleRow = { serverZone: string | null; rolloverHour: number | null; freezeCap: number | null; settingsUpdatedAt: Date | null; ownZone: string | null };
 
-function dayRulesOf(guildId: string, row: RuleRow | undefined): MemberDayRules {
+export function dayRulesOf(guildId: string, row: RuleRow | undefined): MemberDayRules {
   const defaults = defaultGuildSettings(guildId);
   return {
     zone: row?.ownZone ?? row?.serverZone ?? defaults.timezone,
