@@ -24,7 +24,8 @@ import { FAKE_TOKEN, MEMBER_DEFAULT_PERMISSIONS, Perm, startFakeDiscord, type Js
 import { button, chatInput, modalSubmit, OptionsRefusedError, select } from '../src/sim/interactions.js';
 
 const MINUTE_MS = 60_000;
-const REPLY_TIMEOUT_MS = 15_000;
+/** Only a bot that never hears of an interaction waits this long; an answer is waited for until the handler is done, however slow the machine. */
+const DELIVERY_TIMEOUT_MS = 120_000;
 const interactive = Boolean(process.stdin.isTTY);
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -82,8 +83,11 @@ async function main(): Promise<number> {
 
 async function run(tempDir: string | undefined): Promise<number> {
   let config;
+  // One clock for the bot and for Discord's own deadlines (3 s for a first answer, 15 minutes of a
+  // token): console time moves only when told, so a slow machine never makes an answer late.
+  const clock = new ManualClock(new Date());
   // Violations are shown after each command (newViolations), so closing the fake need not fail on them.
-  const fake = await startFakeDiscord({ botUsername: 'Cohort', appId: APP_ID, failOnViolations: false });
+  const fake = await startFakeDiscord({ botUsername: 'Cohort', appId: APP_ID, failOnViolations: false, clock: () => clock.now().getTime() });
   try {
     config = loadConfig({
       ...process.env,
@@ -139,7 +143,7 @@ async function run(tempDir: string | undefined): Promise<number> {
     ? pino({ level: config.LOG_LEVEL, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss' } } })
     : pino({ level: config.LOG_LEVEL }, pino.destination(2));
   // Time never goes back: a saved clock that ran ahead of the real one goes on from where it was.
-  const clock = new ManualClock(new Date(Math.max(Date.now(), saved ? Date.parse(saved.clock) : 0)));
+  clock.set(new Date(Math.max(Date.now(), saved ? Date.parse(saved.clock) : 0)));
 
   let app;
   try {
@@ -182,10 +186,27 @@ async function run(tempDir: string | undefined): Promise<number> {
   };
   /** Where a message's components are pressed: its own channel when the fake knows it, else #general. */
   const channelOf = (message: Json) => (typeof message.channel_id === 'string' && fake.channel(message.channel_id) ? message.channel_id : general);
-  const reply = async (id: string) => {
-    const record = await fake.waitForInteractionReply(id, REPLY_TIMEOUT_MS);
-    // The handler may go on after its reply (milestone roles, a follow-up): let it finish before time moves.
+  /** Sends an interaction and resolves with what Discord recorded once the bot has handled it to the end (reply, edits, follow-ups, milestone roles). */
+  const send = async (payload: Json) => {
+    const id = String(payload.id);
+    let timer: NodeJS.Timeout | undefined;
+    let listener: ((interaction: { id: string }) => void) | undefined;
+    const received = new Promise<void>((resolve, reject) => {
+      listener = (interaction) => {
+        if (interaction.id === id) resolve();
+      };
+      app.client.on(Events.InteractionCreate, listener);
+      timer = setTimeout(() => reject(new Error(`The bot did not receive the interaction within ${DELIVERY_TIMEOUT_MS / 1000} s.`)), DELIVERY_TIMEOUT_MS);
+    });
+    try {
+      fake.sendInteraction(payload);
+      await received;
+    } finally {
+      clearTimeout(timer);
+      app.client.off(Events.InteractionCreate, listener!);
+    }
     await app.interactionsIdle();
+    const record = fake.interaction(id);
     return { callback: record.callback, original: record.original, followups: record.followups };
   };
   const label = (channel: Json): string => {
@@ -244,16 +265,16 @@ async function run(tempDir: string | undefined): Promise<number> {
         if (error instanceof OptionsRefusedError) return Promise.reject(new Error(error.problems.join('\n⚠️  ')));
         throw error;
       }
-      return reply(fake.sendInteraction(payload));
+      return send(payload);
     },
     component(actor, customId, message, values) {
       const where = as(actor, channelOf(message));
       const recipient = isDm(where.channelId) ? ((fake.channel(where.channelId)!.recipients as Json[] | undefined)?.[0]?.id as string | undefined) : undefined;
       if (recipient && recipient !== where.user) throw new Error(`That DM went to ${String(fake.users.get(recipient)?.username)}: only they can press its buttons (\`as ${String(fake.users.get(recipient)?.username)}\`).`);
       const shown = { channel_id: where.channelId, ...message };
-      if (!values) return reply(fake.sendInteraction(button(fake, { ...where, customId, message: shown })));
+      if (!values) return send(button(fake, { ...where, customId, message: shown }));
       const menu = ((message.components ?? []) as Json[]).flatMap((row) => (row.components ?? []) as Json[]).find((c) => c.custom_id === customId);
-      return reply(fake.sendInteraction(select(fake, { ...where, customId, values, componentType: (menu?.type as number | undefined) ?? 3, message: shown })));
+      return send(select(fake, { ...where, customId, values, componentType: (menu?.type as number | undefined) ?? 3, message: shown }));
     },
     current(message) {
       if (typeof message.id !== 'string' || typeof message.channel_id !== 'string') return message;
@@ -286,7 +307,7 @@ async function run(tempDir: string | undefined): Promise<number> {
       return from ? `🎧 ${actor.name} moved from ${from} to #${name}.` : `🎧 ${actor.name} joined #${name} at ${clock.now().toISOString().slice(11, 16)} UTC.`;
     },
     modal: (actor, customId, fields, message) =>
-      reply(fake.sendInteraction(modalSubmit(fake, { ...as(actor, message ? channelOf(message) : general), customId, fields, ...(message ? { message } : {}) }))),
+      send(modalSubmit(fake, { ...as(actor, message ? channelOf(message) : general), customId, fields, ...(message ? { message } : {}) })),
     now: () => clock.now(),
     async advance(ms, onStep) {
       // As real time: the scheduler ticks at every whole minute passed, each job deciding what is due then.

@@ -69,6 +69,13 @@ function relativeLinks(markdown: string): string[] {
   return [...text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
 }
 
+/** Repository paths named in inline code (`src/app.ts`, `tests/unit/`): placeholders (`<name>`, `*`) and commands left out. */
+function namedPaths(markdown: string): string[] {
+  return [...markdown.matchAll(/`((?:src|commands|tests|scripts|docs|content|migrations|vendor)\/[^`\s]*)`/g)]
+    .map((m) => m[1]!.replace(/[#:].*$/, ''))
+    .filter((path) => !/[<>*{}]/.test(path));
+}
+
 describe('the docs', () => {
   it('are short where a server owner starts: the README stays under 250 lines', () => {
     expect(read('README.md').split('\n').length).toBeLessThan(250);
@@ -107,7 +114,16 @@ describe('the docs', () => {
     expect(broken).toEqual([]);
   });
 
+  it('name only files and folders that exist when they name one in code (`src/…`, `commands/…`)', () => {
+    const missing: string[] = [];
+    for (const page of PAGES) {
+      for (const path of namedPaths(read(page))) if (!existsSync(join(ROOT, path))) missing.push(`${page}: ${path}`);
+    }
+    expect(missing, 'a renamed or deleted file is still named in the docs').toEqual([]);
+  });
+
   it('check links for real: a page with a broken link or anchor is caught', () => {
+    expect(namedPaths('see `src/app.ts`, `commands/<name>.ts`, `src/db/queries/` and `npm start`')).toEqual(['src/app.ts', 'src/db/queries/']);
     expect(relativeLinks('see [a](docs/a.md#x) and [b](https://x.y) and `[c](d.md)`')).toEqual(['docs/a.md#x']);
     expect(anchorsOf('# Follow `/checkin` from the gateway\n## Study time\n## Study time\n```\n# not a heading\n```')).toEqual(
       new Set(['follow-checkin-from-the-gateway', 'study-time', 'study-time-1']),
