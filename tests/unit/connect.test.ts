@@ -6,7 +6,7 @@ import { StartupError } from '../../src/errors.js';
 const refused = () => new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
 
 /** A virtual clock: sleeping moves it, nothing waits for real. */
-function harness(probe: () => Promise<{ status: number }>) {
+function harness(probe: () => { status: number }) {
   let now = 0;
   const lines: { msg: string }[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
@@ -15,14 +15,15 @@ function harness(probe: () => Promise<{ status: number }>) {
     apiUrl: 'https://discord.com/api',
     timeoutMs: 60_000,
     logger,
-    probe: async () => {
+    probe: () => {
       now += 100;
-      return probe();
+      return new Promise<{ status: number }>((resolve) => resolve(probe()));
     },
     now: () => now,
-    sleep: async (ms: number) => {
+    sleep: (ms: number) => {
       sleeps.push(ms);
       now += ms;
+      return Promise.resolve();
     },
   };
   return { options, lines, sleeps };
@@ -31,12 +32,12 @@ function harness(probe: () => Promise<{ status: number }>) {
 describe('connectToDiscord', () => {
   it('retries with backoff while Discord cannot be reached, then logs in', async () => {
     let failures = 2;
-    const { options, lines, sleeps } = harness(async () => {
+    const { options, lines, sleeps } = harness(() => {
       if (failures-- > 0) throw refused();
       return { status: 200 };
     });
     let logins = 0;
-    await connectToDiscord(async () => void logins++, options);
+    await connectToDiscord(() => Promise.resolve(void logins++), options);
     expect(logins).toBe(1);
     expect(sleeps).toEqual([1_000, 2_000]);
     expect(lines.map((l) => l.msg)).toEqual([
@@ -47,10 +48,10 @@ describe('connectToDiscord', () => {
   });
 
   it('gives up after DISCORD_CONNECT_TIMEOUT with one sentence: the URL, the cause, the tries', async () => {
-    const { options, sleeps } = harness(async () => {
+    const { options, sleeps } = harness(() => {
       throw refused();
     });
-    const error = await connectToDiscord(async () => {}, options).catch((e: unknown) => e);
+    const error = await connectToDiscord(() => Promise.resolve(), options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartupError);
     expect((error as Error).message).toBe(
       'Cannot reach Discord at https://discord.com/api: the connection was refused (nothing listens there, or a firewall rejects it); gave up after 7 tries in 46 s (DISCORD_CONNECT_TIMEOUT is 60 s).',
@@ -59,34 +60,32 @@ describe('connectToDiscord', () => {
   });
 
   it('retries a 5xx from Discord, and says so', async () => {
-    const { options } = harness(async () => ({ status: 503 }));
-    const error = await connectToDiscord(async () => {}, { ...options, timeoutMs: 2_000 }).catch((e: unknown) => e);
+    const { options } = harness(() => ({ status: 503 }));
+    const error = await connectToDiscord(() => Promise.resolve(), { ...options, timeoutMs: 2_000 }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^Cannot reach Discord at https:\/\/discord\.com\/api: Discord answered 503 \(it may be having an outage\); gave up after 2 tries/);
   });
 
   it('does not retry what is not the network: a rejected token is thrown as it is', async () => {
-    const { options, sleeps } = harness(async () => ({ status: 200 }));
+    const { options, sleeps } = harness(() => ({ status: 200 }));
     const rejected = Object.assign(new Error('An invalid token was provided.'), { code: 'TokenInvalid' });
     await expect(connectToDiscord(() => Promise.reject(rejected), options)).rejects.toBe(rejected);
     expect(sleeps).toEqual([]);
   });
 
   it('retries a login that failed for the network', async () => {
-    const { options } = harness(async () => ({ status: 200 }));
+    const { options } = harness(() => ({ status: 200 }));
     let tries = 0;
-    await connectToDiscord(async () => {
-      if (tries++ === 0) throw new Error('This operation was aborted');
-    }, options);
+    await connectToDiscord(() => (tries++ === 0 ? Promise.reject(new Error('This operation was aborted')) : Promise.resolve()), options);
     expect(tries).toBe(2);
   });
 
   it('ends the tries when the process stops', async () => {
     const stop = new AbortController();
-    const { options } = harness(async () => {
+    const { options } = harness(() => {
       stop.abort(new Error('stopped during start-up'));
       throw refused();
     });
-    await expect(connectToDiscord(async () => {}, { ...options, signal: stop.signal })).rejects.toThrow('stopped during start-up');
+    await expect(connectToDiscord(() => Promise.resolve(), { ...options, signal: stop.signal })).rejects.toThrow('stopped during start-up');
   });
 });
 
