@@ -57,6 +57,7 @@ describe('SIGTERM with the log reader gone', () => {
     const proxy = await startHoldingProxy(fake.apiUrl, (method, path) => method === 'POST' && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path));
     try {
       const { running, reader } = await botWritingToReader({ DISCORD_API_URL: proxy.url, SHUTDOWN_TIMEOUT: '600' });
+      await waitUntil('the commands registered', () => (fake.globalCommands().length > 0 ? true : undefined), running);
       fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user: '400000000000000031' }));
       await waitUntil('the reply, held', () => (proxy.held.some((h) => h.open) ? true : undefined), running);
       reader.kill('SIGKILL');
@@ -79,8 +80,10 @@ describe('a log destination on a full disk', () => {
       const port = await freePort();
       const running = startMain({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, DATA_DIR: fresh(), HTTP_PORT: String(port), LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT: '30' }, ['ignore', full, 'pipe']);
       await healthy(port, running);
+      await waitUntil('the commands registered', () => (fake.globalCommands().length > 0 ? true : undefined), running);
       const id = fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user: '400000000000000032' }));
-      await fake.waitForInteractionReply(id, 60_000);
+      // It answers (whether within Discord's 3 s on a loaded machine is the router's concern, tested elsewhere).
+      await waitUntil('an answer to /next', () => (fake.interaction(id).callback ? true : undefined), running);
       running.child.kill('SIGTERM');
       expect(await exitOf(running, 90_000)).toBe(0);
       // Nothing went to stderr either (no crash, no stack).
