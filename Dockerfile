@@ -23,7 +23,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM ${NODE_IMAGE}
 # A font for the labels of the streak heatmap PNG.
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production DATA_DIR=/data CONTENT_DIR=/app/content
+# /healthz and /metrics (with HTTP_PORT) on every interface of the container: publish the port to choose who reaches it.
+ENV NODE_ENV=production DATA_DIR=/data CONTENT_DIR=/app/content HTTP_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -62,7 +62,7 @@ export default tseslint.config(
           zones: [
             {
               target: './src/domain',
-              from: ['./src/db', './src/discord', './src/jobs', './src/http', './src/console', './commands', './src/app.ts', './src/context.ts', './src/main.ts', './src/logger.ts'],
+              from: ['./src/db', './src/discord', './src/jobs', './src/http', './src/console', './commands', './src/app.ts', './src/context.ts', './src/main.ts', './src/start.ts', './src/logger.ts'],
               message: 'src/domain holds pure rules: it may not import the database, Discord, jobs or the app (define the types it needs in src/domain).',
             },
           ],

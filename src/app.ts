@@ -10,8 +10,10 @@ import { MEMBER_FIGURES_MAX, REWARDLESS_TTL_MS, type Context } from './context.j
 import type { MemberRead } from './db/queries/streaks.js';
 import { StartupError } from './errors.js';
 import { openDatabase, type Database } from './db/client.js';
+import { checkDatabaseWrites } from './db/queries/health.js';
 import type { Command } from './discord/command.js';
 import { createClient } from './discord/client.js';
+import { connectToDiscord } from './discord/connect.js';
 import { createOutboundBudget, slidingWindowPacer } from './discord/pacing.js';
 import { syncCommands } from './discord/register.js';
 import { reportRestErrors } from './discord/rest-errors.js';
@@ -83,6 +85,32 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const commands = options.commands ?? allCommands;
 
   const metrics = options.metrics ?? createMetrics();
+
+  // /healthz and /metrics listen first, before the database or Discord is opened: a port in use is
+  // one sentence (StartupError) and nothing else to undo. Until each part exists its check fails.
+  const live: { database?: Database; client?: Client; scheduler?: Scheduler } = {};
+  let http: HttpServer | undefined;
+  if (config.HTTP_PORT) {
+    http = await startHttpServer({
+      port: config.HTTP_PORT,
+      host: config.HTTP_HOST,
+      metrics,
+      logger,
+      checks: {
+        database: async () => {
+          if (!live.database) throw new Error('database not open yet');
+          await checkDatabaseWrites(live.database.db, clock.now());
+          return true;
+        },
+        gateway: () => {
+          const shards = live.client?.ws.shards;
+          return shards !== undefined && shards.size > 0 && shards.every((shard) => shard.status === Status.Ready);
+        },
+        scheduler: () => clock.now().getTime() - (live.scheduler?.lastTick()?.getTime() ?? -Infinity) < SCHEDULER_STALE_MS,
+      },
+    });
+  }
+
   // One outbound budget for the scheduled jobs' Discord calls, shared by all of them (see discord/pacing.ts).
   const budget = createOutboundBudget(slidingWindowPacer({ limit: config.SCHEDULED_REQUESTS_PER_SECOND }));
   const client = createClient(config, { makeRequest: budget.transport(reportRestErrors((status, code) => metrics.restError(status, code))) });
@@ -119,6 +147,8 @@ export async function startCohort(options: StartOptions): Promise<App> {
     context.then((ctx) => welcomeGuild(guild, ctx)).catch((error: unknown) => logger.error({ err: error, guildId: guild.id }, 'welcome failed'));
   });
 
+  // Stopping during start-up ends the tries to reach Discord.
+  const starting = new AbortController();
   let logIn = (): void => {};
   const ready = new Promise<void>((resolveReady, rejectReady) => {
     client.once(Events.ClientReady, (readyClient) => {
@@ -132,10 +162,21 @@ export async function startCohort(options: StartOptions): Promise<App> {
           resolveReady();
         });
     });
-    logIn = () => void client.login(config.DISCORD_TOKEN).catch(rejectReady);
+    const login = async () => {
+      try {
+        await client.login(config.DISCORD_TOKEN);
+      } catch (error) {
+        await client.destroy().catch(() => {}); // a clean client for the next try
+        throw error;
+      }
+    };
+    logIn = () =>
+      void connectToDiscord(login, { apiUrl: config.DISCORD_API_URL, timeoutMs: config.DISCORD_CONNECT_TIMEOUT * 1000, logger, signal: starting.signal }).catch(rejectReady);
     if (loginFirst) logIn();
   });
   ready.catch(() => {}); // the caller awaits `ready` once startCohort has returned
+
+  live.client = client;
 
   // The content is read while PGlite compiles its WebAssembly (off the main thread).
   let database: Database;
@@ -148,8 +189,10 @@ export async function startCohort(options: StartOptions): Promise<App> {
   } catch (error) {
     contextFailed(error);
     await client.destroy();
+    await http?.close();
     throw error;
   }
+  live.database = database;
   logger.info({ database: database.kind, ...database.opened }, 'database ready, migrations applied');
   let kickJobs = (): void => {};
   let lostShards: (message: string) => void = () => {};
@@ -169,6 +212,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   } catch (error) {
     contextFailed(error);
     await client.destroy();
+    await http?.close();
     if (!options.database) await database.close();
     throw error;
   }
@@ -186,6 +230,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   // since each process only serves the guilds of its own shards.
   let stopped = false;
   const scheduler = createScheduler(ctx, options.scheduler);
+  live.scheduler = scheduler;
   kickJobs = () => scheduler.kick();
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, budget }));
@@ -202,23 +247,10 @@ export async function startCohort(options: StartOptions): Promise<App> {
     () => {},
   );
 
-  let http: HttpServer | undefined;
-  if (config.HTTP_PORT) {
-    http = await startHttpServer({
-      port: config.HTTP_PORT,
-      metrics,
-      logger,
-      checks: {
-        database: async () => (await database.ping(), true),
-        gateway: () => client.ws.shards.size > 0 && client.ws.shards.every((shard) => shard.status === Status.Ready),
-        scheduler: () => clock.now().getTime() - (scheduler.lastTick()?.getTime() ?? -Infinity) < SCHEDULER_STALE_MS,
-      },
-    });
-  }
-
   async function stop(): Promise<void> {
     if (stopped) return;
     stopped = true;
+    starting.abort(new Error('stopped during start-up'));
     await scheduler.stop();
     await Promise.race([Promise.allSettled([...inFlight, voice.idle()]), new Promise((r) => setTimeout(r, 10_000).unref())]);
     await lease.stop(); // nothing of this process is in flight any more: its claims go back at once

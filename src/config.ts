@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
@@ -37,6 +38,10 @@ const fields = {
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string (or unset, for the embedded database)')
+    .superRefine((value, ctx) => {
+      const missing = missingInDatabaseUrl(value);
+      if (missing) ctx.issues.push({ code: 'custom', input: value, message: `must name ${missing}, e.g. postgres://cohort:password@localhost:5432/cohort; got ${quote(withoutPassword(value))}` });
+    })
     .optional(),
   DATA_DIR: z.string().default('./data'),
   CONTENT_DIR: z.string().default('./content'),
@@ -50,6 +55,13 @@ const fields = {
     })
     .default('info'),
   HTTP_PORT: wholeNumber(1, 65535).optional(),
+  /** The address /healthz and /metrics listen on (with HTTP_PORT): this machine only by default; 0.0.0.0 for every interface (the Docker image). */
+  HTTP_HOST: z
+    .string()
+    .refine((value) => isIP(value) !== 0 || /^(?=.{1,253}$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*$/i.test(value), {
+      error: (issue) => `must be an IP address or a host name to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface), got ${quote(String(issue.input))}`,
+    })
+    .default('127.0.0.1'),
   SHARD_COUNT: wholeNumber(1, 4096).optional(),
   SHARD_IDS: z
     .string()
@@ -68,6 +80,16 @@ const fields = {
       return z.NEVER;
     })
     .default(6),
+  /** Seconds start-up keeps trying to reach Discord (backing off between tries) before it gives up and exits 1. */
+  DISCORD_CONNECT_TIMEOUT: z
+    .string()
+    .transform((value, ctx) => {
+      const seconds = Number(value);
+      if (/^\d+(\.\d+)?$/.test(value) && seconds > 0 && seconds <= 3600) return seconds;
+      ctx.issues.push({ code: 'custom', input: value, message: `must be a number of seconds above 0 and at most 3600, got ${quote(value)}` });
+      return z.NEVER;
+    })
+    .default(120),
   SHUTDOWN_TIMEOUT: z
     .string()
     .transform((value, ctx) => {
@@ -107,6 +129,23 @@ const fields = {
     })
     .default(12 * 3_600_000),
 };
+
+/** What a postgres:// URL lacks to say which database to use ('a host', 'a database name', both), or undefined. */
+function missingInDatabaseUrl(value: string): string | undefined {
+  // postgres.js reads the parts itself (several hosts, a socket folder): take them apart the same way, not with URL.
+  const parts = /^postgres(?:ql)?:\/\/(?:[^@/?#]*@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?/.exec(value);
+  if (!parts) return undefined; // said already: not a postgres:// URL
+  // A socket folder may stand in for the host: postgres://user@/cohort?host=/var/run/postgresql
+  const host = (parts[1] ?? '') !== '' || (new URLSearchParams(parts[3] ?? '').get('host') ?? '') !== '';
+  const database = (parts[2] ?? '') !== '';
+  if (host && database) return undefined;
+  return !host && !database ? 'a host and a database' : !host ? 'a host' : 'a database name (the path after the host)';
+}
+
+/** A connection string as it may be quoted back: without its password. */
+function withoutPassword(value: string): string {
+  return value.replace(/^(postgres(?:ql)?:\/\/[^:/@?#]*):[^@/?#]*@/, '$1:***@');
+}
 
 export type Config = { [K in keyof typeof fields]: z.output<(typeof fields)[K]> };
 

@@ -11,6 +11,11 @@ import type { Logger } from './logger.js';
  * Before, the handler was installed only once start-up had finished, a stop that hung (a job or
  * an interaction waiting on a Discord that does not answer, a database that does not close) kept
  * the process alive, and further signals were ignored.
+ *
+ * A clean stop waits for the log to be written, at most a second (the logger's destination never
+ * blocks: see logger.ts); the deadline and a second signal exit without waiting. Nothing here
+ * waits on the log destination without a bound, so a reader that has gone (EPIPE) or a full disk
+ * cannot keep the process alive.
  */
 
 export interface Stoppable {
@@ -26,6 +31,8 @@ export interface ShutdownOptions {
   source?: { on(signal: NodeJS.Signals, listener: () => void): unknown };
   /** Ends the process (default process.exit). */
   exit?: (code: number) => void;
+  /** How long a clean stop waits for the log to be written before exiting (default 1 s). */
+  logFlushMs?: number;
 }
 
 export interface Shutdown {
@@ -49,13 +56,30 @@ export function handleShutdown(options: ShutdownOptions): Shutdown {
     target.stop().then(
       () => {
         logger.info('stopped cleanly');
-        exit(0);
+        exitAfterLog(0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'error while stopping');
-        exit(1);
+        exitAfterLog(1);
       },
     );
+  }
+
+  /** Exits once the log is written, or after `logFlushMs` whatever the log destination does. */
+  function exitAfterLog(code: number): void {
+    let exited = false;
+    const end = () => {
+      if (exited) return;
+      exited = true;
+      clearTimeout(timer);
+      exit(code);
+    };
+    const timer = setTimeout(end, options.logFlushMs ?? 1_000);
+    try {
+      logger.flush(() => end());
+    } catch {
+      end();
+    }
   }
 
   function onSignal(signal: NodeJS.Signals): void {

@@ -579,3 +579,12 @@ export type PodSettings = typeof podSettings.$inferSelect;
 export type Pod = typeof pods.$inferSelect;
 export type DigestSend = typeof digestSends.$inferSelect;
 export type ProcessLease = typeof processLeases.$inferSelect;
+
+/**
+ * One row that GET /healthz rewrites on every check: the database is healthy when it can write,
+ * not only answer `select 1` (a full disk, a read-only standby or a missing grant fail here first).
+ */
+export const healthProbe = pgTable('health_probe', {
+  id: smallint('id').primaryKey(),
+  checkedAt: instant('checked_at').notNull(),
+});

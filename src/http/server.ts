@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StartupError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -8,6 +9,8 @@ export type HealthCheck = () => boolean | Promise<boolean>;
 
 export interface HttpServer {
   port: number;
+  /** The address it listens on (HTTP_HOST, resolved). */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -18,7 +21,7 @@ const CHECK_TIMEOUT_MS = 2_000;
  * `{ status: "unhealthy", failed: [...], checks }`. GET /metrics: Prometheus text format
  * (prom-client, the app's own registry).
  */
-export async function startHttpServer(options: { port: number; host?: string; checks: Record<string, HealthCheck>; metrics: Metrics; logger: Logger }): Promise<HttpServer> {
+export async function startHttpServer(options: { port: number; host: string; checks: Record<string, HealthCheck>; metrics: Metrics; logger: Logger }): Promise<HttpServer> {
   const { checks, metrics, logger } = options;
 
   const server: Server = createServer((req, res) => {
@@ -56,17 +59,19 @@ export async function startHttpServer(options: { port: number; host?: string; ch
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
+    server.once('error', (error) => reject(new StartupError(listenProblem(options.port, options.host, error), { cause: error })));
+    server.listen(options.port, options.host, () => {
+      server.removeAllListeners('error');
+      server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ port }, 'HTTP server listening (/healthz, /metrics)');
+  const { port, address } = server.address() as AddressInfo;
+  logger.info({ port, host: options.host }, 'HTTP server listening (/healthz, /metrics)');
 
   return {
     port,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -75,13 +80,32 @@ export async function startHttpServer(options: { port: number; host?: string; ch
   };
 }
 
+/** Why the server could not listen, in one sentence naming the setting to change. */
+export function listenProblem(port: number, host: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `HTTP_PORT ${port} is already in use on ${host} (another process, perhaps another Cohort, listens there): stop it or choose another HTTP_PORT.`;
+    case 'EACCES':
+      return `HTTP_PORT ${port} may not be used by this user (ports below 1024 need extra rights): choose a port from 1024 up.`;
+    case 'EADDRNOTAVAIL':
+      return `HTTP_HOST ${host} is not an address of this machine: use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `HTTP_HOST ${host} does not resolve to an address: use an IP address such as 127.0.0.1 or 0.0.0.0.`;
+    default:
+      return `Cannot serve /healthz and /metrics on ${where} (${code ?? (error instanceof Error ? error.message : String(error))}): check HTTP_HOST and HTTP_PORT.`;
+  }
+}
+
 async function runChecks(checks: Record<string, HealthCheck>): Promise<Record<string, string>> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]): Promise<[string, string]> => {
       let timer: NodeJS.Timeout | undefined;
       try {
         const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+          timer = setTimeout(() => reject(new Error(`${name} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
         });
         const ok = await Promise.race([Promise.resolve(check()), timeout]);
         return [name, ok ? 'ok' : 'failing'];

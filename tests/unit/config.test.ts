@@ -112,6 +112,47 @@ describe('loadConfig', () => {
   });
 });
 
+describe('DATABASE_URL', () => {
+  it('is refused, with the other settings problems, when it names no host or no database', () => {
+    expect(problemsOf({ DISCORD_TOKEN: TOKEN, DATABASE_URL: 'postgresql://', HTTP_PORT: 'abc' })).toEqual([
+      "DATABASE_URL must name a host and a database, e.g. postgres://cohort:password@localhost:5432/cohort; got 'postgresql://'",
+      "HTTP_PORT must be a whole number between 1 and 65535, got 'abc'",
+    ]);
+    expect(problemsOf({ DISCORD_TOKEN: TOKEN, DATABASE_URL: 'postgres://cohort:hunter2@db.example:5432' })).toEqual([
+      "DATABASE_URL must name a database name (the path after the host), e.g. postgres://cohort:password@localhost:5432/cohort; got 'postgres://cohort:***@db.example:5432'",
+    ]);
+    expect(problemsOf({ DISCORD_TOKEN: TOKEN, DATABASE_URL: 'postgres:///cohort' })[0]).toMatch(/^DATABASE_URL must name a host, e\.g\./);
+  });
+
+  it('takes a host and a database, or a socket folder for the host', () => {
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, DATABASE_URL: 'postgres://cohort:pw@localhost:5432/cohort' }).DATABASE_URL).toBe('postgres://cohort:pw@localhost:5432/cohort');
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, DATABASE_URL: 'postgresql://cohort@/cohort?host=/var/run/postgresql' }).DATABASE_URL).toContain('host=');
+  });
+});
+
+describe('HTTP_HOST', () => {
+  it('listens on this machine only unless told otherwise', () => {
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN }).HTTP_HOST).toBe('127.0.0.1');
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, HTTP_HOST: '0.0.0.0' }).HTTP_HOST).toBe('0.0.0.0');
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, HTTP_HOST: '::' }).HTTP_HOST).toBe('::');
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, HTTP_HOST: 'localhost' }).HTTP_HOST).toBe('localhost');
+  });
+
+  it('refuses what cannot be an address', () => {
+    expect(problemsOf({ DISCORD_TOKEN: TOKEN, HTTP_HOST: 'http://0.0.0.0:8080' })).toEqual([
+      "HTTP_HOST must be an IP address or a host name to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface), got 'http://0.0.0.0:8080'",
+    ]);
+  });
+});
+
+describe('DISCORD_CONNECT_TIMEOUT', () => {
+  it('gives start-up 120 s to reach Discord unless told otherwise', () => {
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN }).DISCORD_CONNECT_TIMEOUT).toBe(120);
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, DISCORD_CONNECT_TIMEOUT: '30' }).DISCORD_CONNECT_TIMEOUT).toBe(30);
+    expect(problemsOf({ DISCORD_TOKEN: TOKEN, DISCORD_CONNECT_TIMEOUT: 'forever' })).toEqual(["DISCORD_CONNECT_TIMEOUT must be a number of seconds above 0 and at most 3600, got 'forever'"]);
+  });
+});
+
 describe('prepareEnvironment', () => {
   const withEnvFile = (text: string, run: (file: string) => void) => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-env-'));
