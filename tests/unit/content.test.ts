@@ -48,7 +48,7 @@ describe('content loader', () => {
     expect(problems.map(formatProblem)).toEqual([]);
     const mlTrack = content.tracksById.get('ml-engineer')!;
     expect(mlTrack.steps.length).toBeGreaterThanOrEqual(12);
-    expect(mlTrack.steps.length).toBeLessThanOrEqual(20);
+    expect(mlTrack.steps.length).toBeLessThanOrEqual(24);
     expect(content.resources.size).toBeGreaterThanOrEqual(40);
     expect(content.prompts.length).toBeGreaterThanOrEqual(60);
     expect(content.challenges.length).toBeGreaterThanOrEqual(12);
