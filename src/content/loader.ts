@@ -114,7 +114,7 @@ function pathField(path: Path): string {
  * one entry (reported) and the rest still serves. Never throws for bad content; it throws
  * only when the folder itself cannot be read.
  */
-export async function loadContent(dir: string): Promise<{ content: Content; problems: ContentProblem[] }> {
+export async function loadContent(dir: string): Promise<{ content: Content; problems: ContentProblem[]; warnings: ContentProblem[] }> {
   const problems: ContentProblem[] = [];
   const tracks: Located<Track>[] = [];
   const resources: Located<Resource>[] = [];
@@ -122,6 +122,8 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
   const challenges: Located<Challenge>[] = [];
   const sites = new WeakMap<object, Site>();
   const skipped: Skipped = { steps: new Set(), resources: new Set() };
+  /** Core steps whose entry has no `prerequisites:` key at all (an explicit `[]` counts as named). */
+  const unnamedPrerequisites = new Set<string>();
 
   for (const folder of FOLDERS) {
     for (const path of await yamlFiles(join(dir, folder))) {
@@ -133,6 +135,9 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
         continue;
       }
       collect(folder, data, source, problems, { tracks, resources, prompts, challenges, sites, skipped });
+      if (folder === 'tracks' && isRecord(data) && Array.isArray(data.steps)) {
+        for (const raw of data.steps) if (isRecord(raw) && typeof raw.id === 'string' && !('prerequisites' in raw)) unnamedPrerequisites.add(raw.id);
+      }
     }
   }
 
@@ -209,9 +214,78 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
     challenges: challenges.map((c) => c.value),
     challengesById: new Map(challenges.map((c) => [c.value.id, c.value])),
   };
+  const warnings = houseRules(content, { resources, prompts }, sites, unnamedPrerequisites);
   // In file order, then by position, so that an editor can walk them from the top.
-  problems.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1));
-  return { content, problems };
+  const byPlace = (a: ContentProblem, b: ContentProblem) =>
+    a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1;
+  problems.sort(byPlace);
+  warnings.sort(byPlace);
+  return { content, problems, warnings };
+}
+
+/** The least a step should offer a study group: prompts to discuss and resources to learn from. */
+export const MIN_PROMPTS_PER_STEP = 4;
+export const MIN_RESOURCES_PER_STEP = 4;
+
+/**
+ * The house rules for shipped content (content/README.md). Breaking one does not stop an entry from
+ * being served, so they are warnings: `content:check` prints them and still exits 0.
+ * - a core step other than the first names its prerequisites (`prerequisites: []` when truly none);
+ * - every step has at least 4 prompts and 4 resources (its own list and the resources naming it);
+ * - every resource is in some step's `resources:`; every prompt names a resource and a topic some
+ *   resource has; every branch has a challenge.
+ */
+function houseRules(
+  content: Content,
+  located: { resources: Located<Resource>[]; prompts: Located<Prompt>[] },
+  sites: WeakMap<object, Site>,
+  unnamedPrerequisites: Set<string>,
+): ContentProblem[] {
+  const warnings: ContentProblem[] = [];
+  const atStep = (step: Step, field: string, message: string) => {
+    const site = sites.get(step);
+    if (site) warnings.push(problemAt(site.source, [...site.path, field], `${pathField(site.path)}(${step.id})`, message));
+  };
+  const promptsOf = new Map<string, number>();
+  for (const p of content.prompts) promptsOf.set(p.step, (promptsOf.get(p.step) ?? 0) + 1);
+  const resourcesOf = new Map<string, Set<string>>();
+  const listed = new Set<string>();
+  for (const { step } of content.steps.values()) {
+    resourcesOf.set(step.id, new Set(step.resources));
+    for (const id of step.resources) listed.add(id);
+  }
+  for (const r of content.resources.values()) for (const id of r.steps) resourcesOf.get(id)?.add(r.id);
+  const topics = new Set([...content.resources.values()].flatMap((r) => r.topics));
+
+  for (const track of content.tracks) {
+    track.steps.forEach((step, i) => {
+      if (i > 0 && unnamedPrerequisites.has(step.id)) {
+        atStep(step, 'id', 'names no prerequisites: list the steps it needs, or write "prerequisites: []" if it needs none (only the first core step goes without)');
+      }
+    });
+    for (const step of allSteps(track)) {
+      const prompts = promptsOf.get(step.id) ?? 0;
+      const resources = resourcesOf.get(step.id)?.size ?? 0;
+      if (prompts < MIN_PROMPTS_PER_STEP) atStep(step, 'id', `has ${prompts} prompt(s); a step needs at least ${MIN_PROMPTS_PER_STEP}`);
+      if (resources < MIN_RESOURCES_PER_STEP) atStep(step, 'resources', `has ${resources} resource(s) counting those that name it; a step needs at least ${MIN_RESOURCES_PER_STEP}`);
+    }
+    for (const branch of track.branches) {
+      const ids = new Set(branch.steps.map((s) => s.id));
+      if (!content.challenges.some((c) => c.steps.some((id) => ids.has(id)))) {
+        const site = sites.get(branch);
+        if (site) warnings.push(problemAt(site.source, [...site.path, 'id'], `${pathField(site.path)}(${branch.id})`, 'no challenge names a step of this branch'));
+      }
+    }
+  }
+  for (const { value, source, field, path } of located.resources) {
+    if (!listed.has(value.id)) warnings.push(problemAt(source, [...path, 'id'], `${field}.id`, "is in no step's resources: list (add it to a step, or remove it)"));
+  }
+  for (const { value, source, field, path } of located.prompts) {
+    if (!content.steps.has(value.step)) continue;
+    if (value.resources.length === 0) warnings.push(problemAt(source, [...path, 'resources'], `${field}.resources`, 'names no resource; give 1 to 3 that help answer it'));
+    if (!topics.has(value.topic)) warnings.push(problemAt(source, [...path, 'topic'], `${field}.topic`, `no resource has the topic "${value.topic}", so /resources cannot find material for it`));
+  }
+  return warnings;
 }
 
 /**

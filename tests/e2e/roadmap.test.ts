@@ -84,4 +84,19 @@ describe('/roadmap and /next', () => {
     expect(textOf(message)).toContain(branch ? `You finished the core and the ${branch.title} branch of ML Engineer` : 'You finished every step of ML Engineer');
     expect(textOf(message)).toContain('/challenge');
   });
+
+  it('with most steps locked, each 🔒 names what it waits for by number and the steps open now are listed', async () => {
+    const user = '200000000000000006';
+    const steps = bot.app.ctx.content.tracks[0]!.steps;
+    const number = (id: string) => steps.findIndex((s) => s.id === id) + 1;
+    await bot.command('done', { step: steps[0]!.id }, { user });
+    const text = textOf(shown(await bot.command('roadmap', {}, { user, subcommand: 'show' })));
+    // Steps whose prerequisites are now all done, other than the one /next offers.
+    const open = steps.filter((s, i) => i > 1 && !s.optional && s.prerequisites.every((p) => p === steps[0]!.id)).map((s) => number(s.id));
+    expect(open.length).toBeGreaterThan(0);
+    expect(text).toContain(`Also open now: ${open.length === 1 ? open[0] : `${open.slice(0, -1).join(', ')} and ${open.at(-1)}`}.`);
+    const locked = steps.slice(0, 8).find((s) => s.prerequisites.some((p) => p !== steps[0]!.id))!;
+    const waits = locked.prerequisites.filter((p) => p !== steps[0]!.id).map(number).join(', ');
+    expect(text).toContain(`🔒 **${number(locked.id)}. ${locked.title}** · ${locked.hours} h · waits for ${waits}\n`);
+  });
 });

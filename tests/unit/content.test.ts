@@ -331,3 +331,42 @@ describe('content:check is helpful (issue 11)', () => {
     expect(problems).toEqual(['[0](r-one).steps[1]: unknown step "typo"', 'steps[0](a).hours: Invalid input: expected number, received string']);
   });
 });
+
+describe('prerequisites are named (issue 26)', () => {
+  it('warns about a core step after the first that names no prerequisites; an explicit [] and branch steps are fine', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('first') + step('second') + step('third', undefined, '\n    prerequisites: []') + step('fourth', undefined, pre('first')), [
+        { id: 'b', after: 'first', steps: step('b-1') },
+      ]),
+      'resources/r.yaml': twoResources,
+    });
+    const { problems, warnings } = await loadContent(dir);
+    expect(problems).toEqual([]);
+    const named = warnings.filter((w) => w.message.startsWith('names no prerequisites'));
+    expect(named.map(formatProblem)).toEqual([
+      'tracks/t.yaml:13:9: steps[1](second): names no prerequisites: list the steps it needs, or write "prerequisites: []" if it needs none (only the first core step goes without)',
+    ]);
+  });
+
+  it('content:check prints warnings and still exits 0', async () => {
+    const dir = await contentDir({ 'tracks/t.yaml': track(step('a') + step('b')), 'resources/r.yaml': twoResources });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/content/check.ts', dir], { cwd: join(import.meta.dirname, '../..') });
+    expect(stdout).toContain('warning: tracks/t.yaml:13:9: steps[1](b): names no prerequisites');
+    expect(stdout).toMatch(/content OK: .* \d+ warning\(s\) about the house rules/);
+  });
+
+  it('the shipped core names prerequisites everywhere and stays walkable in file order', async () => {
+    const { content, warnings } = await loadContent(join(import.meta.dirname, '../../content'));
+    expect(warnings.filter((w) => w.message.startsWith('names no prerequisites')).map(formatProblem)).toEqual([]);
+    for (const track of content.tracks) {
+      const order = new Map(track.steps.map((s, i) => [s.id, i]));
+      track.steps.forEach((s, i) => {
+        for (const p of s.prerequisites) expect(order.get(p), `${s.id} waits for ${p}, which must be an earlier core step`).toBeLessThan(i);
+      });
+    }
+    // More than the handful of steps that used to show 🔒 from day one.
+    const ml = content.tracksById.get('ml-engineer')!;
+    expect(ml.steps.slice(1).every((s) => s.optional || s.prerequisites.length > 0)).toBe(true);
+  });
+});
+
