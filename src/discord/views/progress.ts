@@ -150,7 +150,7 @@ export function stepView(content: Content, progress: TrackProgress, state: StepS
   });
   const page = Math.max(0, pathOf(progress).indexOf(state));
   const row = actionRow(
-    button({ customId: customId('next', 'done', step.id), label: 'Mark done', style: ButtonStyle.Success, emoji: '✅' }),
+    button({ customId: customId('next', 'done', step.id, progress.track.id), label: 'Mark done', style: ButtonStyle.Success, emoji: '✅' }),
     button({ customId: customId('roadmap', 'open', progress.track.id, Math.floor(page / ROADMAP_PAGE_SIZE)), label: 'Roadmap', style: ButtonStyle.Secondary }),
   );
   return { content: notice ?? '', embeds: [embed], components: [row] };
