@@ -1,0 +1,7 @@
+CREATE TABLE "member_tracks" (
+	"guild_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"track_id" text NOT NULL,
+	"chosen_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "member_tracks_guild_id_user_id_pk" PRIMARY KEY("guild_id","user_id")
+);
