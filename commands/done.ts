@@ -1,5 +1,5 @@
 import { MessageFlags } from 'discord.js';
-import { completeStepWithProgress, finishedStepIds } from '../src/db/queries/progress.js';
+import { completeStepWithProgress, finishedStepIds, memberRoadmap } from '../src/db/queries/progress.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
 import { resolveStep, stepChoices } from '../src/discord/options.js';
 import { nextStepView } from '../src/discord/views/progress.js';
@@ -13,7 +13,12 @@ export const done: Command = {
   async execute(interaction, ctx) {
     const entry = resolveStep(ctx.content, interaction.options.getString('step', true));
     const member = { guildId: interaction.guildId, userId: interaction.user.id };
-    const { recorded, progress } = await completeStepWithProgress(ctx, member, entry);
+    // A step several tracks share (content `use:`) answers with the track the member follows, when
+    // it is one of them; any other step with its own track, without a read.
+    const sharing = ctx.content.tracks.filter((t) => t.steps.some((s) => s.id === entry.step.id));
+    const followed = sharing.length > 1 ? (await memberRoadmap(ctx.db, member)).track : undefined;
+    const track = sharing.find((t) => t.id === followed) ?? entry.track;
+    const { recorded, progress } = await completeStepWithProgress(ctx, member, entry, track);
     const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done; nothing changed.`;
     await interaction.reply({ ...nextStepView(ctx.content, progress, notice), flags: MessageFlags.Ephemeral });
     await applyRewards(ctx, interaction.client, member.guildId, member.userId);

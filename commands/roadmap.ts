@@ -2,7 +2,7 @@ import { MessageFlags } from 'discord.js';
 import type { Content } from '../src/content/loader.js';
 import type { Branch, Track } from '../src/content/schema.js';
 import type { Context } from '../src/context.js';
-import { chooseBranch, memberRoadmap, memberTrackProgress } from '../src/db/queries/progress.js';
+import { chooseBranch, followTrack, memberProgressOn, memberRoadmap, memberTrackProgress } from '../src/db/queries/progress.js';
 import type { MemberKey } from '../src/db/queries/streaks.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
 import { autocompleteChoices, resolveTrack } from '../src/discord/options.js';
@@ -42,13 +42,33 @@ async function choose(ctx: Context, member: MemberKey, track: Track, branch: Bra
   return nextStepView(ctx.content, progress, notice);
 }
 
+/** Records the track a member follows and shows its roadmap, with a line on what changed. */
+async function follow(ctx: Context, member: MemberKey, track: Track) {
+  const previous = await followTrack(ctx.db, member, track.id, ctx.clock.now());
+  const progress = await memberTrackProgress(ctx.db, ctx.content, member, track);
+  const before = previous === undefined ? undefined : ctx.content.tracksById.get(previous)?.title ?? previous;
+  const shared = track.steps.filter((s) => ctx.content.steps.get(s.id)?.track !== track).length;
+  const note = shared > 0 ? ` ${shared} of its steps are shared with another track: what you finished there is done here too.` : '';
+  const notice =
+    previous === track.id
+      ? `You already follow **${track.title}**; nothing changed.`
+      : `🧭 You now follow **${track.title}**${before ? ` (was ${before})` : ''}: \`/next\` and \`/roadmap show\` use it.${note}`;
+  return { content: notice, ...roadmapView(progress, 0) };
+}
+
 export const roadmap: Command = {
   data: guildCommand('roadmap', 'The roadmap: the shared core, the branches you can specialise in, and where you stand')
     .addSubcommand((s) =>
       s
         .setName('show')
         .setDescription('See the roadmap, its branches and where you stand on it')
-        .addStringOption((o) => o.setName('track').setDescription('Which roadmap (default: ML Engineer)').setAutocomplete(true)),
+        .addStringOption((o) => o.setName('track').setDescription('Which roadmap (default: the one you follow)').setAutocomplete(true)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('track')
+        .setDescription('Choose the roadmap you follow: /next and /roadmap show use it; shared steps count in both')
+        .addStringOption((o) => o.setName('track').setDescription('The roadmap to follow').setRequired(true).setAutocomplete(true).setMaxLength(100)),
     )
     .addSubcommand((s) =>
       s
@@ -60,23 +80,32 @@ export const roadmap: Command = {
 
   async execute(interaction, ctx) {
     const member = memberOf(interaction);
-    if (interaction.options.getSubcommand() === 'choose') {
+    const subcommand = interaction.options.getSubcommand();
+    if (subcommand === 'choose') {
       const { track, branch } = resolveBranch(ctx.content, interaction.options.getString('branch', true));
       await interaction.reply({ ...(await choose(ctx, member, track, branch)), flags: MessageFlags.Ephemeral });
       return;
     }
-    const track = resolveTrack(ctx.content, interaction.options.getString('track'));
-    const progress = await memberTrackProgress(ctx.db, ctx.content, member, track);
+    if (subcommand === 'track') {
+      const track = resolveTrack(ctx.content, interaction.options.getString('track', true).trim());
+      await interaction.reply({ ...(await follow(ctx, member, track)), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const named = interaction.options.getString('track');
+    const progress = await memberProgressOn(ctx.db, ctx.content, member, (followed) => resolveTrack(ctx.content, named, followed));
     await interaction.reply({ ...roadmapView(progress, 0), flags: MessageFlags.Ephemeral });
   },
 
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
     if (focused.name === 'track') {
+      const { track: followed } = await memberRoadmap(ctx.db, memberOf(interaction));
+      const mine = (followed !== undefined && ctx.content.tracksById.has(followed) ? followed : undefined) ?? ctx.content.tracks[0]?.id;
       await interaction.respond(
         autocompleteChoices(ctx.content.tracks, focused.value, (t) => ({
-          name: `${t.title} (${t.steps.length} core steps${t.branches.length > 0 ? `, ${t.branches.length} branches` : ''})`,
+          name: `${t.title} (${t.steps.length} core steps${t.branches.length > 0 ? `, ${t.branches.length} branches` : ''})${t.id === mine ? ' · yours' : ''}`,
           value: t.id,
+          keywords: t.summary,
         })),
       );
       return;

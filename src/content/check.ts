@@ -1,6 +1,8 @@
 /**
  * `npm run content:check [-- DIR] [--links]`: validates content/ and prints every problem as
- * `file: field: message`. Exits 1 when there is any problem.
+ * `file: field: message`. Exits 1 when there is any problem. Breaches of the house rules (a core step
+ * that names no prerequisites, a step with fewer than 4 prompts or resources...) are printed as
+ * `warning: ...` and do not change the exit code.
  * With `--links` it also checks every resource and challenge URL (src/content/links.ts): dead
  * links exit 1; links that could not be checked (offline, blocked) are listed and exit 0.
  */
@@ -11,8 +13,9 @@ import { formatProblem, loadContent } from './loader.js';
 const args = process.argv.slice(2);
 const dir = resolve(args.find((a) => !a.startsWith('--')) ?? process.env.CONTENT_DIR ?? 'content');
 
-const { content, problems } = await loadContent(dir);
+const { content, problems, warnings } = await loadContent(dir);
 for (const problem of problems) console.log(formatProblem(problem));
+for (const warning of warnings) console.log(`warning: ${formatProblem(warning)}`);
 
 const steps = content.steps.size;
 const summary = `${content.tracks.length} track(s), ${steps} steps, ${content.resources.size} resources, ${content.prompts.length} prompts, ${content.challenges.length} challenges`;
@@ -20,7 +23,7 @@ if (problems.length > 0) {
   console.log(`\n${problems.length} problem(s) in ${dir} (${summary} valid)`);
   process.exitCode = 1;
 } else {
-  console.log(`content OK: ${summary}`);
+  console.log(`content OK: ${summary}${warnings.length > 0 ? `, ${warnings.length} warning(s) about the house rules (content/README.md)` : ''}`);
 }
 
 if (args.includes('--links')) {

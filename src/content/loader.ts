@@ -9,12 +9,14 @@ import {
   resourceSchema,
   stepSchema,
   trackSchema,
+  useStepSchema,
   type Branch,
   type Challenge,
   type Prompt,
   type Resource,
   type Step,
   type Track,
+  type UseStep,
 } from './schema.js';
 
 export interface StepEntry {
@@ -85,6 +87,15 @@ interface Located<T> {
   path: Path;
 }
 
+/** A `- use: <step>` entry of a track's core: where it stands among the track's own steps, and where it is written. */
+interface Use {
+  entry: UseStep;
+  /** How many of the track's own core steps come before it. */
+  position: number;
+  source: Source;
+  path: Path;
+}
+
 /** Where a step or branch object came from (kept beside the parsed object, which has no position). */
 interface Site {
   source: Source;
@@ -114,14 +125,17 @@ function pathField(path: Path): string {
  * one entry (reported) and the rest still serves. Never throws for bad content; it throws
  * only when the folder itself cannot be read.
  */
-export async function loadContent(dir: string): Promise<{ content: Content; problems: ContentProblem[] }> {
+export async function loadContent(dir: string): Promise<{ content: Content; problems: ContentProblem[]; warnings: ContentProblem[] }> {
   const problems: ContentProblem[] = [];
   const tracks: Located<Track>[] = [];
   const resources: Located<Resource>[] = [];
   const prompts: Located<Prompt>[] = [];
   const challenges: Located<Challenge>[] = [];
   const sites = new WeakMap<object, Site>();
+  const uses = new WeakMap<Track, Use[]>();
   const skipped: Skipped = { steps: new Set(), resources: new Set() };
+  /** Core steps whose entry has no `prerequisites:` key at all (an explicit `[]` counts as named). */
+  const unnamedPrerequisites = new Set<string>();
 
   for (const folder of FOLDERS) {
     for (const path of await yamlFiles(join(dir, folder))) {
@@ -132,7 +146,10 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
         skipIdsOf(folder, partial, text, skipped);
         continue;
       }
-      collect(folder, data, source, problems, { tracks, resources, prompts, challenges, sites, skipped });
+      collect(folder, data, source, problems, { tracks, resources, prompts, challenges, sites, uses, skipped });
+      if (folder === 'tracks' && isRecord(data) && Array.isArray(data.steps)) {
+        for (const raw of data.steps) if (isRecord(raw) && typeof raw.id === 'string' && !('prerequisites' in raw)) unnamedPrerequisites.add(raw.id);
+      }
     }
   }
 
@@ -159,6 +176,7 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
   const resourcesById = new Map(resources.map((r) => [r.value.id, r.value]));
   // References may name a renamed step by its former id: they follow it to the current one.
   const currentStepId = (id: string) => (steps.has(id) ? id : aliases.get(id) ?? id);
+  for (const { value: track } of tracks) resolveUses(track, uses.get(track) ?? [], steps, currentStepId, sites, skipped, problems);
   for (const { value } of resources) value.steps = value.steps.map(currentStepId);
   for (const { value } of prompts) value.step = currentStepId(value.step);
   for (const { value } of challenges) value.steps = value.steps.map(currentStepId);
@@ -200,7 +218,8 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
   for (const { value } of challenges) value.steps = value.steps.filter(stepExists);
 
   const content: Content = {
-    tracks: [...tracksById.values()],
+    // By `order:`, then file name (the order they were read in: sort is stable).
+    tracks: [...tracksById.values()].sort((a, b) => (a.order ?? 100) - (b.order ?? 100)),
     tracksById,
     steps,
     aliases,
@@ -209,9 +228,80 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
     challenges: challenges.map((c) => c.value),
     challengesById: new Map(challenges.map((c) => [c.value.id, c.value])),
   };
+  const warnings = houseRules(content, { resources, prompts }, sites, unnamedPrerequisites);
   // In file order, then by position, so that an editor can walk them from the top.
-  problems.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1));
-  return { content, problems };
+  const byPlace = (a: ContentProblem, b: ContentProblem) =>
+    a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1;
+  problems.sort(byPlace);
+  warnings.sort(byPlace);
+  return { content, problems, warnings };
+}
+
+/** The least a step should offer a study group: prompts to discuss and resources to learn from. */
+export const MIN_PROMPTS_PER_STEP = 4;
+export const MIN_RESOURCES_PER_STEP = 4;
+
+/**
+ * The house rules for shipped content (content/README.md). Breaking one does not stop an entry from
+ * being served, so they are warnings: `content:check` prints them and still exits 0.
+ * - a core step other than the first names its prerequisites (`prerequisites: []` when truly none);
+ * - every step has at least 4 prompts and 4 resources (its own list and the resources naming it);
+ * - every resource is in some step's `resources:`; every prompt names a resource and a topic some
+ *   resource has; every branch has a challenge.
+ */
+function houseRules(
+  content: Content,
+  located: { resources: Located<Resource>[]; prompts: Located<Prompt>[] },
+  sites: WeakMap<object, Site>,
+  unnamedPrerequisites: Set<string>,
+): ContentProblem[] {
+  const warnings: ContentProblem[] = [];
+  const atStep = (step: Step, field: string, message: string) => {
+    const site = sites.get(step);
+    if (site) warnings.push(problemAt(site.source, [...site.path, field], `${pathField(site.path)}(${step.id})`, message));
+  };
+  const promptsOf = new Map<string, number>();
+  for (const p of content.prompts) promptsOf.set(p.step, (promptsOf.get(p.step) ?? 0) + 1);
+  const resourcesOf = new Map<string, Set<string>>();
+  const listed = new Set<string>();
+  for (const { step } of content.steps.values()) {
+    resourcesOf.set(step.id, new Set(step.resources));
+    for (const id of step.resources) listed.add(id);
+  }
+  for (const r of content.resources.values()) for (const id of r.steps) resourcesOf.get(id)?.add(r.id);
+  const topics = new Set([...content.resources.values()].flatMap((r) => r.topics));
+
+  // A step reused in another track (`use:`) is checked once, where it is written in full.
+  const own = (step: Step) => content.steps.get(step.id)?.step === step;
+  for (const track of content.tracks) {
+    track.steps.forEach((step, i) => {
+      if (i > 0 && own(step) && unnamedPrerequisites.has(step.id)) {
+        atStep(step, 'id', 'names no prerequisites: list the steps it needs, or write "prerequisites: []" if it needs none (only the first core step goes without)');
+      }
+    });
+    for (const step of allSteps(track).filter(own)) {
+      const prompts = promptsOf.get(step.id) ?? 0;
+      const resources = resourcesOf.get(step.id)?.size ?? 0;
+      if (prompts < MIN_PROMPTS_PER_STEP) atStep(step, 'id', `has ${prompts} prompt(s); a step needs at least ${MIN_PROMPTS_PER_STEP}`);
+      if (resources < MIN_RESOURCES_PER_STEP) atStep(step, 'resources', `has ${resources} resource(s) counting those that name it; a step needs at least ${MIN_RESOURCES_PER_STEP}`);
+    }
+    for (const branch of track.branches) {
+      const ids = new Set(branch.steps.map((s) => s.id));
+      if (!content.challenges.some((c) => c.steps.some((id) => ids.has(id)))) {
+        const site = sites.get(branch);
+        if (site) warnings.push(problemAt(site.source, [...site.path, 'id'], `${pathField(site.path)}(${branch.id})`, 'no challenge names a step of this branch'));
+      }
+    }
+  }
+  for (const { value, source, field, path } of located.resources) {
+    if (!listed.has(value.id)) warnings.push(problemAt(source, [...path, 'id'], `${field}.id`, "is in no step's resources: list (add it to a step, or remove it)"));
+  }
+  for (const { value, source, field, path } of located.prompts) {
+    if (!content.steps.has(value.step)) continue;
+    if (value.resources.length === 0) warnings.push(problemAt(source, [...path, 'resources'], `${field}.resources`, 'names no resource; give 1 to 3 that help answer it'));
+    if (!topics.has(value.topic)) warnings.push(problemAt(source, [...path, 'topic'], `${field}.topic`, `no resource has the topic "${value.topic}", so /resources cannot find material for it`));
+  }
+  return warnings;
 }
 
 /**
@@ -254,6 +344,51 @@ function registerSteps(tracks: Located<Track>[], sites: WeakMap<object, Site>, s
 }
 
 /**
+ * Puts each `use:` entry of a track's core in place: a copy of the step from its own track (same id,
+ * same texts and resources; so progress on it counts in both), with this track's prerequisites when
+ * the entry gives them. Reports a step that does not exist or already is in this track.
+ */
+function resolveUses(
+  track: Track,
+  list: readonly Use[],
+  steps: Map<string, StepEntry>,
+  currentStepId: (id: string) => string,
+  sites: WeakMap<object, Site>,
+  skipped: Skipped,
+  problems: ContentProblem[],
+): void {
+  if (list.length === 0) return;
+  const own = track.steps;
+  const merged: Step[] = [];
+  const seen = new Set(allSteps(track).map((s) => s.id));
+  let next = 0;
+  for (const use of list) {
+    while (next < use.position && next < own.length) merged.push(own[next++]!);
+    const id = currentStepId(use.entry.use);
+    const home = steps.get(id);
+    const report = (message: string) => problems.push(problemAt(use.source, [...use.path, 'use'], pathField([...use.path, 'use']), message));
+    if (!home) {
+      if (!skipped.steps.has(use.entry.use)) report(`unknown step "${use.entry.use}"`);
+      continue;
+    }
+    if (seen.has(id)) {
+      report(home.track === track ? `"${id}" is already a step of this track` : `"${id}" is used twice in this track`);
+      continue;
+    }
+    if (home.branch) {
+      report(`"${id}" is a step of branch "${home.branch.id}" of track "${home.track.id}"; only core steps can be reused`);
+      continue;
+    }
+    const copy: Step = { ...home.step, prerequisites: [...(use.entry.prerequisites ?? home.step.prerequisites)] };
+    sites.set(copy, { source: use.source, path: use.path });
+    seen.add(id);
+    merged.push(copy);
+  }
+  while (next < own.length) merged.push(own[next++]!);
+  track.steps = merged;
+}
+
+/**
  * A track's shape: each branch starts after a core step of the same track, prerequisites name steps of
  * the same track, and prerequisites (with each branch's `after`) form no cycle. Whatever breaks a rule is
  * reported and dropped from what is served (a branch with a bad `after` opens after the whole core).
@@ -287,8 +422,11 @@ function checkPaths(
     branch.after = lastCore;
   }
 
+  // The track's own steps and the steps it reuses (`use:`), as this track sees them.
+  const byId = new Map(allSteps(track).map((s) => [s.id, s]));
   for (const step of allSteps(track)) {
     const { source, path } = sites.get(step)!;
+    const reused = steps.get(step.id)?.track !== track;
     const kept: string[] = [];
     step.prerequisites.forEach((raw, i) => {
       const id = currentStepId(raw);
@@ -296,8 +434,13 @@ function checkPaths(
       const report = (message: string) => problems.push(problemAt(source, [...path, 'prerequisites', i], pathField([...path, 'prerequisites', i]), message));
       if (!entry) {
         if (!skipped.steps.has(raw)) report(`unknown prerequisite step "${raw}"`);
-      } else if (entry.track !== track) report(`"${raw}" is a step of track "${entry.track.id}"; prerequisites must be in the same track`);
-      else if (!kept.includes(id)) kept.push(id);
+      } else if (!byId.has(id)) {
+        report(
+          reused
+            ? `"${raw}" (a prerequisite of "${step.id}" in track "${steps.get(step.id)!.track.id}") is not a step of this track: give "prerequisites:" for this track on the use: entry`
+            : `"${raw}" is a step of track "${entry.track.id}"; prerequisites must be in the same track`,
+        );
+      } else if (!kept.includes(id)) kept.push(id);
     });
     step.prerequisites = kept;
   }
@@ -305,7 +448,7 @@ function checkPaths(
   // A branch step also waits for its branch's `after` step; a cycle through it is a cycle too.
   const branchOf = new Map(track.branches.flatMap((b) => b.steps.map((s) => [s.id, b] as const)));
   const edges = (id: string): Edge[] => {
-    const step = steps.get(id)!.step;
+    const step = byId.get(id)!;
     const branch = branchOf.get(id);
     return [...step.prerequisites.map((to) => ({ from: id, to, implicit: false })), ...(branch ? [{ from: id, to: branch.after, implicit: true }] : [])];
   };
@@ -314,7 +457,7 @@ function checkPaths(
     // Every cycle has a real prerequisite in it (an implicit edge leads to a core step, which has only real ones).
     const closing = cycle.at(-1)!;
     const cut = closing.implicit ? cycle.find((e) => !e.implicit)! : closing;
-    const step = steps.get(cut.from)!.step;
+    const step = byId.get(cut.from)!;
     const { source, path } = sites.get(step)!;
     const at = [...path, 'prerequisites', step.prerequisites.indexOf(cut.to)];
     const names = [cycle[0]!.from, ...cycle.map((e) => e.to)].join(' → ');
@@ -443,12 +586,18 @@ function collect(
     prompts: Located<Prompt>[];
     challenges: Located<Challenge>[];
     sites: WeakMap<object, Site>;
+    uses: WeakMap<Track, Use[]>;
     skipped: Skipped;
   },
 ): void {
   if (folder === 'tracks') {
-    const track = validateTrack(data, source, problems, into.sites, into.skipped);
-    if (track) into.tracks.push({ value: track, source, field: '', path: [] });
+    const { data: own, uses } = splitUses(data, source, problems);
+    // Positions in messages are those of the file: each own core step keeps its place in `steps:`.
+    const rawIndex = isRecord(data) && Array.isArray(data.steps) ? data.steps.flatMap((item: unknown, i) => (isUse(item) ? [] : [i])) : [];
+    const track = validateTrack(own, source, problems, into.sites, into.skipped, { hasUses: uses.length > 0, indexOf: (i) => rawIndex[i] ?? i });
+    if (!track) return;
+    into.uses.set(track, uses);
+    into.tracks.push({ value: track, source, field: '', path: [] });
     return;
   }
   if (!Array.isArray(data)) {
@@ -464,13 +613,43 @@ function collect(
   });
 }
 
+function isUse(item: unknown): boolean {
+  return isRecord(item) && 'use' in item;
+}
+
+/**
+ * Takes the `use:` entries out of a track's core (validated here) so that the rest validates as
+ * before; each keeps how many own steps precede it, to be put back in place once every track is read.
+ */
+function splitUses(data: unknown, source: Source, problems: ContentProblem[]): { data: unknown; uses: Use[] } {
+  if (!isRecord(data) || !Array.isArray(data.steps) || !data.steps.some(isUse)) return { data, uses: [] };
+  const uses: Use[] = [];
+  const own: unknown[] = [];
+  data.steps.forEach((item: unknown, i) => {
+    if (!isUse(item)) {
+      own.push(item);
+      return;
+    }
+    const entry = validate(useStepSchema, item, source, ['steps', i], `steps[${i}]`, problems);
+    if (entry) uses.push({ entry, position: own.length, source, path: ['steps', i] });
+  });
+  return { data: { ...data, steps: own }, uses };
+}
+
 /**
  * A track is kept when its own fields are valid; each invalid step or branch is dropped and reported,
  * and its ids are remembered so that references to it are not reported a second time.
  */
-function validateTrack(data: unknown, source: Source, problems: ContentProblem[], sites: WeakMap<object, Site>, skipped: Skipped): Track | undefined {
+function validateTrack(
+  data: unknown,
+  source: Source,
+  problems: ContentProblem[],
+  sites: WeakMap<object, Site>,
+  skipped: Skipped,
+  core: { hasUses: boolean; indexOf: (i: number) => number } = { hasUses: false, indexOf: (i) => i },
+): Track | undefined {
   const place = (track: Track) => {
-    for (const [i, step] of track.steps.entries()) sites.set(step, { source, path: ['steps', i] });
+    for (const [i, step] of track.steps.entries()) sites.set(step, { source, path: ['steps', core.indexOf(i)] });
     return track;
   };
   const whole = trackSchema.safeParse(data);
@@ -486,7 +665,7 @@ function validateTrack(data: unknown, source: Source, problems: ContentProblem[]
     for (const id of rawStepIds(data)) skipped.steps.add(id);
     return undefined;
   }
-  const steps = validateSteps(rawSteps, source, ['steps'], 'steps', problems, sites, skipped);
+  const steps = validateSteps(rawSteps, source, ['steps'], 'steps', problems, sites, skipped, core);
   const branches: Branch[] = [];
   if (rawBranches !== undefined && !Array.isArray(rawBranches)) problems.push(problemAt(source, ['branches'], 'branches', 'must be a list of branches'));
   (Array.isArray(rawBranches) ? rawBranches : []).forEach((raw: unknown, j) => {
@@ -510,7 +689,7 @@ function validateTrack(data: unknown, source: Source, problems: ContentProblem[]
       branches.push(branch);
     }
   });
-  if (steps.length === 0) {
+  if (steps.length === 0 && !core.hasUses) {
     for (const branch of branches) for (const step of branch.steps) skipped.steps.add(step.id);
     return undefined;
   }
@@ -532,11 +711,13 @@ function validateSteps(
   problems: ContentProblem[],
   sites: WeakMap<object, Site>,
   skipped: Skipped,
+  core: { hasUses: boolean; indexOf: (i: number) => number } = { hasUses: false, indexOf: (i) => i },
 ): Step[] {
   const list: unknown[] = Array.isArray(raw) ? raw : [];
-  if (list.length === 0) problems.push(problemAt(source, path, label, 'needs at least one step'));
+  if (list.length === 0 && !core.hasUses) problems.push(problemAt(source, path, label, 'needs at least one step'));
   const steps: Step[] = [];
-  list.forEach((item, i) => {
+  list.forEach((item, n) => {
+    const i = core.indexOf(n);
     const step = validate(stepSchema, item, source, [...path, i], `${label}[${i}]`, problems);
     if (step) {
       sites.set(step, { source, path: [...path, i] });

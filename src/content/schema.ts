@@ -54,6 +54,15 @@ export const stepSchema = z.strictObject({
   optional: z.boolean().default(false),
 });
 
+/**
+ * A core step of another track reused in this one (`- use: python-programming`): the same step, so
+ * progress on it counts in both tracks. Its prerequisites in this track are its own unless given here.
+ */
+export const useStepSchema = z.strictObject({
+  use: slug,
+  prerequisites: z.array(slug).max(10, 'must have at most 10 prerequisites').optional(),
+});
+
 /** A specialisation a member chooses after the shared core. */
 export const branchSchema = z.strictObject({
   id: slug,
@@ -68,6 +77,8 @@ export const trackSchema = z.strictObject({
   id: slug,
   title: text(80),
   summary: text(300),
+  /** Where the track is listed (lowest first; default 100; then by file name). The first is the default for members who chose none. */
+  order: z.number().int().min(0).max(1000).optional(),
   /** The shared core: one path, in order. */
   steps: z.array(stepSchema).min(1, 'needs at least one step'),
   branches: z.array(branchSchema).default([]),
@@ -105,6 +116,7 @@ export const challengeSchema = z.strictObject({
 });
 
 export type Step = z.infer<typeof stepSchema>;
+export type UseStep = z.infer<typeof useStepSchema>;
 export type Branch = z.infer<typeof branchSchema>;
 export type Track = z.infer<typeof trackSchema>;
 export type Resource = z.infer<typeof resourceSchema>;

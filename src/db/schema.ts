@@ -144,6 +144,21 @@ export const memberBranches = pgTable(
 );
 
 /**
+ * The track a member follows (/roadmap track): /next and /roadmap show it when no track is named.
+ * One row per member; without one, the first track (content `order:`) is theirs.
+ */
+export const memberTracks = pgTable(
+  'member_tracks',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    trackId: text('track_id').notNull(),
+    chosenAt: instant('chosen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+);
+
+/**
  * Every qualifying activity (check-in, step done, challenge submission), as it happened.
  * Check-ins are unique per member and local day.
  */

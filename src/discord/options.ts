@@ -22,9 +22,13 @@ export function autocompleteChoices<T>(
   return scored.slice(0, 25).map(({ choice }) => ({ name: choice.name.slice(0, 100), value: choice.value.slice(0, 100) }));
 }
 
-/** The track a member asked for, or the first one. */
-export function resolveTrack(content: Content, id: string | null): Track {
-  const track = id ? content.tracksById.get(id) ?? content.tracks.find((t) => t.title.toLowerCase() === id.toLowerCase()) : content.tracks[0];
+/**
+ * The track a member asked for; else the one they follow (`followed`, from /roadmap track, when it
+ * still exists); else the first one.
+ */
+export function resolveTrack(content: Content, id: string | null, followed?: string): Track {
+  const own = followed === undefined ? undefined : content.tracksById.get(followed);
+  const track = id ? content.tracksById.get(id) ?? content.tracks.find((t) => t.title.toLowerCase() === id.toLowerCase()) : own ?? content.tracks[0];
   if (!track) {
     if (content.tracks.length === 0) throw new UserError('No roadmap is loaded right now. A moderator should check the bot’s content files.');
     throw new UserError(`There is no track called “${id}”. Tracks: ${content.tracks.map((t) => t.title).join(', ')}.`);

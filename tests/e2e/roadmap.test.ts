@@ -89,4 +89,53 @@ describe('/roadmap and /next', () => {
     expect(textOf(message)).toContain(branch ? `You finished the core and the ${branch.title} branch of ML Engineer` : 'You finished every step of ML Engineer');
     expect(textOf(message)).toContain('/challenge');
   });
+
+  it('with most steps locked, each 🔒 names what it waits for by number and the steps open now are listed', async () => {
+    const user = '200000000000000006';
+    const steps = bot.app.ctx.content.tracks[0]!.steps;
+    const number = (id: string) => steps.findIndex((s) => s.id === id) + 1;
+    await bot.command('done', { step: steps[0]!.id }, { user });
+    const text = textOf(shown(await bot.command('roadmap', {}, { user, subcommand: 'show' })));
+    // Steps whose prerequisites are now all done, other than the one /next offers.
+    const open = steps.filter((s, i) => i > 1 && !s.optional && s.prerequisites.every((p) => p === steps[0]!.id)).map((s) => number(s.id));
+    expect(open.length).toBeGreaterThan(0);
+    expect(text).toContain(`Also open now: ${open.length === 1 ? open[0] : `${open.slice(0, -1).join(', ')} and ${open.at(-1)}`}.`);
+    const locked = steps.slice(0, 8).find((s) => s.prerequisites.some((p) => p !== steps[0]!.id))!;
+    const waits = locked.prerequisites.filter((p) => p !== steps[0]!.id).map(number).join(', ');
+    expect(text).toContain(`🔒 **${number(locked.id)}. ${locked.title}** · ${locked.hours} h · waits for ${waits}\n`);
+  });
+
+  it('/roadmap track: a member follows AI Engineer; /next and /roadmap show use it, and a shared step done once counts in both', async () => {
+    const user = '200000000000000007';
+    const { content } = bot.app.ctx;
+    const [ml, ai] = [content.tracksById.get('ml-engineer')!, content.tracksById.get('ai-engineer')!];
+    const required = (t: typeof ml) => t.steps.filter((s) => !s.optional).length;
+    await bot.command('done', { step: 'python-programming' }, { user });
+
+    expect((await bot.suggest('roadmap', 'track', 'ai', { user, subcommand: 'track' })).map((c) => c.value)).toEqual(['ai-engineer']);
+    const followed = shown(await bot.command('roadmap', { track: 'ai-engineer' }, { user, subcommand: 'track' }));
+    expect(textOf(followed)).toContain('You now follow **AI Engineer**: `/next` and `/roadmap show` use it. 4 of its steps are shared');
+    expect(textOf(followed)).toContain('Roadmap: AI Engineer');
+    expect(textOf(followed)).toContain(`1/${required(ai)} steps done`); // Python, done on the ML Engineer track
+    expect((await bot.suggest('roadmap', 'track', '', { user, subcommand: 'track' })).find((c) => c.value === 'ai-engineer')?.name).toContain('· yours');
+
+    // /next with no track follows the member's choice; the card's button keeps it on that track.
+    const card = shown(await bot.command('next', {}, { user }));
+    expect(textOf(card)).toContain(`AI Engineer · step 2 of ${ai.steps.length}`);
+    expect(textOf(card)).toContain(ai.steps[1]!.title);
+    const afterApis = shown(await bot.press(buttonsOf(card).find((b) => b.label === 'Mark done')!.customId!, { user }));
+    expect(textOf(afterApis)).toContain(`AI Engineer · step 3 of ${ai.steps.length}`);
+    expect(ai.steps[2]!.id).toBe('statistics-probability');
+    await bot.press(buttonsOf(afterApis).find((b) => b.label === 'Mark done')!.customId!, { user });
+
+    // Statistics was marked on the AI card: it is done on ML Engineer too; the AI-only step is not part of it.
+    expect(textOf(shown(await bot.command('roadmap', { track: 'ml-engineer' }, { user, subcommand: 'show' })))).toContain(`2/${required(ml)} steps done`);
+    expect(textOf(shown(await bot.command('roadmap', {}, { user, subcommand: 'show' })))).toContain(`3/${required(ai)} steps done`);
+    // /done of a shared step answers on the followed track.
+    expect(textOf(shown(await bot.command('done', { step: 'statistics-probability' }, { user })))).toContain('AI Engineer');
+
+    expect(textOf(shown(await bot.command('roadmap', { track: 'ai-engineer' }, { user, subcommand: 'track' })))).toContain('You already follow **AI Engineer**; nothing changed.');
+    expect(textOf(shown(await bot.command('roadmap', { track: 'quantum-cooking' }, { user, subcommand: 'track' })))).toContain('There is no track called “quantum-cooking”');
+  });
 });
+

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { findStep, formatProblem, loadContent } from '../../src/content/loader.js';
+import { trackProgress } from '../../src/domain/progress.js';
 
 const run = promisify(execFile);
 
@@ -48,7 +49,7 @@ describe('content loader', () => {
     expect(problems.map(formatProblem)).toEqual([]);
     const mlTrack = content.tracksById.get('ml-engineer')!;
     expect(mlTrack.steps.length).toBeGreaterThanOrEqual(12);
-    expect(mlTrack.steps.length).toBeLessThanOrEqual(20);
+    expect(mlTrack.steps.length).toBeLessThanOrEqual(24);
     expect(content.resources.size).toBeGreaterThanOrEqual(40);
     expect(content.prompts.length).toBeGreaterThanOrEqual(60);
     expect(content.challenges.length).toBeGreaterThanOrEqual(12);
@@ -331,3 +332,113 @@ describe('content:check is helpful (issue 11)', () => {
     expect(problems).toEqual(['[0](r-one).steps[1]: unknown step "typo"', 'steps[0](a).hours: Invalid input: expected number, received string']);
   });
 });
+
+describe('prerequisites are named (issue 26)', () => {
+  it('warns about a core step after the first that names no prerequisites; an explicit [] and branch steps are fine', async () => {
+    const dir = await contentDir({
+      'tracks/t.yaml': branchedTrack(step('first') + step('second') + step('third', undefined, '\n    prerequisites: []') + step('fourth', undefined, pre('first')), [
+        { id: 'b', after: 'first', steps: step('b-1') },
+      ]),
+      'resources/r.yaml': twoResources,
+    });
+    const { problems, warnings } = await loadContent(dir);
+    expect(problems).toEqual([]);
+    const named = warnings.filter((w) => w.message.startsWith('names no prerequisites'));
+    expect(named.map(formatProblem)).toEqual([
+      'tracks/t.yaml:13:9: steps[1](second): names no prerequisites: list the steps it needs, or write "prerequisites: []" if it needs none (only the first core step goes without)',
+    ]);
+  });
+
+  it('content:check prints warnings and still exits 0', async () => {
+    const dir = await contentDir({ 'tracks/t.yaml': track(step('a') + step('b')), 'resources/r.yaml': twoResources });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/content/check.ts', dir], { cwd: join(import.meta.dirname, '../..') });
+    expect(stdout).toContain('warning: tracks/t.yaml:13:9: steps[1](b): names no prerequisites');
+    expect(stdout).toMatch(/content OK: .* \d+ warning\(s\) about the house rules/);
+  });
+
+  it('the shipped core names prerequisites everywhere and stays walkable in file order', async () => {
+    const { content, warnings } = await loadContent(join(import.meta.dirname, '../../content'));
+    expect(warnings.filter((w) => w.message.startsWith('names no prerequisites')).map(formatProblem)).toEqual([]);
+    for (const track of content.tracks) {
+      const order = new Map(track.steps.map((s, i) => [s.id, i]));
+      track.steps.forEach((s, i) => {
+        for (const p of s.prerequisites) expect(order.get(p), `${s.id} waits for ${p}, which must be an earlier core step`).toBeLessThan(i);
+      });
+    }
+    // More than the handful of steps that used to show 🔒 from day one.
+    const ml = content.tracksById.get('ml-engineer')!;
+    expect(ml.steps.slice(1).every((s) => s.optional || s.prerequisites.length > 0)).toBe(true);
+  });
+});
+
+describe('a track reuses steps of another track (use:)', () => {
+  const use = (id: string, extra = '') => `\n  - use: ${id}${extra}`;
+
+  it('puts the shared step in place, keeps one id for both tracks, and lets the track give its own prerequisites', async () => {
+    const dir = await contentDir({
+      'tracks/a.yaml': branchedTrack(step('a1') + step('a2', undefined, pre('a1')) + step('a3', undefined, pre('a2')), [], 'a'),
+      'tracks/b.yaml': branchedTrack(use('a1') + step('b1', undefined, pre('a1')) + use('a3', `\n    prerequisites: [b1]`), [], 'b'),
+      'resources/r.yaml': twoResources,
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map(formatProblem)).toEqual([]);
+    const b = content.tracksById.get('b')!;
+    expect(b.steps.map((s) => [s.id, s.prerequisites])).toEqual([
+      ['a1', []],
+      ['b1', ['a1']],
+      ['a3', ['b1']],
+    ]);
+    // One step, two tracks: it is indexed once, under the track that writes it in full.
+    expect(content.steps.get('a3')).toMatchObject({ track: { id: 'a' }, index: 2 });
+    expect(content.tracksById.get('a')!.steps.find((s) => s.id === 'a3')!.prerequisites).toEqual(['a2']);
+    // Progress on a shared step counts in both tracks.
+    const done = ['a1', 'a3'];
+    expect(trackProgress(content.tracksById.get('a')!, done)).toMatchObject({ done: 2, total: 3 });
+    expect(trackProgress(b, done)).toMatchObject({ done: 2, total: 3 });
+    expect(trackProgress(b, done).current?.step.id).toBe('b1');
+  });
+
+  it('reports an unknown or repeated step, a branch step, a bad entry and an inherited prerequisite the track lacks, at their lines', async () => {
+    const dir = await contentDir({
+      'tracks/a.yaml': branchedTrack(step('a1') + step('a2', undefined, pre('a1')) + step('a3', undefined, pre('a2')), [{ id: 'br', after: 'a1', steps: step('br-1') }], 'a'),
+      'tracks/b.yaml': branchedTrack(
+        step('b1') + use('ghost') + use('b1') + use('a3') + use('a1') + use('a1') + use('br-1') + '\n  - use: a1\n    hours: 3',
+        [],
+        'b',
+      ),
+      'resources/r.yaml': twoResources,
+    });
+    const { content, problems } = await loadContent(dir);
+    expect(problems.map((p) => `${p.file}:${p.line}: ${p.field}: ${p.message}`)).toEqual([
+      'tracks/b.yaml:13: steps[1].use: unknown step "ghost"',
+      'tracks/b.yaml:14: steps[2].use: "b1" is already a step of this track',
+      'tracks/b.yaml:15: steps[3].prerequisites[0]: "a2" (a prerequisite of "a3" in track "a") is not a step of this track: give "prerequisites:" for this track on the use: entry',
+      'tracks/b.yaml:17: steps[5].use: "a1" is used twice in this track',
+      'tracks/b.yaml:18: steps[6].use: "br-1" is a step of branch "br" of track "a"; only core steps can be reused',
+      'tracks/b.yaml:19: steps[7]: Unrecognized key: "hours"',
+    ]);
+    // Served: what could be placed, with the prerequisite that cannot be met dropped.
+    expect(content.tracksById.get('b')!.steps.map((s) => [s.id, s.prerequisites])).toEqual([
+      ['b1', []],
+      ['a3', []],
+      ['a1', []],
+    ]);
+  });
+});
+
+describe('the shipped content (issue 26)', () => {
+  it('meets the house rules and the targets: 40+ steps over two tracks, 220 prompts, 200 resources, 30 challenges', async () => {
+    const { content, problems, warnings } = await loadContent(join(import.meta.dirname, '../../content'));
+    expect(problems.map(formatProblem)).toEqual([]);
+    expect(warnings.map(formatProblem)).toEqual([]);
+    expect(content.tracks.map((t) => t.id)).toEqual(['ml-engineer', 'ai-engineer']);
+    expect(content.steps.size).toBeGreaterThanOrEqual(40);
+    expect(content.prompts.length).toBeGreaterThanOrEqual(220);
+    expect(content.resources.size).toBeGreaterThanOrEqual(200);
+    expect(content.challenges.length).toBeGreaterThanOrEqual(30);
+    const ai = content.tracksById.get('ai-engineer')!;
+    const shared = ai.steps.filter((s) => content.steps.get(s.id)!.track.id !== ai.id).map((s) => s.id);
+    expect(shared).toEqual(['python-programming', 'statistics-probability', 'ml-engineering-practices', 'ml-ethics']);
+  });
+});
+

@@ -15,6 +15,7 @@ import {
   memberRewards,
   memberSettings,
   memberStreaks,
+  memberTracks,
   podMembers,
   podOptIns,
   pods,
@@ -38,7 +39,7 @@ function weeksOf(db: Tx, guildId: string) {
 /** Everything Cohort stores about a member in one server, as plain JSON. */
 export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   const mine = (t: MemberColumns) => ofMember(t, member);
-  const [settings, progress, branches, acts, days, streak, participations, submissions, resources, posts, audit, granted, study, podOptIn, podWeeks, digests, focus] = await Promise.all([
+  const [settings, progress, branches, followed, acts, days, streak, participations, submissions, resources, posts, audit, granted, study, podOptIn, podWeeks, digests, focus] = await Promise.all([
     db
       .select({
         timezone: memberSettings.timezone,
@@ -54,6 +55,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .where(mine(memberSettings)),
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
     db.select({ trackId: memberBranches.trackId, branchId: memberBranches.branchId, chosenAt: memberBranches.chosenAt }).from(memberBranches).where(mine(memberBranches)),
+    db.select({ trackId: memberTracks.trackId, chosenAt: memberTracks.chosenAt }).from(memberTracks).where(mine(memberTracks)),
     db.select({ kind: activities.kind, day: activities.day, at: activities.at, ref: activities.ref, note: activities.note }).from(activities).where(mine(activities)).orderBy(activities.at),
     db.select({ day: streakDays.day, reason: streakDays.reason, actorId: streakDays.actorId, note: streakDays.note }).from(streakDays).where(mine(streakDays)).orderBy(streakDays.day),
     db.select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay }).from(memberStreaks).where(mine(memberStreaks)),
@@ -131,6 +133,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     settings: settings[0] ?? null,
     roadmapProgress: progress,
     roadmapBranches: branches,
+    roadmapTrack: followed[0] ?? null,
     activities: acts,
     streakLedger: days,
     streak: streak[0] ?? null,
@@ -167,6 +170,7 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     await n('weeklyDigests', tx.delete(digestSends).where(mine(digestSends)).returning({ k: digestSends.id }));
     await n('roadmapProgress', tx.delete(stepProgress).where(mine(stepProgress)).returning({ k: stepProgress.stepId }));
     await n('roadmapBranches', tx.delete(memberBranches).where(mine(memberBranches)).returning({ k: memberBranches.trackId }));
+    await n('roadmapTrack', tx.delete(memberTracks).where(mine(memberTracks)).returning({ k: memberTracks.trackId }));
     await n('activities', tx.delete(activities).where(mine(activities)).returning({ k: activities.id }));
     await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
     await n('milestoneRoles', tx.delete(memberRewards).where(mine(memberRewards)).returning({ k: memberRewards.rewardId }));

@@ -4,7 +4,7 @@ import { findStep, type Content, type StepEntry } from '../../content/loader.js'
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import { prepared, preparedRows, rowsOf, type Db, type Tx } from '../client.js';
-import { memberBranches, stepProgress } from '../schema.js';
+import { memberBranches, memberTracks, stepProgress } from '../schema.js';
 import { activityPlaceholder, recordActivityInTransaction, recordActivityOptimistically, type ActivityGate, type MemberFigures, type MemberKey } from './streaks.js';
 
 /** The step ids (as stored, possibly former ids) a member has finished. */
@@ -29,29 +29,65 @@ export async function unmarkStep(db: Tx, member: MemberKey, stepIds: readonly st
   return deleted.length > 0;
 }
 
-/** The steps a member finished (as stored) and the branch they chose per track, in one round trip. */
-export async function memberRoadmap(db: Tx, member: MemberKey): Promise<{ done: string[]; branches: Map<string, string> }> {
-  const query = preparedRows<{ kind: 'step' | 'branch'; a: string; b: string | null }>(
+/** The steps a member finished (as stored), the branch they chose per track and the track they follow, in one round trip. */
+export async function memberRoadmap(db: Tx, member: MemberKey): Promise<{ done: string[]; branches: Map<string, string>; track: string | undefined }> {
+  const query = preparedRows<{ kind: 'step' | 'branch' | 'track'; a: string; b: string | null }>(
     db,
     'member_roadmap',
     () => sql`select 'step' as kind, step_id as a, null::text as b from ${stepProgress} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}
     union all
-    select 'branch', track_id, branch_id from ${memberBranches} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}`,
+    select 'branch', track_id, branch_id from ${memberBranches} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}
+    union all
+    select 'track', track_id, null from ${memberTracks} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}`,
   );
   const rows = await query.execute({ guildId: member.guildId, userId: member.userId });
   const done: string[] = [];
   const branches = new Map<string, string>();
+  let track: string | undefined;
   for (const row of rows) {
     if (row.kind === 'step') done.push(row.a);
-    else branches.set(row.a, row.b ?? '');
+    else if (row.kind === 'branch') branches.set(row.a, row.b ?? '');
+    else track = row.a;
   }
-  return { done, branches };
+  return { done, branches, track };
 }
 
 /** A member's progress on one track (with their chosen branch), renamed steps mapped to their current ids. */
 export async function memberTrackProgress(db: Tx, content: Content, member: MemberKey, track: Track): Promise<TrackProgress> {
   const { done, branches } = await memberRoadmap(db, member);
   return trackProgress(track, done, (id) => findStep(content, id)?.step.id ?? id, branches.get(track.id));
+}
+
+/**
+ * A member's progress on the track they named, or else on the track they follow (/roadmap track), or
+ * else on the first track: one read. `pick` resolves the track (it throws a UserError for a bad name).
+ */
+export async function memberProgressOn(
+  db: Tx,
+  content: Content,
+  member: MemberKey,
+  pick: (followed: string | undefined) => Track,
+): Promise<TrackProgress> {
+  const { done, branches, track: followed } = await memberRoadmap(db, member);
+  const track = pick(followed);
+  return trackProgress(track, done, (id) => findStep(content, id)?.step.id ?? id, branches.get(track.id));
+}
+
+/** Sets the track a member follows (/roadmap track). Returns the track followed before, if any. */
+export async function followTrack(db: Db, member: MemberKey, trackId: string, at: Date): Promise<string | undefined> {
+  const rows = await rowsOf<{ previous: string | null }>(
+    db,
+    sql`with previous as (
+      select track_id from ${memberTracks} where guild_id = ${member.guildId} and user_id = ${member.userId}
+    ), upsert as (
+      insert into ${memberTracks} (guild_id, user_id, track_id, chosen_at)
+      values (${member.guildId}, ${member.userId}, ${trackId}, ${at.toISOString()}::timestamptz)
+      on conflict (guild_id, user_id) do update set track_id = excluded.track_id, chosen_at = excluded.chosen_at
+      returning 1
+    )
+    select (select track_id from previous) as previous from upsert`,
+  );
+  return rows[0]?.previous ?? undefined;
 }
 
 /** memberTrackProgress for every track, from one read. */
@@ -176,14 +212,20 @@ export async function completeStep(ctx: { db: Db; clock: Clock }, member: Member
   return (await markStepDone(ctx, member, entry)).recorded;
 }
 
-/** Marks a step done (the /done command, the Mark done button), and the member's progress on the step's track as of that write. */
+/**
+ * Marks a step done (the /done command, the Mark done button), and the member's progress as of that
+ * write on `track`: the step's own track by default, or another track that shares the step (`use:`),
+ * whose chosen branch is then read separately.
+ */
 export async function completeStepWithProgress(
   ctx: { db: Db; clock: Clock; content: Content; memberFigures?: MemberFigures },
   member: MemberKey,
   entry: StepEntry,
+  track: Track = entry.track,
 ): Promise<{ recorded: boolean; progress: TrackProgress }> {
   const { recorded, finished, branchId } = await markStepDone(ctx, member, entry);
-  return { recorded, progress: trackProgress(entry.track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id, branchId) };
+  const branch = track === entry.track ? branchId : (await memberRoadmap(ctx.db, member)).branches.get(track.id);
+  return { recorded, progress: trackProgress(track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id, branch) };
 }
 
 /** Undoes a finished step (under its current or former ids). Returns false when it was not done. */

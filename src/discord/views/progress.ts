@@ -40,6 +40,27 @@ function titleOf(progress: TrackProgress, id: string): string {
   return all.find((s) => s.step.id === id)?.step.title ?? id;
 }
 
+/**
+ * How a locked step names what it waits for: by its number when it is on the member's path (the
+ * roadmap lists it, so "waits for 3, 7" stays short when many steps are locked), else by title.
+ */
+function stepRef(progress: TrackProgress, path: readonly StepState[], id: string): string {
+  const state = path.find((s) => s.step.id === id);
+  return state ? stepNumber(state) : titleOf(progress, id);
+}
+
+/**
+ * Required steps that are open besides the current one (what a learner who skipped ahead may start),
+ * by number: `Also open now: 3, 4 and 9.` Empty when there are none.
+ */
+function openBesideCurrent(path: readonly StepState[]): string {
+  const open = path.filter((s) => s.status === 'todo' && !s.step.optional).map((s) => stepNumber(s));
+  if (open.length === 0) return '';
+  const shown = open.slice(0, 12);
+  const list = shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)!}`;
+  return `Also open now: ${list}${open.length > shown.length ? ` (and ${open.length - shown.length} more)` : ''}.`;
+}
+
 /** The core's completion, and the chosen branch's (or how to choose one). */
 function standing(progress: TrackProgress): string {
   const lines = [`**Core** ${progressBar(progress.done, progress.total)} · ${progress.done}/${progress.total} ${stepsWord(progress.steps)} done`];
@@ -78,19 +99,21 @@ function fitted(embed: APIEmbed): APIEmbed {
  * their branch), paged, and every branch with its progress.
  */
 export function roadmapView(progress: TrackProgress, page: number) {
-  const { items, page: shown, pages } = paginate(pathOf(progress), ROADMAP_PAGE_SIZE, page);
+  const path = pathOf(progress);
+  const { items, page: shown, pages } = paginate(path, ROADMAP_PAGE_SIZE, page);
   const lines: string[] = [];
   items.forEach((state, i) => {
     const { step, status, branch } = state;
     if (branch && (i === 0 || !items[i - 1]!.branch)) lines.push(`__Your branch: ${branch.title}__`);
-    const waits = status === 'locked' ? ` · after ${state.waitingFor.map((id) => titleOf(progress, id)).join(', ')}` : '';
+    const waits = status === 'locked' ? ` for ${state.waitingFor.map((id) => stepRef(progress, path, id)).join(', ')}` : '';
     lines.push(`${statusIcon[status]} **${stepNumber(state)}. ${step.title}**${step.optional ? ' · optional' : ''} · ${step.hours} h · ${statusWord[status]}${waits}\n${step.summary}`);
   });
+  const open = openBesideCurrent(path);
   const fields = progress.branches.slice(0, BRANCH_FIELDS).map((b) => branchField(progress, b));
   const embed: APIEmbed = fitted({
     color: colors.brand,
     title: `Roadmap: ${progress.track.title}`,
-    description: clip(`${progress.track.summary}\n\n${standing(progress)}\n\n${lines.join('\n\n')}`, 4096),
+    description: clip(`${progress.track.summary}\n\n${standing(progress)}${open ? `\n${open}` : ''}\n\n${lines.join('\n\n')}`, 4096),
     ...(fields.length > 0 ? { fields } : {}),
     footer: { text: `Page ${shown + 1} of ${pages} · /next shows your next step${progress.branches.length > 0 ? ' · /roadmap choose picks your branch' : ''}` },
   });
@@ -138,7 +161,7 @@ export function stepView(content: Content, progress: TrackProgress, state: StepS
   });
   const page = Math.max(0, pathOf(progress).indexOf(state));
   const row = actionRow(
-    button({ customId: customId('next', 'done', step.id), label: 'Mark done', style: ButtonStyle.Success, emoji: '✅' }),
+    button({ customId: customId('next', 'done', step.id, progress.track.id), label: 'Mark done', style: ButtonStyle.Success, emoji: '✅' }),
     button({ customId: customId('roadmap', 'open', progress.track.id, Math.floor(page / ROADMAP_PAGE_SIZE)), label: 'Roadmap', style: ButtonStyle.Secondary }),
   );
   return { content: notice ?? '', embeds: [embed], components: [row] };

@@ -163,8 +163,12 @@ export function progressView(input: {
   resets?: readonly { actorId: string; trackTitle: string | null; steps: number; at: Date }[];
 }) {
   const who = input.self ? 'Your' : `<@${input.userId}>’s`;
-  const done = input.tracks.reduce((n, t) => n + t.done, 0);
-  const total = input.tracks.reduce((n, t) => n + t.total, 0);
+  // Required core steps over every track, each counted once: tracks share steps (`use:`), and a
+  // shared step done once is done in all of them.
+  const required = new Map<string, boolean>();
+  for (const t of input.tracks) for (const s of t.steps) if (!s.step.optional) required.set(s.step.id, required.get(s.step.id) === true || s.status === 'done');
+  const total = required.size;
+  const done = [...required.values()].filter(Boolean).length;
   const embed: APIEmbed = {
     color: colors.brand,
     title: `${who} progress`,
