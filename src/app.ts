@@ -23,6 +23,7 @@ import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
+import { cohortsJob } from './jobs/cohorts.js';
 import { focusJob } from './jobs/focus.js';
 import { podsJob } from './jobs/pods.js';
 import { digestJob } from './jobs/digest.js';
@@ -152,6 +153,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const scheduler = createScheduler(ctx, options.scheduler);
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, budget }));
+  scheduler.add(cohortsJob({ ctx, client, owner: scheduler.owner, budget }));
   scheduler.add(focusJob({ ctx, client, owner: scheduler.owner, budget }));
   const voice = createVoiceTracker(ctx, client);
   scheduler.add(voice.job);

@@ -1,0 +1,32 @@
+import { MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { membersOf, syncUnits, unitsDone, unitsOf } from '../../src/db/queries/cohorts.js';
+import { paceOf } from '../../src/domain/cohorts.js';
+import { boardEmbed, type BoardEntry } from '../../src/discord/views/cohorts.js';
+import { chosenCohort, COHORT_OPTION, type CohortSubcommand } from './shared.js';
+
+/** `/cohort board [cohort]`: who is ahead, on pace or catching up (hidden members only counted). */
+export function boardSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+  return s
+    .setName('board')
+    .setDescription('Who is ahead, on pace or catching up in a cohort')
+    .addStringOption((o) => o.setName(COHORT_OPTION).setDescription('Which cohort').setAutocomplete(true).setMaxLength(100));
+}
+
+export const board: CohortSubcommand = async (interaction, ctx) => {
+  const cohort = await chosenCohort(interaction, ctx);
+  const now = ctx.clock.now();
+  await syncUnits(ctx.db, ctx.content, cohort, now);
+  const units = unitsOf(cohort);
+  const [members, done] = [await membersOf(ctx.db, cohort.id), await unitsDone(ctx.db, cohort.id)];
+  const entries: BoardEntry[] = [];
+  let hidden = 0;
+  for (const m of members) {
+    if (m.hidden) {
+      hidden++;
+      continue;
+    }
+    const mine = done.filter((d) => d.userId === m.userId);
+    entries.push({ userId: m.userId, pace: paceOf(units, new Set(mine.map((d) => d.week)), now), done: mine.length, late: mine.filter((d) => !d.onTime).length });
+  }
+  await interaction.reply({ embeds: [boardEmbed(cohort, units, entries, hidden)], allowedMentions: { parse: [] }, flags: MessageFlags.Ephemeral });
+};
