@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { and, eq, like } from 'drizzle-orm';
 import { cohortUnitsDone, scheduledPosts } from '../../src/db/schema.js';
-import { buttonsOf, MODERATOR, shown, textOf, until, useTestBot, type TestBot } from '../support/bot.js';
-import type { FakeDiscord, Json } from '../../src/sim/index.js';
+import { buttonsOf, MODERATOR, shown, startTestBot, textOf, until, useTestBot, type TestBot } from '../support/bot.js';
+import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 
 /**
  * A cohort in Europe/Berlin from creation to certificates, the clock moved week by week: four
@@ -31,6 +31,7 @@ function posts(fake: FakeDiscord, channelId: string): Json[] {
   return fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages` && r.status < 300).map((r) => r.body as Json);
 }
 const announcements = (fake: FakeDiscord, channelId: string) => posts(fake, channelId).filter((b) => /week \d of 4 starts now/.test(b.content ?? ''));
+const announcements2 = (fake: FakeDiscord, channelId: string) => posts(fake, channelId).filter((b) => /week \d of \d starts now/.test(b.content ?? ''));
 const reminders = (fake: FakeDiscord, channelId: string) => posts(fake, channelId).filter((b) => /is due in 24 hours/.test(b.content ?? ''));
 
 async function run(sub: string, user: string, options: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
@@ -197,5 +198,73 @@ describe('a cohort from create to certificate, across the switch to summer time'
     // Weeks 3 and 4: everyone left to remind is Cy.
     expect(reminders(bot.fake, channelId)).toHaveLength(4);
     expect(claims.filter((c) => c.kind === 'cohort_certificate').map((c) => c.status)).toEqual(['posted', 'posted']);
+  });
+});
+
+describe('restarts and two processes', () => {
+  const M1 = '520000000000000001';
+  const M2 = '520000000000000002';
+  const create = (target: TestBot, guildId: string, channelId: string) =>
+    target.command(
+      'cohort',
+      { name: 'May', track: 'ml-engineer', start: '2026-05-04', channel: { type: 7, value: channelId }, steps: STEPS.slice(0, 2).join(','), timezone: 'UTC' },
+      { guildId, user: MOD, subcommand: 'create', ...MODERATOR },
+    );
+
+  it('a restart: a missed reminder past its deadline is skipped, a missed announcement still before its deadline is caught up, each once', async () => {
+    const fake = await startFakeDiscord();
+    const guildId = fake.addGuild({ name: 'Restart', channels: [{ name: 'general', type: 0 }, { name: 'cohort', type: 0 }] }).id as string;
+    const channelId = [...fake.channels.values()].find((c) => c.guild_id === guildId && c.name === 'cohort')!.id as string;
+    const first = await startTestBot({ database, fake, guildId, now: '2026-05-01T10:00:00Z' });
+    let second: TestBot | undefined;
+    try {
+      await until(() => first.app.client.channels.cache.has(channelId), 'the channel');
+      expect(textOf(shown(await create(first, guildId, channelId)))).toContain('May: 2 weeks');
+      await first.command('cohort', { cohort: 'May' }, { guildId, user: M1, subcommand: 'join' });
+      await tickAt(first, '2026-05-04T09:00:00Z');
+      expect(announcements2(fake, channelId)).toHaveLength(1);
+      await first.stop();
+      // Down over week 1's reminder (10 May 23:59) and deadline, and week 2's opening (11 May 09:00).
+      second = await startTestBot({ database, fake, guildId, now: '2026-05-13T12:00:00Z' });
+      await tickAt(second, '2026-05-13T12:00:00Z');
+      await tickAt(second, '2026-05-13T12:01:00Z');
+      expect(announcements2(fake, channelId)).toHaveLength(2);
+      expect(reminders(fake, channelId)).toHaveLength(0);
+      const rows = await database.db.select().from(scheduledPosts).where(eq(scheduledPosts.guildId, guildId));
+      expect(rows.map((r) => `${r.kind}:${r.period.split(':')[1]}:${r.status}`).sort()).toEqual(['cohort_reminder:1:skipped', 'cohort_unit:1:posted', 'cohort_unit:2:posted']);
+    } finally {
+      await second?.stop();
+      await fake.close();
+    }
+  });
+
+  it('two processes ticking at the same moments: every post and certificate exactly once', async () => {
+    const fake = await startFakeDiscord();
+    const guildId = fake.addGuild({ name: 'Two', channels: [{ name: 'general', type: 0 }, { name: 'cohort', type: 0 }] }).id as string;
+    const channelId = [...fake.channels.values()].find((c) => c.guild_id === guildId && c.name === 'cohort')!.id as string;
+    const a = await startTestBot({ database, fake, guildId, now: '2026-05-01T10:00:00Z' });
+    const b = await startTestBot({ database, fake, guildId, now: '2026-05-01T10:00:00Z' });
+    try {
+      for (const app of [a, b]) await until(() => app.app.client.channels.cache.has(channelId), 'the channel in both processes');
+      await create(a, guildId, channelId);
+      for (const user of [M1, M2]) await a.command('cohort', { cohort: 'May' }, { guildId, user, subcommand: 'join' });
+      a.clock.set('2026-05-05T10:00:00Z');
+      for (const step of STEPS.slice(0, 2)) await a.command('done', { step }, { guildId, user: M1 });
+      for (const at of ['2026-05-04T09:00:00Z', '2026-05-10T23:59:00Z', '2026-05-11T09:00:00Z', '2026-05-17T23:59:00Z', '2026-05-18T23:59:00Z', '2026-05-19T00:00:00Z']) {
+        a.clock.set(at);
+        b.clock.set(at);
+        await Promise.all([a.app.scheduler.runDue(new Date(at)), b.app.scheduler.runDue(new Date(at)), a.app.scheduler.runDue(new Date(at))]);
+      }
+      expect(announcements2(fake, channelId)).toHaveLength(2);
+      const sent = reminders(fake, channelId);
+      expect(sent).toHaveLength(2);
+      for (const r of sent) expect(r.allowed_mentions).toEqual({ parse: [], users: [M2] });
+      const certificates = fake.requests.filter((r) => r.method === 'POST' && r.status < 300 && /Congratulations/.test((r.body as Json)?.content ?? ''));
+      expect(certificates).toHaveLength(1);
+    } finally {
+      await b.stop();
+      await a.stop();
+      await fake.close();
+    }
   });
 });
