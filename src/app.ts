@@ -21,6 +21,7 @@ import { createImageRenderer } from './discord/views/heatmap.js';
 import { createVoiceTracker, type VoiceTracker } from './discord/voice.js';
 import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
+import { calendarFeed } from './http/calendar.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
 import { cohortsJob } from './jobs/cohorts.js';
@@ -173,6 +174,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
       port: config.HTTP_PORT,
       metrics,
       logger,
+      calendar: (token) => calendarFeed({ db: database.db, content, publicUrl: config.PUBLIC_URL }, token),
       checks: {
         database: async () => (await database.ping(), true),
         gateway: () => client.ws.shards.size > 0 && client.ws.shards.every((shard) => shard.status === Status.Ready),

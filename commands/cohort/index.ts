@@ -4,6 +4,7 @@ import { requireModerator } from '../../src/discord/permissions.js';
 import { timeZoneChoices } from '../../src/domain/timezones.js';
 import { UserError } from '../../src/errors.js';
 import { board, boardSubcommand } from './board.js';
+import { calendar, calendarSubcommand } from './calendar.js';
 import { certificate, certificateSubcommand } from './certificate.js';
 import { create, createSubcommand } from './create.js';
 import { hide, hideSubcommand } from './hide.js';
@@ -15,7 +16,7 @@ import { cohortChoices, COHORT_OPTION, type CohortSubcommand } from './shared.js
 import { status, statusSubcommand } from './status.js';
 import { verify, verifySubcommand } from './verify.js';
 
-const forMembers: Record<string, CohortSubcommand> = { join, leave, status, list, board, hide, plan, certificate, verify };
+const forMembers: Record<string, CohortSubcommand> = { join, leave, status, list, board, hide, plan, certificate, verify, calendar };
 const forModerators: Record<string, CohortSubcommand> = { create };
 
 export const cohort: Command = {
@@ -28,6 +29,7 @@ export const cohort: Command = {
     .addSubcommand(hideSubcommand)
     .addSubcommand(certificateSubcommand)
     .addSubcommand(verifySubcommand)
+    .addSubcommand(calendarSubcommand)
     .addSubcommand(planSubcommand)
     .addSubcommand(createSubcommand)
     .toJSON(),

@@ -76,6 +76,8 @@ describe('a cohort from create to certificate, across the switch to summer time'
     expect(textOf(shown(await bot.press(join.customId!, { user: CY })))).toContain('You joined');
     expect(textOf(await run('join', CY))).toContain('already in');
     expect(textOf(await run('hide', CY))).toContain('private');
+    // This bot has no HTTP_PORT: the calendar says what to set.
+    expect(textOf(await run('calendar', ADA))).toContain('sets `HTTP_PORT`');
   });
 
   it('the plan changes until the start, only by moderators', async () => {

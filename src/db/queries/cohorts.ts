@@ -57,6 +57,12 @@ export async function cohortById(db: Tx, guildId: string, id: number): Promise<C
   return row;
 }
 
+/** A cohort by id alone (the calendar feed, whose token names it). */
+export async function findCohort(db: Tx, id: number): Promise<Cohort | undefined> {
+  const [row] = await db.select().from(cohorts).where(eq(cohorts.id, id));
+  return row;
+}
+
 /** Cohorts a member is in, in a server. */
 export async function memberCohorts(db: Tx, member: MemberKey): Promise<Cohort[]> {
   return db
