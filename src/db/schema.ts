@@ -214,7 +214,7 @@ export const scheduledPosts = pgTable(
     guildId: snowflake('guild_id').notNull(),
     kind: text('kind', {
       // focus_phase: one row per focus session and phase change, period `<session id>:<boundary>`.
-      // cohort_*: period `<cohort id>:<week>`; cohort_certificate: `<cohort id>:<user id>`.
+      // cohort_unit, cohort_reminder, cohort_nudges: period `<cohort id>:<week>`; cohort_certificate: `<cohort id>:<user id>`.
       enum: [
         'prompt',
         'challenge_announce',
@@ -227,6 +227,7 @@ export const scheduledPosts = pgTable(
         'cohort_unit',
         'cohort_reminder',
         'cohort_certificate',
+        'cohort_nudges',
       ],
     }).notNull(),
     period: text('period').notNull(),

@@ -3,13 +3,13 @@ import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIMessage, type Clie
 import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Context } from '../context.js';
 import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
-import { certificatesOf, issueCertificate, membersOf, syncUnits, unitsDone, unitsOf, updateCohort } from '../db/queries/cohorts.js';
+import { certificatesOf, issueCertificate, markNudged, membersOf, syncUnits, unitsDone, unitsOf, updateCohort } from '../db/queries/cohorts.js';
 import { cohorts, scheduledPosts, type Cohort, type CohortCertificate } from '../db/schema.js';
-import { cohortEnd, earnsCertificate, verificationCode, type Unit } from '../domain/cohorts.js';
+import { cohortEnd, currentUnit, earnsCertificate, paceOf, verificationCode, type Unit } from '../domain/cohorts.js';
 import { describeRoleRefusal } from '../discord/cohort-roles.js';
 import { describeDiscordError } from '../discord/errors.js';
 import type { OutboundBudget } from '../discord/pacing.js';
-import { certificateRuleOf, unitAnnouncement, unitReminders } from '../discord/views/cohorts.js';
+import { catchUpMessage, certificateRuleOf, unitAnnouncement, unitReminders } from '../discord/views/cohorts.js';
 import { certificateSvg } from '../discord/views/certificate.js';
 import { fanOut, isSettled } from './fan-out.js';
 import type { Job } from './scheduler.js';
@@ -77,6 +77,9 @@ export function duePosts(cohort: Cohort, units: readonly Unit[], now: Date): Due
     const live = t < unit.deadline.getTime() ? 'post' : 'skip';
     if (unit.opensAt.getTime() <= t) out.push({ kind: 'cohort_unit', period: `${cohort.id}:${unit.week}`, unit, action: live });
     if (unit.reminderAt && unit.reminderAt.getTime() <= t) out.push({ kind: 'cohort_reminder', period: `${cohort.id}:${unit.week}`, unit, action: live });
+    // After each deadline but the last: members now two or more units behind are told once, privately, how to catch up.
+    const next = units[unit.week];
+    if (next && unit.deadline.getTime() <= t) out.push({ kind: 'cohort_nudges', period: `${cohort.id}:${unit.week}`, unit, action: t < next.deadline.getTime() ? 'post' : 'skip' });
   }
   return out;
 }
@@ -122,7 +125,7 @@ async function settledPeriods(ctx: Context, cohort: Cohort, now: Date): Promise<
     .where(
       and(
         eq(scheduledPosts.guildId, cohort.guildId),
-        inArray(scheduledPosts.kind, ['cohort_unit', 'cohort_reminder', 'cohort_certificate']),
+        inArray(scheduledPosts.kind, ['cohort_unit', 'cohort_reminder', 'cohort_nudges', 'cohort_certificate']),
         like(scheduledPosts.period, `${cohort.id}:%`),
       ),
     );
@@ -141,6 +144,7 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
     return { kind, period, result: 'skipped' };
   }
   const unit = due.unit!;
+  if (kind === 'cohort_nudges') return nudge(deps, cohort, units, claimed.id, period, now);
   let messages: RESTPostAPIChannelMessageJSONBody[];
   if (kind === 'cohort_unit') messages = [unitAnnouncement(ctx.content, cohort, unit, units.length)];
   else {
@@ -188,6 +192,47 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
   }
   await complete(ctx.db, claimed.id, { messageId: posted[0]!.id, channelId, postedAt: now });
   log.info({ messages: posted.length }, 'cohort post sent');
+  return { kind, period, result: 'posted' };
+}
+
+/** Behind by this many units or more: told once, privately, how to catch up. */
+export const NUDGE_BEHIND = 2;
+
+/**
+ * After a deadline: each member now NUDGE_BEHIND or more units behind, and not told before, gets
+ * one DM with the units to catch up on (members.nudged_at is set before the DM: at most once,
+ * even if two processes or a retry get here).
+ */
+async function nudge(deps: CohortPosterDeps, cohort: Cohort, units: readonly Unit[], claimId: number, period: string, now: Date): Promise<CohortOutcome> {
+  const { ctx, client } = deps;
+  const kind = 'cohort_nudges';
+  await syncUnits(ctx.db, ctx.content, cohort, now);
+  const done = await unitsDone(ctx.db, cohort.id);
+  const members = (await membersOf(ctx.db, cohort.id)).filter((m) => m.nudgedAt === null);
+  let first: { messageId: string; channelId: string } | undefined;
+  let sent = 0;
+  for (const m of members) {
+    const mine = new Set(done.filter((d) => d.userId === m.userId).map((d) => d.week));
+    const pace = paceOf(units, mine, now);
+    if (pace.kind !== 'behind' || pace.by < NUDGE_BEHIND) continue;
+    if (!(await markNudged(ctx.db, cohort.id, m.userId, now))) continue;
+    const missed = units.filter((u) => u.deadline <= now && !mine.has(u.week));
+    try {
+      const dm = (await client.rest.post(Routes.userChannels(), { body: { recipient_id: m.userId } })) as { id: string };
+      const message = (await client.rest.post(Routes.channelMessages(dm.id), { body: catchUpMessage(ctx.content, cohort, missed, currentUnit(units, now)) })) as APIMessage;
+      first ??= { messageId: message.id, channelId: dm.id };
+      sent++;
+    } catch (error) {
+      // A nudge is a kindness, not a duty: one that Discord refuses is not retried.
+      ctx.logger.info({ err: error, guildId: cohort.guildId, cohortId: cohort.id, userId: m.userId }, 'catch-up nudge not delivered');
+    }
+  }
+  if (!first) {
+    await markSkipped(ctx.db, claimId, 'nobody newly two units behind');
+    return { kind, period, result: 'skipped' };
+  }
+  await complete(ctx.db, claimId, { ...first, postedAt: now });
+  ctx.logger.info({ guildId: cohort.guildId, cohortId: cohort.id, sent }, 'catch-up nudges sent');
   return { kind, period, result: 'posted' };
 }
 

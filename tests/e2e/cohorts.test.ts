@@ -157,6 +157,24 @@ describe('a cohort from create to certificate, across the switch to summer time'
     expect(announcements(bot.fake, channelId)).toHaveLength(3);
   });
 
+  it('after week 2’s deadline, Cy (two units behind) is told once, privately, how to catch up; moderators see since when', async () => {
+    await tickAt(bot, '2026-03-31T09:00:00Z');
+    await tickAt(bot, '2026-03-31T09:01:00Z');
+    const nudges = bot.fake.requests.filter((r) => r.method === 'POST' && r.status < 300 && /A friendly note/.test((r.body as Json)?.content ?? ''));
+    expect(nudges).toHaveLength(1);
+    const text = (nudges[0]!.body as Json).content as string;
+    expect(text).toContain('2 units behind');
+    expect(text).toContain('Week 1: ');
+    expect(text).toContain('Week 2: ');
+    const open = bot.fake.requests.filter((r) => r.method === 'POST' && r.path === '/users/@me/channels' && (r.body as Json).recipient_id === CY);
+    expect(open.length).toBeGreaterThan(0);
+    expect(textOf(await run('board', MOD, {}, MODERATOR))).not.toContain(`<@${CY}>`); // hidden stays hidden
+    expect(textOf(await run('hide', CY, { hidden: false }))).toContain('on the **Spring 2026** board again');
+    expect(textOf(await run('board', MOD, {}, MODERATOR))).toContain(`<@${CY}> · 0/4 (behind by 2) since <t:${unix(DEADLINES[0]!)}:d>`);
+    expect(textOf(await run('board', ADA))).not.toContain('since');
+    expect(textOf(await run('hide', CY))).toContain('private');
+  });
+
   it('leaving after the join deadline is refused; joining too', async () => {
     bot.clock.set('2026-03-31T10:00:00Z');
     expect(textOf(await run('leave', CY))).toContain('can only be left until its join deadline');
@@ -233,7 +251,7 @@ describe('restarts and two processes', () => {
       expect(announcements2(fake, channelId)).toHaveLength(2);
       expect(reminders(fake, channelId)).toHaveLength(0);
       const rows = await database.db.select().from(scheduledPosts).where(eq(scheduledPosts.guildId, guildId));
-      expect(rows.map((r) => `${r.kind}:${r.period.split(':')[1]}:${r.status}`).sort()).toEqual(['cohort_reminder:1:skipped', 'cohort_unit:1:posted', 'cohort_unit:2:posted']);
+      expect(rows.map((r) => `${r.kind}:${r.period.split(':')[1]}:${r.status}`).sort()).toEqual(['cohort_nudges:1:skipped', 'cohort_reminder:1:skipped', 'cohort_unit:1:posted', 'cohort_unit:2:posted']);
     } finally {
       await second?.stop();
       await fake.close();

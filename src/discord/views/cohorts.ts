@@ -171,6 +171,8 @@ export interface BoardEntry {
   pace: Pace;
   done: number;
   late: number;
+  /** For moderators: the deadline of the first unit a member behind has not done. */
+  behindSince?: Date;
 }
 
 const GROUPS: { kind: Pace['kind']; title: string }[] = [
@@ -191,7 +193,8 @@ export function boardEmbed(cohort: Cohort, units: readonly Unit[], entries: read
     if (inGroup.length === 0) continue;
     const lines = inGroup.map((e) => {
       const extra = e.pace.kind === 'ahead' || e.pace.kind === 'behind' ? ` (${e.pace.kind} by ${e.pace.by})` : '';
-      return `<@${e.userId}> · ${e.done}/${units.length}${e.late ? ` (${e.late} late)` : ''}${extra}`;
+      const since = e.behindSince ? ` since ${time(e.behindSince, TimestampStyles.ShortDate)}` : '';
+      return `<@${e.userId}> · ${e.done}/${units.length}${e.late ? ` (${e.late} late)` : ''}${extra}${since}`;
     });
     fields.push({ name: `${group.title} (${inGroup.length})`, value: clip(fitLines(lines, 1000).replace(/more weeks?\./, 'more.'), 1024) });
   }
@@ -210,4 +213,19 @@ export function boardEmbed(cohort: Cohort, units: readonly Unit[], entries: read
 /** Join and Status buttons under /cohort create and the list. */
 export function joinRow(cohort: Cohort) {
   return actionRow(button({ customId: customId('cohort', 'join', cohort.id), label: 'Join', style: ButtonStyle.Primary, emoji: '🙋' }));
+}
+
+/** The private nudge to a member two or more units behind: what to catch up on, gently. */
+export function catchUpMessage(content: Content, cohort: Cohort, missed: readonly Unit[], current: Unit | undefined): RESTPostAPIChannelMessageJSONBody {
+  const lines = missed.slice(0, 10).map((u) => `• Week ${u.week}: ${u.stepIds.map((id) => stepTitle(content, id)).join(', ')}`);
+  const now = current ? `\nThis week (due ${when(current.deadline)}): ${current.stepIds.map((id) => stepTitle(content, id)).join(', ')}.` : '';
+  return {
+    content: clip(
+      `👋 A friendly note from **${cohort.name}**: you are ${missed.length} units behind, which happens to everyone. Catching up counts${
+        cohort.latePolicy === 'accept' ? ' fully' : ' (late units are counted separately)'
+      }:\n${lines.join('\n')}${now}\nOne step at a time: mark each with \`/done\`, and \`/cohort status\` shows where you stand. This is the only reminder of this kind.`,
+      2000,
+    ),
+    allowed_mentions: { parse: [] },
+  };
 }
