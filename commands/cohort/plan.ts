@@ -1,4 +1,5 @@
-import { MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { ChannelType, MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { postableChannel } from '../../src/discord/channels.js';
 import { unitsOf, updateCohort } from '../../src/db/queries/cohorts.js';
 import { requireModerator } from '../../src/discord/permissions.js';
 import { planEmbed } from '../../src/discord/views/cohorts.js';
@@ -13,6 +14,8 @@ export function planSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSu
       .setName('plan')
       .setDescription('The plan week by week; moderators can change it until the cohort starts')
       .addStringOption((o) => o.setName(COHORT_OPTION).setDescription('Which cohort').setAutocomplete(true).setMaxLength(100)),
+  ).addChannelOption((o) =>
+    o.setName('channel').setDescription('Moderators: announce in this channel from now on (also resumes posts Discord refused)').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
   );
 }
 
@@ -20,6 +23,21 @@ export const plan: CohortSubcommand = async (interaction, ctx) => {
   const cohort = await chosenCohort(interaction, ctx);
   const track = ctx.content.tracksById.get(cohort.trackId);
   const changing = ['pace', 'plan', 'branch', 'steps'].some((o) => interaction.options.get(o) !== null);
+  const channel = interaction.options.getChannel('channel');
+  if (channel && !changing) {
+    // Any time, also after the start: a new channel, or the same one fixed, resumes the posts.
+    await requireModerator(interaction, ctx);
+    const found = await postableChannel(interaction.client, interaction.guildId, { channelId: channel.id, setupCommand: '/cohort plan', resume: 'retry' });
+    if (!found.ok) throw new UserError(found.problem);
+    const updated = await updateCohort(ctx.db, cohort, { channelId: channel.id, brokenReason: null }, ctx.clock.now());
+    ctx.logger.info({ guildId: cohort.guildId, cohortId: cohort.id, channelId: channel.id, by: interaction.user.id }, 'cohort channel set');
+    await interaction.reply({
+      content: `✅ **${updated.name}** is announced in <#${channel.id}>${cohort.brokenReason ? '; posts Discord refused are tried again within a minute' : ''}.`,
+      flags: MessageFlags.Ephemeral,
+    });
+    return;
+  }
+  if (channel) throw new UserError('Change the channel on its own (`/cohort plan channel:…`), then the plan.');
   if (!changing) {
     await interaction.reply({ embeds: [planEmbed(ctx.content, cohort, unitsOf(cohort), 'The plan.')], flags: MessageFlags.Ephemeral });
     return;

@@ -167,7 +167,7 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
       posted.push((await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage);
     }
   } catch (error) {
-    const described = describeDiscordError(error, { channelId, setupCommand: '/cohort plan', resume: 'automatic' });
+    const described = describeDiscordError(error, { channelId, setupCommand: '/cohort plan', resume: 'setup' });
     const text = error instanceof Error ? error.message : String(error);
     if (posted.length > 0) {
       // Part of a split reminder went out: never post it twice.
@@ -177,7 +177,7 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
     if (described?.stopsFeature) {
       if (posted.length === 0) await markFailed(ctx.db, claimed.id, `${described.code}: ${text}`);
       await updateCohort(ctx.db, cohort, { brokenReason: described.sentence }, now).catch(() => undefined);
-      log.warn({ code: described.code }, 'cohort channel unusable: posts stop until the channel is fixed and the cohort edited');
+      log.warn({ code: described.code }, 'cohort channel unusable: posts stop until a moderator runs /cohort plan channel:…');
       return { kind, period, result: 'failed', error: text };
     }
     if (posted.length > 0) return { kind, period, result: 'posted' };

@@ -287,4 +287,33 @@ describe('restarts and two processes', () => {
       await fake.close();
     }
   });
+
+  it('a channel Discord refuses (50013): the cohort stops posting, says so in /cohort status, and resumes with /cohort plan channel', async () => {
+    const fake = await startFakeDiscord();
+    const guildId = fake.addGuild({ name: 'Refused', channels: [{ name: 'general', type: 0 }, { name: 'cohort', type: 0 }] }).id as string;
+    const channelId = [...fake.channels.values()].find((c) => c.guild_id === guildId && c.name === 'cohort')!.id as string;
+    const own = await startTestBot({ database, fake, guildId, now: '2026-05-01T10:00:00Z' });
+    try {
+      await until(() => own.app.client.channels.cache.has(channelId), 'the channel');
+      await create(own, guildId, channelId);
+      fake.failWith({ method: 'POST', path: new RegExp(`^/channels/${channelId}/messages$`), code: 50013 });
+      const attempts = () => fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`).length;
+      await tickAt(own, '2026-05-04T09:00:00Z');
+      await tickAt(own, '2026-05-04T09:05:00Z');
+      expect(attempts()).toBe(1);
+      const status = textOf(shown(await own.command('cohort', { cohort: 'May' }, { guildId, user: M1, subcommand: 'status' })));
+      expect(status).toContain('Posts stopped');
+      expect(status).toContain('50013');
+      fake.clearFailures();
+      own.clock.set('2026-05-04T09:10:00Z');
+      expect(textOf(shown(await own.command('cohort', { cohort: 'May', channel: { type: 7, value: channelId } }, { guildId, user: M1, subcommand: 'plan' })))).toContain('Only moderators');
+      const resumed = textOf(shown(await own.command('cohort', { cohort: 'May', channel: { type: 7, value: channelId } }, { guildId, user: MOD, subcommand: 'plan', ...MODERATOR })));
+      expect(resumed).toContain('tried again');
+      await tickAt(own, '2026-05-04T09:11:00Z');
+      expect(announcements2(fake, channelId)).toHaveLength(1);
+    } finally {
+      await own.stop();
+      await fake.close();
+    }
+  });
 });

@@ -145,7 +145,7 @@ export function statusEmbed(
   if (current) fields.push({ name: 'Due next', value: `Week ${current.week}, ${when(current.deadline)}` });
   else fields.push({ name: 'Finished', value: `The cohort ended ${when(units.at(-1)?.deadline ?? now)}.` });
   fields.push({ name: 'Certificate', value: input.certificate ? `Earned: code \`${input.certificate.code}\` (\`/cohort certificate\`)` : describeCertificateRule(certificateRuleOf(cohort)) });
-  if (cohort.brokenReason) fields.push({ name: '⚠️ Posting problem', value: clip(cohort.brokenReason, 1024) });
+  if (cohort.brokenReason) fields.push({ name: '⚠️ Posts stopped', value: clip(`${cohort.brokenReason} A moderator resumes them with \`/cohort plan channel:…\`.`, 1024) });
   return {
     color: colors.brand,
     title: clip(cohort.name, 256),
