@@ -3,6 +3,7 @@ import { membersOf, syncUnits, unitsDone, unitsOf } from '../../src/db/queries/c
 import { paceOf } from '../../src/domain/cohorts.js';
 import { requireModerator } from '../../src/discord/permissions.js';
 import { UserError } from '../../src/errors.js';
+import { burnUpSvg } from '../../src/discord/views/burn-up.js';
 import { boardEmbed, type BoardEntry } from '../../src/discord/views/cohorts.js';
 import { chosenCohort, COHORT_OPTION, type CohortSubcommand } from './shared.js';
 
@@ -11,7 +12,8 @@ export function boardSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandS
   return s
     .setName('board')
     .setDescription('Who is ahead, on pace or catching up in a cohort')
-    .addStringOption((o) => o.setName(COHORT_OPTION).setDescription('Which cohort').setAutocomplete(true).setMaxLength(100));
+    .addStringOption((o) => o.setName(COHORT_OPTION).setDescription('Which cohort').setAutocomplete(true).setMaxLength(100))
+    .addBooleanOption((o) => o.setName('chart').setDescription('Add a burn-up chart: units done on time each week against the plan'));
 }
 
 export const board: CohortSubcommand = async (interaction, ctx) => {
@@ -42,5 +44,19 @@ export const board: CohortSubcommand = async (interaction, ctx) => {
     if (moderator && entry.pace.kind === 'behind' && firstMissed) entry.behindSince = firstMissed.deadline;
     entries.push(entry);
   }
-  await interaction.reply({ embeds: [boardEmbed(cohort, units, entries, hidden)], allowedMentions: { parse: [] }, flags: MessageFlags.Ephemeral });
+  const embed = boardEmbed(cohort, units, entries, hidden);
+  if (interaction.options.getBoolean('chart') !== true) {
+    await interaction.reply({ embeds: [embed], allowedMentions: { parse: [] }, flags: MessageFlags.Ephemeral });
+    return;
+  }
+  // Everyone counts in the chart, hidden members too (it shows no names).
+  const planned = units.map((u) => u.week * members.length);
+  const onTime = units.map((u) => (u.deadline <= now ? done.filter((d) => d.onTime && d.week <= u.week).length : undefined));
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const png = await ctx.images.renderPng(burnUpSvg({ title: `${cohort.name}: units done on time`, planned, onTime }));
+  await interaction.editReply({
+    embeds: [{ ...embed, image: { url: 'attachment://burn-up.png' } }],
+    files: [{ attachment: png, name: 'burn-up.png', description: `Burn-up chart of ${cohort.name}` }],
+    allowedMentions: { parse: [] },
+  });
 };

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { burnUpSvg } from '../../src/discord/views/burn-up.js';
 import { certificateDate, certificateSvg } from '../../src/discord/views/certificate.js';
 import { createImageRenderer } from '../../src/discord/views/heatmap.js';
 
@@ -39,5 +40,20 @@ describe('certificate card', () => {
     const png = await images.renderPng(certificateSvg(input));
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(1800);
+  });
+});
+
+describe('burn-up chart', () => {
+  const images = createImageRenderer();
+  afterAll(() => images.close());
+
+  it('draws a bar for each week already due, none for the rest, and the plan as a line; renders to a PNG', async () => {
+    const svg = burnUpSvg({ title: 'Spring <2026>', planned: [3, 6, 9, 12], onTime: [3, 5, undefined, undefined] });
+    expect(svg).toContain('Spring &lt;2026&gt;');
+    expect(svg.match(/<title>W\d+: \d+ of \d+ on time<\/title>/g)).toEqual(['<title>W1: 3 of 3 on time</title>', '<title>W2: 5 of 6 on time</title>']);
+    expect(svg).toContain('<polyline');
+    expect(svg.match(/>W\d+</g)).toHaveLength(4);
+    const png = await images.renderPng(svg);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 });

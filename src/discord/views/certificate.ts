@@ -1,7 +1,6 @@
 import type { Cohort, CohortCertificate } from '../../db/schema.js';
 
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+import { cut, escapeXml } from './svg.js';
 
 /** A date as the certificate prints it, e.g. 2 March 2026 (in the cohort's zone). */
 export function certificateDate(instant: Date, zone: string): string {
@@ -47,3 +46,4 @@ export function certificateSvg(input: {
     '</svg>',
   ].join('');
 }
+
