@@ -207,7 +207,7 @@ describe('a cohort from create to certificate, across the switch to summer time'
     expect(textOf(await run('certificate', CY))).toContain('no certificate');
     expect(textOf(await run('list', CY))).toContain('finished');
     // The burn-up chart: a PNG on the board's embed.
-    const record = await bot.command('cohort', { chart: true } as never, { user: CY, subcommand: 'board' });
+    const record = await bot.command('cohort', { chart: true }, { user: CY, subcommand: 'board' });
     const board = shown(record);
     expect(board.embeds[0].image.url).toBe('attachment://burn-up.png');
     expect((board.attachments as Json[]).map((a) => a.filename)).toEqual(['burn-up.png']);
