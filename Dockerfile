@@ -38,5 +38,5 @@ VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const p = process.env.HTTP_PORT; if (!p) process.exit(0); fetch(`http://127.0.0.1:${p}/healthz`, { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node directly (not npm), so SIGTERM reaches the bot and it shuts down cleanly; the same flags as
-# `npm start` (a small young generation: ~35 MB less memory at peak, see README → Performance).
+# `npm start` (a small young generation: ~35 MB less memory at peak, see docs/performance.md).
 CMD ["node", "--max-semi-space-size=2", "dist/src/main.js"]

@@ -87,7 +87,7 @@ export const focus: Command = {
   },
 };
 
-const depsOf = (interaction: { client: FocusDeps['client']; id: string }, ctx: Context): FocusDeps => ({ ctx, client: interaction.client, owner: `command:${interaction.id}` });
+const depsOf = (interaction: { client: FocusDeps['client']; id: string }, ctx: Context): FocusDeps => ({ ctx, client: interaction.client, owner: ctx.owner });
 
 /** The session a card's button belongs to, still running; its due phase changes are settled first. */
 async function openSession(interaction: GuildComponent, ctx: Context, id: string): Promise<FocusSession> {

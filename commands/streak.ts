@@ -1,7 +1,7 @@
+import { MessageFlags } from 'discord.js';
 import { streakDetails } from '../src/db/queries/streaks.js';
 import { studyMinutesByDay } from '../src/db/queries/study.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
-import { replyInTime } from '../src/discord/reply-in-time.js';
 import { streakView } from '../src/discord/views/streaks.js';
 
 const PNG_WEEKS = 16;
@@ -23,11 +23,13 @@ export const streak: Command = {
     const now = ctx.clock.now();
     const byStudy = interaction.options.getString('shade') === 'study';
     const self = user.id === interaction.user.id;
-    // The PNG is drawn on a shared thread pool: when many members ask at once, defer rather than miss Discord's 3 s.
-    const view = Promise.all([
+    // The PNG is drawn on a shared thread pool: when many members ask at once it may take a while,
+    // and the router defers the reply if so (src/discord/answer.ts).
+    const [details, studyMinutes] = await Promise.all([
       streakDetails(ctx.db, member, now, PNG_WEEKS * 7 + 7),
       byStudy ? studyMinutesByDay(ctx.db, member, new Date(now.getTime() - (PNG_WEEKS * 7 + 9) * 86_400_000), now, ctx.config.STUDY_SESSION_CAP) : undefined,
-    ]).then(([details, studyMinutes]) => streakView({ userId: user.id, self, ...details, pngWeeks: PNG_WEEKS, ...(studyMinutes ? { studyMinutes } : {}) }, ctx.images));
-    await replyInTime(interaction, view, { ephemeral: true });
+    ]);
+    const view = await streakView({ userId: user.id, self, ...details, pngWeeks: PNG_WEEKS, ...(studyMinutes ? { studyMinutes } : {}) }, ctx.images);
+    await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
   },
 };

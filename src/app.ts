@@ -30,6 +30,7 @@ import { podsJob } from './jobs/pods.js';
 import { digestJob } from './jobs/digest.js';
 import { DmClosedNotices } from './discord/dm-closed-notices.js';
 import { promptJob } from './jobs/prompts.js';
+import { createLeaseKeeper, type LeaseIdentity, type LeaseKeeper } from './jobs/lease-keeper.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -46,6 +47,8 @@ export interface StartOptions {
   metrics?: Metrics;
   /** The scheduler's tick (default every minute); tests tick every second. */
   scheduler?: SchedulerOptions;
+  /** Who this process is in its lease (tests run several apps in one process); see lease-keeper.ts. */
+  lease?: LeaseIdentity;
 }
 
 export interface App {
@@ -62,6 +65,12 @@ export interface App {
   voice: VoiceTracker;
   /** The /healthz + /metrics server, when HTTP_PORT is set. */
   http?: HttpServer;
+  /** Resolves once every interaction received so far has been handled to the end. */
+  interactionsIdle(): Promise<void>;
+  /** This process's lease (its id is `ctx.owner`). */
+  lease: LeaseKeeper;
+  /** Resolves with a sentence if this process lost its shards to another process (main.ts then stops it). */
+  lost: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -82,9 +91,12 @@ export async function startCohort(options: StartOptions): Promise<App> {
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.ShardDisconnect, (_event, shardId) => logger.warn({ shardId }, 'gateway disconnected'));
 
-  // The bot logs in while the database opens and the content loads: the gateway handshake and the
-  // command sync take about as long as opening PGlite. Interactions and guild joins that arrive
-  // before the context exists wait for it (discord.js itself holds them back until it is ready).
+  // A process that may share its database (DATABASE_URL) or runs some shards (SHARD_COUNT) logs
+  // in once it holds the lease of its shards: a second process on the same shards would get
+  // every event twice. One process on the embedded database logs in while the database opens and
+  // the content loads (the gateway handshake and the command sync take about as long as opening
+  // PGlite). Interactions and guild joins that arrive before the context exists wait for it.
+  const loginFirst = !config.DATABASE_URL && !config.SHARD_COUNT;
   let contextBuilt: (ctx: Context) => void = () => {};
   let contextFailed: (error: unknown) => void = () => {};
   const context = new Promise<Context>((resolveContext, rejectContext) => {
@@ -109,6 +121,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
     context.then((ctx) => welcomeGuild(guild, ctx)).catch((error: unknown) => logger.error({ err: error, guildId: guild.id }, 'welcome failed'));
   });
 
+  let logIn = (): void => {};
   const ready = new Promise<void>((resolveReady, rejectReady) => {
     client.once(Events.ClientReady, (readyClient) => {
       logger.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'connected to Discord');
@@ -121,7 +134,8 @@ export async function startCohort(options: StartOptions): Promise<App> {
           resolveReady();
         });
     });
-    client.login(config.DISCORD_TOKEN).catch(rejectReady);
+    logIn = () => void client.login(config.DISCORD_TOKEN).catch(rejectReady);
+    if (loginFirst) logIn();
   });
   ready.catch(() => {}); // the caller awaits `ready` once startCohort has returned
 
@@ -139,12 +153,34 @@ export async function startCohort(options: StartOptions): Promise<App> {
     throw error;
   }
   logger.info({ database: database.kind, ...database.opened }, 'database ready, migrations applied');
+  let kickJobs = (): void => {};
+  let lostShards: (message: string) => void = () => {};
+  const lost = new Promise<string>((resolveLost) => (lostShards = resolveLost));
+  const lease = createLeaseKeeper({
+    db: database.db,
+    config,
+    logger,
+    ...(options.lease ? { identity: options.lease } : {}),
+    // An embedded database this app opened is this process's alone: any other lease in it is from a process that stopped.
+    exclusive: !options.database && database.kind === 'pglite',
+    onReleased: () => kickJobs(),
+    onLost: (message) => lostShards(message),
+  });
+  try {
+    await lease.start();
+  } catch (error) {
+    contextFailed(error);
+    await client.destroy();
+    if (!options.database) await database.close();
+    throw error;
+  }
+  if (!loginFirst) logIn();
   // The renderer starts its worker on the first /streak, so creating it costs nothing.
   const images = createImageRenderer();
   const notices = new DmClosedNotices();
   const rewardless = new LRUCache<string, true>({ max: 100_000, ttl: REWARDLESS_TTL_MS });
   const memberFigures = new LRUCache<string, MemberRead>({ max: MEMBER_FIGURES_MAX });
-  const ctx: Context = { config, db: database.db, content, logger, clock, metrics, images, notices, rewardless, memberFigures };
+  const ctx: Context = { config, owner: lease.id, db: database.db, content, logger, clock, metrics, images, notices, rewardless, memberFigures };
   contextBuilt(ctx);
 
   // Scheduled work: daily prompts, weekly challenges and focus phase changes. /healthz reads the scheduler's last tick
@@ -152,6 +188,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   // since each process only serves the guilds of its own shards.
   let stopped = false;
   const scheduler = createScheduler(ctx, options.scheduler);
+  kickJobs = () => scheduler.kick();
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, budget }));
   scheduler.add(cohortsJob({ ctx, client, owner: scheduler.owner, budget }));
@@ -188,13 +225,19 @@ export async function startCohort(options: StartOptions): Promise<App> {
     stopped = true;
     await scheduler.stop();
     await Promise.race([Promise.allSettled([...inFlight, voice.idle()]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await lease.stop(); // nothing of this process is in flight any more: its claims go back at once
     await images.close();
     await client.destroy();
     await http?.close();
     if (!options.database) await database.close();
   }
 
-  return { client, ctx, database, ready, scheduler, metrics, voice, http, stop };
+  // The console waits for it before it moves the clock.
+  const interactionsIdle = async (): Promise<void> => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+
+  return { client, ctx, database, ready, scheduler, metrics, voice, http, interactionsIdle, lease, lost, stop };
 }
 
 async function loadAppContent(config: Config, logger: Logger): Promise<Content> {

@@ -85,6 +85,19 @@ const fields = {
       return z.NEVER;
     })
     .default(10),
+  /**
+   * Seconds a process's lease lasts without a heartbeat (renewed every quarter of it). Once it
+   * lapses, another process takes over the process's unfinished posts and may run its shards.
+   */
+  LEASE_TTL: z
+    .string()
+    .transform((value, ctx) => {
+      const seconds = Number(value);
+      if (/^\d+(\.\d+)?$/.test(value) && seconds >= 1 && seconds <= 300) return seconds;
+      ctx.issues.push({ code: 'custom', input: value, message: `must be a number of seconds from 1 to 300, got ${quote(value)}` });
+      return z.NEVER;
+    })
+    .default(20),
   /** Discord REST calls per second this process's scheduled jobs may make together (Discord allows 50 per bot in all; the rest is left for replies). */
   SCHEDULED_REQUESTS_PER_SECOND: wholeNumber(2, 50).default(40),
   /** The most one study session counts, in ms: `12h`, `90m`, or hours as a number (default 12 h). */
@@ -104,6 +117,9 @@ const fields = {
 };
 
 export type Config = { [K in keyof typeof fields]: z.output<(typeof fields)[K]> };
+
+/** The name of every setting, in the order above (the docs test checks that each is documented). */
+export const SETTING_NAMES = Object.keys(fields) as readonly (keyof typeof fields)[];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -12,6 +12,8 @@ import type { Logger } from './logger.js';
 /** Everything a handler or job needs, built once in startCohort (app.ts) and passed down as an argument. */
 export interface Context {
   config: Config;
+  /** This process's lease id (src/jobs/lease-keeper.ts): `claimed_by` of the claims it takes, scheduled or asked for by a command. */
+  owner: string;
   db: Db;
   content: Content;
   logger: Logger;

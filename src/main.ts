@@ -24,6 +24,12 @@ const shutdown = handleShutdown({ logger, deadlineMs: config.SHUTDOWN_TIMEOUT * 
 try {
   const app = await startCohort({ config, logger });
   shutdown.started(app);
+  // Another process took this one's shards while its lease had lapsed: stop, and say so for the supervisor.
+  void app.lost.then(async (message) => {
+    logger.fatal(`stopping: ${message}`);
+    await Promise.race([app.stop().catch(() => {}), new Promise((r) => setTimeout(r, config.SHUTDOWN_TIMEOUT * 1000).unref())]);
+    process.exit(1);
+  });
   await app.ready;
 } catch (error) {
   if (error instanceof DatabaseUnavailableError || error instanceof StartupError) {

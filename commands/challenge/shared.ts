@@ -29,7 +29,7 @@ export async function currentRun(ctx: Context, settings: GuildSettings) {
 export const titleOf = (ctx: Context, id: string) => ctx.content.challengesById.get(id)?.title ?? id;
 
 export function poster(interaction: GuildChatInput, ctx: Context): ChallengePosterDeps {
-  return { ctx, client: interaction.client, owner: `command:${interaction.id}` };
+  return { ctx, client: interaction.client, owner: ctx.owner };
 }
 
 /** After a moderator changed the challenge: announce it (scheduled announcement if not out yet, else a change notice). */

@@ -1,6 +1,6 @@
 import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { Context } from '../../src/context.js';
-import { decideSuggestion, getServerResource, pendingAt, pendingItem } from '../../src/db/queries/resources.js';
+import { decideSuggestion, pendingAt, pendingItem } from '../../src/db/queries/resources.js';
 import type { GuildResource } from '../../src/db/schema.js';
 import type { ComponentHandler, GuildChatInput, GuildComponent } from '../../src/discord/command.js';
 import { requireModerator } from '../../src/discord/permissions.js';
@@ -50,17 +50,17 @@ export const approve: ComponentHandler = async (interaction, ctx, [id = '', inde
   await interaction.editReply(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId, Number.parseInt(index, 10) || 0), notice));
 };
 
-/** resource:reject:<id>:<index> opens the reason form. */
+/**
+ * resource:reject:<id>:<index> opens the reason form. A modal must be the interaction's first
+ * answer and the router cannot defer one, so it opens before the suggestion is read: the form's
+ * handler (rejected) checks again that the presser is a moderator and that the suggestion is still
+ * pending. Only the moderator check comes first, and it reads the database only for a member
+ * without the moderator permissions (the moderator role from /setup).
+ */
 export const reject: ComponentHandler = async (interaction, ctx, [id = '', index = '0']) => {
   await requireModerator(interaction, ctx);
   if (!interaction.isButton()) return;
-  const row = await getServerResource(ctx.db, interaction.guildId, Number.parseInt(id, 10));
-  if (row?.status !== 'pending') {
-    const item = await pendingAt(ctx.db, interaction.guildId, Number.parseInt(index, 10) || 0);
-    await interaction.update(reviewView(ctx.content, item, 'Someone already reviewed that suggestion.'));
-    return;
-  }
-  await interaction.showModal(rejectModal(row.id, Number.parseInt(index, 10) || 0));
+  await interaction.showModal(rejectModal(Number.parseInt(id, 10), Number.parseInt(index, 10) || 0));
 };
 
 /** resource:rejected:<id>:<index>, the reason form sent. */

@@ -125,6 +125,64 @@ export async function benchVoice(options: { members?: number; guilds?: number } 
     .from(studySessions)
     .where(and(inArray(studySessions.guildId, guildIds), isNull(studySessions.endedAt), eq(studySessions.source, 'voice')));
 
+  // Phase 3: sustained churn, open loop: `rate` events a second for `seconds`, each a random member
+  // joining a room, moving to the other or leaving (10,000 members across 100 servers).
+  const rate = Number(process.env.BENCH_VOICE_RATE ?? 1000);
+  const seconds = Number(process.env.BENCH_VOICE_SECONDS ?? 20);
+  const where = new Map<number, string | null>();
+  let seed = 42;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  const churn = await (async () => {
+    const total = rate * seconds;
+    const target = received + total;
+    const q0 = database.queries();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let sent = 0;
+    let maxBacklog = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+      for (; sent < due; sent++) {
+        const i = Math.floor(random() * members);
+        const g = guildOf(i);
+        const now = where.get(i) ?? null;
+        const next = now === null ? g.hall : random() < 0.3 ? (now === g.hall ? g.annex : g.hall) : null;
+        where.set(i, next);
+        fake.setVoiceState(g.id, userId(i), { channelId: next });
+      }
+      maxBacklog = Math.max(maxBacklog, sent - (received - (target - total)));
+      clock.advance(1);
+      await sleep(5);
+    }
+    const sendMs = performance.now() - t0;
+    while (received < target) await sleep(5);
+    await app.voice.idle();
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { events: total, offeredPerSecond: rate, sendSeconds: round(sendMs / 1000, 2), seconds: round(ms / 1000, 2), tailMs: round(ms - sendMs, 0), maxBacklog, roundTripsPerEvent: round((database.queries() - q0) / total, 3), cpuMsPerEvent: round((cpu.user + cpu.system) / 1000 / total, 3) };
+  })();
+
+  // Phase 4: a restart with everyone in voice: READY and GUILD_CREATE carry every voice state, and the
+  // new process reconciles them all (closes each session at the last heartbeat, opens one from now).
+  const everyone = Array.from({ length: members }, (_, i) => i);
+  await run(everyone.map((i) => ({ guildId: guildOf(i).id, userId: userId(i), channelId: guildOf(i).hall })));
+  await app.voice.job.run(clock.now(), new AbortController().signal);
+  await app.stop();
+  clock.advance(30_000);
+  const q0 = database.queries();
+  const tStart = performance.now();
+  const restarted = await startCohort({ config, clock, database });
+  await restarted.ready;
+  const readyMs = performance.now() - tStart;
+  await restarted.voice.idle();
+  const reconcileAfterReadyMs = performance.now() - tStart - readyMs;
+  const restartStatements = database.queries() - q0;
+  const [reopened] = await database.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(studySessions)
+    .where(and(inArray(studySessions.guildId, guildIds), isNull(studySessions.endedAt)));
+  const restart = { membersInVoice: members, readyMs: round(readyMs, 0), reconcileMs: round(reconcileAfterReadyMs, 0), statements: restartStatements, openAfter: reopened!.n };
+
   const result = {
     members,
     guilds: guildCount,
@@ -147,6 +205,8 @@ export async function benchVoice(options: { members?: number; guilds?: number } 
       openAfter: stillOpen[0]!.n,
       reconcileMs: round(reconcileMs, 0),
     },
+    churn,
+    restart,
   };
   table('voice study time', [
     { figure: 'events (join, move, leave)', value: `${events} in ${result.seconds} s` },
@@ -156,8 +216,17 @@ export async function benchVoice(options: { members?: number; guilds?: number } 
     { figure: 'sessions lost / duplicated', value: `${lost} / ${duplicated} (of ${expectedSessions})` },
     { figure: '60 s outage: minutes added / lost', value: `${result.drop.minutesAdded} / ${result.drop.minutesLost} (${dropMembers} members, ${leavers.length} left during it)` },
     { figure: 'reconcile after the resume', value: `${result.drop.reconcileMs} ms` },
+    {
+      figure: `sustained churn, ${churn.offeredPerSecond}/s offered`,
+      value: `${churn.events} events sent in ${churn.sendSeconds} s, all applied ${churn.tailMs} ms after the last; at most ${churn.maxBacklog} sent and not yet received`,
+    },
+    { figure: 'sustained churn: round trips, CPU per event', value: `${churn.roundTripsPerEvent}, ${churn.cpuMsPerEvent} ms (bot + fake)` },
+    {
+      figure: `restart with ${restart.membersInVoice} in voice`,
+      value: `reconciled ${restart.reconcileMs} ms after ready (ready in ${restart.readyMs} ms), ${restart.statements} statements in all, ${restart.openAfter} open after`,
+    },
   ]);
-  await app.stop();
+  await restarted.stop();
   await fake.close();
   await database.close();
   return result;

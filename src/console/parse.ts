@@ -5,8 +5,9 @@ export type ConsoleInput =
   | { kind: 'quit' }
   | { kind: 'command'; name: string; words: string[]; options: Record<string, string> }
   | { kind: 'as'; user: string; moderator: boolean }
-  | { kind: 'press'; target: string }
-  | { kind: 'pick'; target: string; values: string[] }
+  | { kind: 'press'; target: string; reply?: number }
+  | { kind: 'pick'; target: string; values: string[]; reply?: number }
+  | { kind: 'voice'; channel: string | null }
   | { kind: 'submit'; fields: Record<string, string> }
   | { kind: 'advance'; ms: number; text: string }
   | { kind: 'channel'; name: string }
@@ -54,6 +55,18 @@ function splitOptions(tokens: string[]): { words: string[]; options: Record<stri
   return { words, options };
 }
 
+/** A `reply:N` word among the others (which earlier reply a press or pick is for). */
+function replyNumber(tokens: string[]): { words: string[]; reply?: number | 'bad' } {
+  const words: string[] = [];
+  let reply: number | 'bad' | undefined;
+  for (const token of tokens) {
+    const match = /^reply:(.*)$/i.exec(token);
+    if (!match) words.push(token);
+    else reply = /^#?\d+$/.test(match[1]!) ? Number(match[1]!.replace('#', '')) : 'bad';
+  }
+  return reply === undefined ? { words } : { words, reply };
+}
+
 export function parseLine(line: string): ConsoleInput {
   let tokens: string[];
   try {
@@ -90,14 +103,28 @@ export function parseLine(line: string): ConsoleInput {
       const moderator = user.toLowerCase() === 'mod' || flag?.toLowerCase() === 'mod';
       return { kind: 'as', user: user.toLowerCase(), moderator };
     }
-    case 'press':
-      if (rest.length === 0) return { kind: 'error', message: 'Say which button: `press 1` or `press Mark done`.' };
-      return { kind: 'press', target: rest.join(' ') };
-    case 'pick': {
-      const [target, ...values] = rest;
-      if (!target || values.length === 0) return { kind: 'error', message: 'Say which menu and what to pick: `pick 1 value`.' };
-      return { kind: 'pick', target, values };
+    case 'press': {
+      const { words, reply } = replyNumber(rest);
+      if (reply === 'bad') return { kind: 'error', message: 'A reply number is a whole number: `press 1 reply:4`.' };
+      if (words.length === 0) return { kind: 'error', message: 'Say which button: `press 1`, `press Mark done`, or `press 1 reply:4` for an earlier reply.' };
+      return { kind: 'press', target: words.join(' '), ...(reply !== undefined ? { reply } : {}) };
     }
+    case 'pick': {
+      const { words, reply } = replyNumber(rest);
+      if (reply === 'bad') return { kind: 'error', message: 'A reply number is a whole number: `pick 1 value reply:4`.' };
+      const [target, ...values] = words;
+      if (!target || values.length === 0) return { kind: 'error', message: 'Say which menu and what to pick: `pick 1 value`.' };
+      return { kind: 'pick', target, values, ...(reply !== undefined ? { reply } : {}) };
+    }
+    case 'join':
+    case 'move': {
+      const name = rest[0];
+      if (!name || rest.length > 1) return { kind: 'error', message: `Say which voice channel: \`${first.toLowerCase()} #study-hall\`.` };
+      return { kind: 'voice', channel: name.replace(/^#/, '').toLowerCase() };
+    }
+    case 'leave':
+      if (rest.length > 0) return { kind: 'error', message: '`leave` takes nothing: it leaves whatever voice channel you are in.' };
+      return { kind: 'voice', channel: null };
     case 'submit':
       return { kind: 'submit', fields: splitOptions(rest).options };
     case 'channel': {

@@ -10,6 +10,7 @@ interface OptionJson {
   required?: boolean;
   autocomplete?: boolean;
   choices?: { name: string; value: string | number }[];
+  channel_types?: number[];
   options?: OptionJson[];
 }
 
@@ -41,16 +42,23 @@ export interface Actor {
 export interface ConsoleDriver {
   commands(): readonly CommandJson[];
   names: Names;
-  channelId(name: string): string;
+  /** A channel's id by name, created on first use as the first of `types` (a text channel when none is given). */
+  channelId(name: string, types?: readonly number[]): string;
   roleId(name: string): string;
   userId(name: string): string;
+  /** Sends a slash command; rejects, in words for the person typing, options Discord's client would not send. */
   command(actor: Actor, name: string, options: RawOption[]): Promise<ReplyRecord>;
+  /** Presses a component of `message`, in the message's own channel (a DM's buttons are pressed in the DM). */
   component(actor: Actor, customId: string, message: MessageJson, values?: string[]): Promise<ReplyRecord>;
+  /** The message as it is now (edited since it was shown), or as given when it is not stored in a channel. */
+  current(message: MessageJson): MessageJson;
+  /** Puts the member in a voice channel by name (created as a voice channel on first use), or out of voice (null). */
+  voice(actor: Actor, channel: string | null): Promise<string>;
   modal(actor: Actor, customId: string, fields: Record<string, string>, message?: MessageJson): Promise<ReplyRecord>;
   now(): Date;
-  /** Moves the clock forward in steps, running the scheduler's due jobs at each; `onStep` gets the posts of the step. */
+  /** Moves the clock forward minute by minute, running the scheduler's jobs at each minute as real time does; `onStep` gets the posts of the step. */
   advance(ms: number, onStep: (now: Date, posts: Post[]) => void): Promise<void>;
-  /** Messages posted to channels (not replies) since the last call. */
+  /** Messages the bot posted to channels and DMs (not replies) since the last call. */
   newPosts(): Post[];
   /** Payloads the bot sent that real Discord would reject, since the last call. */
   newViolations(): string[];
@@ -58,7 +66,10 @@ export interface ConsoleDriver {
 }
 
 export interface Post {
+  /** The channel's label (`general`, `study › Week 3`); for a DM, the member's name. */
   channel: string;
+  /** Set for a direct message: the member it went to. */
+  dm?: boolean;
   message: MessageJson;
 }
 
@@ -70,9 +81,11 @@ export const HELP = `Type slash commands as in Discord; options are name:value (
 Other input:
   as <name> | as mod | as <name> mod    act as another member (mod = Manage Messages)
   press <n> | press <label>             press a button of the last reply
-  pick <n> <value…>                     choose in a select menu of the last reply
+  press <n> reply:<r>                   press a button of an earlier reply, post or DM (numbered “reply r”)
+  pick <n> <value…> [reply:<r>]         choose in a select menu
   submit field:value …                  fill the form (modal) of the last reply
-  +1d | +3h | +30m                      move the clock; scheduled posts run and are shown
+  join #study-hall | move #other | leave   go into, across or out of voice (study rooms)
+  +1d | +3h | +30m                      move the clock minute by minute (a day takes under a minute); posts and DMs are shown
   time                                  show the clock
   channel #general                      show the messages posted in a channel
   help | quit`;
@@ -83,6 +96,10 @@ const MEMBER: Actor = { name: 'you', moderator: false };
 export class ConsoleSession {
   private actor: Actor = MEMBER;
   private last: MessageJson | undefined;
+  /** Every message shown that has buttons or menus, by the number printed beside it (from 1). */
+  private readonly numbered: MessageJson[] = [];
+  /** Ids of the DMs shown: what a press in one of them answers is shown as in the DM. */
+  private readonly dms = new Set<string>();
   private modal: { customId: string; message?: MessageJson } | undefined;
 
   constructor(
@@ -132,10 +149,13 @@ export class ConsoleSession {
         this.show(await this.driver.command(this.actor, input.name, this.buildOptions(input)));
         return true;
       case 'press':
-        await this.press(input.target);
+        await this.press(input.target, input.reply);
         return true;
       case 'pick':
-        await this.pick(input.target, input.values);
+        await this.pick(input.target, input.values, input.reply);
+        return true;
+      case 'voice':
+        this.print(await this.driver.voice(this.actor, input.channel));
         return true;
       case 'submit': {
         if (!this.modal) throw new Error('There is no form to fill: the last reply did not open one.');
@@ -153,44 +173,56 @@ export class ConsoleSession {
       case 'channel': {
         const messages = this.driver.channelMessages(input.name);
         if (messages.length === 0) this.print(`#${input.name} has no messages yet.`);
-        for (const message of messages) this.print(`📣 #${input.name}\n${renderMessage(message, this.driver.names)}`);
+        for (const message of messages) this.print(`📣 #${input.name}${this.numberOf(message)}\n${renderMessage(message, this.driver.names)}`);
         if (messages.length > 0) this.last = messages.at(-1);
         return true;
       }
     }
   }
 
-  private async press(target: string): Promise<void> {
-    const component = this.findComponent(target);
+  private async press(target: string, reply?: number): Promise<void> {
+    const { component, message } = this.findComponent(target, reply);
     if (component.type === 'link') {
       this.print(`↗ ${component.url} (a link: it opens in the browser)`);
       return;
     }
     if (component.type === 'select') throw new Error(`That is a menu: use \`pick ${component.index} <value>\`.`);
     if (component.disabled) throw new Error(`“${component.label}” is disabled.`);
-    this.show(await this.driver.component(this.actor, component.customId!, this.last!));
+    this.show(await this.driver.component(this.actor, component.customId!, message), this.dms.has(String(message.id)));
   }
 
-  private async pick(target: string, values: string[]): Promise<void> {
-    const component = this.findComponent(target);
+  private async pick(target: string, values: string[], reply?: number): Promise<void> {
+    const { component, message } = this.findComponent(target, reply);
     if (component.type !== 'select') throw new Error(`“${component.label}” is not a menu; use \`press\`.`);
     const resolved = values.map((v) => component.options?.find((o) => o.value === v || o.label.toLowerCase() === v.toLowerCase())?.value ?? v);
-    this.show(await this.driver.component(this.actor, component.customId!, this.last!, resolved));
+    this.show(await this.driver.component(this.actor, component.customId!, message, resolved), this.dms.has(String(message.id)));
   }
 
-  private findComponent(target: string) {
-    if (!this.last) throw new Error('There is no reply with buttons yet.');
-    const components = componentsOf(this.last);
-    if (components.length === 0) throw new Error('The last reply has no buttons.');
+  /** A component of the last reply, or of the message numbered `reply`, as that message is now. */
+  private findComponent(target: string, reply?: number) {
+    let shown: MessageJson | undefined;
+    if (reply === undefined) {
+      shown = this.last;
+      if (!shown) throw new Error('There is no reply with buttons yet.');
+    } else {
+      shown = this.numbered[reply - 1];
+      if (!shown) {
+        throw new Error(this.numbered.length ? `There is no reply ${reply}: replies with buttons are numbered 1 to ${this.numbered.length}.` : 'No reply with buttons has been shown yet.');
+      }
+    }
+    const message = this.driver.current(shown);
+    const components = componentsOf(message);
+    const which = reply === undefined ? 'The last reply' : `Reply ${reply}`;
+    if (components.length === 0) throw new Error(`${which} has no buttons${reply === undefined && this.numbered.length ? `; press one of an earlier reply with \`press 1 reply:${this.numbered.length}\`` : ''}.`);
     const wanted = target.trim().toLowerCase();
     const found = /^\d+$/.test(wanted)
       ? components.find((c) => c.index === Number(wanted))
       : (components.find((c) => c.label.toLowerCase() === wanted) ?? components.find((c) => c.label.toLowerCase().includes(wanted)));
-    if (!found) throw new Error(`No button “${target}”. The last reply has: ${components.map((c) => `[${c.index} ${c.label}]`).join(' ')}`);
-    return found;
+    if (!found) throw new Error(`No button “${target}”. ${which} has: ${components.map((c) => `[${c.index} ${c.label}]`).join(' ')}`);
+    return { component: found, message };
   }
 
-  private show(record: ReplyRecord): void {
+  private show(record: ReplyRecord, inDm = false): void {
     const callback = record.callback;
     if (callback?.type === 9) {
       this.modal = { customId: String(callback.data?.custom_id), ...(this.last ? { message: this.last } : {}) };
@@ -200,7 +232,8 @@ export class ConsoleSession {
     const message = record.original ?? callback?.data;
     if (message) {
       const ephemeral = (Number(message.flags ?? 0) & 64) !== 0;
-      this.print(`${ephemeral ? '🔒 (only you see this)' : '💬 (everyone in the channel sees this)'}\n${renderMessage(message, this.driver.names)}`);
+      const who = inDm ? '✉️  (in the DM)' : ephemeral ? '🔒 (only you see this)' : '💬 (everyone in the channel sees this)';
+      this.print(`${who}${this.numberOf(message)}\n${renderMessage(message, this.driver.names)}`);
       this.last = message;
     } else if (callback?.type === 6) {
       this.print('(acknowledged; nothing changed)');
@@ -209,7 +242,7 @@ export class ConsoleSession {
     }
     for (const followup of record.followups) {
       const ephemeral = (Number(followup.flags ?? 0) & 64) !== 0;
-      this.print(`${ephemeral ? '🔒 follow-up' : '💬 follow-up'}\n${renderMessage(followup, this.driver.names)}`);
+      this.print(`${ephemeral ? '🔒 follow-up' : '💬 follow-up'}${this.numberOf(followup)}\n${renderMessage(followup, this.driver.names)}`);
       if (componentsOf(followup).length > 0) this.last = followup;
     }
   }
@@ -220,7 +253,22 @@ export class ConsoleSession {
   }
 
   private printPost(post: Post, at?: Date): void {
-    this.print(`📣 #${post.channel}${at ? ` at ${formatTime(at)}` : ''}\n${renderMessage(post.message, this.driver.names)}`);
+    const where = post.dm ? `✉️  DM to @${post.channel}` : `📣 #${post.channel}`;
+    if (post.dm && typeof post.message.id === 'string') this.dms.add(post.message.id);
+    this.print(`${where}${at ? ` at ${formatTime(at)}` : ''}${this.numberOf(post.message)}\n${renderMessage(post.message, this.driver.names)}`);
+  }
+
+  /** ` · reply N` for a message with buttons or menus (so that `press … reply:N` finds it later); '' otherwise. */
+  private numberOf(message: MessageJson): string {
+    if (componentsOf(message).length === 0) return '';
+    const id = message.id as string | undefined;
+    const known = id === undefined ? -1 : this.numbered.findIndex((m) => m.id === id);
+    if (known >= 0) {
+      this.numbered[known] = message;
+      return ` · reply ${known + 1}`;
+    }
+    this.numbered.push(message);
+    return ` · reply ${this.numbered.length}`;
   }
 
   /** Turns `name:value` words into Discord's option tree, checked and typed by the command's definition. */
@@ -251,20 +299,16 @@ export class ConsoleSession {
       if (!option) throw new Error(`/${[input.name, ...path.map((p) => p.name)].join(' ')} has no option “${name}”. Options: ${level.map((o) => o.name).join(', ') || 'none'}`);
       leaf.push({ name, type: option.type, value: this.convert(option, text) });
     }
-    const missing = level.filter((o) => o.required && !(o.name in input.options)).map((o) => `${o.name}:`);
-    if (missing.length) throw new Error(`Missing required option${missing.length > 1 ? 's' : ''}: ${missing.join(' ')}`);
-
+    // Limits (required options, ranges, lengths, choices, channel kinds) are checked by the driver
+    // with the fake Discord's validator, the one that refuses what Discord's client would not send.
     return path.reduceRight<RawOption[]>((inner, p) => [{ name: p.name, type: p.type, options: inner }], leaf);
   }
 
   private convert(option: OptionJson, text: string): string | number | boolean {
     const fromChoices = () => option.choices?.find((c) => c.name.toLowerCase() === text.toLowerCase() || String(c.value) === text)?.value;
     switch (option.type) {
-      case 3: {
-        const choice = fromChoices();
-        if (option.choices?.length && choice === undefined) throw new Error(`${option.name} must be one of: ${option.choices.map((c) => c.name).join(', ')}`);
-        return choice ?? text;
-      }
+      case 3:
+        return fromChoices() ?? text;
       case 4:
       case 10: {
         const choice = fromChoices();
@@ -281,7 +325,7 @@ export class ConsoleSession {
       case 9:
         return /^\d{15,}$/.test(text) ? text : this.driver.userId(text.replace(/^@/, '').toLowerCase());
       case 7:
-        return /^\d{15,}$/.test(text) ? text : this.driver.channelId(text.replace(/^#/, '').toLowerCase());
+        return /^\d{15,}$/.test(text) ? text : this.driver.channelId(text.replace(/^#/, '').toLowerCase(), option.channel_types);
       case 8:
         return /^\d{15,}$/.test(text) ? text : this.driver.roleId(text.replace(/^@&?/, '').toLowerCase());
       default:

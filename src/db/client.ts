@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsDir } from '../paths.js';
+import { DATABASE_DEADLINES, deadlineOptions, withPoolWait, type DatabaseDeadlines } from './deadlines.js';
 import { createPglite, type PgliteInit } from './pglite.js';
 import * as schema from './schema.js';
 
@@ -92,9 +93,9 @@ export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: t
 const MIGRATION_LOCK = 7_425_001;
 
 /** Opens Postgres (when a URL is given) or an embedded PGlite, and applies pending migrations. */
-export async function openDatabase(target: DatabaseTarget, options: { migrationsFolder?: string } = {}): Promise<Database> {
+export async function openDatabase(target: DatabaseTarget, options: { migrationsFolder?: string; deadlines?: DatabaseDeadlines } = {}): Promise<Database> {
   const migrationsFolder = options.migrationsFolder ?? migrationsDir;
-  if ('url' in target) return openPostgres(target.url, migrationsFolder);
+  if ('url' in target) return openPostgres(target.url, migrationsFolder, options.deadlines ?? DATABASE_DEADLINES);
 
   const started = performance.now();
   let created;
@@ -123,14 +124,19 @@ export async function openDatabase(target: DatabaseTarget, options: { migrations
   };
 }
 
-/** The postgres.js options of every pool (the benchmarks open theirs with the same). */
-export const POSTGRES_OPTIONS = { onnotice: () => {}, connect_timeout: 10 } as const;
+/**
+ * The postgres.js options of every pool that serves the bot (the benchmarks open theirs with the
+ * same): the deadlines of src/db/deadlines.ts, so that a database that does not answer is told to
+ * the member within Discord's time.
+ */
+export const POSTGRES_OPTIONS = { onnotice: () => {}, ...deadlineOptions() };
 
-async function openPostgres(url: string, migrationsFolder: string): Promise<Database> {
+async function openPostgres(url: string, migrationsFolder: string, deadlines: DatabaseDeadlines): Promise<Database> {
   // Migrations run on a single connection that holds an advisory lock: when several processes
-  // start together, one migrates and the others wait for it.
+  // start together, one migrates and the others wait for it. No statement deadlines there: a
+  // migration may take long, and so may the wait for another process's.
   const started = performance.now();
-  const migrator = postgres(url, { ...POSTGRES_OPTIONS, max: 1 });
+  const migrator = postgres(url, { onnotice: () => {}, connect_timeout: 10, max: 1 });
   try {
     await migrator`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migratePostgres(drizzlePostgres(migrator), { migrationsFolder });
@@ -140,7 +146,7 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Data
   } finally {
     await migrator.end({ timeout: 1 });
   }
-  const client = postgres(url, { ...POSTGRES_OPTIONS, max: 10 });
+  const client = withPoolWait(postgres(url, { ...POSTGRES_OPTIONS, ...deadlineOptions(deadlines), max: 10 }), deadlines.poolWaitMs);
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
     db,

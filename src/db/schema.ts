@@ -204,8 +204,36 @@ export const memberStreaks = pgTable(
 );
 
 /**
+ * One row per running Cohort process: its lease, renewed by a heartbeat (src/jobs/lease-keeper.ts).
+ * A claim (scheduled_posts, digest_sends `claimed_by`) names the lease of the process that holds
+ * it; once that lease lapses, the claim is released and another process finishes the post. The
+ * shards the process runs are part of its lease: a second process asking for one of them is
+ * refused while this lease is live.
+ */
+export const processLeases = pgTable('process_leases', {
+  /** `host:pid:random`, also `claimed_by` of the claims this process takes. */
+  id: text('id').primaryKey(),
+  /**
+   * The process's instance: an id kept in DATA_DIR, the same across restarts. A restarted process
+   * drops the leases its instance left on this host (their pid no longer runs) and takes over
+   * their claims at once, instead of waiting for them to lapse.
+   */
+  instance: text('instance').notNull(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  /** SHARD_COUNT, or null for a process that runs the whole bot (no SHARD_COUNT). */
+  shardCount: integer('shard_count'),
+  /** SHARD_IDS, or null for every shard of shard_count. */
+  shardIds: integer('shard_ids').array(),
+  startedAt: instant('started_at').notNull(),
+  heartbeatAt: instant('heartbeat_at').notNull(),
+  expiresAt: instant('expires_at').notNull(),
+});
+
+/**
  * Claims for scheduled posts: exactly one row per guild, kind and period (local date or week).
- * Taken before posting, completed after; a stale claim is retried.
+ * Taken before posting, completed after; a claim whose process's lease lapsed (or, for an owner
+ * without a lease, a stale one) is taken over.
  */
 export const scheduledPosts = pgTable(
   'scheduled_posts',
@@ -240,8 +268,19 @@ export const scheduledPosts = pgTable(
     messageId: snowflake('message_id'),
     error: text('error'),
     attempts: integer('attempts').notNull().default(0),
+    /**
+     * The steps of the post done so far, recorded as each one is done (step name -> what it made,
+     * e.g. {"message": "<id>", "thread": "<id>"}): a claim taken over after a crash finishes the
+     * missing steps and never redoes one (src/jobs/post-steps.ts).
+     */
+    steps: jsonb('steps').$type<Record<string, string>>().notNull().default({}),
   },
-  (t) => [uniqueIndex('scheduled_posts_once').on(t.guildId, t.kind, t.period), index('scheduled_posts_guild_kind').on(t.guildId, t.kind)],
+  (t) => [
+    uniqueIndex('scheduled_posts_once').on(t.guildId, t.kind, t.period),
+    index('scheduled_posts_guild_kind').on(t.guildId, t.kind),
+    // The few open claims, which recovery paths look for (openClaims).
+    index('scheduled_posts_open').on(t.kind).where(sql`status = 'claimed'`),
+  ],
 );
 
 /** A server's weekly challenge. One row per guild and local week start. */
@@ -646,3 +685,4 @@ export type StudySession = typeof studySessions.$inferSelect;
 export type PodSettings = typeof podSettings.$inferSelect;
 export type Pod = typeof pods.$inferSelect;
 export type DigestSend = typeof digestSends.$inferSelect;
+export type ProcessLease = typeof processLeases.$inferSelect;

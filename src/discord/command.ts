@@ -35,7 +35,15 @@ export interface Command {
   components?: Record<string, ComponentHandler>;
   /** The only interactions served outside a server: buttons on DMs the bot sends (the digest's Stop these). */
   dmButtons?: Record<string, DmButtonHandler>;
+  /**
+   * Who sees the command's replies: only the member who ran it ('private', the default) or the
+   * channel ('public'); a function when it depends on the subcommand or options. The router's
+   * deferral of a slow reply ("thinking…") takes this visibility, which the reply cannot change later.
+   */
+  replies?: Visibility | ((interaction: GuildChatInput) => Visibility);
 }
+
+export type Visibility = 'private' | 'public';
 
 /**
  * The start of every Cohort command: a slash command that exists only inside servers where the

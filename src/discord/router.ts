@@ -7,7 +7,9 @@ import {
   type RepliableInteraction,
 } from 'discord.js';
 import type { Context } from '../context.js';
+import { DATABASE_FAULT_MESSAGES, databaseFault } from '../db/faults.js';
 import { UserError } from '../errors.js';
+import { answerInTime, DEFER_AFTER_MS } from './answer.js';
 import { ownEntry, type Command } from './command.js';
 import { tellDigestDmClosedOnce } from './digest-notice.js';
 import type { InteractionRecord, Outcome } from './interaction-record.js';
@@ -15,12 +17,17 @@ import type { InteractionRecord, Outcome } from './interaction-record.js';
 export interface RouterOptions {
   /** Called once per handled interaction (metrics). */
   onHandled?: (record: InteractionRecord) => void;
+  /** How long an interaction may go unanswered before the router defers it (tests shorten it). */
+  deferAfterMs?: number;
 }
 
 /**
  * The one interaction router: finds the handler, runs it, and owns the single error path.
  * `UserError`s are shown as written; anything else is logged with an error id and the member
- * sees a short apology carrying that id. No stack or driver message ever reaches Discord.
+ * sees a short apology carrying that id; a database that does not answer is told as such, saying
+ * whether anything was saved (src/db/faults.ts). No stack or driver message ever reaches Discord.
+ * It also owns the one deadline: an interaction unanswered after DEFER_AFTER_MS is deferred
+ * (answerInTime, src/discord/answer.ts), and the handler's answer becomes the edit.
  */
 export function createRouter(commands: readonly Command[], ctx: Context, options: RouterOptions = {}) {
   const byName = new Map(commands.map((c) => [c.data.name, c]));
@@ -32,8 +39,13 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
     // (a child logger only when there is one: pino serialises a child's bindings when it is made).
     const about = { interactionId: interaction.id, command: name, kind, guildId: interaction.guildId, userId: interaction.user.id };
     let outcome: Outcome = 'ok';
+    const command = byName.get(name);
+    const inTime = answerInTime(interaction, {
+      ephemeral: visibilityOf(command, interaction) === 'private',
+      deferAfterMs: options.deferAfterMs ?? DEFER_AFTER_MS,
+      logger: ctx.logger,
+    });
     try {
-      const command = byName.get(name);
       if (!command) throw new UserError('That command is no longer available. Discord may still be showing an old version; try again in a minute.');
       if (interaction.inCachedGuild()) {
         // From here on every handler gets a guild-typed interaction: guildId, guild and member are there.
@@ -59,9 +71,12 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
         throw new UserError(OUTSIDE_SERVER);
       }
     } catch (error) {
-      outcome = error instanceof UserError ? 'user_error' : 'error';
+      inTime.done();
+      outcome = error instanceof UserError ? 'user_error' : databaseFault(error) ? 'unavailable' : 'error';
+      await inTime.settled();
       await fail(interaction, error, ctx.logger.child(about));
     } finally {
+      inTime.done();
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       ctx.logger.info({ ...about, outcome, durationMs }, 'interaction handled');
       options.onHandled?.({ command: name, kind, outcome, durationMs });
@@ -78,6 +93,13 @@ const OUTSIDE_SERVER = 'Cohort works inside a server. Use its commands in your s
 const NOT_A_MEMBER =
   'Cohort can’t see this server yet. Either it was added without its bot user (a server manager can add it again with the invite link in the README; nothing is lost), or Discord is still loading the server: try again in a minute.';
 
+/** Whether a slash command's replies are private (the default): its deferral must match. */
+function visibilityOf(command: Command | undefined, interaction: Interaction): 'private' | 'public' {
+  const declared = command?.replies;
+  if (typeof declared !== 'function') return declared ?? 'private';
+  return interaction.isChatInputCommand() && interaction.inCachedGuild() ? declared(interaction) : 'private';
+}
+
 function describe(interaction: Interaction): { name: string; kind: InteractionRecord['kind'] } {
   if (interaction.isChatInputCommand()) return { name: interaction.commandName, kind: 'command' };
   if (interaction.isAutocomplete()) return { name: interaction.commandName, kind: 'autocomplete' };
@@ -88,9 +110,17 @@ function describe(interaction: Interaction): { name: string; kind: InteractionRe
 
 async function fail(interaction: Interaction, error: unknown, log: Context['logger']): Promise<void> {
   let message: string;
+  const fault = databaseFault(error);
   if (error instanceof UserError) {
     message = error.message;
     log.debug({ reason: error.message }, 'user error');
+  } else if (fault) {
+    // An outage, not a bug: no error id to quote; the health check and the database's own logs tell the operator.
+    log.warn({ err: error, fault }, 'database did not answer');
+    // The handler had already given its answer (e.g. a check-in confirmed, then its rewards failed):
+    // that answer stands, and "nothing was saved" would be false.
+    if (interaction.isRepliable() && interaction.replied) return;
+    message = DATABASE_FAULT_MESSAGES[fault];
   } else {
     const errorId = randomBytes(4).toString('hex');
     log.error({ err: error, errorId }, 'interaction failed');

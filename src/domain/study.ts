@@ -207,3 +207,53 @@ export function studyWithin(intervals: Iterable<Interval>, from: number, to: num
   for (const { start, end } of mergeIntervals(intervals)) total += Math.max(0, Math.min(end, to) - Math.max(start, from));
   return total;
 }
+
+/** One voice event of a member, as the batch planner sees it: the room that counts after it (or none) and when it came. */
+export interface VoiceStep<K> {
+  member: K;
+  /** `countedChannel` of the member's new place. */
+  counted: string | null;
+  at: number;
+}
+
+/** The writes a batch of voice events makes. */
+export interface VoicePlan<K, Id> {
+  /** Stored open sessions to close, and when (at most one per session, the first event that closes it). */
+  close: { id: Id; member: K; endedAt: number }[];
+  /** New sessions, in the order they began; `endedAt` is set when a later event of the batch already closed it. */
+  open: { member: K; channelId: string; startedAt: number; endedAt: number | null }[];
+}
+
+/**
+ * Folds a batch of voice events over the members' open sessions, each member's events in the order
+ * they came: the same `voiceTransition` one event at a time would apply, written as one set of closes
+ * and one set of new rows. Events of different members never affect each other, so a batch is
+ * equivalent to applying its events one by one. `key` must tell members apart (guild and user).
+ */
+export function planVoiceEvents<K, Id>(
+  open: ReadonlyMap<string, { id: Id; channelId: string }>,
+  events: readonly VoiceStep<K>[],
+  key: (member: K) => string,
+): VoicePlan<K, Id> {
+  const plan: VoicePlan<K, Id> = { close: [], open: [] };
+  /** Each member's current open session: a stored one, or the index of a new row of this batch. */
+  const now = new Map<string, { stored: Id; channelId: string } | { row: number; channelId: string } | null>();
+  for (const event of events) {
+    const k = key(event.member);
+    const stored = open.get(k);
+    const current = now.has(k) ? now.get(k)! : stored ? { stored: stored.id, channelId: stored.channelId } : null;
+    const step = voiceTransition(current, event.counted);
+    let next = current;
+    if (step.close && current) {
+      if ('stored' in current) plan.close.push({ id: current.stored, member: event.member, endedAt: event.at });
+      else plan.open[current.row]!.endedAt = Math.max(plan.open[current.row]!.startedAt, event.at);
+      next = null;
+    }
+    if (step.open) {
+      plan.open.push({ member: event.member, channelId: step.open, startedAt: event.at, endedAt: null });
+      next = { row: plan.open.length - 1, channelId: step.open };
+    }
+    now.set(k, next);
+  }
+  return plan;
+}

@@ -40,7 +40,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const interactions = new Counter({
     name: 'cohort_interactions_total',
-    help: 'Interactions handled, by command, kind and outcome (ok, user_error, error).',
+    help: 'Interactions handled, by command, kind and outcome (ok, user_error, unavailable: the database did not answer, error).',
     labelNames: ['command', 'kind', 'outcome'] as const,
     registers,
   });

@@ -1,7 +1,7 @@
 import { Routes, type Client, type RESTPostAPIChannelMessageJSONBody, type APIMessage } from 'discord.js';
 import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import type { Context } from '../context.js';
-import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
+import { claim, complete, markFailed, markSkipped, recordStep, release, type PostKind } from '../db/queries/claims.js';
 import { ensureOpenRun, participantsOf, recentRuns, submissionsOf, type Run } from '../db/queries/challenges.js';
 import { getGuildSettings, updateGuildSettings } from '../db/queries/settings.js';
 import { guildSettings, scheduledPosts, type GuildSettings } from '../db/schema.js';
@@ -138,22 +138,32 @@ async function postOne(
   }
 
   const channelId = settings.challengesChannelId!;
-  const posted: APIMessage[] = [];
+  // Each message is a step of the claim (claims.ts recordStep): a claim taken over after a crash,
+  // or retried after a transient error, sends only the messages not recorded yet.
+  const posted: string[] = [];
   try {
     for (const [i, body] of messages.entries()) {
+      const done = claimed.steps[`m${i}`];
+      if (done) {
+        posted.push(done);
+        continue;
+      }
       // Same nonce on every attempt of this claim: Discord returns the earlier message instead of
       // posting twice when a retry follows a post whose answer was lost (within its nonce window).
       const nonce = `cw${claimed.id}m${i}`.slice(0, 25);
-      posted.push((await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage);
+      const message = (await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage;
+      await recordStep(ctx.db, claimed.id, `m${i}`, message.id, posted.length === 0 ? { messageId: message.id, channelId } : undefined);
+      posted.push(message.id);
     }
   } catch (error) {
     const described = describeDiscordError(error, { channelId, setupCommand: '/setup challenges', resume: 'setup' });
     const code = described?.code;
     const text = error instanceof Error ? error.message : String(error);
     const setupProblem = described?.stopsFeature ? described.sentence : undefined;
-    if (posted.length > 0) {
-      // Part of a multi-message post went out: never post it twice.
-      await complete(ctx.db, claimed.id, { messageId: posted[0]!.id, channelId, postedAt: now });
+    const givenUp = claimed.attempts >= MAX_ATTEMPTS;
+    if (posted.length > 0 && (setupProblem || givenUp)) {
+      // Part of a multi-message post went out and the rest cannot follow: the post stands as it is.
+      await complete(ctx.db, claimed.id, { messageId: posted[0]!, channelId, postedAt: now });
       log.warn({ err: error, posted: posted.length, of: messages.length }, 'challenge post only partly sent');
     }
     if (setupProblem) {
@@ -162,17 +172,17 @@ async function postOne(
       log.warn({ code }, 'challenge channel unusable: challenges stopped until /setup challenges is run again');
       return { kind, period, result: 'failed', error: text };
     }
-    if (posted.length > 0) return { kind, period, result: 'posted' };
-    if (claimed.attempts >= MAX_ATTEMPTS) {
+    if (givenUp) {
+      if (posted.length > 0) return { kind, period, result: 'posted' };
       await markFailed(ctx.db, claimed.id, text);
       log.error({ err: error, attempts: claimed.attempts }, 'challenge post failed too often; given up');
       return { kind, period, result: 'failed', error: text };
     }
     await release(ctx.db, claimed.id, text);
-    log.warn({ err: error, attempts: claimed.attempts }, 'challenge post failed; retried next minute');
+    log.warn({ err: error, attempts: claimed.attempts, posted: posted.length, of: messages.length }, 'challenge post failed; the rest is retried next minute');
     return { kind, period, result: 'retry', error: text };
   }
-  await complete(ctx.db, claimed.id, { messageId: posted[0]!.id, channelId, postedAt: now });
+  await complete(ctx.db, claimed.id, { messageId: posted[0]!, channelId, postedAt: now });
   log.info({ messages: posted.length }, 'challenge post sent');
   return { kind, period, result: 'posted' };
 }

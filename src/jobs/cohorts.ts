@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIMessage, type Client, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Context } from '../context.js';
-import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
+import { claim, complete, markFailed, markSkipped, recordStep, release, type PostKind } from '../db/queries/claims.js';
 import { certificatesOf, issueCertificate, markNudged, membersOf, syncUnits, unitsDone, unitsOf, updateCohort } from '../db/queries/cohorts.js';
 import { cohorts, scheduledPosts, type Cohort, type CohortCertificate } from '../db/schema.js';
 import { cohortEnd, currentUnit, earnsCertificate, paceOf, verificationCode, type Unit } from '../domain/cohorts.js';
@@ -159,19 +159,29 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
     return { kind, period, result: 'skipped' };
   }
   const channelId = cohort.channelId;
-  const posted: APIMessage[] = [];
+  // Each message is a step of the claim (claims.ts recordStep): a claim taken over after a crash, or
+  // retried after a transient error, sends only the messages not recorded yet.
+  const posted: string[] = [];
   try {
     for (const [i, body] of messages.entries()) {
+      const done = claimed.steps[`m${i}`];
+      if (done) {
+        posted.push(done);
+        continue;
+      }
       // The same nonce on every attempt of this claim: Discord returns the earlier message instead of posting twice.
       const nonce = `co${claimed.id}m${i}`.slice(0, 25);
-      posted.push((await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage);
+      const message = (await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage;
+      await recordStep(ctx.db, claimed.id, `m${i}`, message.id, posted.length === 0 ? { messageId: message.id, channelId } : undefined);
+      posted.push(message.id);
     }
   } catch (error) {
     const described = describeDiscordError(error, { channelId, setupCommand: '/cohort plan', resume: 'setup' });
     const text = error instanceof Error ? error.message : String(error);
-    if (posted.length > 0) {
-      // Part of a split reminder went out: never post it twice.
-      await complete(ctx.db, claimed.id, { messageId: posted[0]!.id, channelId, postedAt: now });
+    const givenUp = claimed.attempts >= MAX_ATTEMPTS;
+    if (posted.length > 0 && (described?.stopsFeature || givenUp)) {
+      // Part of a split reminder went out and the rest cannot follow: the post stands as it is.
+      await complete(ctx.db, claimed.id, { messageId: posted[0]!, channelId, postedAt: now });
       log.warn({ err: error, posted: posted.length, of: messages.length }, 'cohort post only partly sent');
     }
     if (described?.stopsFeature) {
@@ -180,17 +190,17 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
       log.warn({ code: described.code }, 'cohort channel unusable: posts stop until a moderator runs /cohort plan channel:…');
       return { kind, period, result: 'failed', error: text };
     }
-    if (posted.length > 0) return { kind, period, result: 'posted' };
-    if (claimed.attempts >= MAX_ATTEMPTS) {
+    if (givenUp) {
+      if (posted.length > 0) return { kind, period, result: 'posted' };
       await markFailed(ctx.db, claimed.id, text);
       log.error({ err: error, attempts: claimed.attempts }, 'cohort post failed too often; given up');
       return { kind, period, result: 'failed', error: text };
     }
     await release(ctx.db, claimed.id, text);
-    log.warn({ err: error, attempts: claimed.attempts }, 'cohort post failed; retried next minute');
+    log.warn({ err: error, attempts: claimed.attempts, posted: posted.length, of: messages.length }, 'cohort post failed; the rest is retried next minute');
     return { kind, period, result: 'retry', error: text };
   }
-  await complete(ctx.db, claimed.id, { messageId: posted[0]!.id, channelId, postedAt: now });
+  await complete(ctx.db, claimed.id, { messageId: posted[0]!, channelId, postedAt: now });
   log.info({ messages: posted.length }, 'cohort post sent');
   return { kind, period, result: 'posted' };
 }
@@ -320,6 +330,12 @@ async function sendCertificate(deps: CohortPosterDeps, cohort: Cohort, certifica
       log.warn({ err: error }, 'certificate role not given');
     }
   }
+  const sentBefore = claimed.steps.dm;
+  if (sentBefore) {
+    // A process that died after sending: the DM went out, only the claim was left open.
+    await complete(ctx.db, claimed.id, { messageId: sentBefore, channelId: claimed.channelId ?? sentBefore, postedAt: now });
+    return { kind, period, result: 'posted' };
+  }
   try {
     const dm = (await client.rest.post(Routes.userChannels(), { body: { recipient_id: certificate.userId } })) as { id: string };
     const file = await certificateFile(ctx, client, cohort, certificate);
@@ -327,6 +343,7 @@ async function sendCertificate(deps: CohortPosterDeps, cohort: Cohort, certifica
       body: { content: certificateText(cohort, certificate), nonce: `cc${claimed.id}`.slice(0, 25), enforce_nonce: true, attachments: [{ id: '0', filename: file.name, description: `Certificate of ${cohort.name}`.slice(0, 1024) }] },
       files: [{ name: file.name, data: file.data, contentType: 'image/png' }],
     })) as APIMessage;
+    await recordStep(ctx.db, claimed.id, 'dm', message.id, { messageId: message.id, channelId: dm.id });
     await complete(ctx.db, claimed.id, { messageId: message.id, channelId: dm.id, postedAt: now });
     log.info('certificate sent');
     return { kind, period, result: 'posted' };

@@ -1,6 +1,6 @@
 import { DiscordAPIError, Routes, type APIMessage, type Client } from 'discord.js';
 import type { Context } from '../context.js';
-import { claim, complete, markFailed, markSkipped, postsFor } from '../db/queries/claims.js';
+import { claim, complete, markFailed, markSkipped, openClaims, postsFor, release } from '../db/queries/claims.js';
 import {
   activeSessions,
   currentParticipants,
@@ -50,11 +50,35 @@ export function focusJob(deps: FocusDeps & { budget: OutboundBudget }): Job {
           deps.ctx.logger.error({ err: error, guildId: session.guildId, sessionId: session.id }, 'focus phase change failed; retried next minute');
         },
       };
+      await recoverTakenOver(deps, now);
       await fanOut(sessions, loop, async (session) => {
         await settleSession(deps, session, now);
       });
     },
   };
+}
+
+/**
+ * Phase changes whose process stopped after claiming them (the lease released the claim, or it
+ * went stale): the change itself was recorded with the claim (settleSession's transaction), but
+ * the card may still show the old phase, or a finished session as running. Takes each over,
+ * edits the card to the session's state now, and records it without a ping (it would be late).
+ */
+async function recoverTakenOver(deps: FocusDeps, now: Date): Promise<void> {
+  const { ctx } = deps;
+  const open = (await openClaims(ctx.db, 'focus_phase')).filter((r) => deps.client.guilds.cache.get(r.guildId)?.available && !isSettled(r, now, FOCUS_CLAIM_STALE_MS));
+  for (const row of open) {
+    const taken = await claim(ctx.db, { guildId: row.guildId, kind: 'focus_phase', period: row.period, owner: deps.owner, now, staleAfterMs: FOCUS_CLAIM_STALE_MS });
+    if (!taken) continue;
+    const session = await sessionById(ctx.db, row.guildId, Number(row.period.split(':')[0]));
+    if (session && !(await editCard(deps, session, await currentParticipants(ctx.db, session.id), now))) {
+      await release(ctx.db, taken.id, 'could not edit the focus card; retried next minute');
+      continue;
+    }
+    await markSkipped(ctx.db, taken.id, 'taken over from a process that stopped; card edited, not announced late');
+    ctx.metrics.scheduledPost('focus_phase', 'skipped');
+    ctx.logger.info({ guildId: row.guildId, period: row.period }, 'focus phase change taken over from a stopped process: card edited');
+  }
 }
 
 /**
@@ -142,13 +166,19 @@ export async function settleSession(deps: FocusDeps, session: FocusSession, now:
   return current;
 }
 
-/** Edits the session's card to its state at `now`. A card that is gone or unreachable is logged, never fatal. */
-export async function editCard(deps: FocusDeps, session: FocusSession, participants: readonly string[], now: Date): Promise<void> {
-  if (!session.messageId) return;
+/**
+ * Edits the session's card to its state at `now`. A card that is gone or unreachable is logged,
+ * never fatal. False when the edit may succeed if retried (not a Discord refusal: a 5xx, a
+ * timeout), true when it is done or never can be.
+ */
+export async function editCard(deps: FocusDeps, session: FocusSession, participants: readonly string[], now: Date): Promise<boolean> {
+  if (!session.messageId) return true;
   try {
     await deps.client.rest.patch(Routes.channelMessage(session.channelId, session.messageId), { body: focusCard(session, participants, now) });
+    return true;
   } catch (error) {
     const code = error instanceof DiscordAPIError ? error.code : undefined;
     deps.ctx.logger.warn({ err: error, code, guildId: session.guildId, sessionId: session.id }, 'could not edit the focus card');
+    return error instanceof DiscordAPIError && error.status < 500;
   }
 }

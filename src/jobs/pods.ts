@@ -107,7 +107,7 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
         list = await savePlan(ctx.db, guildId, week.week, plan.pods.map((pod) => pod.map((userId) => ({ userId, stepId: stepOf.get(userId) ?? null }))), now);
       }
       let lastMessage: { id: string; channelId: string } | undefined;
-      for (const pod of list) lastMessage = (await openPod(settings, pod, week)) ?? lastMessage;
+      for (const pod of list) lastMessage = (await openPod(settings, pod, week, taken.attempts > 1)) ?? lastMessage;
       await complete(ctx.db, taken.id, { messageId: lastMessage?.id ?? list[0]!.threadId!, channelId: settings.channelId, postedAt: ctx.clock.now(), ref: `${list.length} pods` });
       ctx.metrics.scheduledPost('pods_form', 'posted');
       log.info({ guildId, week: week.week, pods: list.length, members: list.reduce((n, p) => n + p.members.length, 0) }, 'pods formed');
@@ -139,14 +139,24 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
     }
   }
 
-  /** Creates the pod's private thread and posts its kickoff, each only if not done yet (a retried forming). */
-  async function openPod(settings: Settings, pod: PodWithMembers, week: PodWeek): Promise<{ id: string; channelId: string } | undefined> {
+  /**
+   * Creates the pod's private thread and posts its kickoff, each only if not recorded yet (a
+   * retried forming). A retried forming first looks for the pod's thread among the channel's
+   * active threads (created, but the process died before recording it); the kickoff carries a
+   * nonce of the pod, so a kickoff whose answer was lost is returned by Discord, not posted twice.
+   */
+  async function openPod(settings: Settings, pod: PodWithMembers, week: PodWeek, retried: boolean): Promise<{ id: string; channelId: string } | undefined> {
     let thread: ThreadChannel | undefined;
     if (!pod.threadId) {
       const parent = client.channels.cache.get(settings.channelId) ?? (await client.channels.fetch(settings.channelId));
       if (!parent || parent.type !== ChannelType.GuildText) throw new SetupBroken(`<#${settings.channelId}> is not a text channel I can open private threads in any more. Choose another one with /setup pods.`);
-      thread = await parent.threads.create({
-        name: podThreadName(pod.number, week.week),
+      const name = podThreadName(pod.number, week.week);
+      if (retried) {
+        const active = await parent.threads.fetchActive();
+        thread = active.threads.find((t) => t.name === name && t.parentId === parent.id && t.ownerId === client.user?.id && t.type === ChannelType.PrivateThread);
+      }
+      thread ??= await parent.threads.create({
+        name,
         type: ChannelType.PrivateThread,
         invitable: false,
         autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek,
@@ -160,7 +170,7 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
       const step = m.stepId ? findStep(ctx.content, m.stepId)?.step : undefined;
       return { userId: m.userId, ...(step ? { step } : {}) };
     });
-    const message = await thread.send(podKickoff(members, week.checkinAt));
+    const message = await thread.send({ ...podKickoff(members, week.checkinAt), nonce: `pk${pod.id}`, enforceNonce: true });
     await setPodKickoff(ctx.db, pod.id, message.id);
     return { id: message.id, channelId: thread.id };
   }
@@ -176,7 +186,7 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
       if (!taken) continue;
       try {
         const thread = (await client.channels.fetch(pod.threadId)) as ThreadChannel;
-        const message = await thread.send(podCheckin());
+        const message = await thread.send({ ...podCheckin(), nonce: `pc${taken.id}`, enforceNonce: true });
         await complete(ctx.db, taken.id, { messageId: message.id, channelId: thread.id, postedAt: ctx.clock.now() });
         ctx.metrics.scheduledPost('pod_checkin', 'posted');
       } catch (error) {

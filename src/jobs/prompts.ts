@@ -1,9 +1,8 @@
-import { PermissionFlagsBits, type Client, type Message, type SendableChannels } from 'discord.js';
+import { DiscordAPIError, PermissionFlagsBits, Routes, type APIChannel, type Client, type Message, type SendableChannels } from 'discord.js';
 import type { Context } from '../context.js';
-import { claim, complete, latestPeriods, markFailed, markSkipped, postsFor, release } from '../db/queries/claims.js';
+import { claim, complete, latestPeriods, markFailed, markSkipped, postsFor, recordStep, release } from '../db/queries/claims.js';
 import { choosePrompt, promptGuilds } from '../db/queries/prompts.js';
 import { updateGuildSettings } from '../db/queries/settings.js';
-import type { Prompt } from '../content/schema.js';
 import type { GuildSettings, ScheduledPost } from '../db/schema.js';
 import { latestOccurrence, planDailyPosts, type PlannedPost, type TimeOfDay } from '../domain/schedule.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
@@ -101,6 +100,14 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
     return 'skipped';
   }
 
+  /**
+   * Posts the prompt and opens its discussion thread, each step recorded in the claim (claims.ts
+   * recordStep) and the claim completed only once both are done: a claim taken over after a crash
+   * (or released after a transient error) does only the missing steps. The post carries a nonce
+   * of the claim (Discord returns the first message for a repeated nonce, enforce_nonce), and a
+   * retried claim also looks for its post in the channel: a post whose answer was lost is found
+   * again, never posted twice.
+   */
   async function post(w: Work, planned: PlannedPost, now: Date): Promise<'posted' | 'skipped' | 'failed' | 'retry' | undefined> {
     const { settings } = w;
     const guildId = settings.guildId;
@@ -116,40 +123,52 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
     });
     if (!taken) return undefined;
 
-    let message: Message;
-    let prompt: Prompt;
-    let isNew: boolean;
+    let channel: SendableChannels;
+    let messageId = taken.steps.message;
+    let prompt = ctx.content.prompts.find((p) => p.id === taken.ref);
     try {
-      const channel = await promptChannel(guildId, channelId);
-      // A retried claim may have posted just before its process died: find that post instead of posting twice.
-      const earlier = taken.attempts > 1 ? await findEarlierPost(channel, planned.period) : undefined;
-      const chosen = ctx.content.prompts.find((p) => p.id === taken.ref) ?? (await choosePrompt(ctx.db, ctx.content, guildId, planned.period, now));
-      if (!chosen) {
-        await markSkipped(ctx.db, taken.id, 'no prompts in the content');
-        return 'skipped';
+      channel = await promptChannel(guildId, channelId);
+      if (!messageId || !prompt) {
+        // A retried claim may have posted just before its process died: find that post instead of posting twice.
+        const earlier = taken.attempts > 1 ? await findEarlierPost(channel, planned.period) : undefined;
+        prompt ??= await choosePrompt(ctx.db, ctx.content, guildId, planned.period, now);
+        if (!prompt) {
+          await markSkipped(ctx.db, taken.id, 'no prompts in the content');
+          return 'skipped';
+        }
+        const message =
+          earlier ??
+          (await channel.send({ ...promptPost(ctx.content, prompt, { period: planned.period, pingRoleId: settings.promptsPingRoleId }), nonce: `prompt-${taken.id}`, enforceNonce: true }));
+        messageId = message.id;
+        // Posted: from here on the claim records the message, so that no retry posts it again.
+        await recordStep(ctx.db, taken.id, 'message', message.id, { messageId: message.id, channelId: message.channelId, ref: prompt.id });
+        log.debug({ guildId, period: planned.period, prompt: prompt.id, messageId }, 'prompt posted');
       }
-      prompt = chosen;
-      isNew = !earlier;
-      message =
-        earlier ??
-        (await channel.send({ ...promptPost(ctx.content, prompt, { period: planned.period, pingRoleId: settings.promptsPingRoleId }), nonce: `prompt-${taken.id}`, enforceNonce: true }));
+      if (!taken.steps.thread) {
+        const thread = await openThread(channel, messageId, threadName(prompt, planned.period), guildId);
+        await recordStep(ctx.db, taken.id, 'thread', thread);
+      }
     } catch (error) {
       const reason = brokenReason(error, channelId);
-      if (reason) {
+      if (reason && !messageId) {
         await markFailed(ctx.db, taken.id, reason);
         await updateGuildSettings(ctx.db, guildId, { promptsBrokenReason: reason }, ctx.clock.now());
         log.warn({ guildId, channelId, code: describeDiscordError(error, { channelId, resume: 'setup' })?.code, reason }, 'prompts stopped for a server: setup broken');
         return 'failed';
       }
-      // 429s and 5xx were already retried by discord.js: give the claim back for the next minute.
+      if (reason && messageId && prompt) {
+        // Posted, but the channel broke before the thread: the post stands without one.
+        await recordStep(ctx.db, taken.id, 'thread', `none: ${reason}`.slice(0, 300));
+        await complete(ctx.db, taken.id, { messageId, channelId, postedAt: ctx.clock.now(), ref: prompt.id });
+        return 'posted';
+      }
+      // 429s and 5xx were already retried by discord.js: give the claim back for the next minute,
+      // which does what is missing (the post, or only its thread).
       await release(ctx.db, taken.id, error instanceof Error ? error.message : String(error));
-      log.warn({ err: error, guildId, channelId }, 'could not post the prompt; will retry');
+      log.warn({ err: error, guildId, channelId, posted: Boolean(messageId) }, messageId ? 'could not open the prompt thread; will retry' : 'could not post the prompt; will retry');
       return 'retry';
     }
-    // Posted: from here on nothing may release the claim (that would post twice).
-    await complete(ctx.db, taken.id, { messageId: message.id, channelId: message.channelId, postedAt: ctx.clock.now(), ref: prompt.id });
-    log.debug({ guildId, period: planned.period, prompt: prompt.id, messageId: message.id }, 'prompt posted');
-    if (isNew) await openThread(message, threadName(prompt, planned.period), guildId);
+    await complete(ctx.db, taken.id, { messageId, channelId, postedAt: ctx.clock.now(), ref: prompt.id });
     return 'posted';
   }
 
@@ -169,15 +188,29 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
     }
   }
 
-  /** A discussion thread on the post, when the bot may create one. Never fails the post. */
-  async function openThread(message: Message, name: string, guildId: string): Promise<void> {
+  /**
+   * The discussion thread on the post: its id, or why there is none (the bot may not create
+   * threads there: the post stands without). A thread that already exists (its answer was lost,
+   * 160004) is the post's thread: a thread started from a message has the message's id.
+   * Transient errors throw (the claim is released and the thread retried).
+   */
+  async function openThread(channel: SendableChannels, messageId: string, name: string, guildId: string): Promise<string> {
+    if (!channel.isTextBased() || channel.isDMBased() || channel.isThread()) return 'none: not a channel with threads';
+    if (missingBotPermissions(channel, [PermissionFlagsBits.CreatePublicThreads]).length > 0) {
+      log.warn({ guildId, channelId: channel.id, messageId }, 'no prompt thread: I may not create public threads in the prompts channel');
+      return 'none: missing Create Public Threads';
+    }
     try {
-      const channel = message.channel;
-      if (!channel.isTextBased() || channel.isDMBased() || channel.isThread()) return;
-      if (missingBotPermissions(channel, [PermissionFlagsBits.CreatePublicThreads]).length > 0) return;
-      await message.startThread({ name, autoArchiveDuration: 1440 });
+      const thread = (await client.rest.post(Routes.threads(channel.id, messageId), { body: { name, auto_archive_duration: 1440 } })) as APIChannel;
+      return thread.id;
     } catch (error) {
-      log.warn({ err: error, guildId, messageId: message.id }, 'could not open the prompt thread');
+      if (error instanceof DiscordAPIError && error.code === 160004) return messageId;
+      const described = describeDiscordError(error, { channelId: channel.id, resume: 'setup' });
+      if (described?.stopsFeature) {
+        log.warn({ err: error, guildId, messageId }, 'could not open the prompt thread');
+        return `none: ${described.sentence}`.slice(0, 300);
+      }
+      throw error;
     }
   }
 

@@ -31,13 +31,15 @@ export interface Scheduler {
    * call this instead of waiting for real minutes.
    */
   runDue(now?: Date): Promise<void>;
+  /** Starts now every job that is not running (claims of a stopped process were released); never waits. */
+  kick(): void;
   /** Stops the tick, tells running jobs to stop taking work, and waits for them. */
   stop(): Promise<void>;
 }
 
-/** A claim owner id: host, process and a random part (two apps in one process differ). */
-export function ownerId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 100);
+/** A claim owner id (a process lease's id): host, process and a random part (two apps in one process differ). */
+export function ownerId(host = hostname(), pid = process.pid): string {
+  return `${host}:${pid}:${randomBytes(3).toString('hex')}`.slice(0, 100);
 }
 
 export interface SchedulerOptions {
@@ -45,7 +47,8 @@ export interface SchedulerOptions {
   expression?: string;
 }
 
-export function createScheduler(deps: { clock: Clock; logger: Logger }, options: SchedulerOptions = {}): Scheduler {
+/** `owner`: this process's lease id (lease-keeper.ts); a fresh id by default. */
+export function createScheduler(deps: { clock: Clock; logger: Logger; owner?: string }, options: SchedulerOptions = {}): Scheduler {
   const { clock, logger } = deps;
   const jobs: Job[] = [];
   const running = new Map<string, Promise<void>>();
@@ -53,7 +56,7 @@ export function createScheduler(deps: { clock: Clock; logger: Logger }, options:
   const runningSince = new Map<string, Date>();
   let lastTick: Date | undefined;
   const abort = new AbortController();
-  const owner = ownerId();
+  const owner = deps.owner ?? ownerId();
   let task: ScheduledTask | undefined;
   let stopped = false;
 
@@ -127,6 +130,10 @@ export function createScheduler(deps: { clock: Clock; logger: Logger }, options:
       tick();
     },
     lastTick: () => lastTick,
+    kick() {
+      if (stopped || !task) return;
+      for (const job of jobs) if (!running.has(job.name)) void runJob(job, clock.now());
+    },
     runDue,
     async stop() {
       if (stopped) return;

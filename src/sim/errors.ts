@@ -11,6 +11,7 @@ const ERROR_MESSAGES: Record<number, string> = {
   10015: 'Unknown Webhook',
   10062: 'Unknown interaction',
   10063: 'Unknown application command',
+  50027: 'Invalid Webhook Token',
   40060: 'Interaction has already been acknowledged.',
   50001: 'Missing Access',
   50005: 'Cannot edit a message authored by another user',
@@ -22,6 +23,7 @@ const ERROR_MESSAGES: Record<number, string> = {
 
 /** The HTTP status Discord uses for a JSON error code (for `failWith` rules without a status). */
 export function defaultStatusFor(code: number): number {
+  if (code === 50027) return 401;
   if (code === 50001 || code === 50013 || code === 50007 || code === 50005) return 403;
   if (code >= 10001 && code < 20000) return 404;
   if (code === 0) return 404;

@@ -1,7 +1,10 @@
 /**
  * The gateway: a WebSocket server on the REST server's port. Hello, heartbeat ACKs, IDENTIFY
  * (READY, then GUILD_CREATE for each guild of the shard), RESUME, and dispatch of events to the
- * shard of a guild (`(guild_id >> 22) % shard_count`).
+ * shard of a guild (`(guild_id >> 22) % shard_count`). As on Discord, every IDENTIFY opens a new
+ * session and sessions identified on the same shard each receive every event of that shard (two
+ * processes running shard 0 both get each interaction). A closed session stays resumable: its
+ * events wait in its backlog (up to MAX_BACKLOG, then the session is forgotten: RESUME gets op 9).
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -28,10 +31,13 @@ interface ShardConn {
  */
 const GUILD_MEMBERS_INTENT = 1 << 1;
 
+const MAX_BACKLOG = 5_000;
+
 export const shardOf = (guildId: string, count: number): number => Number((BigInt(guildId) >> 22n) % BigInt(count));
 
 export class Gateway implements GatewayLink {
-  private readonly shardConns = new Map<number, ShardConn>();
+  /** every session, identified or closed-but-resumable */
+  private sessions: ShardConn[] = [];
   /** while held, IDENTIFY and RESUME wait (a gateway outage); released in order */
   private held: (() => void)[] | null = null;
   private readonly wss: WebSocketServer;
@@ -74,8 +80,12 @@ export class Gateway implements GatewayLink {
           break;
       }
     });
-    ws.on('close', () => {
-      if (conn && conn.ws === ws) conn.identified = false;
+    ws.on('close', (code: number) => {
+      if (!conn || conn.ws !== ws) return;
+      conn.identified = false;
+      // A client closing with 1000 or 1001 ends its session (Discord forgets it: no RESUME).
+      const ended = conn;
+      if (code === 1000 || code === 1001) this.sessions = this.sessions.filter((c) => c !== ended);
     });
     ws.on('error', () => {});
   }
@@ -101,10 +111,10 @@ export class Gateway implements GatewayLink {
   private identify(ws: WebSocket, d: Obj): ShardConn {
     this.state.stats.identifies++;
     const [shardId, shardCount] = (d.shard as [number, number] | undefined) ?? [0, 1];
-    const old = this.shardConns.get(shardId);
-    if (old && old.ws !== ws) old.ws.terminate();
+    // A socket that identifies again ends its earlier session; other sessions on the shard stay.
+    this.sessions = this.sessions.filter((c) => c.ws !== ws);
     const conn: ShardConn = { ws, shardId, shardCount, seq: 0, sessionId: randomBytes(16).toString('hex'), identified: true, intents: Number(d.intents ?? 0), backlog: [] };
-    this.shardConns.set(shardId, conn);
+    this.sessions.push(conn);
     const { state } = this;
     const myGuilds = [...state.guilds.values()].filter((g) => shardOf(g.id, shardCount) === shardId);
     this.dispatchTo(conn, 'READY', {
@@ -133,7 +143,7 @@ export class Gateway implements GatewayLink {
   /** The resumed connection, or undefined (op 9 Invalid Session sent) when the session is unknown. */
   private resume(ws: WebSocket, d: Obj): ShardConn | undefined {
     this.state.stats.resumes++;
-    const existing = [...this.shardConns.values()].find((c) => c.sessionId === d.session_id);
+    const existing = this.sessions.find((c) => c.sessionId === d.session_id);
     if (!existing) {
       ws.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
       return undefined;
@@ -149,68 +159,68 @@ export class Gateway implements GatewayLink {
   }
 
   /** GUILD_MEMBER_UPDATE reaches a bot with the GUILD_MEMBERS intent, or one whose own member changed. */
-  private memberUpdateWanted(d: unknown, guildId: string | undefined): boolean {
+  private memberUpdateWanted(conn: ShardConn, d: unknown): boolean {
     const userId = (d as { user?: { id?: string } } | null)?.user?.id;
-    if (userId === this.state.botUser.id) return true;
-    const conn = this.connForGuild(guildId);
-    return conn !== undefined && (conn.intents & GUILD_MEMBERS_INTENT) !== 0;
+    return userId === this.state.botUser.id || (conn.intents & GUILD_MEMBERS_INTENT) !== 0;
   }
 
   private dispatchTo(conn: ShardConn, t: string, d: unknown): void {
     conn.seq += 1;
     if (conn.ws.readyState === 1 && conn.identified) conn.ws.send(JSON.stringify({ op: 0, t, s: conn.seq, d }));
-    else if (t !== 'RESUMED') conn.backlog.push({ t, s: conn.seq, d });
+    else if (t !== 'RESUMED') {
+      conn.backlog.push({ t, s: conn.seq, d });
+      if (conn.backlog.length > MAX_BACKLOG) this.sessions = this.sessions.filter((c) => c !== conn);
+    }
+  }
+
+  /** The sessions of the shard guildId belongs to (without a guild: of every shard); `identified` ones only unless told. */
+  private sessionsFor(guildId: string | undefined, includeClosed = false): ShardConn[] {
+    const conns = includeClosed ? this.sessions : this.sessions.filter((c) => c.identified);
+    if (guildId === undefined) return conns;
+    return conns.filter((c) => c.shardId === shardOf(guildId, c.shardCount));
   }
 
   dispatchToSession(t: string, d: unknown, guildId: string): void {
-    const conns = [...this.shardConns.values()];
-    if (conns.length === 0) return;
-    const conn = conns.find((c) => c.shardId === shardOf(guildId, conns[0]!.shardCount));
-    if (conn) this.dispatchTo(conn, t, d);
-  }
-
-  private connForGuild(guildId: string | undefined): ShardConn | undefined {
-    const conns = [...this.shardConns.values()].filter((c) => c.identified);
-    if (conns.length === 0) return undefined;
-    if (!guildId) return conns.find((c) => c.shardId === 0) ?? conns[0];
-    const count = conns[0]!.shardCount;
-    return conns.find((c) => c.shardId === shardOf(guildId, count));
+    for (const conn of this.sessionsFor(guildId, true)) this.dispatchTo(conn, t, d);
   }
 
   connected(guildId: string | undefined): boolean {
-    return this.connForGuild(guildId) !== undefined;
+    return this.sessionsFor(guildId).length > 0;
   }
 
   dispatch(t: string, d: unknown, guildId?: string): void {
-    if (t === 'GUILD_MEMBER_UPDATE' && !this.memberUpdateWanted(d, guildId)) return;
-    if (guildId === undefined) {
-      for (const c of this.shardConns.values()) if (c.identified) this.dispatchTo(c, t, d);
-      return;
+    for (const conn of this.sessionsFor(guildId)) {
+      if (t === 'GUILD_MEMBER_UPDATE' && !this.memberUpdateWanted(conn, d)) continue;
+      this.dispatchTo(conn, t, d);
     }
-    const conn = this.connForGuild(guildId);
-    if (conn) this.dispatchTo(conn, t, d);
   }
 
-  /** Records the interaction and dispatches INTERACTION_CREATE to its guild's shard; returns its id. */
+  /** Records the interaction and dispatches INTERACTION_CREATE to every session of its guild's shard; returns its id. */
   sendInteraction(payload: Obj): string {
+    const guildId = payload.guild_id as string | undefined;
+    // A DM interaction goes to shard 0, as Discord sends DMs.
+    const conns = guildId === undefined ? this.sessionsFor(undefined).filter((c) => c.shardId === 0) : this.sessionsFor(guildId);
+    if (conns.length === 0) throw new Error(`fake-discord: no identified gateway shard for guild ${String(guildId)}; is the client logged in?`);
     const rec = this.state.addInteraction(payload);
-    const guildId = rec.payload.guild_id as string | undefined;
-    const conn = this.connForGuild(guildId);
-    if (!conn) throw new Error(`fake-discord: no identified gateway shard for guild ${String(guildId)}; is the client logged in?`);
-    this.dispatchTo(conn, 'INTERACTION_CREATE', rec.payload);
+    for (const conn of conns) this.dispatchTo(conn, 'INTERACTION_CREATE', rec.payload);
     return rec.id;
   }
 
+  /** The shards with at least one identified session (each once). */
   connectedShards(): number[] {
-    return [...this.shardConns.values()]
-      .filter((c) => c.identified)
-      .map((c) => c.shardId)
-      .sort();
+    return [...new Set(this.sessions.filter((c) => c.identified).map((c) => c.shardId))].sort((a, b) => a - b);
   }
 
-  /** resolves once `count` shards have identified */
+  /** Identified sessions per shard id (two processes on one shard: 2). */
+  sessionCounts(): Record<number, number> {
+    const counts: Record<number, number> = {};
+    for (const c of this.sessions) if (c.identified) counts[c.shardId] = (counts[c.shardId] ?? 0) + 1;
+    return counts;
+  }
+
+  /** resolves once `count` sessions have identified */
   waitForGateway(count = 1, timeoutMs = 5000): Promise<void> {
-    const n = (): number => [...this.shardConns.values()].filter((c) => c.identified).length;
+    const n = (): number => this.sessions.filter((c) => c.identified).length;
     if (n() >= count) return Promise.resolve();
     const { events } = this.state;
     return new Promise((resolve, reject) => {
@@ -231,7 +241,7 @@ export class Gateway implements GatewayLink {
 
   /** close all gateway sockets with a code (discord.js will resume/reconnect) */
   drop(code = 4000): void {
-    for (const c of this.shardConns.values()) if (c.ws.readyState === 1) c.ws.close(code, 'fake-discord drop');
+    for (const c of this.sessions) if (c.ws.readyState === 1) c.ws.close(code, 'fake-discord drop');
   }
 
   async close(): Promise<void> {

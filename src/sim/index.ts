@@ -1,6 +1,6 @@
 /**
  * A fake Discord (REST + Gateway) that a REAL discord.js Client can log into. The console, the
- * benchmarks and the tests run the bot against it; see README.md in this folder.
+ * benchmarks and the tests run the bot against it; see docs/architecture.md (The fake Discord).
  *
  *   const fake = await startFakeDiscord();
  *   const guild = fake.addGuild({ name: 'Test' });
@@ -9,6 +9,29 @@
  *
  * Paths recorded in `fake.requests`, `fake.violations` and matched by `failWith` are
  * normalised: no `/api/v10` prefix, no query string, URL-decoded (`@original`).
+ *
+ * The rules of real Discord it enforces (a test that breaks one is a test bug, or found a bot bug):
+ * - Every payload the bot sends is checked against Discord's OpenAPI spec and length limits (spec.ts;
+ *   `close()` fails on a violation).
+ * - The first answer to an interaction (reply, defer, update, modal, autocomplete) must arrive
+ *   within 3 s of INTERACTION_CREATE, else 404 10062 Unknown interaction; a second first answer is
+ *   400 40060. Edits and follow-ups work with the token for 15 minutes, then 401 50027 Invalid
+ *   Webhook Token. Refusals are noted in `interaction(id).refused`, and `waitForInteractionReply`
+ *   rejects at once for a late first answer. These run on `options.clock` (default: the real
+ *   monotonic clock), so tests of the deadlines move a clock by hand; any other test must not
+ *   depend on the machine's speed (the router defers an answer that would come late).
+ * - Interactions are built (interactions.ts) only as Discord's client sends them: options of a
+ *   registered command, of their declared types, within their limits, with `resolved` data
+ *   (options.ts is the one validator; the console shows its problems to the person typing).
+ * - POST /channels/:id/messages with `enforce_nonce` and a nonce its author used within 2 minutes
+ *   returns that first message instead of posting again.
+ * - Sessions: every IDENTIFY is a new session; two sessions on one shard both receive every event
+ *   of it (so both processes get each interaction); a dropped session can RESUME with its backlog;
+ *   a client that closes with 1000/1001 ends its session.
+ * - The global rate limit (`rateLimitPerSecond`), from which interaction callbacks and webhooks are
+ *   exempt; bot channel permissions (`enforcePermissions`).
+ * Faults on demand (`failWith`): Discord errors, 5xx once / N times / forever on a route pattern,
+ * a hang (no answer), a reset connection, each before or after the request took effect (`applied`).
  */
 import type { AddressInfo } from 'node:net';
 import { Gateway } from './gateway.js';
@@ -16,12 +39,14 @@ import { RestServer } from './rest.js';
 import { buildRoutes } from './routes.js';
 import { SimState } from './state.js';
 import { permissionsFor } from './permissions.js';
+import { restoreWorld, snapshotWorld } from './snapshot.js';
 import { expectNoViolations } from './spec.js';
 import type { FakeDiscord, FakeDiscordOptions } from './types.js';
 
 export type * from './types.js';
+export type { WorldSnapshot } from './model.js';
 export { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS, Perm } from './permissions.js';
-export { DISCORD_EPOCH } from './state.js';
+export { DISCORD_EPOCH, INTERACTION_ACK_MS, INTERACTION_TOKEN_MS, NONCE_WINDOW_MS } from './state.js';
 export { expectNoViolations, validateDiscordRequest } from './spec.js';
 
 /** A token discord.js accepts syntactically (it is never verified). */
@@ -31,6 +56,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const state = new SimState({
     ...(options.appId !== undefined ? { appId: options.appId } : {}),
     ...(options.botUsername !== undefined ? { botUsername: options.botUsername } : {}),
+    ...(options.clock !== undefined ? { now: options.clock } : {}),
   });
   const rest = new RestServer(state, {
     rateLimitPerSecond: options.rateLimitPerSecond,
@@ -86,12 +112,23 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const rec = state.interaction(id);
       if (replyDone(rec)) return Promise.resolve(rec);
       const { events } = state;
+      const late = (r: typeof rec): Error | undefined => {
+        const refused = r.callback ? undefined : r.refused.find((x) => x.code === 10062);
+        return refused
+          ? new Error(`fake.waitForInteractionReply(${id}): the bot's first answer came ${(refused.afterMs / 1000).toFixed(1)} s after the interaction; Discord refuses it after 3 s (10062 Unknown interaction)`)
+          : undefined;
+      };
+      const tooLate = late(rec);
+      if (tooLate) return Promise.reject(tooLate);
       return new Promise((resolve, reject) => {
         const on = (r: typeof rec): void => {
-          if (r.id === id && replyDone(r)) {
+          if (r.id !== id) return;
+          const error = late(r);
+          if (error || replyDone(r)) {
             clearTimeout(timer);
             events.off('interaction', on);
-            resolve(r);
+            if (error) reject(error);
+            else resolve(r);
           }
         };
         const timer = setTimeout(() => {
@@ -114,15 +151,23 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     // ---- end DMs ----
     failWith: (rule) => rest.failWith(rule),
+    beforeAnswer(listener) {
+      state.events.on('answering', listener);
+      return () => void state.events.off('answering', listener);
+    },
     clearFailures: () => rest.clearFailures(),
     dispatch: (t, d, guildId) => gateway.dispatch(t, d, guildId),
     sendInteraction: (payload) => gateway.sendInteraction(payload),
     connectedShards: () => gateway.connectedShards(),
+    gatewaySessions: () => gateway.sessionCounts(),
     dropGatewayConnections: (code) => gateway.drop(code),
     holdGateway: (code) => gateway.hold(code),
     releaseGateway: () => gateway.release(),
     setVoiceState: (guildId, userId, voice) => state.setVoiceState(guildId, userId, voice),
     voiceStates: (guildId) => [...(state.voiceStates.get(guildId)?.values() ?? [])],
+    // ---- world snapshots (the console keeps its server between runs) ----
+    snapshot: () => snapshotWorld(state),
+    restore: (snapshot) => restoreWorld(state, snapshot),
     async close() {
       await gateway.close();
       await rest.close();

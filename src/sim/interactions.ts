@@ -3,26 +3,22 @@
  * gateway payloads. They only BUILD the payload; dispatch with `fake.sendInteraction(payload)`
  * (returns the interaction id), or use the `send*` shorthands which do both.
  *
+ * Slash commands and autocomplete are built from the command's registered definition: shorthand
+ * values take the declared type (`{ hours: 2 }` is a NUMBER if so declared), and options Discord's
+ * client would not send (out of range, too long, not a choice, wrong type, unknown channel or role,
+ * a required one missing; see options.ts) throw OptionsRefusedError: such a test is a test bug.
+ * A command that is not registered cannot be sent either, unless the test names its `commandId`
+ * (a command deleted after the member's client loaded it).
+ *
  *   const id = fake.sendInteraction(chatInput(fake, { guildId, name: 'join', subcommand: 'track', options: { track: 'ml' } }));
  *   const rec = await fake.waitForInteractionReply(id);
  */
 import type { Channel, Guild, Member, Obj, User } from './model.js';
+import { OptionType, OptionsRefusedError, optionProblems, type CommandDefinition, type OptionDefinition } from './options.js';
 import { MEMBER_DEFAULT_PERMISSIONS } from './permissions.js';
 import type { FakeDiscord, Json } from './types.js';
 
-export const OptionType = {
-  Subcommand: 1,
-  SubcommandGroup: 2,
-  String: 3,
-  Integer: 4,
-  Boolean: 5,
-  User: 6,
-  Channel: 7,
-  Role: 8,
-  Mentionable: 9,
-  Number: 10,
-  Attachment: 11,
-} as const;
+export { OptionType, OptionsRefusedError } from './options.js';
 
 /** A typed option entry. `value` for USER/CHANNEL/ROLE/MENTIONABLE/ATTACHMENT is the snowflake. */
 export interface RawOption {
@@ -224,15 +220,28 @@ function inferType(v: string | number | boolean): number {
   return OptionType.String;
 }
 
-function toRawOptions(input: OptionsInput | undefined): RawOption[] {
+function toRawOptions(input: OptionsInput | undefined, declared?: OptionDefinition[]): RawOption[] {
   if (!input) return [];
   if (Array.isArray(input)) return input.map((o) => ({ ...o }));
-  return Object.entries(input).map(([name, v]) =>
-    typeof v === 'object' ? { name, type: v.type, value: v.value } : { name, type: inferType(v), value: v },
-  );
+  return Object.entries(input).map(([name, v]) => {
+    if (typeof v === 'object') return { name, type: v.type, value: v.value };
+    // The declared type decides (a number for a NUMBER option, an id for a USER option); else inferred.
+    const type = declared?.find((d) => d.name === name)?.type ?? inferType(v);
+    return { name, type, value: v };
+  });
 }
 
-function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u: User) => Obj, inGuild: boolean): Obj | undefined {
+/** The options declared at the level the leaf options sit (inside the subcommand, if any). */
+function leafDefinitions(command: CommandDefinition | undefined, subcommand?: string, group?: string): OptionDefinition[] | undefined {
+  if (!command) return undefined;
+  let level = command.options ?? [];
+  if (group) level = level.find((o) => o.type === OptionType.SubcommandGroup && o.name === group)?.options ?? [];
+  if (subcommand) level = level.find((o) => o.type === OptionType.Subcommand && o.name === subcommand)?.options ?? [];
+  return level;
+}
+
+function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u: User) => Obj, guildId: string | undefined): Obj | undefined {
+  const inGuild = guildId !== undefined;
   const { users, guilds, channels } = world(fake);
   const resolved: Record<string, Obj> = {};
   const add = (key: string, id: string, obj: Obj): void => {
@@ -251,14 +260,10 @@ function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u:
         return true;
       };
       const asRole = (): boolean => {
-        for (const g of guilds.values()) {
-          const r = g.roles.find((x) => x.id === id);
-          if (r) {
-            add('roles', id, r);
-            return true;
-          }
-        }
-        return false;
+        const r = guildId !== undefined ? guilds.get(guildId)?.roles.find((x) => x.id === id) : undefined;
+        if (!r) return false;
+        add('roles', id, r);
+        return true;
       };
       switch (o.type) {
         case OptionType.User:
@@ -268,7 +273,7 @@ function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u:
           }
           break;
         case OptionType.Role:
-          if (!asRole()) add('roles', id, { id, name: 'role', color: 0, hoist: false, position: 1, permissions: '0', managed: false, mentionable: false, flags: 0, icon: null, unicode_emoji: null });
+          asRole(); // an unknown role is not resolved: Discord's client offers only the server's roles
           break;
         case OptionType.Mentionable:
           if (!asUser() && !asRole()) {
@@ -277,15 +282,17 @@ function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u:
           }
           break;
         case OptionType.Channel: {
+          // only a channel of this server (or the DM itself) is resolved: the client offers no other
           const c = channels.get(id);
+          if (!c || (guildId !== undefined && c.guild_id !== guildId)) break;
           add('channels', id, {
             id,
-            name: c?.name ?? 'channel',
-            type: c?.type ?? 0,
-            parent_id: c?.parent_id ?? null,
+            name: c.name ?? 'channel',
+            type: c.type,
+            parent_id: c.parent_id ?? null,
             permissions: String(MEMBER_DEFAULT_PERMISSIONS),
-            flags: c?.flags ?? 0,
-            ...(c?.thread_metadata ? { thread_metadata: c.thread_metadata } : {}),
+            flags: c.flags ?? 0,
+            ...(c.thread_metadata ? { thread_metadata: c.thread_metadata } : {}),
           });
           break;
         }
@@ -317,21 +324,37 @@ function wrapSub(opts: RawOption[], subcommand?: string, group?: string): RawOpt
   return [{ name: subcommand!, type: OptionType.Subcommand, options: opts }];
 }
 
-function commandIdFor(fake: FakeDiscord, name: string, guildId?: string): string {
-  const found =
-    (guildId ? fake.guildCommands(guildId).find((c) => c.name === name && (c.type ?? 1) === 1) : undefined) ??
-    fake.globalCommands().find((c) => c.name === name && (c.type ?? 1) === 1);
-  return (found?.id as string | undefined) ?? fake.snowflake();
+/** The registered chat-input command a member would pick (the server's, else the global one). */
+function registered(fake: FakeDiscord, name: string, guildId?: string): (CommandDefinition & { id?: string }) | undefined {
+  const isIt = (c: Json): boolean => c.name === name && (c.type ?? 1) === 1;
+  return ((guildId ? fake.guildCommands(guildId).find(isIt) : undefined) ?? fake.globalCommands().find(isIt)) as (CommandDefinition & { id?: string }) | undefined;
+}
+
+/** The definition to check against; throws for a command no client could pick. */
+function definitionFor(fake: FakeDiscord, o: ChatInputOptions): (CommandDefinition & { id?: string }) | undefined {
+  const command = registered(fake, o.name, o.guildId);
+  if (!command && o.commandId === undefined) {
+    throw new OptionsRefusedError(o.name, [`/${o.name} is not registered (globally or in this server), so no member can pick it; register the commands first, or pass commandId for a command deleted meanwhile`]);
+  }
+  return command;
+}
+
+function refuseProblems(command: CommandDefinition | undefined, options: RawOption[], resolved: Obj | undefined, kind: 'command' | 'autocomplete'): void {
+  if (!command) return;
+  const problems = optionProblems(command, options, resolved, kind);
+  if (problems.length) throw new OptionsRefusedError(command.name, problems);
 }
 
 /** APPLICATION_COMMAND (type 2) chat-input interaction payload. */
 export function chatInput(fake: FakeDiscord, o: ChatInputOptions): Json {
+  const command = definitionFor(fake, o);
   const { payload, resolvedMember } = base(fake, 2, o);
-  const leaf = toRawOptions(o.options);
+  const leaf = toRawOptions(o.options, leafDefinitions(command, o.subcommand, o.subcommandGroup));
   const options = wrapSub(leaf, o.subcommand, o.subcommandGroup);
-  const resolved = buildResolved(fake, leaf, resolvedMember, Boolean(o.guildId));
+  const resolved = buildResolved(fake, leaf, resolvedMember, o.guildId);
+  refuseProblems(command, options, resolved, 'command');
   payload.data = {
-    id: o.commandId ?? commandIdFor(fake, o.name, o.guildId),
+    id: o.commandId ?? command?.id ?? fake.snowflake(),
     name: o.name,
     type: 1,
     ...(o.guildId && fake.guildCommands(o.guildId).some((c) => c.name === o.name) ? { guild_id: o.guildId } : {}),
@@ -343,17 +366,22 @@ export function chatInput(fake: FakeDiscord, o: ChatInputOptions): Json {
 
 /** APPLICATION_COMMAND_AUTOCOMPLETE (type 4) payload; the `focused` option carries `value`. */
 export function autocomplete(fake: FakeDiscord, o: AutocompleteOptions): Json {
-  const { payload } = base(fake, 4, o);
-  const others = toRawOptions(o.options).filter((x) => x.name !== o.focused);
-  const focusedType = o.focusedType ?? (typeof o.value === 'number' ? inferType(o.value) : OptionType.String);
+  const command = definitionFor(fake, o);
+  const { payload, resolvedMember } = base(fake, 4, o);
+  const declared = leafDefinitions(command, o.subcommand, o.subcommandGroup);
+  const others = toRawOptions(o.options, declared).filter((x) => x.name !== o.focused);
+  const focusedType = o.focusedType ?? declared?.find((d) => d.name === o.focused)?.type ?? (typeof o.value === 'number' ? inferType(o.value) : OptionType.String);
   const leaf: RawOption[] = [...others, { name: o.focused, type: focusedType, value: o.value, focused: true }];
   const options = wrapSub(leaf, o.subcommand, o.subcommandGroup);
+  const resolved = buildResolved(fake, others, resolvedMember, o.guildId);
+  refuseProblems(command, options, resolved, 'autocomplete');
   payload.data = {
-    id: o.commandId ?? commandIdFor(fake, o.name, o.guildId),
+    id: o.commandId ?? command?.id ?? fake.snowflake(),
     name: o.name,
     type: 1,
     ...(o.guildId && fake.guildCommands(o.guildId).some((c) => c.name === o.name) ? { guild_id: o.guildId } : {}),
     options,
+    ...(resolved ? { resolved } : {}),
   };
   return payload;
 }

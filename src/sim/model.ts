@@ -83,11 +83,28 @@ export interface Interaction {
   id: string;
   token: string;
   payload: Obj;
+  /** when INTERACTION_CREATE was sent, on the fake's clock (ms) */
+  sentAt: number;
+  /** callbacks and webhook calls the fake refused (late: 10062, again: 40060, expired token: 50027) */
+  refused: { code: number; afterMs: number }[];
   callback: { type: number; data: Obj | undefined; at: number } | undefined;
   original: Message | undefined;
   originalDeleted: boolean;
   followups: Message[];
   edits: { messageId: string; body: unknown; at: number }[];
+}
+
+/** The fake's world as JSON (snapshot.ts): what the console keeps between runs. */
+export interface WorldSnapshot {
+  version: 1;
+  appId: string;
+  users: User[];
+  guilds: Guild[];
+  channels: Channel[];
+  messages: { channelId: string; msg: Message; viaInteraction: boolean }[];
+  voiceStates: { guildId: string; states: Obj[] }[];
+  threadMembers: { threadId: string; userIds: string[] }[];
+  dmsClosed: string[];
 }
 
 /** Public and private threads (news, public, private). */

@@ -24,7 +24,9 @@ export class RestServer {
   readonly server: Server;
   readonly requests: RecordedRequest[] = [];
   readonly violations: Violation[] = [];
-  private readonly failRules: (FailRule & { remaining: number })[] = [];
+  private readonly failRules: (FailRule & { remaining: number; hits: number })[] = [];
+  /** responses held by a 'hang' fault (closed by clearFailures or close) */
+  private readonly hanging = new Set<ServerResponse>();
   private readonly rateWindow: number[] = [];
   private readonly sockets = new Set<Socket>();
   /** set once the routes are built (they need the server's port) */
@@ -45,12 +47,20 @@ export class RestServer {
     });
   }
 
-  failWith(rule: FailRule): void {
-    this.failRules.push({ ...rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+  failWith(rule: FailRule): { readonly hits: number } {
+    const entry = { ...rule, remaining: rule.times ?? Number.POSITIVE_INFINITY, hits: 0 };
+    this.failRules.push(entry);
+    return {
+      get hits() {
+        return entry.hits;
+      },
+    };
   }
 
   clearFailures(): void {
     this.failRules.splice(0);
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
   }
 
   waitFor(predicate: (r: RecordedRequest) => boolean, timeoutMs = 5000): Promise<RecordedRequest> {
@@ -78,6 +88,7 @@ export class RestServer {
   }
 
   async close(): Promise<void> {
+    this.clearFailures();
     this.server.closeAllConnections();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -139,16 +150,18 @@ export class RestServer {
     let status = 500;
     let json: unknown;
     const headers = rateLimitHeaders(path);
+    let rule: (typeof this.failRules)[number] | undefined;
     try {
       const needsAuth = !/^\/(interactions|webhooks)\//.test(path) && path !== '/gateway';
       if (needsAuth && !String(req.headers.authorization ?? '').startsWith('Bot ')) {
         throw new HttpError(401, 0, '401: Unauthorized');
       }
-      const rule = this.failRules.find((r) => (!r.method || r.method.toUpperCase() === method) && r.path.test(path) && r.remaining > 0);
+      rule = this.failRules.find((r) => (!r.method || r.method.toUpperCase() === method) && r.path.test(path) && r.remaining > 0);
       if (rule) {
         rule.remaining--;
+        rule.hits++;
         this.state.stats.injectedFailures++;
-        throw new HttpError(rule.status ?? defaultStatusFor(rule.code), rule.code, rule.message);
+        if (!rule.applied) throw faultError(rule);
       }
       const r = this.routes.find((x) => x.method === method && x.re.test(path));
       if (!r) throw new HttpError(404, 0, '404: Not Found');
@@ -158,6 +171,7 @@ export class RestServer {
       const out = r.handler({ method, path, params, query, body, files: parsed.files });
       status = out.status;
       json = out.json;
+      if (rule) throw faultError(rule); // applied: it took effect, and the answer is lost
     } catch (e) {
       if (e instanceof HttpError) {
         status = e.status;
@@ -167,11 +181,26 @@ export class RestServer {
         json = { message: `fake-discord internal error: ${e instanceof Error ? (e.stack ?? String(e)) : String(e)}`, code: 0 };
       }
     }
-    record.status = status;
+    // A transport fault: the client gets no answer at all (status 0 in the record).
+    const transport = rule?.fault === 'hang' || rule?.fault === 'reset' ? rule.fault : undefined;
+    record.status = transport ? 0 : status;
     this.requests.push(record);
-    send(res, status, json, headers);
+    if (transport === 'reset') req.socket.destroy();
+    else if (transport === 'hang') {
+      this.hanging.add(res);
+      res.on('close', () => this.hanging.delete(res));
+    } else {
+      // Listeners run after the request took effect and before its answer is written (a test can kill the bot there: the answer is lost).
+      this.state.events.emit('answering', record);
+      send(res, status, json, headers);
+    }
     this.state.events.emit('request', record);
   }
+}
+
+function faultError(rule: FailRule): HttpError {
+  const status = rule.status ?? (rule.code !== undefined ? defaultStatusFor(rule.code) : 500);
+  return new HttpError(status, rule.code ?? 0, rule.message ?? (rule.code === undefined ? `${status}: fake-discord injected fault` : undefined));
 }
 
 /** No /api/v10 prefix, URL-decoded segments (`@original`), no trailing slash. */

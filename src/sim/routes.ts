@@ -6,7 +6,7 @@
 import { HttpError } from './errors.js';
 import { THREAD_TYPES, clone, nowIso, type Channel, type Command, type Interaction, type Message, type Obj } from './model.js';
 import { Perm, requirePermissions, requireRoleManageable } from './permissions.js';
-import type { SimState } from './state.js';
+import { INTERACTION_ACK_MS, INTERACTION_TOKEN_MS, NONCE_WINDOW_MS, type SimState } from './state.js';
 import type { RecordedFile } from './types.js';
 
 export interface RouteContext {
@@ -182,9 +182,17 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
   });
 
   // ---- interactions -----------------------------------------------------------
+  /** Refuses (and notes on the interaction) an answer Discord would refuse. */
+  const refuse = (rec: Interaction, status: number, code: number): never => {
+    rec.refused.push({ code, afterMs: state.now() - rec.sentAt });
+    events.emit('interaction', rec);
+    throw new HttpError(status, code);
+  };
   const getInteractionByToken = (appIdParam: string, token: string): Interaction => {
     const rec = state.interactionsByToken.get(token);
     if (!rec || appIdParam !== appId) throw new HttpError(404, 10015);
+    // The token serves follow-ups and edits for 15 minutes; then Discord answers 401 Invalid Webhook Token.
+    if (state.now() - rec.sentAt > INTERACTION_TOKEN_MS) refuse(rec, 401, 50027);
     return rec;
   };
 
@@ -212,7 +220,9 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
   const handleCallback = (id: string, token: string, body: Obj, files: RecordedFile[], query: Record<string, string>): RouteResult => {
     const rec = state.interactions.get(id);
     if (!rec || rec.token !== token) throw new HttpError(404, 10062);
-    if (rec.callback) throw new HttpError(400, 40060);
+    // The first answer must come within 3 s of the interaction; there is only one first answer.
+    if (state.now() - rec.sentAt > INTERACTION_ACK_MS) refuse(rec, 404, 10062);
+    if (rec.callback) refuse(rec, 400, 40060);
     const type = Number(body.type);
     const data = body.data as Obj | undefined;
     rec.callback = { type, data: clone(data), at: performance.now() };
@@ -363,8 +373,18 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
       Boolean(body.poll) ||
       (Array.isArray(body.sticker_ids) && body.sticker_ids.length > 0);
     if (!hasContent) throw new HttpError(400, 50006);
+    // enforce_nonce: a nonce the same author used in the last few minutes returns that message.
+    const nonceKey = body.enforce_nonce === true && (typeof body.nonce === 'string' || typeof body.nonce === 'number') ? `${botUser.id}:${String(body.nonce)}` : undefined;
+    const seen = nonceKey ? state.nonces.get(nonceKey) : undefined;
+    if (seen && state.now() - seen.at <= NONCE_WINDOW_MS) return ok(clone(seen.msg));
     const msg = state.buildMessage(ch.id, body, files);
+    if (nonceKey) state.nonces.set(nonceKey, { msg, at: Date.now() });
     state.storeMessage(ch.id, msg, false);
+    if (nonceKey) {
+      const now = state.now();
+      if (state.nonces.size >= 10_000) for (const [k, v] of state.nonces) if (now - v.at > NONCE_WINDOW_MS) state.nonces.delete(k);
+      state.nonces.set(nonceKey, { msg, at: now });
+    }
     threadMembers.mentioned(ch, body); // private threads: mentioned members join
     return ok(clone(msg));
   });
@@ -414,6 +434,7 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
       type,
       name: body.name ?? 'thread',
       parent_id: parent.id,
+      owner_id: botUser.id,
       rate_limit_per_user: body.rate_limit_per_user ?? 0,
       thread_metadata: {
         archived: false,
@@ -437,6 +458,12 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     }
     return thread;
   };
+  route('GET', '/guilds/:id/threads/active', ({ params }) => {
+    const guildId = at(params, 0);
+    state.getGuild(guildId);
+    const threads = [...channels.values()].filter((c) => c.guild_id === guildId && THREAD_TYPES.has(c.type) && !c.thread_metadata?.archived);
+    return ok({ threads: clone(threads), members: [] });
+  });
   route('POST', '/channels/:id/messages/:mid/threads', ({ params, body }) => {
     const ch = state.getChannel(at(params, 0));
     requirePerms(ch.id, [Perm.CreatePublicThreads, Perm.ReadMessageHistory]);

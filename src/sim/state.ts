@@ -39,7 +39,7 @@ export interface GatewayLink {
   dispatchToSession(t: string, d: unknown, guildId: string): void;
 }
 
-interface StoredMessage {
+export interface StoredMessage {
   msg: Message;
   /** created via interaction callback/follow-up rather than channel POST */
   viaInteraction: boolean;
@@ -58,7 +58,16 @@ export interface VoiceStateOptions {
 export interface StateOptions {
   appId?: string;
   botUsername?: string;
+  /** milliseconds on the clock Discord's own deadlines run on (see FakeDiscordOptions.clock) */
+  now?: () => number;
 }
+
+/** A first answer to an interaction must arrive within this long of it (else 404 10062). */
+export const INTERACTION_ACK_MS = 3_000;
+/** The interaction token serves follow-ups and edits this long (then 401 50027 Invalid Webhook Token). */
+export const INTERACTION_TOKEN_MS = 15 * 60_000;
+/** A message with `enforce_nonce` and a nonce its author used this recently returns that message. */
+export const NONCE_WINDOW_MS = 2 * 60_000;
 
 export interface UserOptions {
   id?: string;
@@ -97,17 +106,22 @@ export class SimState {
   // ---- DMs (weekly digest) ---------------------------------------------------------
   /** Users whose DMs are closed to the bot: POST /channels/{dm}/messages answers 403 50007. */
   readonly dmsClosed = new Set<string>();
-
   /** The DM channel with a user, if the bot (or an interaction) opened one. */
   dmChannelOf(userId: string): Channel | undefined {
     return [...this.channels.values()].find((c) => c.type === 1 && c.recipients?.[0]?.id === userId);
   }
   // ---- end DMs -----------------------------------------------------------------------
 
+  /** The clock of Discord's deadlines (interaction acknowledgement, token lifetime, nonce window), in ms. */
+  readonly now: () => number;
+  /** `enforce_nonce` messages by author and nonce: the message and when it was created (state clock). */
+  readonly nonces = new Map<string, { msg: Message; at: number }>();
+
   private lastTs = 0n;
   private inc = 0n;
 
   constructor(options: StateOptions = {}) {
+    this.now = options.now ?? (() => performance.now());
     this.events.setMaxListeners(1000);
     this.appId = options.appId ?? this.snowflake();
     this.botUser = this.makeUser({ id: this.appId, username: options.botUsername ?? 'Cohort', bot: true });
@@ -620,6 +634,8 @@ export class SimState {
       id: p.id as string,
       token: p.token as string,
       payload: p,
+      sentAt: this.now(),
+      refused: [],
       callback: undefined,
       original: undefined,
       originalDeleted: false,

@@ -28,6 +28,11 @@ export class ThreadMembers {
     set.add(userId);
   }
 
+  /** Sets who is in a thread, as it was (a restored world snapshot). */
+  set(threadId: string, userIds: readonly string[]): void {
+    this.members.set(threadId, new Set(userIds));
+  }
+
   remove(thread: Channel, userId: string): void {
     this.members.get(thread.id)?.delete(userId);
   }

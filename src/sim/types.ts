@@ -1,3 +1,5 @@
+import type { WorldSnapshot } from './model.js';
+
 /**
  * The public types of the fake Discord: what tests, the console and the benchmarks see.
  */
@@ -42,18 +44,30 @@ export interface Violation {
   problems: string[];
 }
 
+/**
+ * A fault the REST server injects (`fake.failWith`). By default a Discord JSON error answered
+ * before the request takes effect; `fault` chooses a transport fault instead, and `applied` lets the
+ * request take effect first (Discord stored the message, then the answer was lost).
+ */
 export interface FailRule {
   /** HTTP method (case-insensitive); omitted = any method */
   method?: string;
   /** matched against the normalised path (see file header) */
   path: RegExp;
-  /** HTTP status, default 400 (or 403 for 50001/50013, 404 for 10xxx) */
+  /**
+   * 'error' (default): answer `status` with `{ code, message }`; 'hang': never answer (a timeout:
+   * the client gives up); 'reset': destroy the connection without an answer.
+   */
+  fault?: 'error' | 'hang' | 'reset';
+  /** HTTP status, default: 500 without `code`, else Discord's status for the code (403 for 50001/50013, 404 for 10xxx, 400) */
   status?: number;
-  /** Discord JSON error code (e.g. 50013 Missing Permissions) */
-  code: number;
+  /** Discord JSON error code (e.g. 50013 Missing Permissions); default 0 */
+  code?: number;
   message?: string;
   /** how many requests to fail; omitted = forever */
   times?: number;
+  /** the request takes effect before the fault (e.g. a 502 after Discord posted the message) */
+  applied?: boolean;
 }
 
 export interface InteractionEdit {
@@ -67,6 +81,10 @@ export interface InteractionRecord {
   id: string;
   token: string;
   payload: Json;
+  /** When INTERACTION_CREATE was sent, on the fake's clock (ms; see FakeDiscordOptions.clock). */
+  sentAt: number;
+  /** Answers the fake refused: a late first answer (10062), a second one (40060), an expired token (50027). */
+  refused: { code: number; afterMs: number }[];
   /** The interaction callback; `at` is performance.now() when it arrived. */
   callback: { type: number; data: Json | undefined; at: number } | undefined;
   /** current state of @original (after edits); undefined before a message-producing callback or after delete */
@@ -111,6 +129,12 @@ export interface FakeDiscordOptions {
   /** paths (normalised) never subject to the global rate limit; default: gateway + interaction callbacks */
   rateLimitExempt?: RegExp;
   botUsername?: string;
+  /**
+   * The clock (milliseconds) of Discord's own deadlines: the 3 s for a first answer to an
+   * interaction, the 15 minutes of its token, the window of `enforce_nonce`. Default: the real
+   * monotonic clock (performance.now). Tests of those rules pass a clock they move by hand.
+   */
+  clock?: () => number;
 }
 
 export interface FakeDiscord {
@@ -169,13 +193,28 @@ export interface FakeDiscord {
   dmMessages(userId: string): Json[];
   // ---- end DMs ----
 
-  failWith(rule: FailRule): void;
+  /**
+   * Injects a fault into matching REST requests (interaction callbacks and webhooks too):
+   * `failWith({ path: /callback$/, status: 502, applied: true, times: 1 })` is a 502 after the
+   * callback took effect; `fault: 'hang'` never answers; `fault: 'reset'` closes the connection.
+   * Returns how often it has struck so far.
+   */
+  failWith(rule: FailRule): { readonly hits: number };
+  /**
+   * Calls `listener` for each request once it took effect, before its answer is sent (killing the
+   * bot there loses the answer of a request Discord carried out). Returns a function that removes it.
+   */
+  beforeAnswer(listener: (request: RecordedRequest) => void): () => void;
+  /** removes every rule and ends every hanging request (its connection is closed) */
   clearFailures(): void;
 
   /** dispatch a gateway event (op 0) to the shard of guildId (or all shards when omitted) */
   dispatch(t: string, d: unknown, guildId?: string): void;
   sendInteraction(payload: Json): string;
+  /** the shards with at least one identified session, each once */
   connectedShards(): number[];
+  /** identified sessions per shard id: two processes running shard 0 give `{ 0: 2 }`, and both get every event of it */
+  gatewaySessions(): Record<number, number>;
   /** close all gateway sockets with a code (simulates a disconnect; discord.js will resume/reconnect) */
   dropGatewayConnections(code?: number): void;
   /**
@@ -191,6 +230,10 @@ export interface FakeDiscord {
   setVoiceState(guildId: string, userId: string, state: { channelId: string | null; deaf?: boolean; mute?: boolean; selfDeaf?: boolean; selfMute?: boolean }): Json;
   /** current voice states of a guild (without guild_id and member) */
   voiceStates(guildId: string): Json[];
+  /** The world (users, servers, channels, messages, voice states) as JSON, to restore in another fake. */
+  snapshot(): WorldSnapshot;
+  /** Replaces the world with a snapshot's; before the bot connects, and with the same `appId`. */
+  restore(snapshot: WorldSnapshot): void;
   /** Shuts the fake down; rejects afterwards if violations remain (see `failOnViolations`). */
   close(): Promise<void>;
 }

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { createSession } from '../../src/db/queries/focus.js';
 import { getStreakSummary } from '../../src/db/queries/streaks.js';
-import { focusSessions, scheduledPosts, studySessions } from '../../src/db/schema.js';
+import { focusSessions, processLeases, scheduledPosts, studySessions } from '../../src/db/schema.js';
+import { settleSession } from '../../src/jobs/focus.js';
+import type { Client } from 'discord.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
+import { chatInput } from '../../src/sim/interactions.js';
 import { MODERATOR, buttonsOf, shown, startTestBot, textOf, until, type TestBot, useTestBot } from '../support/bot.js';
 
 const MIN = 60_000;
@@ -100,8 +103,8 @@ describe('/focus start', () => {
     const refused = await startFocus(bot, channelId, { focus: 120, break: 30, rounds: 12 });
     expect(textOf(shown(refused))).toContain('A focus session lasts at most 12 hours; 12 rounds of 120 minutes with 30-minute breaks take 29 h 30 m');
     expect(bot.fake.channelMessages(channelId)).toHaveLength(0);
-    const tooShort = await startFocus(bot, channelId, { focus: 3 });
-    expect(textOf(shown(tooShort))).toContain('A focus phase lasts 5 to 120 minutes; 3 is out of range. Nothing was started.');
+    // A phase out of its declared range never reaches the bot: Discord's client (and the fake) refuse it.
+    expect(() => chatInput(bot.fake, { guildId: bot.guildId, name: 'focus', subcommand: 'start', channelId, user: ALICE, options: { focus: 3 } })).toThrow('focus must be between 5 and 120');
 
     await startFocus(bot, channelId, { focus: 50, break: 10, rounds: 2 });
     const text = textOf(cardIn(bot.fake, channelId));
@@ -381,5 +384,35 @@ describe('restarts and processes', () => {
       await fake.close();
       await other?.close();
     }
+  });
+});
+
+describe('a process that stops between the steps of a phase change', () => {
+  it('claimed the session’s last phase change, then died before editing the card: another process takes it over once the lease lapsed and shows the card finished, without a late ping', async () => {
+    const channelId = await newChannel();
+    const t0 = bot.clock.now().getTime();
+    await startFocus(bot, channelId, { rounds: 1 });
+    const session = await sessionOf(channelId);
+    const card = cardIn(bot.fake, channelId);
+    // The dying process: its lease lapsed a moment ago; its Discord calls never come back (it is gone).
+    const dead = 'dead-host:4:abcdef';
+    await database.db.insert(processLeases).values({ id: dead, instance: 'elsewhere', host: 'dead-host', pid: 4, startedAt: new Date(Date.now() - 60_000), heartbeatAt: new Date(Date.now() - 30_000), expiresAt: new Date(Date.now() - 10_000) });
+    const never = () => new Promise<never>(() => {});
+    const gone = { rest: { patch: never, post: never }, guilds: bot.app.client.guilds } as unknown as Client;
+    const end = t0 + 25 * MIN + 5_000;
+    void settleSession({ ctx: bot.app.ctx, client: gone, owner: dead }, session, new Date(end));
+    const claimOf = async () => (await database.db.select().from(scheduledPosts).where(like(scheduledPosts.period, `${session.id}:%`)))[0];
+    for (let i = 0; i < 400 && !(await claimOf()); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await claimOf()).toMatchObject({ status: 'claimed', claimedBy: dead });
+    expect((await sessionOf(channelId)).status).toBe('finished');
+    expect(textOf(cardIn(bot.fake, channelId))).not.toContain('**Finished**');
+
+    // This process's heartbeat reaps the lapsed lease (released claim), and its next run finishes the step.
+    for (let i = 0; i < 2400 && (await claimOf())?.claimedBy === dead; i++) await new Promise((r) => setTimeout(r, 25));
+    await tickAt(end + 10_000);
+    expect(await claimOf()).toMatchObject({ status: 'skipped', claimedBy: bot.app.ctx.owner });
+    expect(textOf(cardIn(bot.fake, channelId))).toContain('**Finished**');
+    expect(cardEdits(bot.fake, channelId, card.id as string).length).toBeGreaterThan(0);
+    expect(phaseMessagesIn(bot.fake, channelId)).toHaveLength(0); // no late ping
   });
 });

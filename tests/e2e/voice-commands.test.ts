@@ -2,6 +2,7 @@ import { Events } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
+import { chatInput } from '../../src/sim/interactions.js';
 import { buttonsOf, MODERATOR, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 
@@ -58,8 +59,11 @@ async function voice(userId: string, channelId: string | null): Promise<void> {
 }
 
 describe('/setup study', () => {
-  it('refuses a text channel with a clear sentence, and asks for something to change', async () => {
-    expect(textOf(shown(await setupStudy({ add: { type: 7, value: text } })))).toContain('is not a voice channel: study time is counted in voice and stage channels only');
+  it('offers no text channel (the option declares its channel types), and asks for something to change', async () => {
+    // Discord's client lets only voice and stage channels and categories through; the fake refuses to send more.
+    expect(() => chatInput(bot.fake, { guildId: bot.guildId, name: 'setup', subcommand: 'study', user: MOD, ...MODERATOR, options: { add: { type: 7, value: text } } })).toThrow(
+      'add must be a voice channel, stage channel or category',
+    );
     expect(textOf(shown(await setupStudy({})))).toContain('Give at least one of `add`, `remove`, `clear` or `study_minutes`');
   });
 

@@ -40,7 +40,11 @@ export interface TestBotOptions {
   commands?: readonly Command[];
   /** Use this existing guild of the shared fake instead of adding a new one. */
   guildId?: string;
+  /** Lease the shards as a real process does (default false: apps of one test may run the same servers). */
+  leaseShards?: boolean;
 }
+
+let testApps = 0;
 
 export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
   const fake = options.fake ?? (await startFakeDiscord());
@@ -52,7 +56,10 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.config,
   });
-  const app = await startCohort({ config, clock, database: options.database, ...(options.commands ? { commands: options.commands } : {}) });
+  // Each app is a process of its own in the leases; apps of one test may share servers (see LeaseIdentity.leaseShards).
+  testApps += 1;
+  const lease = { host: 'test-host', pid: 1_000_000 + testApps, instance: `test-app-${testApps}`, isRunning: () => true, leaseShards: options.leaseShards ?? false };
+  const app = await startCohort({ config, clock, database: options.database, lease, ...(options.commands ? { commands: options.commands } : {}) });
   await app.ready;
   // Let the start-up catch-up run finish: it took its `now` from the start clock, and settings a
   // test writes while it is still running would be planned at that old time (a prompt posted early).

@@ -24,16 +24,31 @@ export interface HoldingProxy {
  * payload is still validated by the fake. The gateway is not proxied (the fake's /gateway/bot
  * names its own WebSocket URL).
  */
-export async function startHoldingProxy(target: string, hold: (method: string, path: string) => boolean): Promise<HoldingProxy> {
+export interface HoldingProxyOptions {
+  /**
+   * A status to answer instead of the target's, after the target has taken the request (a 502 from
+   * a gateway in front of Discord after Discord did the work); undefined passes the answer on.
+   */
+  answerInstead?: (method: string, path: string) => number | undefined;
+}
+
+export async function startHoldingProxy(target: string, hold: (method: string, path: string) => boolean, options: HoldingProxyOptions = {}): Promise<HoldingProxy> {
   const base = new URL(target);
   const prefix = base.pathname.replace(/\/$/, '');
   const waiting: { held: HeldRequest; forward: () => void }[] = [];
   let releasing = false;
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, path: string) => {
     const upstream = request(
       { host: base.hostname, port: base.port, method: req.method, path: req.url, headers: { ...req.headers, host: base.host } },
       (answer) => {
+        const instead = options.answerInstead?.(req.method ?? 'GET', path);
+        if (instead !== undefined) {
+          answer.resume();
+          res.writeHead(instead, { 'content-type': 'text/html' });
+          res.end(`<html><body>${instead}</body></html>`);
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -48,10 +63,10 @@ export async function startHoldingProxy(target: string, hold: (method: string, p
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const path = (req.url ?? '/').split('?')[0]!.slice(prefix.length).replace(/^\/v\d+/, '');
-      if (releasing || !hold(req.method ?? 'GET', path)) return forward(req, res, body);
+      if (releasing || !hold(req.method ?? 'GET', path)) return forward(req, res, body, path);
       const held: HeldRequest = { method: req.method ?? 'GET', path, open: true };
       res.on('close', () => (held.open = false));
-      waiting.push({ held, forward: () => forward(req, res, body) });
+      waiting.push({ held, forward: () => forward(req, res, body, path) });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -66,3 +66,22 @@ describe('console rendering', () => {
     expect(plain('due <t:1772452800:R>', names)).toBe('due 2026-03-02 12:00 UTC');
   });
 });
+
+describe('console input for voice and earlier replies', () => {
+  it('reads join, move and leave', () => {
+    expect(parseLine('join #study-hall')).toEqual({ kind: 'voice', channel: 'study-hall' });
+    expect(parseLine('move #Lounge')).toEqual({ kind: 'voice', channel: 'lounge' });
+    expect(parseLine('leave')).toEqual({ kind: 'voice', channel: null });
+    expect(parseLine('join')).toMatchObject({ kind: 'error', message: expect.stringContaining('join #study-hall') });
+    expect(parseLine('leave #study-hall').kind).toBe('error');
+  });
+
+  it('reads which earlier reply a press or a pick is for', () => {
+    expect(parseLine('press 1 reply:4')).toEqual({ kind: 'press', target: '1', reply: 4 });
+    expect(parseLine('press Check in reply:#12')).toEqual({ kind: 'press', target: 'Check in', reply: 12 });
+    expect(parseLine('press Mark done')).toEqual({ kind: 'press', target: 'Mark done' });
+    expect(parseLine('pick 1 nlp reply:2')).toEqual({ kind: 'pick', target: '1', values: ['nlp'], reply: 2 });
+    expect(parseLine('press 1 reply:last')).toMatchObject({ kind: 'error', message: expect.stringContaining('whole number') });
+    expect(parseLine('press reply:3').kind).toBe('error');
+  });
+});

@@ -289,7 +289,7 @@ describe('leaderboard ranking', () => {
 });
 
 /**
- * Time-zone changes (README "Streaks"). A member's events in time order: activities, and changes
+ * Time-zone changes (docs/streaks.md). A member's events in time order: activities, and changes
  * of the rule their days follow (their own zone, the server's zone they follow, the rollover hour).
  * The invariants, for any such sequence:
  *  1. never the past: an activity never counts for a day before the day of an earlier activity;

@@ -11,7 +11,12 @@ import { scheduledPosts, type ScheduledPost } from '../schema.js';
  *      │ ├────markSkipped─▶ skipped   (never posted)
  *      │ ├────markFailed──▶ failed    (permanent Discord error; retried only when retryFailedBefore says so)
  *      │ └────release─────▶ claimed, owner cleared (transient error: the next run retries at once)
- *      └ stale (claimed_at older than staleAfterMs, e.g. a crash between claim and post): taken over
+ *      ├ its process's lease lapsed (leases.ts releases it: owner cleared): taken over within about LEASE_TTL
+ *      └ stale (claimed_at older than staleAfterMs; an owner without a lease): taken over
+ *
+ * A post of several steps (a prompt and its thread, a challenge post of several messages)
+ * records each step as it is done (`recordStep`) and completes only when all are: whoever takes
+ * the claim over finishes the missing steps, and never redoes a recorded one.
  */
 export type PostKind = ScheduledPost['kind'];
 
@@ -63,6 +68,30 @@ export async function claim(db: Tx, request: ClaimRequest): Promise<ScheduledPos
     .where(and(eq(scheduledPosts.guildId, guildId), eq(scheduledPosts.kind, kind), eq(scheduledPosts.period, period), or(...takeable)))
     .returning();
   return taken ?? null;
+}
+
+/**
+ * Records one finished step of a claimed post (scheduled_posts.steps: e.g. `message` -> its id,
+ * `thread` -> the thread's id), so that a claim taken over after a crash or released after a
+ * transient error does the missing steps only. The claim stays open until `complete()`. A post's
+ * first message also fills message_id and channel_id (and the ref), as `complete()` would.
+ */
+export async function recordStep(
+  db: Tx,
+  id: number,
+  step: string,
+  value: string,
+  post?: { messageId: string; channelId: string; ref?: string | null },
+): Promise<boolean> {
+  const rows = await db
+    .update(scheduledPosts)
+    .set({
+      steps: sql`${scheduledPosts.steps} || ${JSON.stringify({ [step]: value })}::jsonb`,
+      ...(post ? { messageId: post.messageId, channelId: post.channelId, ...(post.ref ? { ref: post.ref } : {}) } : {}),
+    })
+    .where(and(eq(scheduledPosts.id, id), eq(scheduledPosts.status, 'claimed')))
+    .returning({ id: scheduledPosts.id });
+  return rows.length > 0;
 }
 
 /** Marks a claimed post as posted. Returns false if the claim was no longer open (nothing changed). */
@@ -132,6 +161,14 @@ export async function postsFor(db: Tx, kind: PostKind, guildIds: readonly string
     .select()
     .from(scheduledPosts)
     .where(and(eq(scheduledPosts.kind, kind), inArray(scheduledPosts.guildId, [...guildIds]), inArray(scheduledPosts.period, [...new Set(periods)])));
+}
+
+/** Claims of a kind still open (status claimed), of any guild: a job's recovery path filters them to its own servers. */
+export async function openClaims(db: Tx, kind: PostKind): Promise<ScheduledPost[]> {
+  return db
+    .select()
+    .from(scheduledPosts)
+    .where(and(eq(scheduledPosts.kind, kind), eq(scheduledPosts.status, 'claimed')));
 }
 
 /** The latest period recorded (any status) per guild for a kind. */

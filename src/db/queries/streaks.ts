@@ -29,7 +29,7 @@
  *    figures or already counted; when anything changed in between, it reads again, and it hands
  *    every other case to the locked path (returning undefined, with nothing written).
  *
- * Why both exist (README, Performance): with the locked path alone, /checkin and Mark done take two
+ * Why both exist (docs/performance.md, what bounds it): with the locked path alone, /checkin and Mark done take two
  * more round trips each, and the bot's CPU per interaction on alternating /next and /checkin rose
  * from 1.3–1.8 ms to 2.6–2.8 ms. tests/integration/streak-write-paths.property.test.ts drives both
  * paths (and the compare-and-set from remembered figures made stale behind its back) with any
@@ -102,7 +102,7 @@ export interface MemberDayRules {
 }
 
 /** The columns memberDayRules needs, for a select that left-joins guild_settings and member_settings. */
-const RULE_COLUMNS = {
+export const RULE_COLUMNS = {
   serverZone: guildSettings.timezone,
   rolloverHour: guildSettings.rolloverHour,
   freezeCap: guildSettings.freezeCap,
@@ -112,7 +112,7 @@ const RULE_COLUMNS = {
 
 type RuleRow = { serverZone: string | null; rolloverHour: number | null; freezeCap: number | null; settingsUpdatedAt: Date | null; ownZone: string | null };
 
-function dayRulesOf(guildId: string, row: RuleRow | undefined): MemberDayRules {
+export function dayRulesOf(guildId: string, row: RuleRow | undefined): MemberDayRules {
   const defaults = defaultGuildSettings(guildId);
   return {
     zone: row?.ownZone ?? row?.serverZone ?? defaults.timezone,

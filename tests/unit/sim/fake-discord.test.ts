@@ -101,12 +101,14 @@ describe('fake discord selftest', () => {
           },
         ],
       },
+      { name: 'withresp', description: 'Replies with the response' },
+      { name: 'toolong', description: 'Replies too long' },
     ]);
-    expect(cmds.size).toBe(2);
-    expect(fake.globalCommands().map((c) => c.name)).toEqual(['hello', 'slow']);
+    expect(cmds.size).toBe(4);
+    expect(fake.globalCommands().map((c) => c.name)).toEqual(['hello', 'slow', 'withresp', 'toolong']);
     expect(fake.requests.some((r) => r.method === 'PUT' && r.path === `/applications/${fake.appId}/commands`)).toBe(true);
     const fetched = await client.application!.commands.fetch();
-    expect(fetched.size).toBe(2);
+    expect(fetched.size).toBe(4);
   });
 
   it('ephemeral reply', async () => {
