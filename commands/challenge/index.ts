@@ -11,7 +11,7 @@ import { leave, leaveSubcommand } from './leave.js';
 import type { ChallengeSubcommand } from './shared.js';
 import { show, showSubcommand } from './show.js';
 import { skip, skipSubcommand } from './skip.js';
-import { start, startSubcommand } from './start.js';
+import { start, startNowButton, startSubcommand } from './start.js';
 import { submitWork, submitSubcommand } from './submit.js';
 
 /** The subcommands that need challenges on (/setup challenges); history also works while they are off. */
@@ -52,5 +52,5 @@ export const challenge: Command = {
     );
   },
 
-  components: { join: joinButton },
+  components: { join: joinButton, 'start-now': startNowButton },
 };

@@ -4,8 +4,8 @@ import { ensureOpenRun, type RunChange } from '../../src/db/queries/challenges.j
 import { findPost } from '../../src/db/queries/claims.js';
 import { getMemberTimezone } from '../../src/db/queries/settings.js';
 import type { GuildSettings } from '../../src/db/schema.js';
-import { formatInZone } from '../../src/domain/weeks.js';
-import type { GuildChatInput, Subcommand } from '../../src/discord/command.js';
+import { formatInZone, weekOf } from '../../src/domain/weeks.js';
+import type { GuildChatInput, GuildComponent, Subcommand } from '../../src/discord/command.js';
 import { UserError } from '../../src/errors.js';
 import { announceChange, postDueChallengePosts, type ChallengePosterDeps } from '../../src/jobs/challenges.js';
 
@@ -21,23 +21,30 @@ export async function memberZone(ctx: Context, settings: GuildSettings, userId: 
 }
 
 export async function currentRun(ctx: Context, settings: GuildSettings) {
-  const run = await ensureOpenRun(ctx.db, ctx.content, settings, ctx.clock.now());
-  if (!run) throw new UserError('No challenge is running right now. The next one starts with the new week; moderators can start one with `/challenge start`.');
+  const now = ctx.clock.now();
+  const run = await ensureOpenRun(ctx.db, ctx.content, settings, now);
+  if (!run) {
+    const next = weekOf(now, settings.timezone, settings.challengesWeekStart).endsAt;
+    throw new UserError(
+      `No challenge is running right now. The next one starts with the new week, ${time(next, TimestampStyles.LongDateTime)} (${time(next, TimestampStyles.RelativeTime)}); moderators can start one sooner with \`/challenge start\`.`,
+    );
+  }
   return run;
 }
 
 export const titleOf = (ctx: Context, id: string) => ctx.content.challengesById.get(id)?.title ?? id;
 
-export function poster(interaction: GuildChatInput, ctx: Context): ChallengePosterDeps {
+export function poster(interaction: GuildChatInput | GuildComponent, ctx: Context): ChallengePosterDeps {
   return { ctx, client: interaction.client, owner: ctx.owner };
 }
 
 /** After a moderator changed the challenge: announce it (scheduled announcement if not out yet, else a change notice). */
-export async function announce(interaction: GuildChatInput, ctx: Context, settings: GuildSettings, change: RunChange): Promise<string> {
+export async function announce(interaction: GuildChatInput | GuildComponent, ctx: Context, settings: GuildSettings, change: RunChange): Promise<string> {
   const channel = `<#${settings.challengesChannelId}>`;
   const announced = await findPost(ctx.db, { guildId: settings.guildId, kind: 'challenge_announce', period: change.run.weekStart });
   if (announced?.status === 'posted') {
-    const problem = await announceChange(poster(interaction, ctx), settings, change.run);
+    const changed = change.replaced && change.previousChallengeId === change.run.challengeId ? 'deadline' : 'challenge';
+    const problem = await announceChange(poster(interaction, ctx), settings, change.run, changed);
     return problem ? `⚠️ But I could not announce it: ${problem}` : `Announced in ${channel}.`;
   }
   const outcomes = await postDueChallengePosts(poster(interaction, ctx), settings.guildId, ctx.clock.now());

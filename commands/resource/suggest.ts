@@ -7,6 +7,7 @@ import type { GuildChatInput } from '../../src/discord/command.js';
 import { postableChannel } from '../../src/discord/channels.js';
 import { describeDiscordError } from '../../src/discord/errors.js';
 import { duplicateMessage, suggestionNoticeView, suggestionReceivedView } from '../../src/discord/views/resources.js';
+import { nonPublicHostReason } from '../../src/domain/urls.js';
 import { UserError } from '../../src/errors.js';
 import { freeOption, levelOption, noteOption, readResource, stepOption, titleOption, urlOption } from './shared.js';
 
@@ -25,6 +26,9 @@ export function suggestSubcommand(s: SlashCommandSubcommandBuilder): SlashComman
 
 export async function suggest(interaction: GuildChatInput, ctx: Context): Promise<void> {
   const input = readResource(interaction, ctx);
+  // Members link to public pages; a link into a private network reaches the review queue only through a moderator (/resource add).
+  const notPublic = nonPublicHostReason(input.url);
+  if (notPublic) throw new UserError(notPublic);
   const outcome = await suggestResource(ctx.db, ctx.content, input, ctx.clock.now());
   if (!outcome.ok) {
     if (outcome.why === 'duplicate') throw new UserError(duplicateMessage(ctx.content, outcome.duplicate));

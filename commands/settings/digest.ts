@@ -1,12 +1,14 @@
 import { MessageFlags, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
 import type { Context } from '../../src/context.js';
-import { setDigest } from '../../src/db/queries/digest.js';
+import { digestRows, setDigest } from '../../src/db/queries/digest.js';
 import { memberDayRules } from '../../src/db/queries/streaks.js';
 import type { DmButtonHandler, GuildChatInput } from '../../src/discord/command.js';
 import { digestSettingsView } from '../../src/discord/views/digest.js';
-import { DAY_NAMES, nextDigest } from '../../src/domain/digest.js';
+import { DAY_NAMES, digestWeeksToCheck, firstDigestAfter } from '../../src/domain/digest.js';
 import { isValidTimeZone, parseTimeOfDay } from '../../src/domain/timezones.js';
 import { UserError } from '../../src/errors.js';
+import { DIGEST_CLAIM_STALE_MS } from '../../src/jobs/digest.js';
+import { isSettled } from '../../src/jobs/fan-out.js';
 
 /** `/settings digest on [day] [time]` and `/settings digest off`: the opt-in weekly digest DM. */
 export function digestGroup(group: SlashCommandSubcommandGroupBuilder): SlashCommandSubcommandGroupBuilder {
@@ -43,7 +45,14 @@ export async function executeDigest(interaction: GuildChatInput, ctx: Context): 
   const settings = await setDigest(ctx.db, member, { enabled: on, ...(day !== undefined ? { day } : {}), ...(time ? { time } : {}) }, now);
   const { zone } = await memberDayRules(ctx.db, member);
   const parsed = parseTimeOfDay(settings.time);
-  const next = settings.enabled && parsed && isValidTimeZone(zone) ? nextDigest(now, { day: settings.day, time: parsed, zone }).dueAt : undefined;
+  let next: Date | undefined;
+  if (settings.enabled && parsed && isValidTimeZone(zone)) {
+    // The one the job will send: not one in a week that already had its digest (the day moved within the week).
+    const schedule = { day: settings.day, time: parsed, zone };
+    const rows = (await digestRows(ctx.db, [member.guildId], digestWeeksToCheck(now, schedule))).filter((r) => r.userId === member.userId);
+    const done = new Set(rows.filter((r) => isSettled(r, now, DIGEST_CLAIM_STALE_MS)).map((r) => r.week));
+    next = firstDigestAfter(now, schedule, done).dueAt;
+  }
   ctx.logger.info({ guildId: member.guildId, userId: member.userId, enabled: settings.enabled, day: settings.day, time: settings.time }, 'digest settings changed');
   await interaction.reply({ content: digestSettingsView(settings, zone, next), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 }

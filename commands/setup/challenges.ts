@@ -1,5 +1,9 @@
-import type { SlashCommandSubcommandBuilder } from 'discord.js';
+import { ButtonStyle, TimestampStyles, time, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { openRun } from '../../src/db/queries/challenges.js';
 import type { GuildSettingsPatch } from '../../src/db/queries/settings.js';
+import { formatTimeLeft, lessThanHalfLeft, weekOf } from '../../src/domain/weeks.js';
+import { customId } from '../../src/discord/command.js';
+import { actionRow, button } from '../../src/discord/views/parts.js';
 import { UserError } from '../../src/errors.js';
 import type { SettingChange } from './change.js';
 import { checkedChannel, pingedRole, pingRoleChange, textChannels, WEEKDAYS } from './shared.js';
@@ -23,7 +27,7 @@ export function challengesSubcommand(s: SlashCommandSubcommandBuilder): SlashCom
 }
 
 export const challenges: SettingChange = {
-  async patch(interaction, before) {
+  async patch(interaction, before, ctx) {
     const options = interaction.options;
     const first = !before.challengesChannelId;
     const channel = options.getChannel('channel');
@@ -39,14 +43,41 @@ export const challenges: SettingChange = {
     const enabled = options.getBoolean('enabled');
     if (enabled !== null) patch.challengesEnabled = enabled;
     else if (first) patch.challengesEnabled = true;
+    // Turned on (or its weeks moved) with no run going: a week with less than half left is not
+    // started on its own; the first run is next week's (the reply offers to start now anyway).
+    const turningOn = patch.challengesEnabled === true && (first || !before.challengesEnabled);
+    const weeksMoved = patch.challengesWeekStart !== undefined && patch.challengesWeekStart !== before.challengesWeekStart;
+    const now = ctx.clock.now();
+    if ((turningOn || weeksMoved) && !(await openRun(ctx.db, interaction.guildId, now))) {
+      const week = weekOf(now, before.timezone, patch.challengesWeekStart ?? before.challengesWeekStart);
+      patch.challengesFirstWeekAt = lessThanHalfLeft(week, now) ? week.endsAt : null;
+    }
     return patch;
   },
 
   nowSet: (s) =>
     `Weekly challenges are **${s.challengesEnabled ? 'on' : 'off'}**: <#${s.challengesChannelId}>, weeks start on ${WEEKDAYS[s.challengesWeekStart] ?? 'Monday'} (${s.timezone}), pinging ${pingedRole(s.challengesPingRoleId)}.`,
 
-  warnings: (s, next) => [
+  warnings: (s, next, ctx) => [
     ...(s.challengesEnabled ? [] : ['Weekly challenges are off, so nothing is posted. Run `/setup challenges enabled:True` to turn them on.']),
+    ...firstWeekLater(s, next, ctx.clock.now()),
     ...challengeDueNow(s, next),
   ],
+
+  components: (s, next) => (next.challenge?.firstWeekLater ? [startAnywayRow()] : []),
 };
+
+/** The notice when this week is left out: when the first challenge starts, and how to start one now. */
+function firstWeekLater(s: { timezone: string; challengesWeekStart: number }, next: Parameters<NonNullable<SettingChange['warnings']>>[1], now: Date): string[] {
+  const c = next.challenge;
+  if (!c?.firstWeekLater) return [];
+  const week = weekOf(now, s.timezone, s.challengesWeekStart);
+  return [
+    `📅 Less than half of this challenge week is left (${formatTimeLeft(week.endsAt.getTime() - now.getTime())}), so the first challenge starts with the next week: it is announced ${time(c.dueAt, TimestampStyles.LongDateTime)} (${time(c.dueAt, TimestampStyles.RelativeTime)}). To run one this week anyway, until ${time(week.endsAt, TimestampStyles.LongDateTime)}, press **Start this week anyway** (or pick one with \`/challenge start\`).`,
+  ];
+}
+
+/** The button that starts this week's challenge now (commands/challenge/start.ts startNowButton). */
+export function startAnywayRow() {
+  return actionRow(button({ customId: customId('challenge', 'start-now'), label: 'Start this week anyway', style: ButtonStyle.Secondary, emoji: '▶️' }));
+}

@@ -3,7 +3,7 @@ import type { Context } from '../../src/context.js';
 import { getPodSettings, savePodSettings } from '../../src/db/queries/pods.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import type { PodSettings } from '../../src/db/schema.js';
-import { nextPodForming } from '../../src/domain/pods.js';
+import { firstPodForming } from '../../src/domain/pods.js';
 import { parseTimeOfDay } from '../../src/domain/timezones.js';
 import { postableChannel } from '../../src/discord/channels.js';
 import { UserError } from '../../src/errors.js';
@@ -63,7 +63,8 @@ async function setupPods(interaction: GuildChatInput, ctx: Context): Promise<str
 
 async function nextLine(ctx: Context, s: PodSettings): Promise<string> {
   const time = parseTimeOfDay(s.time)!;
-  const next = nextPodForming(ctx.clock.now(), s.day, time, (await getGuildSettings(ctx.db, s.guildId)).timezone);
+  // The first forming the job does after this change (saved at s.updatedAt).
+  const next = firstPodForming(s.updatedAt, s.day, time, (await getGuildSettings(ctx.db, s.guildId)).timezone);
   return `${timestamp(next, TimestampStyles.LongDateTime)} (${timestamp(next, TimestampStyles.RelativeTime)})`;
 }
 

@@ -16,13 +16,14 @@ export function saveWith(change: SettingChange): SetupSubcommand {
   return async (interaction, ctx, before) => {
     const guildId = interaction.guildId;
     const sub = interaction.options.getSubcommand();
-    const patch = await change.patch(interaction, before);
+    const patch = await change.patch(interaction, before, ctx);
     const saved = await updateGuildSettings(ctx.db, guildId, patch, ctx.clock.now());
     ctx.logger.info({ guildId, userId: interaction.user.id, setting: sub, patch }, 'settings changed');
     const [next, cuts] = await Promise.all([upcoming(ctx, saved), studyCuts(ctx.db, guildId)]);
-    const content = clipLines([`✅ Saved. ${change.nowSet(saved)}`, ...(change.warnings?.(saved, next, ctx) ?? [])]);
+    const content = clipLines([`✅ Saved. ${change.nowSet(saved)}`, ...(change.warnings?.(saved, next, ctx, before) ?? [])]);
     const study = studyField(saved, cuts, ctx.config.STUDY_SESSION_CAP);
-    await interaction.reply({ content, embeds: [settingsEmbed(saved, next, [study])], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const components = change.components?.(saved, next, ctx) ?? [];
+    await interaction.reply({ content, embeds: [settingsEmbed(saved, next, [study])], components, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   };
 }
 

@@ -3,7 +3,7 @@ import type { GuildSettingsPatch } from '../../src/db/queries/settings.js';
 import { UserError } from '../../src/errors.js';
 import type { SettingChange } from './change.js';
 import { checkZone } from './shared.js';
-import { challengeDueNow, promptDueNow } from './upcoming.js';
+import { challengePostDueNow, promptDueNow } from './upcoming.js';
 
 /** `/setup streaks [timezone] [rollover_hour] [freeze_cap]`. */
 export function streaksSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
@@ -31,6 +31,8 @@ export const streaks: SettingChange = {
 
   nowSet: (s) => `Streaks: time zone ${s.timezone}, a new day starts at ${String(s.rolloverHour).padStart(2, '0')}:00, up to ${s.freezeCap} freezes.`,
 
-  // The zone moves both the prompt time and the challenge week.
-  warnings: (s, next, ctx) => [...promptDueNow(next, ctx), ...challengeDueNow(s, next)],
+  // A new zone moves the prompt time (unless prompts have their own zone) and the challenge week:
+  // then say what goes out right now. Other changes move neither, so they repeat no warning.
+  warnings: (s, next, ctx, before) =>
+    s.timezone === before.timezone ? [] : [...(s.promptsTimezone ? [] : promptDueNow(next, ctx)), ...challengePostDueNow(s, next)],
 };

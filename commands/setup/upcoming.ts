@@ -22,7 +22,12 @@ const POST_NAMES: Record<PostKind, string> = {
 
 export interface Upcoming {
   prompt?: UpcomingPrompt & { zone: string; time: string };
-  challenge?: UpcomingChallengePost & { title?: string; nextWeek: boolean };
+  challenge?: UpcomingChallengePost & {
+    title?: string;
+    nextWeek: boolean;
+    /** Set up late in the week: this week is left out, the first run is next week's (settings.challengesFirstWeekAt). */
+    firstWeekLater?: boolean;
+  };
   /** Challenges are on but the content has no challenge to run. */
   noChallenges?: boolean;
 }
@@ -46,10 +51,14 @@ export async function upcoming(ctx: Context, s: GuildSettings): Promise<Upcoming
     if (run) {
       const rows = await Promise.all(CHALLENGE_KINDS.map((kind) => findPost(ctx.db, { guildId: s.guildId, kind, period: run.weekStart })));
       const done = new Set(CHALLENGE_KINDS.filter((_, i) => rows[i] !== undefined && isSettled(rows[i], now, CLAIM_STALE_MS, s.updatedAt)));
-      post = upcomingChallengePost(run, s.timezone, now, done);
+      const announced = rows[0]?.status === 'posted' ? (rows[0].postedAt ?? undefined) : undefined;
+      post = upcomingChallengePost(run, s.timezone, now, done, announced);
     }
     if (run && post) out.challenge = { ...post, title: ctx.content.challengesById.get(run.challengeId)?.title ?? run.challengeId, nextWeek: false };
-    else if (!out.noChallenges) out.challenge = { kind: 'challenge_announce', dueAt: weekOf(now, s.timezone, s.challengesWeekStart).endsAt, now: false, nextWeek: true };
+    else if (!out.noChallenges) {
+      const firstWeekLater = s.challengesFirstWeekAt !== null && s.challengesFirstWeekAt > now;
+      out.challenge = { kind: 'challenge_announce', dueAt: weekOf(now, s.timezone, s.challengesWeekStart).endsAt, now: false, nextWeek: true, firstWeekLater };
+    }
   }
   return out;
 }
@@ -77,8 +86,12 @@ export function promptDueNow(next: Upcoming, ctx: Context): string[] {
 
 /** The warnings on the challenge posts: no challenge to run, or a post that goes out right now because its time has passed. */
 export function challengeDueNow(s: GuildSettings, next: Upcoming): string[] {
+  return [...(next.noChallenges ? ['⚠️ No challenges are loaded from the content, so nothing will be posted. Check the bot’s content files.'] : []), ...challengePostDueNow(s, next)];
+}
+
+/** The warning when a challenge post goes out right now because its time has passed. */
+export function challengePostDueNow(s: GuildSettings, next: Upcoming): string[] {
   const out: string[] = [];
-  if (next.noChallenges) out.push('⚠️ No challenges are loaded from the content, so nothing will be posted. Check the bot’s content files.');
   const c = next.challenge;
   if (c?.now)
     out.push(

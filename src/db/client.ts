@@ -146,7 +146,7 @@ async function openPostgres(url: string, migrationsFolder: string, deadlines: Da
   } finally {
     await migrator.end({ timeout: 1 });
   }
-  const client = withPoolWait(postgres(url, { ...POSTGRES_OPTIONS, ...deadlineOptions(deadlines), max: 10 }), deadlines.poolWaitMs);
+  const client = withPoolWait(postgres(url, { ...POSTGRES_OPTIONS, ...deadlineOptions(deadlines), max: 10 }), deadlines.poolWaitMs, deadlines.silenceMs + deadlines.statementMs);
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
     db,

@@ -4,7 +4,7 @@ import { DatabaseDeadlineError } from './faults.js';
 
 /**
  * How long a database call may take before the member is told the database is not answering. The
- * router defers an interaction after 2 s (src/discord/answer.ts), so a call that fails at these
+ * router defers an interaction after 1.5 s (src/discord/answer.ts), so a call that fails at these
  * deadlines is still answered, as the edit of that deferral at the latest, seconds after it began:
  *
  * - connectMs: opening a connection (postgres.js `connect_timeout`, TCP and start-up together);
@@ -152,21 +152,58 @@ export function watchedSocket(silenceMs: number) {
   };
 }
 
+/** The parts of a postgres.js query (src/query.js) that withPoolWait reads and changes. */
+interface UnsentQuery {
+  state?: unknown;
+  strings: string[];
+  args: unknown[];
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
 /**
  * The pool with a deadline on waiting for a connection: a statement not yet sent after `waitMs`
  * (every connection busy, or the database not accepting connections) is withdrawn, and a
  * transaction that has not begun is abandoned (rolled back if its connection comes later).
  * Either fails with "nothing was saved", which is true: nothing was sent. Statements already sent
- * are left to the connection's own deadlines (watchedSocket, statement_timeout).
+ * are left to the connection's own deadlines (watchedSocket, statement_timeout), and failed as
+ * "maybe carried out" should they still be waiting `sentMs` later.
  */
-export function withPoolWait<T extends Sql<Record<string, unknown>>>(sql: T, waitMs: number): T {
-  const unsafe = sql.unsafe.bind(sql) as (...args: unknown[]) => { state?: unknown; cancel(): unknown };
+export function withPoolWait<T extends Sql<Record<string, unknown>>>(sql: T, waitMs: number, sentMs: number): T {
+  const unsafe = sql.unsafe.bind(sql) as unknown as (...args: unknown[]) => UnsentQuery;
   const begin = sql.begin.bind(sql) as (...args: unknown[]) => Promise<unknown>;
-  const unsent = (query: { state?: unknown; cancel(): unknown }) => {
-    // postgres.js sets `state` when a connection takes the query; until then cancel() withdraws it
-    // from the queue and fails it with 57014 (canceled), without a round trip.
-    const timer = setTimeout(() => {
-      if (!query.state) query.cancel();
+  const watch = (query: UnsentQuery) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const { resolve, reject } = query;
+    query.resolve = (value) => {
+      settled = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
+    query.reject = (error) => {
+      settled = true;
+      clearTimeout(timer);
+      reject(error);
+    };
+    timer = setTimeout(() => {
+      if (settled) return;
+      if (!query.state) {
+        // postgres.js sets `state` when a connection takes the query. Until then its text and
+        // values are only read when it is sent, so it is failed now and turned into `select 1` for
+        // the connection that takes it later. Not postgres.js's cancel(): a query it cancels while
+        // a connection is being opened for it leaves that connection stuck (postgres.js 3.4).
+        query.strings = ['select 1'];
+        query.args = [];
+        query.reject(new DatabaseDeadlineError(`No database connection within ${waitMs} ms: nothing was sent.`, false));
+        return;
+      }
+      // Sent: the connection's deadlines should end it; should they not (a connection postgres.js
+      // keeps reopening for it), it ends here, and may have been carried out.
+      timer = setTimeout(() => {
+        if (!settled) query.reject(new DatabaseDeadlineError(`No answer from the database within ${sentMs} ms of sending a statement.`, true));
+      }, sentMs);
+      timer.unref();
     }, waitMs);
     timer.unref();
   };
@@ -175,7 +212,7 @@ export function withPoolWait<T extends Sql<Record<string, unknown>>>(sql: T, wai
       if (property === 'unsafe')
         return (...args: unknown[]) => {
           const query = unsafe(...args);
-          unsent(query);
+          watch(query);
           return query;
         };
       if (property === 'begin')

@@ -52,6 +52,11 @@ export const guildSettings = pgTable('guild_settings', {
   challengesWeekStart: smallint('challenges_week_start').notNull().default(1), // 0 = Sunday … 6 = Saturday
   challengesEnabled: boolean('challenges_enabled').notNull().default(false),
   challengesBrokenReason: text('challenges_broken_reason'),
+  /**
+   * No run starts on its own in a week that starts before this instant: challenges set up with less
+   * than half a week left begin with the next week (a moderator can start one now anyway).
+   */
+  challengesFirstWeekAt: instant('challenges_first_week_at'),
 
   /** Voice channels (or stage channels) whose time counts as study time (/setup study). */
   studyChannelIds: text('study_channel_ids').array().notNull().default(sql`'{}'::text[]`),

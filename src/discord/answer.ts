@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
  * An interaction not answered this long after the bot received it is deferred by the router
  * (answerInTime), leaving the rest of the 3 s for the gateway's delivery and the deferral's round trip.
  */
-export const DEFER_AFTER_MS = 2_000;
+export const DEFER_AFTER_MS = 1_500;
 
 /** Discord's "Interaction has already been acknowledged". */
 const ALREADY_ACKNOWLEDGED = 40_060;

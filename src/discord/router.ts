@@ -42,7 +42,7 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
     const command = byName.get(name);
     const inTime = answerInTime(interaction, {
       ephemeral: visibilityOf(command, interaction) === 'private',
-      deferAfterMs: options.deferAfterMs ?? DEFER_AFTER_MS,
+      deferAfterMs: deferAfter(interaction, options.deferAfterMs ?? DEFER_AFTER_MS),
       logger: ctx.logger,
     });
     try {
@@ -92,6 +92,15 @@ const OUTSIDE_SERVER = 'Cohort works inside a server. Use its commands in your s
  */
 const NOT_A_MEMBER =
   'Cohort can’t see this server yet. Either it was added without its bot user (a server manager can add it again with the invite link in the README; nothing is lost), or Discord is still loading the server: try again in a minute.';
+
+/**
+ * How long from now the router waits before deferring: `limit` from when Discord created the
+ * interaction (its snowflake), so that one that waited in the process (for the database to open at
+ * start-up, say) is deferred sooner, and never more than `limit` from now (a clock behind Discord's).
+ */
+function deferAfter(interaction: Interaction, limit: number): number {
+  return Math.max(0, Math.min(limit, interaction.createdTimestamp + limit - Date.now()));
+}
 
 /** Whether a slash command's replies are private (the default): its deferral must match. */
 function visibilityOf(command: Command | undefined, interaction: Interaction): 'private' | 'public' {

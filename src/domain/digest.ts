@@ -50,6 +50,24 @@ export function nextDigest(now: Date, schedule: DigestSchedule): DigestOccurrenc
   return occurrenceOn(addDays(latestDigest(now, schedule).date, 7), schedule);
 }
 
+/**
+ * The first digest the job sends after the member's change at `changedAt` (dueDigest with
+ * `notBefore: changedAt`): the first occurrence due at or after it whose week has no digest yet
+ * (`doneWeeks`: a member who moves the day within a week gets that week's digest only once).
+ */
+export function firstDigestAfter(changedAt: Date, schedule: DigestSchedule, doneWeeks: ReadonlySet<string>): DigestOccurrence {
+  const latest = latestDigest(changedAt, schedule);
+  let occurrence = latest.dueAt.getTime() >= changedAt.getTime() ? latest : occurrenceOn(addDays(latest.date, 7), schedule);
+  for (let i = 0; i < 3 && doneWeeks.has(occurrence.week); i += 1) occurrence = occurrenceOn(addDays(occurrence.date, 7), schedule);
+  return occurrence;
+}
+
+/** The weeks `firstDigestAfter` may need to know about: those of the next few occurrences. */
+export function digestWeeksToCheck(changedAt: Date, schedule: DigestSchedule): string[] {
+  const latest = latestDigest(changedAt, schedule);
+  return [0, 7, 14, 21].map((d) => digestWeek(addDays(latest.date, d)));
+}
+
 export interface DueOptions {
   /** A missed digest is still sent this long after its due time (CATCHUP_HOURS). */
   catchupMs: number;

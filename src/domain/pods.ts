@@ -298,6 +298,20 @@ export function latestPodWeek(now: Date, day: number, time: TimeOfDay, zone: str
   return { week, formAt: dueAt(week, time, zone), checkinAt: dueAt(addDays(week, 3), time, zone), nextFormAt: dueAt(addDays(week, 7), time, zone) };
 }
 
+/**
+ * Whether a week's forming is the job's to do for pods set up (or last changed) at `changedAt`: a
+ * forming due before the change is not caught up, the next one is.
+ */
+export function formsAfterChange(week: PodWeek, changedAt: Date): boolean {
+  return week.formAt.getTime() >= changedAt.getTime();
+}
+
+/** The first forming after pods were set up or changed at `changedAt` (formsAfterChange): this minute's, if due right now. */
+export function firstPodForming(changedAt: Date, day: number, time: TimeOfDay, zone: string): Date {
+  const latest = latestPodWeek(changedAt, day, time, zone);
+  return formsAfterChange(latest, changedAt) ? latest.formAt : latest.nextFormAt;
+}
+
 /** The next forming after `now`. */
 export function nextPodForming(now: Date, day: number, time: TimeOfDay, zone: string): Date {
   return latestPodWeek(now, day, time, zone).nextFormAt;

@@ -63,6 +63,7 @@ export function upcomingChallengePost(
   zone: string,
   now: Date,
   settled: ReadonlySet<PostKind>,
+  announcedAt?: Date,
 ): UpcomingChallengePost | undefined {
   const schedule = weekSchedule(run, zone);
   const dueAtOf: Record<PostKind, Date | undefined> = {
@@ -71,7 +72,7 @@ export function upcomingChallengePost(
     challenge_final: schedule.finalAt,
     challenge_recap: schedule.recapAt,
   };
-  const due = duePosts(run, zone, now).find((d) => d.action === 'post' && !settled.has(d.kind));
+  const due = duePosts(run, zone, now, announcedAt).find((d) => d.action === 'post' && !settled.has(d.kind));
   if (due) return { kind: due.kind, dueAt: dueAtOf[due.kind] ?? now, now: true };
   const later = (Object.entries(dueAtOf) as [PostKind, Date | undefined][])
     .filter(([kind, at]) => at !== undefined && at.getTime() > now.getTime() && !settled.has(kind))

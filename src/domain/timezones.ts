@@ -34,10 +34,17 @@ const MODERN_NAMES: Record<string, string> = {
 /**
  * The name a zone is stored and shown by: its current IANA name, in its proper case ("utc" is
  * UTC, "america/new_york" America/New_York, "Asia/Calcutta" Asia/Kolkata, "US/Eastern"
- * America/New_York, Etc/UTC and GMT are UTC). Undefined when the runtime does not know the zone.
- * Every place that accepts a zone from a member or a moderator stores what this returns.
+ * America/New_York, Etc/UTC and GMT are UTC). A place name alone, current or old, finds its zone
+ * when exactly one zone has it ("truk" and "chuuk" are Pacific/Chuuk, "new york" America/New_York),
+ * as autocomplete finds it. Undefined when no zone matches. Every place that accepts a zone from a
+ * member or a moderator stores what this returns.
  */
 export function canonicalTimeZone(zone: string): string | undefined {
+  return runtimeZone(zone) ?? zoneByPlace(zone);
+}
+
+/** The zone the runtime knows by this identifier, by its current IANA name. */
+function runtimeZone(zone: string): string | undefined {
   const trimmed = zone.trim();
   if (trimmed === '') return undefined;
   let resolved: string;
@@ -52,8 +59,17 @@ export function canonicalTimeZone(zone: string): string | undefined {
   return name === 'Etc/UTC' || name === 'Etc/GMT' ? 'UTC' : name;
 }
 
+/** Whether the runtime knows the zone by this identifier (a stored zone always passes). */
 export function isValidTimeZone(zone: string): boolean {
-  return canonicalTimeZone(zone) !== undefined;
+  return runtimeZone(zone) !== undefined;
+}
+
+/** The one zone whose name, or an older name of it, ends with this place ("truk" → Pacific/Chuuk); undefined when none or several do. */
+function zoneByPlace(typed: string): string | undefined {
+  const place = typed.trim().toLowerCase().replace(/\s+/g, '_');
+  if (!place || place.includes('/')) return undefined;
+  const found = new Set(ZONES.filter((entry) => entry.lower.some((name) => name.split('/').at(-1) === place)).map((entry) => entry.zone));
+  return found.size === 1 ? [...found][0] : undefined;
 }
 
 interface ZoneEntry {

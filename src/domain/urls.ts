@@ -186,3 +186,40 @@ function keyOf(url: URL): string {
   const query = params.length > 0 ? `?${new URLSearchParams(params).toString()}` : '';
   return `${host}${port}${path}${query}`;
 }
+
+/** Names that only mean something on this machine or inside a private network (RFC 6761, 6762, 8375; `.internal` for cloud metadata). */
+const LOCAL_SUFFIXES = ['localhost', 'local', 'internal', 'lan', 'home.arpa', 'intranet', 'localdomain'];
+
+/**
+ * Why a member may not suggest this link, when it points at this machine or a private network
+ * rather than at a public page: `localhost`, local-only names (`.local`, `.internal` …), a name
+ * without a dot, or an IP address written out (v4 in any form the URL parser reads, such as
+ * `2130706433` or `0x7f.1`, and v6). Public IP addresses are refused too: members link to a site by
+ * its name. A moderator can still add such a link with /resource add. Undefined: a public name.
+ */
+export function nonPublicHostReason(url: string): string | undefined {
+  let host: string;
+  try {
+    // The URL parser has already turned decimal, hex and octal IPv4 forms into dotted decimal.
+    host = new URL(url).hostname.toLowerCase().replace(/\.+$/, '');
+  } catch {
+    return undefined;
+  }
+  const moderators = 'If it is meant for this server, ask a moderator to add it with `/resource add`.';
+  if (/^\[(::1?|f[cd][0-9a-f]*:.*|fe[89ab][0-9a-f]:.*|::ffff:.*)\]$/.test(host))
+    return `That link points at a private network or at the machine the bot runs on (${host}), not at a public page, so I cannot suggest it. ${moderators}`;
+  if (host.startsWith('[')) return `That link goes to an IP address (${host}), not to a site by its name, so I cannot suggest it. Link to the public page instead. ${moderators}`;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    const privateRange =
+      a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    return privateRange
+      ? `That link points at a private network or at the machine the bot runs on (${host}), not at a public page, so I cannot suggest it. ${moderators}`
+      : `That link goes to an IP address (${host}), not to a site by its name, so I cannot suggest it. Link to the public page instead. ${moderators}`;
+  }
+  if (LOCAL_SUFFIXES.some((suffix) => host === suffix || host.endsWith(`.${suffix}`)))
+    return `That link points at this machine or a private network (${host}), not at a public page, so I cannot suggest it. ${moderators}`;
+  if (!host.includes('.')) return `“${host}” is not a public web address (it has no domain, like example.com), so I cannot suggest it. ${moderators}`;
+  return undefined;
+}

@@ -62,26 +62,73 @@ export type PostKind = 'challenge_announce' | 'challenge_midweek' | 'challenge_f
 
 export type PostDecision = { kind: PostKind; action: 'post' | 'skip' };
 
+type Reminder = 'challenge_midweek' | 'challenge_final';
+
 /**
  * Which posts of a run are due at `now`, and whether each is still worth posting (catch-up):
  * the announcement until the deadline, the midweek reminder until the 24-hour one is due, the
  * 24-hour reminder until the deadline, the recap always. `closedAt` (ended early) is the deadline
- * when earlier than `endsAt`.
+ * when earlier than `endsAt`. A reminder never goes out with or before the announcement: one due
+ * at or before `announcedAt` (when the announcement was posted; undefined: not yet, so it goes out
+ * now) is skipped.
  */
-export function duePosts(run: { startsAt: Date; endsAt: Date; closedAt: Date | null }, zone: string, now: Date): PostDecision[] {
+export function duePosts(run: { startsAt: Date; endsAt: Date; closedAt: Date | null }, zone: string, now: Date, announcedAt?: Date): PostDecision[] {
   const end = effectiveEnd(run).getTime();
   const s = weekSchedule(run, zone);
   const t = now.getTime();
+  const announced = (announcedAt ?? now).getTime();
   const out: PostDecision[] = [];
   const consider = (kind: PostKind, due: Date | undefined, relevantUntil: number) => {
     if (!due || due.getTime() > t) return;
-    out.push({ kind, action: t < relevantUntil && due.getTime() < end ? 'post' : 'skip' });
+    const afterAnnouncement = kind === 'challenge_announce' || due.getTime() > announced;
+    out.push({ kind, action: t < relevantUntil && due.getTime() < end && afterAnnouncement ? 'post' : 'skip' });
   };
   consider('challenge_announce', s.announceAt, end);
   consider('challenge_midweek', s.midweekAt, Math.min(s.finalAt?.getTime() ?? end, end));
   consider('challenge_final', s.finalAt, end);
   if (t >= end) out.push({ kind: 'challenge_recap', action: 'post' });
   return out;
+}
+
+/**
+ * The reminders of a run still to come at `now` (what a member who joins now will get): due later,
+ * before the deadline, after the announcement (`announcedAt`, if it went out), and not settled.
+ */
+export function remindersToCome(
+  run: { startsAt: Date; endsAt: Date; closedAt: Date | null },
+  zone: string,
+  now: Date,
+  options: { announcedAt?: Date; settled?: ReadonlySet<string> } = {},
+): { kind: Reminder; dueAt: Date }[] {
+  const s = weekSchedule(run, zone);
+  const end = effectiveEnd(run).getTime();
+  const after = Math.max(now.getTime(), options.announcedAt?.getTime() ?? 0);
+  const all: { kind: Reminder; dueAt: Date | undefined }[] = [
+    { kind: 'challenge_midweek', dueAt: s.midweekAt },
+    { kind: 'challenge_final', dueAt: s.finalAt },
+  ];
+  return all.filter((r): r is { kind: Reminder; dueAt: Date } => r.dueAt !== undefined && r.dueAt.getTime() > after && r.dueAt.getTime() < end && !options.settled?.has(r.kind));
+}
+
+/** Whether a challenge week set up at `now` has less than half of it left: then the first run waits for the next week. */
+export function lessThanHalfLeft(week: { startsAt: Date; endsAt: Date }, now: Date): boolean {
+  const length = week.endsAt.getTime() - week.startsAt.getTime();
+  return week.endsAt.getTime() - now.getTime() < length / 2;
+}
+
+/**
+ * Time left as a reader counts it: "3 days 12 hours" from two days on, whole hours from two hours
+ * on ("24 hours", "36 hours"), else minutes. Rounded to the nearest unit shown.
+ */
+export function formatTimeLeft(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (minutes < 120) return plural(minutes, 'minute');
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return plural(hours, 'hour');
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  return rest === 0 ? plural(days, 'day') : `${plural(days, 'day')} ${plural(rest, 'hour')}`;
 }
 
 /** The run's real deadline: the planned one, or when a moderator closed it early. */

@@ -71,9 +71,9 @@ export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: 
   const runs = (await recentRuns(ctx.db, guildId, 4)).filter((r) => r.startsAt <= now).reverse();
   const outcomes: PostOutcome[] = [];
   for (const run of runs) {
-    const due = duePosts(run, settings.timezone, now);
+    const { settled, announcedAt } = await postsOf(ctx, guildId, run.weekStart, settings);
+    const due = duePosts(run, settings.timezone, now, announcedAt);
     if (due.length === 0) continue;
-    const settled = await settledKinds(ctx, guildId, run.weekStart, settings);
     for (const { kind, action } of due) {
       if (settled.has(kind)) continue;
       const outcome = await postOne(deps, settings, run, kind, action, now);
@@ -86,8 +86,11 @@ export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: 
   return outcomes;
 }
 
-/** Kinds of a period that need no claim attempt: posted, skipped, failed (unless the setup changed since), or held by a live claim. */
-async function settledKinds(ctx: Context, guildId: string, period: string, settings: GuildSettings): Promise<Set<PostKind>> {
+/**
+ * The posts of a period: the kinds that need no claim attempt (posted, skipped, failed unless the
+ * setup changed since, or held by a live claim), and when the announcement went out, if it did.
+ */
+export async function postsOf(ctx: Context, guildId: string, period: string, settings: GuildSettings): Promise<{ settled: Set<PostKind>; announcedAt?: Date }> {
   const rows = await ctx.db
     .select()
     .from(scheduledPosts)
@@ -99,7 +102,11 @@ async function settledKinds(ctx: Context, guildId: string, period: string, setti
       ),
     );
   const now = ctx.clock.now();
-  return new Set(rows.filter((r) => isSettled(r, now, CLAIM_STALE_MS, settings.updatedAt)).map((r) => r.kind));
+  const announcement = rows.find((r) => r.kind === 'challenge_announce' && r.status === 'posted');
+  return {
+    settled: new Set(rows.filter((r) => isSettled(r, now, CLAIM_STALE_MS, settings.updatedAt)).map((r) => r.kind)),
+    ...(announcement?.postedAt ? { announcedAt: announcement.postedAt } : {}),
+  };
 }
 
 async function postOne(
@@ -131,7 +138,7 @@ async function postOne(
     log.info('challenge post missed and no longer relevant: recorded as skipped');
     return { kind, period, result: 'skipped' };
   }
-  const messages = await messagesFor(ctx, settings, run, kind);
+  const messages = await messagesFor(ctx, settings, run, kind, now);
   if (messages.length === 0) {
     await markSkipped(ctx.db, claimed.id, 'nobody joined: no one to remind');
     return { kind, period, result: 'skipped' };
@@ -187,15 +194,15 @@ async function postOne(
   return { kind, period, result: 'posted' };
 }
 
-async function messagesFor(ctx: Context, settings: GuildSettings, run: Run, kind: PostKind): Promise<RESTPostAPIChannelMessageJSONBody[]> {
+async function messagesFor(ctx: Context, settings: GuildSettings, run: Run, kind: PostKind, now: Date): Promise<RESTPostAPIChannelMessageJSONBody[]> {
   const challenge = ctx.content.challengesById.get(run.challengeId);
   switch (kind) {
     case 'challenge_announce':
       return [announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId })];
     case 'challenge_midweek':
-      return reminderMessages('midweek', challenge, run, await participantsOf(ctx.db, run.id));
+      return reminderMessages('midweek', challenge, run, await participantsOf(ctx.db, run.id), now);
     case 'challenge_final':
-      return reminderMessages('final', challenge, run, await participantsOf(ctx.db, run.id));
+      return reminderMessages('final', challenge, run, await participantsOf(ctx.db, run.id), now);
     case 'challenge_recap':
       return recapMessages(challenge, run, await participantsOf(ctx.db, run.id), await submissionsOf(ctx.db, run.id));
     default:
@@ -209,12 +216,12 @@ async function messagesFor(ctx: Context, settings: GuildSettings, run: Run, kind
  * Setup problems come back as a sentence for the moderator. Counted as kind "challenge_change":
  * posted, failed (a setup problem) or error (anything else, thrown).
  */
-export async function announceChange(deps: ChallengePosterDeps, settings: GuildSettings, run: Run): Promise<string | undefined> {
+export async function announceChange(deps: ChallengePosterDeps, settings: GuildSettings, run: Run, changed: 'challenge' | 'deadline' = 'challenge'): Promise<string | undefined> {
   const { ctx } = deps;
   const challenge = ctx.content.challengesById.get(run.challengeId);
   try {
     await deps.client.rest.post(Routes.channelMessages(settings.challengesChannelId!), {
-      body: announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId, changed: true }),
+      body: announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId, changed }),
     });
     ctx.metrics.scheduledPost('challenge_change', 'posted');
     return undefined;

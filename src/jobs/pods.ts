@@ -5,7 +5,7 @@ import { claim, complete, findPost, markFailed, markSkipped, release } from '../
 import { markAlone, podCandidateRows, podGuilds, podHistory, savePlan, setPodKickoff, setPodThread, setPodsBroken, weekPods, type PodWithMembers } from '../db/queries/pods.js';
 import type { PodSettings } from '../db/schema.js';
 import { utcOffsetMinutes } from '../domain/dates.js';
-import { formPods, latestPodWeek, podStanding, type PodWeek } from '../domain/pods.js';
+import { formPods, formsAfterChange, latestPodWeek, podStanding, type PodWeek } from '../domain/pods.js';
 import { trackProgress } from '../domain/progress.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
 import { podAloneMessage, podCheckin, podKickoff, podThreadName } from '../discord/views/pods.js';
@@ -29,6 +29,8 @@ type Settings = PodSettings & { timezone: string };
 interface Due {
   settings: Settings;
   week: PodWeek;
+  /** The forming was due before pods were set up or last changed: it is not caught up (its check-ins still come if it was formed). */
+  formingBeforeSetup: boolean;
 }
 
 /**
@@ -51,9 +53,11 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
       const time = parseTimeOfDay(settings.time);
       if (!time || !isValidTimeZone(settings.timezone)) continue;
       const week = latestPodWeek(now, settings.day, time, settings.timezone);
-      // A forming due before pods were set up (or changed) is not caught up: the next one is.
-      if (week.formAt.getTime() < settings.updatedAt.getTime()) continue;
-      due.push({ settings, week });
+      // A forming due before pods were set up (or changed) is not caught up: the next one is. A
+      // week already formed keeps its check-ins whatever was saved since.
+      const formingBeforeSetup = !formsAfterChange(week, settings.updatedAt);
+      if (formingBeforeSetup && now.getTime() < week.checkinAt.getTime()) continue;
+      due.push({ settings, week, formingBeforeSetup });
     }
     const loop = {
       concurrency,
@@ -63,8 +67,8 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
         log.error({ err: error, guildId: settings.guildId }, 'pods for a server failed; will retry');
       },
     };
-    await fanOut(due, loop, async ({ settings, week }) => {
-      await form(settings, week, now);
+    await fanOut(due, loop, async ({ settings, week, formingBeforeSetup }) => {
+      if (!formingBeforeSetup) await form(settings, week, now);
       if (now.getTime() >= week.checkinAt.getTime()) await checkins(settings, week, now);
     });
   }

@@ -378,7 +378,6 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
     const seen = nonceKey ? state.nonces.get(nonceKey) : undefined;
     if (seen && state.now() - seen.at <= NONCE_WINDOW_MS) return ok(clone(seen.msg));
     const msg = state.buildMessage(ch.id, body, files);
-    if (nonceKey) state.nonces.set(nonceKey, { msg, at: Date.now() });
     state.storeMessage(ch.id, msg, false);
     if (nonceKey) {
       const now = state.now();

@@ -23,6 +23,7 @@ import {
 import { BOT_DEFAULT_PERMISSIONS, MEMBER_DEFAULT_PERMISSIONS } from './permissions.js';
 import type { AddGuildOptions, RecordedFile } from './types.js';
 import { ThreadMembers } from './threads.js';
+import { realClock } from './clock.js';
 
 export const DISCORD_EPOCH = 1420070400000n;
 
@@ -121,7 +122,7 @@ export class SimState {
   private inc = 0n;
 
   constructor(options: StateOptions = {}) {
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? realClock;
     this.events.setMaxListeners(1000);
     this.appId = options.appId ?? this.snowflake();
     this.botUser = this.makeUser({ id: this.appId, username: options.botUsername ?? 'Cohort', bot: true });

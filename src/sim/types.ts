@@ -132,7 +132,9 @@ export interface FakeDiscordOptions {
   /**
    * The clock (milliseconds) of Discord's own deadlines: the 3 s for a first answer to an
    * interaction, the 15 minutes of its token, the window of `enforce_nonce`. Default: the real
-   * monotonic clock (performance.now). Tests of those rules pass a clock they move by hand.
+   * clock less the time this thread waited for a CPU (`ownTimeClock`, clock.ts): a loaded machine
+   * does not make the bot late, its own slowness does. `realClock` is the plain monotonic clock.
+   * Tests of those rules pass a clock they move by hand.
    */
   clock?: () => number;
 }

@@ -38,7 +38,7 @@ describe('a roadmap with branches', () => {
     const first = await show(user);
     const text = textOf(first);
     expect(text).toContain('Roadmap: Fixture ML');
-    expect(text).toContain(`**Core** ▱▱▱▱▱▱▱▱▱▱ 0% · 0/${CORE_REQUIRED.length} steps done`);
+    expect(text).toContain(`**Core** ▱▱▱▱▱▱▱▱▱▱ 0% · 0/${CORE_REQUIRED.length} required steps done`);
     expect(text).toContain('No branch chosen yet');
     expect(text).toContain('👉 **1. Python programming**');
     expect(text).toContain('🔒 **4. Machine-learning basics** · 10 h · waits · after Python programming, Maths for machine learning');
@@ -69,7 +69,7 @@ describe('a roadmap with branches', () => {
   it('/next takes the first step whose prerequisites are done, and lists an optional step without stopping at it', async () => {
     const user = newUser();
     await done(user, 'python', 'data-handling');
-    expect(textOf(await next(user))).toContain('Fixture ML · step 2 of 12');
+    expect(textOf(await next(user))).toContain('Fixture ML · core step 2 of 12 (10 required, 2 optional)');
     await done(user, 'maths', 'ml-basics');
     const card = await next(user);
     expect(textOf(card)).toContain('step 5 of 12');

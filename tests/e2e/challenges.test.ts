@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { and, eq } from 'drizzle-orm';
-import { activities, scheduledPosts } from '../../src/db/schema.js';
+import { activities, challengeWeeks, scheduledPosts } from '../../src/db/schema.js';
+import { joinRun } from '../../src/db/queries/challenges.js';
 import { getGuildSettings, setMemberTimezone } from '../../src/db/queries/settings.js';
 import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until, useTestBot } from '../support/bot.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
@@ -37,7 +38,7 @@ function posts(fake: FakeDiscord, channelId: string): Json[] {
 }
 const bodyText = (body: Json) => textOf(body);
 const isAnnouncement = (b: Json) => /new weekly challenge starts now|Change of plan/.test(b.content ?? '');
-const isMidweek = (b: Json) => (b.content ?? '').includes('Halfway through');
+const isMidweek = (b: Json) => (b.content ?? '').includes('How is it going?');
 const isFinal = (b: Json) => (b.content ?? '').includes('24 hours left');
 const isRecap = (b: Json) => (b.content ?? '').includes('is over');
 
@@ -278,7 +279,8 @@ describe('metrics', () => {
         Number(new RegExp(`^cohort_scheduled_posts_total\\{kind="${kind}",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(await own.app.metrics.render())?.[1] ?? 0);
       expect(await counted('challenge_announce', 'posted')).toBe(0);
 
-      const started = shown(await own.command('challenge', { challenge: 'titanic' }, { guildId, user: MOD, subcommand: 'start', ...MODERATOR }));
+      // The week's run (Titanic, first in the rotation) exists since /setup; the moderator picks another one.
+      const started = shown(await own.command('challenge', { challenge: 'house-prices' }, { guildId, user: MOD, subcommand: 'start', ...MODERATOR }));
       expect(textOf(started)).toContain('Announced');
       expect(posts(own.fake, channelId).filter(isAnnouncement)).toHaveLength(1);
       expect(await counted('challenge_announce', 'posted')).toBe(1);
@@ -377,6 +379,48 @@ describe('restarts and two processes', () => {
     } finally {
       await b.stop();
       await a.stop();
+      await fake.close();
+    }
+  });
+});
+
+describe('a reminder in several messages, interrupted', () => {
+  it('the first of two messages went out, then Discord failed: the next minute sends the second, never the first again', async () => {
+    const fake = await startFakeDiscord();
+    const guildId = fake.addGuild({ name: 'Many joined' }).id as string;
+    const second = await startTestBot({ database, fake, guildId, now: '2026-06-01T00:00:30Z' });
+    try {
+      const channelId = await challengesChannel(second, guildId);
+      await configure(second, guildId, channelId, 'UTC');
+      await tickAt(second, '2026-06-01T00:01:00Z');
+      expect(posts(fake, channelId).filter(isAnnouncement)).toHaveLength(1);
+      const [run] = await database.db.select().from(challengeWeeks).where(eq(challengeWeeks.guildId, guildId));
+      const joined = Array.from({ length: 60 }, (_, i) => `43000000000000${String(i).padStart(4, '0')}`);
+      for (const userId of joined) await joinRun(database.db, run!, userId, new Date('2026-06-02T10:00:00Z'));
+
+      // Thursday noon: 60 participants make two messages (50 mentions each at most). Discord fails every post after the first.
+      const path = new RegExp(`^/channels/${channelId}/messages$`);
+      const stop = fake.beforeAnswer((request) => {
+        if (request.method !== 'POST' || !path.test(request.path) || !isMidweek(request.body as Json)) return;
+        stop();
+        fake.failWith({ method: 'POST', path, status: 500 });
+      });
+      await tickAt(second, '2026-06-04T12:00:30Z');
+      fake.clearFailures();
+      expect(posts(fake, channelId).filter((b) => isMidweek(b) || (b.content ?? '').startsWith('…and'))).toHaveLength(1);
+      await tickAt(second, '2026-06-04T12:01:30Z');
+      await tickAt(second, '2026-06-04T12:02:30Z');
+      const sent = fake.channelMessages(channelId).filter((m: Json) => (m.content ?? '').includes('Halfway through') || (m.content ?? '').startsWith('…and'));
+      expect(sent).toHaveLength(2);
+      const mentioned = sent.flatMap((m: Json) => [...String(m.content).matchAll(/<@(\d+)>/g)].map((x) => x[1]));
+      expect(mentioned.sort()).toEqual(joined);
+      const [row] = await database.db
+        .select()
+        .from(scheduledPosts)
+        .where(and(eq(scheduledPosts.guildId, guildId), eq(scheduledPosts.kind, 'challenge_midweek')));
+      expect(row).toMatchObject({ status: 'posted', steps: { m0: sent[0]!.id, m1: sent[1]!.id }, attempts: 2 });
+    } finally {
+      await second.stop();
       await fake.close();
     }
   });

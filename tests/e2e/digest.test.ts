@@ -305,3 +305,21 @@ describe('privacy', () => {
     expect([empty.settings, empty.weeklyDigests]).toEqual([null, []]);
   });
 });
+
+describe('changing the digest day', () => {
+  it('moved to a later day in a week that had its digest: the reply names the next one that really comes', async () => {
+    const user = newUser();
+    bot.clock.set('2026-06-01T06:00:00Z'); // Monday, UTC
+    await digestOn(user, { day: 1, time: '09:00' });
+    await tickAt('2026-06-01T09:00:00Z');
+    expect(digests(user)).toHaveLength(1);
+    bot.clock.set('2026-06-03T12:00:00Z'); // Wednesday: Sunday instead
+    const moved = await digestOn(user, { day: 0 });
+    // Sunday 7 June belongs to the week already sent: the next one is Sunday 14 June.
+    expect(moved).toContain(`<t:${Date.parse('2026-06-14T09:00:00Z') / 1000}:F>`);
+    await tickAt('2026-06-07T09:00:00Z');
+    expect(digests(user)).toHaveLength(1);
+    await tickAt('2026-06-14T09:00:00Z');
+    expect(digests(user)).toHaveLength(2);
+  });
+});

@@ -204,8 +204,11 @@ describe('weekly forming', () => {
     expect(status).toContain(`thread <#${mine.threadId}>`);
   });
 
-  it('posts one check-in in each thread midweek, once', async () => {
+  it('posts one check-in in each thread midweek, once, also after the settings were saved again since the forming', async () => {
     const threads = threadsUnder(bot.fake, podsChannel);
+    // Tuesday: a moderator re-runs /setup pods (same day and time). This week's pods are formed; their check-in still comes.
+    bot.clock.set('2026-03-03T10:00:00Z');
+    expect(await setup(guildId, { channel: { type: 7, value: podsChannel } })).toContain('Study pods are **on**');
     await tick('2026-03-05T17:59:00Z');
     for (const t of threads) expect(bot.fake.channelMessages(t.id)).toHaveLength(1);
     await tick('2026-03-05T18:00:00Z');

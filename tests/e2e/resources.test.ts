@@ -163,6 +163,32 @@ describe('moderator subcommands refuse members without rights', () => {
 });
 
 describe('suggest → review', () => {
+  it('refuses links to this machine or a private network, and IP addresses; a moderator can still add one', async () => {
+    const { guildId } = await newGuild('Private links');
+    const member = '540000000000000009';
+    const refused = [
+      'http://localhost:3000/admin',
+      'http://127.0.0.1/',
+      'http://2130706433/',
+      'http://0x7f.1/',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::1]:8080/',
+      'http://10.0.0.5/wiki',
+      'http://printer.local/',
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'https://93.184.216.34/',
+    ];
+    for (const url of refused) {
+      const text = say(await suggest(guildId, member, { url, title: 'Look' }));
+      expect(text, url).toMatch(/private network|IP address/);
+      expect(text, url).toContain('/resource add');
+    }
+    expect(await database.db.select().from(guildResources).where(eq(guildResources.guildId, guildId))).toEqual([]);
+    const added = await bot.command('resource', { url: 'http://wiki.internal/ml', title: 'Our wiki' }, { guildId, user: MOD, subcommand: 'add', ...MODERATOR });
+    expect(say(added)).not.toMatch(/private network/);
+    expect(await database.db.select().from(guildResources).where(eq(guildResources.guildId, guildId))).toHaveLength(1);
+  });
+
   it('approve: the suggestion joins the list and the member gets a DM', async () => {
     const { guildId } = await newGuild('Approve');
     const member = '540000000000000001';

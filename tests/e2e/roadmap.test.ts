@@ -24,7 +24,7 @@ describe('/roadmap and /next', () => {
     expect(record.callback?.data?.allowed_mentions).toEqual({ parse: [], replied_user: false });
     const text = textOf(message);
     expect(text).toContain('Roadmap: ML Engineer');
-    expect(text).toContain(`0/${core().required} steps done`);
+    expect(text).toContain(`0/${core().required} required steps done`);
     expect(text).toContain('👉 **1. ');
     const buttons = buttonsOf(message);
     expect(buttons.map((b) => b.label)).toEqual(['Previous', 'Next']);
@@ -39,6 +39,11 @@ describe('/roadmap and /next', () => {
     const user = '200000000000000002';
     const first = shown(await bot.command('next', {}, { user }));
     expect(textOf(first)).toContain(`step 1 of ${core().length}`);
+    // The card's two counts say what they count: the place among all core steps, progress among the required ones.
+    const { length, required } = core();
+    expect(length).toBeGreaterThan(required);
+    expect(textOf(first)).toContain(`core step 1 of ${length} (${required} required, ${length - required} optional)`);
+    expect(textOf(first)).toContain(`0/${required} required steps done`);
     expect(textOf(first)).toContain('Checklist');
     expect(textOf(first)).toContain('Resources');
     const markDone = buttonsOf(first).find((b) => b.label === 'Mark done')!;
@@ -51,7 +56,7 @@ describe('/roadmap and /next', () => {
     const again = shown(await bot.press(markDone.customId!, { user }));
     expect(textOf(again)).toContain('was already done');
     expect(textOf(again)).toContain(`step 2 of ${core().length}`);
-    expect(textOf(shown(await bot.command('roadmap', {}, { user, subcommand: 'show' })))).toContain(`1/${core().required} steps done`);
+    expect(textOf(shown(await bot.command('roadmap', {}, { user, subcommand: 'show' })))).toContain(`1/${core().required} required steps done`);
   });
 
   it('/done and /undo by name, with autocomplete that offers only what makes sense', async () => {

@@ -151,6 +151,24 @@ describe('/setup challenges', () => {
   });
 });
 
+describe('/setup streaks', () => {
+  it('does not repeat the challenge-week or prompt warnings for changes that do not move them', async () => {
+    const { guildId, channelId } = await newGuild('Streaks after challenges');
+    bot.clock.set('2026-03-04T12:00:00Z'); // a Wednesday: this week's challenge is announced right now
+    expect(textOf(await setup(guildId, 'challenges', { channel: channel(channelId) }))).toContain('This challenge week has already started');
+    expect(textOf(await setup(guildId, 'prompts', { channel: channel(channelId), time: '09:00' }))).toContain('has already passed today');
+    for (const change of [{ freeze_cap: 3 }, { rollover_hour: 5 }, { timezone: 'UTC' }] as Record<string, string | number>[]) {
+      const text = textOf(await setup(guildId, 'streaks', change));
+      expect(text).toContain('Saved');
+      expect(text, JSON.stringify(change)).not.toContain('⚠️');
+    }
+    // A new zone moves the prompt time and the week: then the warnings say what it does.
+    const moved = textOf(await setup(guildId, 'streaks', { timezone: 'Europe/Berlin' }));
+    expect(moved).toContain('This challenge week has already started');
+    expect(moved).toContain('has already passed today');
+  });
+});
+
 describe('/setup stores time zones by their canonical name', () => {
   it('america/new_york and utc become America/New_York and UTC, an old name its current one', async () => {
     const { guildId, channelId } = await newGuild('Zones');

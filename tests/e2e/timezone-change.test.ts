@@ -83,4 +83,15 @@ describe('time zones by their canonical names', () => {
     expect((await suggest('indianapolis')).map((c) => c.value)).toContain('America/Indiana/Indianapolis');
     expect((await suggest('asmera')).map((c) => c.value)).toContain('Africa/Asmara');
   });
+
+  it('finds a zone typed by its old name or its place alone, as the README says, without autocomplete', async () => {
+    const u = user(5);
+    expect(await setZone(u, 'truk')).toContain('Your time zone is now Pacific/Chuuk');
+    expect(await getMemberTimezone(database.db, bot.guildId, u)).toBe('Pacific/Chuuk');
+    expect(await setZone(u, 'TRUK')).toContain('Pacific/Chuuk');
+    expect(await setZone(u, 'kolkata')).toContain('Your time zone is now Asia/Kolkata');
+    expect(await setZone(u, 'new york')).toContain('Your time zone is now America/New_York');
+    expect(await setZone(u, 'nowhere-at-all')).toContain('not a time zone');
+    expect(await getMemberTimezone(database.db, bot.guildId, u)).toBe('America/New_York');
+  });
 });

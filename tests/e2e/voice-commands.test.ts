@@ -95,6 +95,14 @@ describe('study time for members', () => {
 
     const mine = textOf(shown(await bot.command('study', {}, { user: ann })));
     expect(mine).toContain('Today counts for your streak: 40 m of study (30 m needed)');
+
+    // A member who checked in: the day counts, so /study does not ask him for more study today.
+    const cara = '330000000000000077';
+    expect(textOf(shown(await bot.command('study', {}, { user: cara })))).toContain('30 m more study today counts the day');
+    await bot.command('checkin', {}, { user: cara });
+    const checkedIn = textOf(shown(await bot.command('study', {}, { user: cara })));
+    expect(checkedIn).toContain('Today already counts for your streak: you checked in.');
+    expect(checkedIn).not.toContain('more study');
     expect(mine).toMatch(/Today \(2026-03-02\)\n40 m\nThis week\n40 m\nThis month\n40 m\nAll time\n40 m/);
 
     const board = textOf(shown(await bot.command('leaderboard', { board: 'study', period: 'week' }, { user: ann })));

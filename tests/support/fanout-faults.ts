@@ -23,6 +23,8 @@ export interface FanOutFaultOptions {
   random?: () => number;
   /** Seconds a lease lasts (LEASE_TTL of the bot processes). */
   leaseSeconds?: number;
+  /** Kill before Discord's answer reaches the bot (true), after it (false), or either at random (default). */
+  beforeAnswer?: boolean;
 }
 
 export interface FanOutFaultResult {
@@ -97,7 +99,7 @@ export async function runFanOutFault(options: FanOutFaultOptions): Promise<FanOu
     for (let round = 0; round < options.kills && !allDone(); round++) {
       // Killed at the k-th post or thread of this run: right after Discord carried it out, before (or after) its answer.
       const at = 1 + Math.floor(random() * remainingSteps());
-      const beforeAnswer = random() < 0.5;
+      const beforeAnswer = options.beforeAnswer ?? random() < 0.5;
       const bot = spawnBot(env);
       let seen = 0;
       const killed = new Promise<void>((resolve) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { digestWeek, dueDigest, latestDigest, nextDigest, streakRisk } from '../../src/domain/digest.js';
+import fc from 'fast-check';
+import { localDateOf } from '../../src/domain/dates.js';
+import { digestWeek, digestWeeksToCheck, dueDigest, firstDigestAfter, latestDigest, nextDigest, streakRisk } from '../../src/domain/digest.js';
 import { viewAt } from '../../src/domain/streaks.js';
 
 const at = (iso: string) => new Date(iso);
@@ -35,6 +37,36 @@ describe('when a digest is due', () => {
     expect(dueDigest(at('2026-03-02T18:00:00Z'), s, options)?.week).toBe('2026-03-02');
     expect(dueDigest(at('2026-03-02T18:01:00Z'), s, options)).toBeUndefined();
     expect(dueDigest(at('2026-03-02T13:00:00Z'), s, { ...options, notBefore: at('2026-03-02T12:30:00Z') })).toBeUndefined();
+  });
+});
+
+describe('the first digest after a member turns it on or changes it', () => {
+  const zone = fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Asia/Kolkata', 'Pacific/Chatham');
+  // Minute-aligned instants, so that a change exactly at the digest's time is tried too.
+  const instant = fc.integer({ min: Date.UTC(2020, 0, 1) / 60_000, max: Date.UTC(2030, 0, 1) / 60_000 }).map((m) => new Date(m * 60_000));
+
+  it('is the one the job sends first, at any instant, weekday and time, across DST, skipping a week that had its digest', () => {
+    fc.assert(
+      fc.property(instant, zone, fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 30, 59), fc.boolean(), (changedAt, z, day, hour, minute, hadOne) => {
+        const schedule = { day, time: { hour, minute }, zone: z };
+        // Sometimes this week already had its digest (sent on the day chosen before the change).
+        const thisWeek = digestWeek(localDateOf(changedAt, z));
+        expect(digestWeeksToCheck(changedAt, schedule)).toContain(thisWeek);
+        const done = new Set(hadOne ? [thisWeek] : []);
+        const promised = firstDigestAfter(changedAt, schedule, done);
+        // The job, on time at every occurrence from the change on: the first one it sends.
+        const options = { catchupMs: 6 * HOUR, notBefore: changedAt };
+        let sent;
+        for (let at = latestDigest(changedAt, schedule); !sent; at = nextDigest(at.dueAt, schedule)) {
+          const tick = at.dueAt.getTime() < changedAt.getTime() ? changedAt : at.dueAt;
+          const due = dueDigest(tick, schedule, options);
+          if (due && !done.has(due.week)) sent = due;
+        }
+        expect(promised).toEqual(sent);
+        expect(promised.dueAt.getTime()).toBeGreaterThanOrEqual(changedAt.getTime());
+      }),
+      { numRuns: 400 },
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FOCUS_LATE_MS,
@@ -87,6 +88,38 @@ describe('due phase changes', () => {
 
   it('an older change left unsettled is not announced when a later one is already settled', () => {
     expect(dueBoundaries(plan, min(31), new Set([2])).map((b) => [b.k, b.announce])).toEqual([[1, false]]);
+  });
+});
+
+describe('a session started at any instant (first run)', () => {
+  it('a minute scheduler announces every phase change once, on time, whatever second the session started at, across DST nights', () => {
+    fc.assert(
+      fc.property(
+        // Any millisecond, around the DST nights of 2026 in Europe and the US too (phases are durations, not wall-clock times).
+        fc.oneof(fc.integer({ min: Date.parse('2026-03-08T05:00:00Z'), max: Date.parse('2026-03-08T09:00:00Z') }), fc.integer({ min: Date.parse('2026-10-25T00:00:00Z'), max: Date.parse('2026-10-25T03:00:00Z') }), fc.integer({ min: T0, max: T0 + 7 * 24 * 60 * MINUTE_MS })),
+        fc.integer({ min: 5, max: 120 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 59_999 }),
+        (startedAt, focusMinutes, breakMinutes, rounds, jitter) => {
+          const p: FocusPlan = { startedAt, focusMinutes, breakMinutes, rounds };
+          if (planProblem(p)) return;
+          const settled = new Set<number>();
+          const announced: number[] = [];
+          // Ticks at each minute (each up to a minute late under load), from the first after the start.
+          const first = Math.ceil(startedAt / MINUTE_MS) * MINUTE_MS;
+          for (let minute = first; minute <= sessionEnd(p) + 2 * MINUTE_MS; minute += MINUTE_MS) {
+            for (const b of dueBoundaries(p, minute + jitter, settled)) {
+              settled.add(b.k);
+              expect(b.onTime).toBe(true);
+              if (b.announce) announced.push(b.k);
+            }
+          }
+          expect(announced).toEqual(Array.from({ length: phaseCount(p) }, (_, i) => i + 1));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

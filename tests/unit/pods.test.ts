@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { utcOffsetMinutes } from '../../src/domain/dates.js';
-import { formPods, pairKey, pairsOf, sharedWakingMinutes, type PodCandidate } from '../../src/domain/pods.js';
+import { firstPodForming, formPods, formsAfterChange, latestPodWeek, pairKey, pairsOf, sharedWakingMinutes, type PodCandidate } from '../../src/domain/pods.js';
 
 const member = fc.record({
   position: fc.integer({ min: 0, max: 30 }),
@@ -141,5 +141,30 @@ describe('time zones', () => {
     expect(utcOffsetMinutes('Europe/Berlin', new Date('2026-07-15T12:00:00Z'))).toBe(120);
     expect(utcOffsetMinutes('Asia/Kolkata', new Date('2026-07-15T12:00:00Z'))).toBe(330);
     expect(utcOffsetMinutes('America/New_York', new Date('2026-01-15T12:00:00Z'))).toBe(-300);
+  });
+});
+
+describe('pods set up just before or after their forming time (first run)', () => {
+  const zone = fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Asia/Kolkata');
+  const minute = fc.integer({ min: Date.UTC(2020, 0, 1) / 60_000, max: Date.UTC(2030, 0, 1) / 60_000 }).map((m) => new Date(m * 60_000));
+
+  it('the first forming the /setup pods reply names is the first the job does, on any weekday, at any time, across DST', () => {
+    fc.assert(
+      fc.property(minute, zone, fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 30, 59), (changedAt, z, day, hour, min) => {
+        const time = { hour, minute: min };
+        const promised = firstPodForming(changedAt, day, time, z);
+        // The job at the minute of the change, then at each forming after it.
+        let formed: Date | undefined;
+        for (let tick = changedAt, i = 0; !formed && i < 3; i += 1) {
+          const week = latestPodWeek(tick, day, time, z);
+          if (formsAfterChange(week, changedAt)) formed = week.formAt;
+          else tick = week.nextFormAt;
+        }
+        expect(formed).toEqual(promised);
+        expect(promised.getTime()).toBeGreaterThanOrEqual(changedAt.getTime());
+        expect(promised.getTime() - changedAt.getTime()).toBeLessThanOrEqual(8 * 24 * 3_600_000);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

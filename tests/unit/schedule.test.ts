@@ -4,6 +4,8 @@ import { pickNext, rankSteps, usedInCurrentCycle, type RotationItem } from '../.
 import { addDays, daysBetween, localDateOf } from '../../src/domain/dates.js';
 import { localDateTimeOf } from '../support/local-time.js';
 import { dueAt, latestOccurrence, nextOccurrence, planDailyPosts, type TimeOfDay } from '../../src/domain/schedule.js';
+import { upcomingPrompt } from '../../src/domain/setup.js';
+import { zonedInstant } from '../../src/domain/dates.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -122,6 +124,35 @@ describe('a minute scheduler over local dates', () => {
     const from = Date.parse('2026-11-01T04:00:00Z');
     const posted = simulate('America/New_York', { hour: 1, minute: 30 }, from, from + 6 * HOUR, MINUTE);
     expect([...posted]).toEqual([['2026-11-01', Date.parse('2026-11-01T05:30:00Z')]]);
+  });
+});
+
+describe('prompts set up just before or after their time (first run)', () => {
+  it('the first prompt the /setup reply promises is the first the job posts, and it comes right now only when said so', () => {
+    fc.assert(
+      fc.property(zoneAndDateNearSwitch, timeOfDay, fc.integer({ min: -3 * 60, max: 3 * 60 }), fc.integer({ min: 0, max: 12 }), ({ zone, date }, time, minutesFromTime, catchupHours) => {
+        // Set up a few minutes or hours before or after the time (a minute scheduler sees whole minutes).
+        const setUpAt = new Date(zonedInstant(date, zone, time.hour, time.minute).getTime() + minutesFromTime * MINUTE);
+        const catchupMs = catchupHours * HOUR;
+        const promised = upcomingPrompt(setUpAt, time, zone, catchupMs, new Set());
+        // The job: the tick right after the set-up, then each due instant.
+        let first: { period: string; at: number } | undefined;
+        const ticks = [setUpAt];
+        for (let i = 0; i < 3; i += 1) ticks.push(nextOccurrence(ticks.at(-1)!, time, zone).dueAt);
+        for (const tick of ticks) {
+          const post = planDailyPosts(tick, time, zone, { catchupMs, notBefore: setUpAt }).find((p) => p.action === 'post');
+          if (post) {
+            first = { period: post.period, at: tick.getTime() };
+            break;
+          }
+        }
+        expect(first?.period).toBe(promised.period);
+        expect(first?.at).toBe(promised.now ? setUpAt.getTime() : promised.dueAt.getTime());
+        // Never a prompt for a day whose time came before the set-up by more than the catch-up window.
+        expect(setUpAt.getTime() - dueAt(promised.period, time, zone).getTime()).toBeLessThanOrEqual(catchupMs);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -64,6 +64,18 @@ describe('time zones', () => {
     expect(new Set(all).size).toBe(all.length);
   });
 
+  it('a place typed alone, current or old, in any case, is the one zone that has it; an ambiguous or unknown one is refused', () => {
+    const cases: Record<string, string> = { truk: 'Pacific/Chuuk', TRUK: 'Pacific/Chuuk', chuuk: 'Pacific/Chuuk', ' Kolkata ': 'Asia/Kolkata', calcutta: 'Asia/Kolkata', 'new york': 'America/New_York', kiev: 'Europe/Kyiv', indianapolis: 'America/Indiana/Indianapolis' };
+    for (const [typed, stored] of Object.entries(cases)) expect([typed, canonicalTimeZone(typed)]).toEqual([typed, stored]);
+    for (const bad of ['olympus', 'york', 'pacific', 'Mars/Truk']) expect(canonicalTimeZone(bad)).toBeUndefined();
+    // Every place name that finds one zone finds it the way search offers it.
+    for (const name of Intl.supportedValuesOf('timeZone')) {
+      const place = name.split('/').at(-1)!;
+      const found = canonicalTimeZone(place);
+      if (found) expect(searchTimeZones(place, 500), place).toContain(found);
+    }
+  });
+
   it('parses 24-hour times', () => {
     expect(parseTimeOfDay('07:30')).toEqual({ hour: 7, minute: 30 });
     expect(parseTimeOfDay('7:05')).toEqual({ hour: 7, minute: 5 });

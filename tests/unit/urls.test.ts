@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, displayHost, displayUrl, guessKind, isTrackingParam, parseResourceUrl, urlKey } from '../../src/domain/urls.js';
+import { MAX_URL_INPUT_LENGTH, MAX_URL_LENGTH, displayHost, displayUrl, guessKind, isTrackingParam, nonPublicHostReason, parseResourceUrl, urlKey } from '../../src/domain/urls.js';
 
 const ok = (input: string) => {
   const result = parseResourceUrl(input);
@@ -216,5 +216,30 @@ describe('guessKind', () => {
     for (const url of ['https://open.spotify.com/episode/1', 'https://example.com/youtube.com', 'https://notyoutube.com/watch', 'not a link']) {
       expect(guessKind(url)).toBe('article');
     }
+  });
+});
+
+describe('nonPublicHostReason: links members may not suggest', () => {
+  it('refuses this machine, private networks, local-only names and IP literals in every form', () => {
+    const privateOnes = ['http://127.0.0.1/', 'http://2130706433/', 'http://0x7f.1/', 'http://0177.0.0.1/', 'http://0x7f000001/', 'http://169.254.169.254/', 'http://10.1.2.3/', 'http://172.16.0.1/', 'http://192.168.1.1/', 'http://0.0.0.0/', 'http://[::1]/', 'http://[fd00::1]/', 'http://[fe80::1]/', 'http://[::ffff:127.0.0.1]/'];
+    for (const url of privateOnes) expect(nonPublicHostReason(url), url).toMatch(/private network/);
+    for (const url of ['http://localhost/', 'http://LOCALHOST./', 'http://api.localhost/', 'http://printer.local/', 'http://metadata.google.internal/', 'http://router.lan/', 'http://intranet/'])
+      expect(nonPublicHostReason(url), url).toMatch(/private network|not a public web address/);
+    for (const url of ['http://8.8.8.8/', 'http://[2606:4700::1111]/']) expect(nonPublicHostReason(url), url).toMatch(/IP address/);
+  });
+
+  it('lets public names through', () => {
+    for (const url of ['https://example.com/', 'https://www.kaggle.com/learn', 'https://localhost.example.com/', 'https://internal.example.org/', 'https://xn--bcher-kva.example/'])
+      expect(nonPublicHostReason(url), url).toBeUndefined();
+  });
+
+  it('any IPv4 address, however written, is refused', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.constantFrom('dec', 'int', 'hex'), (ip, form) => {
+        const n = ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+        const host = form === 'dec' ? ip : form === 'int' ? String(n) : `0x${n.toString(16)}`;
+        expect(nonPublicHostReason(`http://${host}/`)).toBeDefined();
+      }),
+    );
   });
 });

@@ -2,7 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, localDateOf, startOfLocalDay, weekday, zonedInstant } from '../../src/domain/dates.js';
 import { localDateTimeOf } from '../support/local-time.js';
-import { calendarWeek, competitionSlug, duePosts, formatInZone, nextInRotation, parseDeadline, parseKaggleLink, weekOf, weekSchedule } from '../../src/domain/weeks.js';
+import {
+  calendarWeek,
+  competitionSlug,
+  duePosts,
+  formatInZone,
+  formatTimeLeft,
+  lessThanHalfLeft,
+  nextInRotation,
+  parseDeadline,
+  parseKaggleLink,
+  remindersToCome,
+  weekOf,
+  weekSchedule,
+  type PostKind,
+} from '../../src/domain/weeks.js';
 
 const ZONES = [
   'UTC',
@@ -139,7 +153,8 @@ describe('due posts (catch-up)', () => {
         const run = { ...week, closedAt: null };
         const s = weekSchedule(run, z);
         const now = new Date(week.startsAt.getTime() + hours * HOUR);
-        const due = duePosts(run, z, now);
+        // Announced on time.
+        const due = duePosts(run, z, now, s.announceAt);
         const kinds = due.map((d) => d.kind);
         expect(kinds.includes('challenge_announce')).toBe(now >= s.announceAt);
         expect(kinds.includes('challenge_midweek')).toBe(now >= s.midweekAt!);
@@ -167,6 +182,85 @@ describe('due posts (catch-up)', () => {
       { kind: 'challenge_final', action: 'skip' },
       { kind: 'challenge_recap', action: 'post' },
     ]);
+  });
+});
+
+describe('the first run of a server (set up at any instant, in any zone, on any week start)', () => {
+  /**
+   * The challenge job's decisions, minute by minute where something is due: the set-up instant
+   * decides the first run (this week when at least half of it is left, else next week's; "start now"
+   * starts one at the set-up instant), the announcement goes out at the first tick, and each
+   * reminder at its due time. Returns what was posted when.
+   */
+  function simulate(run: { startsAt: Date; endsAt: Date; closedAt: null }, z: string, firstTick: Date) {
+    const s = weekSchedule(run, z);
+    const ticks = [firstTick, s.midweekAt, s.finalAt, run.endsAt]
+      .filter((t): t is Date => t !== undefined && t.getTime() >= firstTick.getTime())
+      .sort((a, b) => a.getTime() - b.getTime());
+    const settled = new Set<PostKind>();
+    const posted: { kind: PostKind; at: Date }[] = [];
+    let announcedAt: Date | undefined;
+    for (const tick of ticks) {
+      for (const d of duePosts(run, z, tick, announcedAt)) {
+        if (settled.has(d.kind)) continue;
+        settled.add(d.kind);
+        if (d.action !== 'post') continue;
+        posted.push({ kind: d.kind, at: tick });
+        if (d.kind === 'challenge_announce') announcedAt = tick;
+      }
+    }
+    return { posted, announcedAt };
+  }
+
+  it('no reminder goes out with or before the announcement, and a member joining at any time is promised exactly the reminders that follow', () => {
+    fc.assert(
+      fc.property(instant, zone, weekStartDay, fc.boolean(), fc.double({ min: 0, max: 1, noNaN: true }), (setUpAt, z, day, startNow, joinShare) => {
+        const week = weekOf(setUpAt, z, day);
+        const late = lessThanHalfLeft(week, setUpAt);
+        const run = late
+          ? startNow
+            ? { startsAt: setUpAt, endsAt: week.endsAt, closedAt: null }
+            : { ...calendarWeek(addDays(week.weekStart, 7), z), closedAt: null }
+          : { ...week, closedAt: null };
+        if (run.endsAt.getTime() <= run.startsAt.getTime()) return;
+        const firstTick = new Date(Math.max(setUpAt.getTime(), run.startsAt.getTime()));
+        const { posted, announcedAt } = simulate(run, z, firstTick);
+        expect(posted[0]?.kind).toBe('challenge_announce');
+        const reminders = posted.filter((p) => p.kind === 'challenge_midweek' || p.kind === 'challenge_final');
+        for (const r of reminders) expect(r.at.getTime()).toBeGreaterThan(announcedAt!.getTime());
+        // An automatic first run has at least half a week ahead of it when announced: both reminders.
+        if (!startNow || !late) expect(reminders.map((r) => r.kind)).toEqual(['challenge_midweek', 'challenge_final']);
+        // A member joins somewhere between the announcement and the deadline.
+        const joinAt = new Date(announcedAt!.getTime() + joinShare * (run.endsAt.getTime() - announcedAt!.getTime() - 1));
+        const promised = remindersToCome(run, z, joinAt, { announcedAt: announcedAt! });
+        expect(promised.map((p) => p.kind)).toEqual(reminders.filter((r) => r.at.getTime() > joinAt.getTime()).map((r) => r.kind));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('the reported run: a Monday week set up on Sunday morning is announced next Monday, not with a “24 hours left” reminder', () => {
+    const setUpAt = new Date('2026-03-08T08:00:00Z');
+    const week = weekOf(setUpAt, 'UTC', 1);
+    expect(lessThanHalfLeft(week, setUpAt)).toBe(true);
+    // Had this week run anyway, announced now: the reminders due before are skipped, not posted with it.
+    expect(duePosts({ ...week, closedAt: null }, 'UTC', setUpAt)).toEqual([
+      { kind: 'challenge_announce', action: 'post' },
+      { kind: 'challenge_midweek', action: 'skip' },
+      { kind: 'challenge_final', action: 'skip' },
+    ]);
+    // Announced on time, the 24-hour reminder caught up late still goes out (saying the real time left).
+    expect(duePosts({ ...week, closedAt: null }, 'UTC', setUpAt, week.startsAt).find((d) => d.kind === 'challenge_final')).toEqual({ kind: 'challenge_final', action: 'post' });
+  });
+
+  it('time left reads as a person counts it', () => {
+    expect(formatTimeLeft(24 * HOUR)).toBe('24 hours');
+    expect(formatTimeLeft(24 * HOUR - 30_000)).toBe('24 hours');
+    expect(formatTimeLeft(16 * HOUR)).toBe('16 hours');
+    expect(formatTimeLeft(84 * HOUR)).toBe('3 days 12 hours');
+    expect(formatTimeLeft(48 * HOUR)).toBe('2 days');
+    expect(formatTimeLeft(90 * 60_000)).toBe('90 minutes');
+    expect(formatTimeLeft(60_000)).toBe('1 minute');
   });
 });
 

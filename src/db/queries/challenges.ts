@@ -70,7 +70,8 @@ export async function rotationHistory(db: Tx, guildId: string): Promise<string[]
   return runs.flatMap((r) => [...(skippedIn.get(r.id) ?? []), r.challengeId]);
 }
 
-async function pickNext(db: Tx, content: Content, guildId: string): Promise<Challenge> {
+/** The next challenge of the server's rotation (domain/weeks.ts nextInRotation). */
+export async function pickNext(db: Tx, content: Content, guildId: string): Promise<Challenge> {
   const id = nextInRotation(
     content.challenges.map((c) => c.id),
     await rotationHistory(db, guildId),
@@ -91,6 +92,8 @@ export async function ensureOpenRun(db: Tx, content: Content, settings: GuildSet
   const open = await openRun(db, guildId, now);
   if (open) return open;
   const week = weekOf(now, settings.timezone, settings.challengesWeekStart);
+  // Set up late in a week: the first run is the next week's.
+  if (settings.challengesFirstWeekAt && week.startsAt < settings.challengesFirstWeekAt) return undefined;
   const inWeek = await db
     .select({ id: challengeWeeks.id })
     .from(challengeWeeks)

@@ -32,6 +32,7 @@ export function defaultGuildSettings(guildId: string): GuildSettings {
     challengesWeekStart: 1,
     challengesEnabled: false,
     challengesBrokenReason: null,
+    challengesFirstWeekAt: null,
     studyChannelIds: [],
     studyCategoryIds: [],
     studyMinutes: 25,

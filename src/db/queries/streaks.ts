@@ -648,6 +648,15 @@ export async function ledger(db: Tx, member: MemberKey): Promise<LedgerDay[]> {
     .orderBy(asc(streakDays.day));
 }
 
+/** Why a member day counts for the streak (its ledger row), or undefined when it does not count (yet) or a freeze covered it. */
+export async function countedReason(db: Tx, member: MemberKey, day: string): Promise<CountReason | undefined> {
+  const [row] = await db
+    .select({ reason: streakDays.reason })
+    .from(streakDays)
+    .where(and(eq(streakDays.guildId, member.guildId), eq(streakDays.userId, member.userId), eq(streakDays.day, day)));
+  return row && row.reason !== 'freeze' ? row.reason : undefined;
+}
+
 /** Counted (non-freeze) ledger days; used by tests and the export. */
 export async function countedDays(db: Tx, member: MemberKey): Promise<string[]> {
   const rows = await db

@@ -11,7 +11,7 @@ import {
 import type { Challenge } from '../../content/schema.js';
 import type { RunSummary, Submission } from '../../db/queries/challenges.js';
 import type { ChallengeWeek } from '../../db/schema.js';
-import { effectiveEnd, formatInZone } from '../../domain/weeks.js';
+import { effectiveEnd, formatInZone, formatTimeLeft } from '../../domain/weeks.js';
 import { customId } from '../command.js';
 import { actionRow, button, linkButton } from './parts.js';
 import { clip, colors, userText, withoutMentions } from './theme.js';
@@ -58,9 +58,14 @@ export function joinRow(run: Run, challenge: Challenge | undefined): APIActionRo
 export function announcementMessage(
   challenge: Challenge | undefined,
   run: Run,
-  options: { pingRoleId: string | null; changed?: boolean },
+  options: { pingRoleId: string | null; changed?: 'challenge' | 'deadline' },
 ): RESTPostAPIChannelMessageJSONBody {
-  const headline = options.changed ? '🔁 **Change of plan: this week’s challenge is now…**' : '🏆 **A new weekly challenge starts now!**';
+  const headline =
+    options.changed === 'challenge'
+      ? '🔁 **Change of plan: this week’s challenge is now…**'
+      : options.changed === 'deadline'
+        ? '🔁 **Change of plan: this week’s challenge has a new deadline**'
+        : '🏆 **A new weekly challenge starts now!**';
   const embed = challengeEmbed(challenge, run, [
     { name: 'Deadline', value: when(effectiveEnd(run)) },
     { name: 'How it works', value: 'Press **Join** (or `/challenge join`) to get reminders. Submit your notebook or score with `/challenge submit`.' },
@@ -82,13 +87,16 @@ export function reminderMessages(
   challenge: Challenge | undefined,
   run: Run,
   participants: readonly string[],
+  now: Date,
 ): RESTPostAPIChannelMessageJSONBody[] {
   const title = titleOf(challenge, run.challengeId);
   const deadline = effectiveEnd(run);
+  // The real time left when it goes out (a reminder caught up late, or of a run started late, says so).
+  const left = formatTimeLeft(deadline.getTime() - now.getTime());
   const headline =
     kind === 'final'
-      ? `⏰ **24 hours left** for **${title}**: the deadline is ${when(deadline)}. Submit with \`/challenge submit\`.`
-      : `📣 **Halfway through** **${title}**: the deadline is ${when(deadline)}. How is it going? Share progress with \`/challenge submit\` (you can replace it until the deadline).`;
+      ? `⏰ **${left} left** for **${title}**: the deadline is ${when(deadline)}. Submit with \`/challenge submit\`.`
+      : `📣 **${left} left** for **${title}**: the deadline is ${when(deadline)}. How is it going? Share progress with \`/challenge submit\` (you can replace it until the deadline).`;
   const messages: RESTPostAPIChannelMessageJSONBody[] = [];
   for (let i = 0; i < participants.length; i += MENTIONS_PER_MESSAGE) {
     const users = participants.slice(i, i + MENTIONS_PER_MESSAGE);

@@ -24,6 +24,17 @@ export function stepNumber(state: { index: number; branch?: Branch | undefined }
   return state.branch ? `${state.branch.title} ${state.index + 1}` : String(state.index + 1);
 }
 
+/** What a done/total count counts: "required steps" when the list has optional ones (they count in neither), else "steps". */
+function stepsWord(steps: readonly StepState[]): string {
+  return steps.some((s) => s.step.optional) ? 'required steps' : 'steps';
+}
+
+/** A step's place in its list ("step 3 of 20"), and when some are optional, how many of them are required. */
+function placeIn(index: number, steps: readonly { optional?: boolean }[]): string {
+  const optional = steps.filter((s) => s.optional).length;
+  return `step ${index + 1} of ${steps.length}${optional > 0 ? ` (${steps.length - optional} required, ${optional} optional)` : ''}`;
+}
+
 function titleOf(progress: TrackProgress, id: string): string {
   const all = [...progress.steps, ...progress.branches.flatMap((b) => b.steps)];
   return all.find((s) => s.step.id === id)?.step.title ?? id;
@@ -31,10 +42,10 @@ function titleOf(progress: TrackProgress, id: string): string {
 
 /** The core's completion, and the chosen branch's (or how to choose one). */
 function standing(progress: TrackProgress): string {
-  const lines = [`**Core** ${progressBar(progress.done, progress.total)} · ${progress.done}/${progress.total} steps done`];
+  const lines = [`**Core** ${progressBar(progress.done, progress.total)} · ${progress.done}/${progress.total} ${stepsWord(progress.steps)} done`];
   if (progress.branch) {
     const b = progress.branch;
-    lines.push(`**Your branch: ${b.branch.title}** ${progressBar(b.done, b.total)} · ${b.done}/${b.total} steps done`);
+    lines.push(`**Your branch: ${b.branch.title}** ${progressBar(b.done, b.total)} · ${b.done}/${b.total} ${stepsWord(b.steps)} done`);
   } else if (progress.branches.length > 0) {
     lines.push('No branch chosen yet: after the core, pick a specialisation with `/roadmap choose`.');
   }
@@ -116,7 +127,7 @@ export function stepView(content: Content, progress: TrackProgress, state: StepS
   if (resources) fields.push({ name: 'Resources', value: clip(resources, 1024) });
   const optional = progress.current === state ? progress.optional : [];
   if (optional.length > 0) fields.push(optionalField(optional));
-  const where = branch ? `${branch.title} · step ${index + 1} of ${branch.steps.length}` : `step ${index + 1} of ${progress.steps.length}`;
+  const where = branch ? `${branch.title} · ${placeIn(index, branch.steps)}` : `core ${placeIn(index, progress.steps.map((s) => s.step))}`;
   const embed: APIEmbed = fitted({
     color: colors.brand,
     author: { name: clip(`${progress.track.title} · ${where}`, 256) },

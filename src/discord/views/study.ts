@@ -1,10 +1,27 @@
 import type { APIEmbed } from 'discord.js';
 import type { StudySummary } from '../../db/queries/study.js';
+import type { CountReason } from '../../domain/streaks.js';
 import { formatStudyTime } from '../../domain/study.js';
 import { colors } from './theme.js';
 
+const COUNTED_BECAUSE: Record<CountReason, string> = {
+  checkin: 'you checked in',
+  step: 'you finished a roadmap step',
+  challenge: 'you submitted to the weekly challenge',
+  study: 'you studied enough',
+  fix: 'a moderator counted it',
+};
+
 /** /study: a member's study time today, this week, this month and all time, in their own days. */
-export function studyView(input: { userId: string; self: boolean; summary: StudySummary; studyMinutes: number; hasRooms: boolean }) {
+export function studyView(input: {
+  userId: string;
+  self: boolean;
+  summary: StudySummary;
+  studyMinutes: number;
+  hasRooms: boolean;
+  /** Why today already counts for the member's streak, if it does. */
+  counted?: CountReason | undefined;
+}) {
   const { summary } = input;
   const { totals } = summary;
   const who = input.self ? 'Your' : `<@${input.userId}>’s`;
@@ -13,7 +30,9 @@ export function studyView(input: { userId: string; self: boolean; summary: Study
     input.self
       ? reached
         ? `Today counts for your streak: ${formatStudyTime(totals.today)} of study (${input.studyMinutes} m needed).`
-        : `${formatStudyTime(Math.max(0, input.studyMinutes * 60_000 - totals.today))} more study today counts the day for your streak (${input.studyMinutes} m a day).`
+        : input.counted
+          ? `Today already counts for your streak: ${COUNTED_BECAUSE[input.counted]}. Study time still adds up below.`
+          : `${formatStudyTime(Math.max(0, input.studyMinutes * 60_000 - totals.today))} more study today counts the day for your streak (${input.studyMinutes} m a day).`
       : '',
     summary.open ? `🎧 In <#${summary.open.channelId}> now: ${formatStudyTime(summary.open.ms)} so far (included below).` : '',
     input.hasRooms ? '' : 'This server has no study rooms yet (a moderator adds them with `/setup study`); focus sessions still count.',

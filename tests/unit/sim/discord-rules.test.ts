@@ -3,10 +3,11 @@
  * good for 15 minutes; option values the client lets through; enforce_nonce; two sessions on one
  * shard; and REST faults on demand. Deadlines run on a clock the test moves by hand.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordAPIError} from 'discord.js';
 import { Client, Routes, Events, GatewayIntentBits, MessageFlags, type Interaction, type TextChannel } from 'discord.js';
-import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord, type Json } from '../../../src/sim/index.js';
+import { FAKE_TOKEN, ownTimeClock, realClock, startFakeDiscord, type FakeDiscord, type Json } from '../../../src/sim/index.js';
 import { autocomplete, chatInput, OptionsRefusedError, OptionType } from '../../../src/sim/interactions.js';
 import { optionProblems, type CommandDefinition } from '../../../src/sim/options.js';
 
@@ -425,5 +426,30 @@ describe('REST faults on demand', () => {
     const contents = fake.channelMessages(channel.id).map((m) => m.content);
     expect(contents).toContain('kept');
     expect(contents).not.toContain('lost');
+  });
+});
+
+describe('the default clock of the deadlines: the real clock less waits for a CPU', () => {
+  const schedstat = '/proc/thread-self/schedstat';
+  const threadCpuMs = () => Number(readFileSync(schedstat, 'utf8').split(' ')[0]) / 1e6;
+
+  it.skipIf(!existsSync(schedstat))('counts a wait for a timer, and every millisecond the thread ran; never more than the real clock', async () => {
+    const own = ownTimeClock();
+    try {
+      const [real0, own0] = [realClock(), own.now()];
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Not a CPU clock: a wait counts (less only the moments the thread, woken for something else, waited for a CPU).
+      expect(own.now() - own0).toBeGreaterThanOrEqual(100);
+      const cpu0 = threadCpuMs();
+      const busy0 = own.now();
+      while (own.now() - busy0 < 100) {
+        /* a blocked event loop: the bot's own slowness counts */
+      }
+      const ran = threadCpuMs() - cpu0;
+      expect(own.now() - busy0).toBeGreaterThanOrEqual(ran - 5);
+      expect(own.now() - own0).toBeLessThanOrEqual(realClock() - real0);
+    } finally {
+      own.close();
+    }
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "guild_settings" ADD COLUMN "challenges_first_week_at" timestamp with time zone;
