@@ -1,4 +1,5 @@
 import { MessageFlags } from 'discord.js';
+import { syncMemberUnits } from '../src/db/queries/cohorts.js';
 import { completeStepWithProgress, finishedStepIds, memberRoadmap } from '../src/db/queries/progress.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
 import { resolveStep, stepChoices } from '../src/discord/options.js';
@@ -22,6 +23,8 @@ export const done: Command = {
     const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done; nothing changed.`;
     await interaction.reply({ ...nextStepView(ctx.content, progress, notice), flags: MessageFlags.Ephemeral });
     await applyRewards(ctx, interaction.client, member.guildId, member.userId);
+    // A cohort unit is done once its steps are: recorded with when each step was marked done.
+    if (recorded) await syncMemberUnits(ctx, member);
   },
 
   async autocomplete(interaction, ctx) {

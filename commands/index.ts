@@ -2,6 +2,7 @@ import type { Command } from '../src/discord/command.js';
 import { admin } from './admin.js';
 import { challenge } from './challenge/index.js';
 import { checkin } from './checkin.js';
+import { cohort } from './cohort/index.js';
 import { done } from './done.js';
 import { focus } from './focus.js';
 import { help } from './help.js';
@@ -21,4 +22,4 @@ import { study } from './study.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort];

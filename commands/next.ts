@@ -1,4 +1,5 @@
 import { MessageFlags } from 'discord.js';
+import { syncMemberUnits } from '../src/db/queries/cohorts.js';
 import { completeStepWithProgress, memberProgressOn } from '../src/db/queries/progress.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
 import { autocompleteChoices, resolveStep, resolveTrack } from '../src/discord/options.js';
@@ -37,6 +38,8 @@ export const next: Command = {
       const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done.`;
       await interaction.update(nextStepView(ctx.content, progress, notice));
       await applyRewards(ctx, interaction.client, member.guildId, member.userId);
+      // A cohort unit is done once its steps are: recorded with when each step was marked done.
+      if (recorded) await syncMemberUnits(ctx, member);
     },
   },
 };

@@ -23,8 +23,10 @@ import { createImageRenderer } from './discord/views/heatmap.js';
 import { createVoiceTracker, type VoiceTracker } from './discord/voice.js';
 import { welcomeGuild } from './discord/welcome.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
+import { calendarFeed } from './http/calendar.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
+import { cohortsJob } from './jobs/cohorts.js';
 import { focusJob } from './jobs/focus.js';
 import { podsJob } from './jobs/pods.js';
 import { digestJob } from './jobs/digest.js';
@@ -88,7 +90,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
 
   // /healthz and /metrics listen first, before the database or Discord is opened: a port in use is
   // one sentence (StartupError) and nothing else to undo. Until each part exists its check fails.
-  const live: { database?: Database; client?: Client; scheduler?: Scheduler } = {};
+  const live: { database?: Database; client?: Client; scheduler?: Scheduler; ctx?: Context } = {};
   let http: HttpServer | undefined;
   if (config.HTTP_PORT) {
     http = await startHttpServer({
@@ -96,6 +98,10 @@ export async function startCohort(options: StartOptions): Promise<App> {
       host: config.HTTP_HOST,
       metrics,
       logger,
+      calendar: async (token) => {
+        if (!live.ctx) throw new Error('Cohort is still starting');
+        return calendarFeed({ db: live.ctx.db, content: live.ctx.content, publicUrl: config.PUBLIC_URL }, token);
+      },
       checks: {
         database: async () => {
           if (!live.database) throw new Error('database not open yet');
@@ -223,6 +229,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const rewardless = new LRUCache<string, true>({ max: 100_000, ttl: REWARDLESS_TTL_MS });
   const memberFigures = new LRUCache<string, MemberRead>({ max: MEMBER_FIGURES_MAX });
   const ctx: Context = { config, owner: lease.id, db: database.db, content, logger, clock, metrics, images, notices, rewardless, memberFigures };
+  live.ctx = ctx;
   contextBuilt(ctx);
 
   // Scheduled work: daily prompts, weekly challenges and focus phase changes. /healthz reads the scheduler's last tick
@@ -234,6 +241,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   kickJobs = () => scheduler.kick();
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, budget }));
+  scheduler.add(cohortsJob({ ctx, client, owner: scheduler.owner, budget }));
   scheduler.add(focusJob({ ctx, client, owner: scheduler.owner, budget }));
   const voice = createVoiceTracker(ctx, client);
   scheduler.add(voice.job);

@@ -62,6 +62,14 @@ const fields = {
       error: (issue) => `must be an IP address or a host name to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface), got ${quote(String(issue.input))}`,
     })
     .default('127.0.0.1'),
+  /** Where HTTP_PORT is reached from outside, e.g. https://cohort.example.org: the base of the calendar links. */
+  PUBLIC_URL: z
+    .string()
+    .refine((value) => /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value) && !new URL(value).search && !new URL(value).hash, {
+      error: (issue) => `must be the http(s) address HTTP_PORT is reached at, e.g. https://cohort.example.org, got ${quote(String(issue.input))}`,
+    })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   SHARD_COUNT: wholeNumber(1, 4096).optional(),
   SHARD_IDS: z
     .string()

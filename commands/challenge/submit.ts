@@ -1,4 +1,5 @@
 import { MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { syncMemberUnits } from '../../src/db/queries/cohorts.js';
 import { history, submit } from '../../src/db/queries/challenges.js';
 import { kaggleLinkShape, parseScore } from '../../src/domain/submissions.js';
 import { competitionSlug, effectiveEnd, parseKaggleLink } from '../../src/domain/weeks.js';
@@ -75,4 +76,6 @@ export const submitWork: ChallengeSubcommand = async (interaction, ctx, settings
     : `🔁 Your submission to **${title}** was replaced. You can change it until ${deadlineText(effectiveEnd(run), zone)}.`;
   await interaction.reply({ content, flags: MessageFlags.Ephemeral });
   await applyRewards(ctx, interaction.client, settings.guildId, userId);
+  // A cohort unit whose challenge this is is done by this submission.
+  if (result.created) await syncMemberUnits(ctx, { guildId: settings.guildId, userId });
 };

@@ -262,7 +262,21 @@ export const scheduledPosts = pgTable(
     guildId: snowflake('guild_id').notNull(),
     kind: text('kind', {
       // focus_phase: one row per focus session and phase change, period `<session id>:<boundary>`.
-      enum: ['prompt', 'challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap', 'focus_phase', 'pods_form', 'pod_checkin'],
+      // cohort_unit, cohort_reminder, cohort_nudges: period `<cohort id>:<week>`; cohort_certificate: `<cohort id>:<user id>`.
+      enum: [
+        'prompt',
+        'challenge_announce',
+        'challenge_midweek',
+        'challenge_final',
+        'challenge_recap',
+        'focus_phase',
+        'pods_form',
+        'pod_checkin',
+        'cohort_unit',
+        'cohort_reminder',
+        'cohort_certificate',
+        'cohort_nudges',
+      ],
     }).notNull(),
     period: text('period').notNull(),
     status: text('status', { enum: ['claimed', 'posted', 'skipped', 'failed'] }).notNull(),
@@ -579,6 +593,104 @@ export const podMembers = pgTable(
   },
   (t) => [primaryKey({ columns: [t.podId, t.userId] }), index('pod_members_user').on(t.userId)],
 );
+
+// ---- course cohorts (/cohort) -----------------------------------------------------
+
+/**
+ * A course cohort: roadmap steps in weekly units (`weeks`, step ids per week), each announced at
+ * `open_time` and due on `deadline_weekday` at `deadline_time`, local to `timezone`
+ * (src/domain/cohorts.ts planUnits). The plan can change until the first unit opens.
+ */
+export const cohorts = pgTable(
+  'cohorts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    name: text('name').notNull(),
+    trackId: text('track_id').notNull(),
+    weeks: jsonb('weeks').$type<string[][]>().notNull(),
+    /** The challenge of each week (null: none); submitting it completes the unit. */
+    challenges: jsonb('challenges').$type<(string | null)[]>().notNull(),
+    timezone: text('timezone').notNull(),
+    startDay: localDay('start_day').notNull(),
+    openTime: text('open_time').notNull(), // HH:MM
+    deadlineWeekday: smallint('deadline_weekday').notNull(), // 0 = Sunday … 6 = Saturday
+    deadlineTime: text('deadline_time').notNull(), // HH:MM
+    channelId: snowflake('channel_id').notNull(),
+    /** Given to members while they are in the cohort. */
+    memberRoleId: snowflake('member_role_id'),
+    /** Given with the certificate. */
+    certificateRoleId: snowflake('certificate_role_id'),
+    joinUntil: instant('join_until').notNull(),
+    latePolicy: text('late_policy', { enum: ['accept', 'separate'] }).notNull().default('accept'),
+    /** Null: every unit; else the percentage of units done on time the certificate needs. */
+    certificatePercent: smallint('certificate_percent'),
+    /** Key of the members' calendar links (HMAC, src/http/calendar.ts): hex, made at creation. */
+    secret: text('secret').notNull(),
+    /** Why Discord refused the cohort's channel (shown in /cohort status); cleared when the plan or channel is edited. */
+    brokenReason: text('broken_reason'),
+    createdBy: snowflake('created_by').notNull(),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('cohorts_name').on(t.guildId, sql`lower(${t.name})`), index('cohorts_guild').on(t.guildId)],
+);
+
+export const cohortMembers = pgTable(
+  'cohort_members',
+  {
+    cohortId: bigint('cohort_id', { mode: 'number' })
+      .notNull()
+      .references(() => cohorts.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    joinedAt: instant('joined_at').notNull(),
+    /** Hidden from /cohort board: counted only as a number. */
+    hidden: boolean('hidden').notNull().default(false),
+    /** Bumped by /cohort calendar reset: the old feed link stops working. */
+    calendarVersion: integer('calendar_version').notNull().default(0),
+    /** When the member, two units behind, was told privately how to catch up (once). */
+    nudgedAt: instant('nudged_at'),
+  },
+  (t) => [primaryKey({ columns: [t.cohortId, t.userId] }), index('cohort_members_user').on(t.userId)],
+);
+
+/** A unit a member finished: when, and whether before its deadline. Written once, never moved. */
+export const cohortUnitsDone = pgTable(
+  'cohort_units_done',
+  {
+    cohortId: bigint('cohort_id', { mode: 'number' })
+      .notNull()
+      .references(() => cohorts.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    week: smallint('week').notNull(),
+    doneAt: instant('done_at').notNull(),
+    onTime: boolean('on_time').notNull(),
+    via: text('via', { enum: ['steps', 'challenge'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cohortId, t.userId, t.week] })],
+);
+
+/** A certificate: issued when the cohort ended to members who met its rule; `code` verifies it. */
+export const cohortCertificates = pgTable(
+  'cohort_certificates',
+  {
+    cohortId: bigint('cohort_id', { mode: 'number' })
+      .notNull()
+      .references(() => cohorts.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    code: text('code').notNull(),
+    displayName: text('display_name').notNull(),
+    units: smallint('units').notNull(),
+    unitsDone: smallint('units_done').notNull(),
+    unitsOnTime: smallint('units_on_time').notNull(),
+    issuedAt: instant('issued_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cohortId, t.userId] }), uniqueIndex('cohort_certificates_code').on(t.code)],
+);
+
+export type Cohort = typeof cohorts.$inferSelect;
+export type CohortMember = typeof cohortMembers.$inferSelect;
+export type CohortCertificate = typeof cohortCertificates.$inferSelect;
 
 export type GuildSettings = typeof guildSettings.$inferSelect;
 export type MemberSettings = typeof memberSettings.$inferSelect;

@@ -21,7 +21,15 @@ const CHECK_TIMEOUT_MS = 2_000;
  * `{ status: "unhealthy", failed: [...], checks }`. GET /metrics: Prometheus text format
  * (prom-client, the app's own registry).
  */
-export async function startHttpServer(options: { port: number; host: string; checks: Record<string, HealthCheck>; metrics: Metrics; logger: Logger }): Promise<HttpServer> {
+export async function startHttpServer(options: {
+  port: number;
+  host: string;
+  checks: Record<string, HealthCheck>;
+  metrics: Metrics;
+  logger: Logger;
+  /** GET /cal/<token>.ics: the cohort calendar a token opens, or undefined for 404 (src/http/calendar.ts). */
+  calendar?: (token: string) => Promise<string | undefined>;
+}): Promise<HttpServer> {
   const { checks, metrics, logger } = options;
 
   const server: Server = createServer((req, res) => {
@@ -55,6 +63,20 @@ export async function startHttpServer(options: { port: number; host: string; che
       );
       return;
     }
+    const cal = /^\/cal\/([^/]{1,200})\.ics$/.exec(path ?? '');
+    if (cal && options.calendar) {
+      options.calendar(cal[1]!).then(
+        (feed) => {
+          if (feed === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('No calendar here: the link is wrong, was reset, or its member left the cohort.\n');
+          else res.writeHead(200, { 'content-type': 'text/calendar; charset=utf-8', 'cache-control': 'private, max-age=900' }).end(feed);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'calendar feed failed');
+          res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '300' }).end('The calendar is not available right now; your calendar app will try again.\n');
+        },
+      );
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found. Try /healthz or /metrics.\n');
   });
 
@@ -67,7 +89,7 @@ export async function startHttpServer(options: { port: number; host: string; che
     });
   });
   const { port, address } = server.address() as AddressInfo;
-  logger.info({ port, host: options.host }, 'HTTP server listening (/healthz, /metrics)');
+  logger.info({ port, host: options.host }, `HTTP server listening (/healthz, /metrics${options.calendar ? ', /cal/<token>.ics' : ''})`);
 
   return {
     port,

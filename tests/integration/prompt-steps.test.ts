@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContent } from '../../src/content/loader.js';
 import type { Database } from '../../src/db/client.js';
 import { activeMemberSteps } from '../../src/db/queries/prompts.js';
-import { memberBranches, stepProgress } from '../../src/db/schema.js';
+import { cohortMembers, cohorts, memberBranches, stepProgress } from '../../src/db/schema.js';
 import { openTestDatabase, uniqueGuildId } from '../support/db.js';
 
 const { content } = await loadContent(join(import.meta.dirname, '../../content'));
@@ -41,5 +41,49 @@ describe('the daily prompt follows the step each member is on, as /next does', (
 
     const steps = await activeMemberSteps(database.db, content, guildId, now);
     expect(steps.sort()).toEqual([afterOptional.id, branch.steps[0]!.id].sort());
+  });
+});
+
+describe('the daily prompt follows the cohort', () => {
+  it('a member in a running cohort is on this week’s first unfinished step, even when not otherwise active; before the start and after the end, not', async () => {
+    const guildId = uniqueGuildId();
+    const [s1, s2, s3, s4] = track.steps.filter((s) => !s.optional).map((s) => s.id);
+    const inCohort = '493000000000000001';
+    const outside = '493000000000000002';
+    const idle = '493000000000000003';
+    // Week 1: s3, s4 (opens Monday 8 June 2026 09:00 UTC, due Monday 15 June 23:59).
+    const [cohort] = await database.db
+      .insert(cohorts)
+      .values({
+        guildId,
+        name: 'June',
+        trackId: track.id,
+        weeks: [[s3!, s4!], [s1!]],
+        challenges: [null, null],
+        timezone: 'UTC',
+        startDay: '2026-06-08',
+        openTime: '09:00',
+        deadlineWeekday: 1,
+        deadlineTime: '23:59',
+        channelId: '493000000000000010',
+        joinUntil: now,
+        secret: 'ab',
+        createdBy: outside,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    await database.db.insert(cohortMembers).values([
+      { cohortId: cohort!.id, userId: inCohort, joinedAt: now },
+      { cohortId: cohort!.id, userId: idle, joinedAt: now },
+    ]);
+    await finish(guildId, inCohort, [s3!]);
+    await finish(guildId, outside, [s1!]);
+    // In the cohort: s4 (this week's first unfinished step), not s1 (/next's). Idle but in the cohort: s3. Outside: s2.
+    expect((await activeMemberSteps(database.db, content, guildId, now)).sort()).toEqual([s4!, s3!, s2!].sort());
+    // Before the cohort opens, members follow /next; the idle member is not active.
+    expect((await activeMemberSteps(database.db, content, guildId, new Date('2026-06-08T08:59:00Z'))).sort()).toEqual([s1!, s2!].sort());
+    // After its last deadline, too.
+    expect((await activeMemberSteps(database.db, content, guildId, new Date('2026-06-22T23:59:00Z'))).sort()).toEqual([s1!, s2!].sort());
   });
 });

@@ -20,6 +20,14 @@ describe('loadConfig', () => {
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
+  it('PUBLIC_URL: an http(s) address, kept without a trailing slash; anything else is refused', () => {
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, PUBLIC_URL: 'https://cohort.example.org/' }).PUBLIC_URL).toBe('https://cohort.example.org');
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, PUBLIC_URL: 'http://10.0.0.5:8080/bot' }).PUBLIC_URL).toBe('http://10.0.0.5:8080/bot');
+    expect(problemsOf({ DISCORD_TOKEN: TOKEN, PUBLIC_URL: 'cohort.example.org' })).toEqual([
+      "PUBLIC_URL must be the http(s) address HTTP_PORT is reached at, e.g. https://cohort.example.org, got 'cohort.example.org'",
+    ]);
+  });
+
   it('treats empty values (as copied from .env.example) as unset', () => {
     const config = loadConfig({ DISCORD_TOKEN: TOKEN, DATABASE_URL: '', HTTP_PORT: ' ', DISCORD_DEV_GUILD_ID: '' });
     expect(config.DATABASE_URL).toBeUndefined();

@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, like, or, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../client.js';
 import {
@@ -7,6 +7,10 @@ import {
   challengeParticipants,
   challengeSubmissions,
   challengeWeeks,
+  cohortCertificates,
+  cohortMembers,
+  cohorts,
+  cohortUnitsDone,
   digestSends,
   focusParticipants,
   focusSessions,
@@ -20,6 +24,7 @@ import {
   podOptIns,
   pods,
   resourcePosts,
+  scheduledPosts,
   stepProgress,
   streakDays,
   studySessions,
@@ -126,6 +131,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .where(and(eq(focusSessions.guildId, member.guildId), eq(focusParticipants.userId, member.userId)))
       .orderBy(focusParticipants.joinedAt),
   ]);
+  const cohortData = await exportCohorts(db, member);
   return {
     exportedAt: now.toISOString(),
     guildId: member.guildId,
@@ -150,13 +156,50 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     weeklyDigests: digests,
     /** Focus sessions they joined (the study time itself is in studySessions). */
     focusSessions: focus,
+    /** Course cohorts they joined, the units they finished and their certificates. */
+    ...cohortData,
   };
+}
+
+function cohortsOf(db: Tx, guildId: string) {
+  return db.select({ id: cohorts.id }).from(cohorts).where(eq(cohorts.guildId, guildId));
+}
+
+async function exportCohorts(db: Tx, member: MemberKey) {
+  const inGuild = eq(cohorts.guildId, member.guildId);
+  const [memberships, units, certificates] = await Promise.all([
+    db
+      .select({ cohort: cohorts.name, joinedAt: cohortMembers.joinedAt, hiddenFromBoard: cohortMembers.hidden, nudgedAt: cohortMembers.nudgedAt })
+      .from(cohortMembers)
+      .innerJoin(cohorts, eq(cohorts.id, cohortMembers.cohortId))
+      .where(and(inGuild, eq(cohortMembers.userId, member.userId))),
+    db
+      .select({ cohort: cohorts.name, week: cohortUnitsDone.week, doneAt: cohortUnitsDone.doneAt, onTime: cohortUnitsDone.onTime, via: cohortUnitsDone.via })
+      .from(cohortUnitsDone)
+      .innerJoin(cohorts, eq(cohorts.id, cohortUnitsDone.cohortId))
+      .where(and(inGuild, eq(cohortUnitsDone.userId, member.userId)))
+      .orderBy(cohortUnitsDone.doneAt),
+    db
+      .select({
+        cohort: cohorts.name,
+        code: cohortCertificates.code,
+        displayName: cohortCertificates.displayName,
+        units: cohortCertificates.units,
+        unitsDone: cohortCertificates.unitsDone,
+        unitsOnTime: cohortCertificates.unitsOnTime,
+        issuedAt: cohortCertificates.issuedAt,
+      })
+      .from(cohortCertificates)
+      .innerJoin(cohorts, eq(cohorts.id, cohortCertificates.cohortId))
+      .where(and(inGuild, eq(cohortCertificates.userId, member.userId))),
+  ]);
+  return { cohorts: memberships, cohortUnits: units, cohortCertificates: certificates };
 }
 
 /**
  * Erases a member's data in one server, in one transaction: settings (with the weekly digest's) and digest sends, roadmap progress and chosen branches, activities,
  * streak ledger and figures, the record of milestone roles given (the roles stay on Discord), challenge entries, their resource suggestions not approved, and
- * moderator log entries about them, their focus session memberships (a session they started keeps them as its starter, as its card in the channel does), their pod opt-in and pod memberships. Approved resources stay in the server's list (without being
+ * moderator log entries about them, their focus session memberships (a session they started keeps them as its starter, as its card in the channel does), their pod opt-in and pod memberships, their cohort memberships, finished units and certificates (a certificate code then no longer verifies). Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
  */
 export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record<string, number>> {
@@ -220,6 +263,24 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
         .where(and(eq(podMembers.userId, member.userId), inArray(podMembers.podId, tx.select({ id: pods.id }).from(pods).where(eq(pods.guildId, member.guildId)))))
         .returning({ k: podMembers.podId }),
     );
+    const theirCohorts = cohortsOf(tx, member.guildId);
+    await n('cohorts', tx.delete(cohortMembers).where(and(eq(cohortMembers.userId, member.userId), inArray(cohortMembers.cohortId, theirCohorts))).returning({ k: cohortMembers.cohortId }));
+    await n(
+      'cohortUnits',
+      tx
+        .delete(cohortUnitsDone)
+        .where(and(eq(cohortUnitsDone.userId, member.userId), inArray(cohortUnitsDone.cohortId, theirCohorts)))
+        .returning({ k: cohortUnitsDone.week }),
+    );
+    await n(
+      'cohortCertificates',
+      tx
+        .delete(cohortCertificates)
+        .where(and(eq(cohortCertificates.userId, member.userId), inArray(cohortCertificates.cohortId, theirCohorts)))
+        .returning({ k: cohortCertificates.code }),
+    );
+    // The claim of their certificate DM names them in its period (<cohort id>:<user id>).
+    await tx.delete(scheduledPosts).where(and(eq(scheduledPosts.guildId, member.guildId), eq(scheduledPosts.kind, 'cohort_certificate'), like(scheduledPosts.period, `%:${member.userId}`)));
     return counts;
   });
 }

@@ -1,0 +1,90 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import ical, { ICalCalendarMethod } from 'ical-generator';
+import type { Content } from '../content/loader.js';
+import type { Db } from '../db/client.js';
+import { findCohort, membership, unitsOf } from '../db/queries/cohorts.js';
+import type { Cohort } from '../db/schema.js';
+import type { Unit } from '../domain/cohorts.js';
+
+/**
+ * Cohort calendars: an iCal feed per member at /cal/<token>.ics. The token names the cohort, the
+ * member and the member's link version, and carries an HMAC-SHA256 of the three under the cohort's
+ * secret: it cannot be guessed or changed to another member's, and /cohort calendar reset bumps the
+ * version, which turns the old link off.
+ */
+
+const MAC_LENGTH = 32;
+
+function mac(secret: string, cohortId: number, userId: string, version: number): string {
+  return createHmac('sha256', Buffer.from(secret, 'hex')).update(`cohort-calendar:${cohortId}:${userId}:${version}`).digest('base64url').slice(0, MAC_LENGTH);
+}
+
+export function calendarToken(cohort: Pick<Cohort, 'id' | 'secret'>, userId: string, version: number): string {
+  return `${cohort.id}-${userId}-${version}-${mac(cohort.secret, cohort.id, userId, version)}`;
+}
+
+export interface TokenClaim {
+  cohortId: number;
+  userId: string;
+  version: number;
+  /** Whether the token's signature holds under the cohort's secret. */
+  verify(secret: string): boolean;
+}
+
+/** What a token claims (its signature is checked by `verify` once the cohort's secret is read); undefined when it is not one. */
+export function parseCalendarToken(token: string): TokenClaim | undefined {
+  const m = /^(\d{1,15})-(\d{17,20})-(\d{1,9})-([\w-]{32})$/.exec(token);
+  if (!m) return undefined;
+  const cohortId = Number(m[1]);
+  const userId = m[2]!;
+  const version = Number(m[3]);
+  const given = Buffer.from(m[4]!);
+  return {
+    cohortId,
+    userId,
+    version,
+    verify: (secret) => {
+      const expected = Buffer.from(mac(secret, cohortId, userId, version));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    },
+  };
+}
+
+/**
+ * The feed of a cohort: one event per weekly deadline (the half hour before it, so calendars show
+ * it as a block ending at the deadline), with the unit's steps; instants in UTC, so every calendar
+ * shows them in its reader's own zone. Written by ical-generator (escaping, line folding, UIDs
+ * stable across refreshes).
+ */
+export function cohortCalendar(content: Content, cohort: Cohort, units: readonly Unit[], host: string): string {
+  const calendar = ical({ name: `${cohort.name} (Cohort)`, prodId: { company: 'Cohort', product: 'cohort-calendar', language: 'EN' }, method: ICalCalendarMethod.PUBLISH, ttl: 3600 });
+  for (const unit of units) {
+    const steps = unit.stepIds.map((id) => content.steps.get(id)?.step.title ?? id);
+    const challenge = unit.challengeId ? `\nOr submit the challenge ${content.challengesById.get(unit.challengeId)?.title ?? unit.challengeId}.` : '';
+    calendar.createEvent({
+      id: `cohort-${cohort.id}-week-${unit.week}-deadline@${host}`,
+      start: new Date(unit.deadline.getTime() - 30 * 60_000),
+      end: unit.deadline,
+      summary: `${cohort.name}: week ${unit.week} due`,
+      description: `Week ${unit.week} of ${units.length}: ${steps.join(', ')}.${challenge}\nMark steps done with /done in Discord.`,
+      timezone: null,
+    });
+  }
+  return calendar.toString();
+}
+
+/**
+ * The feed a token opens, or undefined (404) for anything else: not a token, an unknown cohort, a
+ * member no longer in it, an old link version, a signature that does not hold. The answer never
+ * says which, so a token cannot be probed.
+ */
+export async function calendarFeed(deps: { db: Db; content: Content; publicUrl: string | undefined }, token: string): Promise<string | undefined> {
+  const claim = parseCalendarToken(token);
+  if (!claim) return undefined;
+  const cohort = await findCohort(deps.db, claim.cohortId);
+  if (!cohort || !claim.verify(cohort.secret)) return undefined;
+  const member = await membership(deps.db, cohort.id, claim.userId);
+  if (!member || member.calendarVersion !== claim.version) return undefined;
+  const host = deps.publicUrl ? new URL(deps.publicUrl).host : 'cohort';
+  return cohortCalendar(deps.content, cohort, unitsOf(cohort), host);
+}
