@@ -1,15 +1,16 @@
 import { openDatabase, type Database } from '../../src/db/client.js';
+import type { DatabaseDeadlines } from '../../src/db/deadlines.js';
 import { scratchPostgres } from '../../src/sim/postgres.js';
 
 /**
  * A migrated database for one test file: in-memory PGlite by default, or a fresh database on the
  * server named by TEST_DATABASE_URL (created here, dropped on close). Close it in afterAll.
  */
-export async function openTestDatabase(): Promise<Database & { url?: string }> {
+export async function openTestDatabase(options: { deadlines?: DatabaseDeadlines } = {}): Promise<Database & { url?: string }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) return openDatabase({ memory: true });
   const scratch = await scratchPostgres(serverUrl, 'cohort_test');
-  const database = await openDatabase({ url: scratch.url });
+  const database = await openDatabase({ url: scratch.url }, options);
   return {
     ...database,
     url: scratch.url,
