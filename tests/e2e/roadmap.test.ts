@@ -121,15 +121,15 @@ describe('/roadmap and /next', () => {
 
     // /next with no track follows the member's choice; the card's button keeps it on that track.
     const card = shown(await bot.command('next', {}, { user }));
-    expect(textOf(card)).toContain(`AI Engineer · step 2 of ${ai.steps.length}`);
+    expect(textOf(card)).toContain(`AI Engineer · core step 2 of ${ai.steps.length}`);
     expect(textOf(card)).toContain(ai.steps[1]!.title);
     const afterApis = shown(await bot.press(buttonsOf(card).find((b) => b.label === 'Mark done')!.customId!, { user }));
-    expect(textOf(afterApis)).toContain(`AI Engineer · step 3 of ${ai.steps.length}`);
+    expect(textOf(afterApis)).toContain(`AI Engineer · core step 3 of ${ai.steps.length}`);
     expect(ai.steps[2]!.id).toBe('statistics-probability');
     await bot.press(buttonsOf(afterApis).find((b) => b.label === 'Mark done')!.customId!, { user });
 
     // Statistics was marked on the AI card: it is done on ML Engineer too; the AI-only step is not part of it.
-    expect(textOf(shown(await bot.command('roadmap', { track: 'ml-engineer' }, { user, subcommand: 'show' })))).toContain(`2/${required(ml)} steps done`);
+    expect(textOf(shown(await bot.command('roadmap', { track: 'ml-engineer' }, { user, subcommand: 'show' })))).toContain(`2/${required(ml)} required steps done`);
     expect(textOf(shown(await bot.command('roadmap', {}, { user, subcommand: 'show' })))).toContain(`3/${required(ai)} steps done`);
     // /done of a shared step answers on the followed track.
     expect(textOf(shown(await bot.command('done', { step: 'statistics-probability' }, { user })))).toContain('AI Engineer');
