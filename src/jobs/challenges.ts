@@ -1,7 +1,7 @@
-import { Routes, type Client, type RESTPostAPIChannelMessageJSONBody, type APIMessage } from 'discord.js';
+import { Routes, type Client, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import type { Context } from '../context.js';
-import { claim, complete, markFailed, markSkipped, recordStep, release, type PostKind } from '../db/queries/claims.js';
+import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
 import { ensureOpenRun, participantsOf, recentRuns, submissionsOf, type Run } from '../db/queries/challenges.js';
 import { getGuildSettings, updateGuildSettings } from '../db/queries/settings.js';
 import { guildSettings, scheduledPosts, type GuildSettings } from '../db/schema.js';
@@ -10,6 +10,7 @@ import { describeDiscordError } from '../discord/errors.js';
 import { announcementMessage, recapMessages, reminderMessages } from '../discord/views/challenges.js';
 import type { OutboundBudget } from '../discord/pacing.js';
 import { fanOut, isSettled } from './fan-out.js';
+import { sendClaimedMessages } from './post-steps.js';
 import type { Job } from './scheduler.js';
 
 /** A claim older than this belongs to a process that died between claiming and posting. */
@@ -145,23 +146,9 @@ async function postOne(
   }
 
   const channelId = settings.challengesChannelId!;
-  // Each message is a step of the claim (claims.ts recordStep): a claim taken over after a crash,
-  // or retried after a transient error, sends only the messages not recorded yet.
   const posted: string[] = [];
   try {
-    for (const [i, body] of messages.entries()) {
-      const done = claimed.steps[`m${i}`];
-      if (done) {
-        posted.push(done);
-        continue;
-      }
-      // Same nonce on every attempt of this claim: Discord returns the earlier message instead of
-      // posting twice when a retry follows a post whose answer was lost (within its nonce window).
-      const nonce = `cw${claimed.id}m${i}`.slice(0, 25);
-      const message = (await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage;
-      await recordStep(ctx.db, claimed.id, `m${i}`, message.id, posted.length === 0 ? { messageId: message.id, channelId } : undefined);
-      posted.push(message.id);
-    }
+    await sendClaimedMessages(ctx.db, deps.client, claimed, channelId, messages, 'cw', posted);
   } catch (error) {
     const described = describeDiscordError(error, { channelId, setupCommand: '/setup challenges', resume: 'setup' });
     const code = described?.code;

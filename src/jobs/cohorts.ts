@@ -12,6 +12,7 @@ import type { OutboundBudget } from '../discord/pacing.js';
 import { catchUpMessage, certificateRuleOf, unitAnnouncement, unitReminders } from '../discord/views/cohorts.js';
 import { certificateSvg } from '../discord/views/certificate.js';
 import { fanOut, isSettled } from './fan-out.js';
+import { sendClaimedMessages } from './post-steps.js';
 import type { Job } from './scheduler.js';
 
 /** A claim older than this belongs to a process that died between claiming and posting. */
@@ -159,22 +160,9 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
     return { kind, period, result: 'skipped' };
   }
   const channelId = cohort.channelId;
-  // Each message is a step of the claim (claims.ts recordStep): a claim taken over after a crash, or
-  // retried after a transient error, sends only the messages not recorded yet.
   const posted: string[] = [];
   try {
-    for (const [i, body] of messages.entries()) {
-      const done = claimed.steps[`m${i}`];
-      if (done) {
-        posted.push(done);
-        continue;
-      }
-      // The same nonce on every attempt of this claim: Discord returns the earlier message instead of posting twice.
-      const nonce = `co${claimed.id}m${i}`.slice(0, 25);
-      const message = (await deps.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce, enforce_nonce: true } })) as APIMessage;
-      await recordStep(ctx.db, claimed.id, `m${i}`, message.id, posted.length === 0 ? { messageId: message.id, channelId } : undefined);
-      posted.push(message.id);
-    }
+    await sendClaimedMessages(ctx.db, deps.client, claimed, channelId, messages, 'co', posted);
   } catch (error) {
     const described = describeDiscordError(error, { channelId, setupCommand: '/cohort plan', resume: 'setup' });
     const text = error instanceof Error ? error.message : String(error);
