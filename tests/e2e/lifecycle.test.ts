@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { freePort } from '../../src/sim/net.js';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { button, chatInput } from '../../src/sim/interactions.js';
 import { buttonsOf, MODERATOR, shown, textOf, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 import { startHoldingProxy } from '../support/holding-proxy.js';
+import { getJson, startSilentServer } from '../support/main-process.js';
 import type { OptionsInput } from '../../src/sim/interactions.js';
 import { startCohort, type App } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -82,39 +82,6 @@ async function exitOf(running: Running, ms = 60_000): Promise<number | null> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A TCP server that accepts connections and never answers (a database or Discord that hangs). */
-async function startSilentServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server = createNetServer((socket) => {
-    connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    connections: () => connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function getJson(url: string): Promise<{ status: number; body: unknown; text: string }> {
-  const response = await fetch(url);
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, body, text };
 }
 
 /** Polls `probe` until it gives a value; `ms` only bounds a failure (a guard far above any expected time), it is not a speed limit. */

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REQUIRED_NODE_MAJOR } from '../../src/node-version.js';
 import { FAKE_TOKEN } from '../../src/sim/index.js';
 import { freePort } from '../../src/sim/net.js';
-import { exitOf, killChildrenAfterEach, startMain, startProcess } from '../support/main-process.js';
+import { exitOf, killChildrenAfterEach, startMain, startProcess, startSilentServer } from '../support/main-process.js';
 
 /** Start-up tells the truth: one sentence for the supervisor, no stack, nothing opened in vain. */
 
@@ -17,27 +17,6 @@ killChildrenAfterEach();
 
 /** A stack trace line, as Node prints them. */
 const STACK = /^\s+at .+[:(]\d+/m;
-
-/** A TCP server that accepts connections and never answers (a database or Discord that hangs); counts connections. */
-async function startSilentServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server = createNetServer((socket) => {
-    connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    connections: () => connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('HTTP_PORT already in use', () => {
   it('is one sentence, before the database or Discord is opened', { timeout: 120_000 }, async () => {
