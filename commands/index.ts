@@ -7,6 +7,7 @@ import { done } from './done.js';
 import { focus } from './focus.js';
 import { help } from './help.js';
 import { leaderboard } from './leaderboard.js';
+import { members } from './members.js';
 import { next } from './next.js';
 import { pod } from './pod.js';
 import { privacy } from './privacy.js';
@@ -22,4 +23,4 @@ import { study } from './study.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort, members];

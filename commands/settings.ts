@@ -6,6 +6,7 @@ import { memberSettingsView } from '../src/discord/views/streaks.js';
 import { canonicalTimeZone, timeZoneChoices } from '../src/domain/timezones.js';
 import { UserError } from '../src/errors.js';
 import { digestGroup, executeDigest, stopDigest } from './settings/digest.js';
+import { executeReminder, reminderGroup, stopReminder } from './settings/reminder.js';
 
 const SERVER = 'server';
 
@@ -19,10 +20,13 @@ export const settings: Command = {
     )
     .addSubcommand((s) => s.setName('show').setDescription('Show your settings and what day it is for your streak'))
     .addSubcommandGroup(digestGroup)
+    .addSubcommandGroup(reminderGroup)
     .toJSON(),
 
   async execute(interaction, ctx) {
-    if (interaction.options.getSubcommandGroup(false) === 'digest') return executeDigest(interaction, ctx);
+    const group = interaction.options.getSubcommandGroup(false);
+    if (group === 'digest') return executeDigest(interaction, ctx);
+    if (group === 'reminder') return executeReminder(interaction, ctx);
     const guildId = interaction.guildId;
     const userId = interaction.user.id;
     let notice: string | undefined;
@@ -47,7 +51,7 @@ export const settings: Command = {
     await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
   },
 
-  dmButtons: { 'digest-stop': stopDigest },
+  dmButtons: { 'digest-stop': stopDigest, 'reminder-stop': stopReminder },
 
   async autocomplete(interaction) {
     const typed = interaction.options.getFocused();

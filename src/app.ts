@@ -30,6 +30,7 @@ import { cohortsJob } from './jobs/cohorts.js';
 import { focusJob } from './jobs/focus.js';
 import { podsJob } from './jobs/pods.js';
 import { digestJob } from './jobs/digest.js';
+import { reminderJob } from './jobs/reminders.js';
 import { DmClosedNotices } from './discord/dm-closed-notices.js';
 import { promptJob } from './jobs/prompts.js';
 import { createLeaseKeeper, type LeaseIdentity, type LeaseKeeper } from './jobs/lease-keeper.js';
@@ -247,6 +248,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   scheduler.add(voice.job);
   scheduler.add(podsJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(digestJob(ctx, client, { owner: scheduler.owner, budget }));
+  scheduler.add(reminderJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(notices.job(ctx.db, client));
   ready.then(
     () => {

@@ -1,5 +1,6 @@
 import type { SlashCommandSubcommandBuilder } from 'discord.js';
 import type { GuildSettingsPatch } from '../../src/db/queries/settings.js';
+import { MAX_FREEZE_CAP } from '../../src/domain/streaks.js';
 import { UserError } from '../../src/errors.js';
 import type { SettingChange } from './change.js';
 import { checkZone } from './shared.js';
@@ -12,7 +13,7 @@ export function streaksSubcommand(s: SlashCommandSubcommandBuilder): SlashComman
     .setDescription('Server time zone, rollover hour and freeze cap for streaks')
     .addStringOption((o) => o.setName('timezone').setDescription('IANA time zone, e.g. Europe/Berlin').setAutocomplete(true).setMaxLength(64))
     .addIntegerOption((o) => o.setName('rollover_hour').setDescription('Check-ins before this hour count for the day before (0-23, default 4)').setMinValue(0).setMaxValue(23))
-    .addIntegerOption((o) => o.setName('freeze_cap').setDescription('How many streak freezes a member can hold (0-10, default 2)').setMinValue(0).setMaxValue(10));
+    .addIntegerOption((o) => o.setName('freeze_cap').setDescription(`How many streak freezes a member can hold (0-${MAX_FREEZE_CAP}, default 2)`).setMinValue(0).setMaxValue(MAX_FREEZE_CAP));
 }
 
 export const streaks: SettingChange = {

@@ -91,8 +91,44 @@ export const memberSettings = pgTable(
     digestDmClosedAt: instant('digest_dm_closed_at'),
     /** When the member was told (once) that their DMs are closed. */
     digestDmClosedToldAt: instant('digest_dm_closed_told_at'),
+    // ---- streak reminder (/settings reminder) ----
+    /** Opt-in: one DM on days the streak is at risk and the day has not counted yet; also lets moderators nudge them. */
+    reminderEnabled: boolean('reminder_enabled').notNull().default(false),
+    /** HH:MM in the member's zone. */
+    reminderTime: text('reminder_time').notNull().default('20:00'),
+    /** When the reminder settings last changed: a reminder due before that is not sent. */
+    reminderUpdatedAt: instant('reminder_updated_at'),
+    /** When Discord refused a reminder or nudge DM (50007: DMs closed); none is tried while set. */
+    reminderDmClosedAt: instant('reminder_dm_closed_at'),
+    /** When the member was told (once) that their DMs are closed to the reminder. */
+    reminderDmClosedToldAt: instant('reminder_dm_closed_told_at'),
+    /** When a moderator last nudged them (the once-a-week gate, taken by one conditional update). */
+    nudgedAt: instant('nudged_at'),
   },
-  (t) => [primaryKey({ columns: [t.guildId, t.userId] }), index('member_settings_digest').on(t.guildId).where(sql`${t.digestEnabled}`)],
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.userId] }),
+    index('member_settings_digest').on(t.guildId).where(sql`${t.digestEnabled}`),
+    index('member_settings_reminder').on(t.guildId).where(sql`${t.reminderEnabled}`),
+  ],
+);
+
+/**
+ * Gentle nudges moderators sent from /members at-risk: one row per nudge, written in the same
+ * transaction as the weekly gate (member_settings.nudged_at) and its moderator log entry.
+ */
+export const memberNudges = pgTable(
+  'member_nudges',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    actorId: snowflake('actor_id').notNull(),
+    at: instant('at').notNull(),
+    status: text('status', { enum: ['claimed', 'sent', 'failed'] }).notNull(),
+    messageId: snowflake('message_id'),
+    error: text('error'),
+  },
+  (t) => [index('member_nudges_member').on(t.guildId, t.userId, t.at)],
 );
 
 /**
@@ -220,7 +256,8 @@ export const memberStreaks = pgTable(
     dayRolloverHour: smallint('day_rollover_hour'),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+  // By last day: /members at-risk finds the streaks at risk tonight and the inactive members of a server by range.
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] }), index('member_streaks_guild_last_day').on(t.guildId, t.lastDay)],
 );
 
 /**
@@ -276,6 +313,8 @@ export const scheduledPosts = pgTable(
         'cohort_reminder',
         'cohort_certificate',
         'cohort_nudges',
+        // streak_reminder: one row per member and streak day, period `<user id>:<day>`.
+        'streak_reminder',
       ],
     }).notNull(),
     period: text('period').notNull(),
@@ -705,6 +744,7 @@ export type StudySession = typeof studySessions.$inferSelect;
 export type PodSettings = typeof podSettings.$inferSelect;
 export type Pod = typeof pods.$inferSelect;
 export type DigestSend = typeof digestSends.$inferSelect;
+export type MemberNudge = typeof memberNudges.$inferSelect;
 export type ProcessLease = typeof processLeases.$inferSelect;
 
 /**

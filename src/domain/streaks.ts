@@ -86,6 +86,8 @@ export interface StreakState extends StreakSummary {
 }
 
 export const FREEZE_EVERY = 7;
+/** The most freezes a server may let a member hold (/setup streaks freeze_cap). */
+export const MAX_FREEZE_CAP = 10;
 
 /** Folds the counted days (any order, duplicates ignored) into the streak figures, one day at a time. */
 export function foldStreak(countedDays: Iterable<string>, rules: StreakRules): StreakState {

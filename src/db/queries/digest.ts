@@ -81,29 +81,37 @@ export async function markDmClosed(db: Tx, member: MemberKey, now: Date): Promis
     .where(and(eq(memberSettings.guildId, member.guildId), eq(memberSettings.userId, member.userId)));
 }
 
-/** The members of these servers whose digest DM was refused and who have not been told yet. */
+/** A digest refusal not told yet, or a streak reminder's (reminders.ts markReminderDmClosed). */
+const digestUntold = and(isNotNull(memberSettings.digestDmClosedAt), isNull(memberSettings.digestDmClosedToldAt));
+const reminderUntold = and(isNotNull(memberSettings.reminderDmClosedAt), isNull(memberSettings.reminderDmClosedToldAt));
+
+/** The members of these servers whose digest or reminder DM was refused and who have not been told yet. */
 export async function pendingDmClosedNotices(db: Tx, guildIds: readonly string[]): Promise<MemberKey[]> {
   return db
     .select({ guildId: memberSettings.guildId, userId: memberSettings.userId })
     .from(memberSettings)
-    .where(and(inArray(memberSettings.guildId, [...guildIds]), isNotNull(memberSettings.digestDmClosedAt), isNull(memberSettings.digestDmClosedToldAt)));
+    .where(and(inArray(memberSettings.guildId, [...guildIds]), or(digestUntold, reminderUntold)));
 }
 
-/** True exactly once after a DM was refused: the caller tells the member then. */
-export async function takeDmClosedNotice(db: Tx, member: MemberKey, now: Date): Promise<boolean> {
+export type RefusedDm = 'digest' | 'reminder';
+
+/** What was refused and not told yet, exactly once after a DM was refused (empty otherwise): the caller tells the member then. */
+export async function takeDmClosedNotice(db: Tx, member: MemberKey, now: Date): Promise<RefusedDm[]> {
   const rows = await db
     .update(memberSettings)
-    .set({ digestDmClosedToldAt: now })
-    .where(
-      and(
-        eq(memberSettings.guildId, member.guildId),
-        eq(memberSettings.userId, member.userId),
-        isNotNull(memberSettings.digestDmClosedAt),
-        isNull(memberSettings.digestDmClosedToldAt),
-      ),
-    )
-    .returning({ userId: memberSettings.userId });
-  return rows.length > 0;
+    .set({
+      digestDmClosedToldAt: sql`case when ${digestUntold} then ${now.toISOString()}::timestamptz else ${memberSettings.digestDmClosedToldAt} end`,
+      reminderDmClosedToldAt: sql`case when ${reminderUntold} then ${now.toISOString()}::timestamptz else ${memberSettings.reminderDmClosedToldAt} end`,
+    })
+    .where(and(eq(memberSettings.guildId, member.guildId), eq(memberSettings.userId, member.userId), or(digestUntold, reminderUntold)))
+    // RETURNING gives the new values: a told-at equal to `now` is one this statement set.
+    .returning({ digest: memberSettings.digestDmClosedToldAt, reminder: memberSettings.reminderDmClosedToldAt });
+  const row = rows[0];
+  if (!row) return [];
+  const told: RefusedDm[] = [];
+  if (row.digest?.getTime() === now.getTime()) told.push('digest');
+  if (row.reminder?.getTime() === now.getTime()) told.push('reminder');
+  return told;
 }
 
 // ---- exactly-once sends (the same states as scheduled_posts, db/queries/claims.ts) ------------

@@ -16,6 +16,7 @@ import {
   focusSessions,
   guildResources,
   memberBranches,
+  memberNudges,
   memberRewards,
   memberSettings,
   memberStreaks,
@@ -55,6 +56,12 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
         digestUpdatedAt: memberSettings.digestUpdatedAt,
         digestDmClosedAt: memberSettings.digestDmClosedAt,
         digestDmClosedToldAt: memberSettings.digestDmClosedToldAt,
+        reminderEnabled: memberSettings.reminderEnabled,
+        reminderTime: memberSettings.reminderTime,
+        reminderUpdatedAt: memberSettings.reminderUpdatedAt,
+        reminderDmClosedAt: memberSettings.reminderDmClosedAt,
+        reminderDmClosedToldAt: memberSettings.reminderDmClosedToldAt,
+        nudgedAt: memberSettings.nudgedAt,
       })
       .from(memberSettings)
       .where(mine(memberSettings)),
@@ -131,7 +138,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .where(and(eq(focusSessions.guildId, member.guildId), eq(focusParticipants.userId, member.userId)))
       .orderBy(focusParticipants.joinedAt),
   ]);
-  const cohortData = await exportCohorts(db, member);
+  const [cohortData, reminderData] = await Promise.all([exportCohorts(db, member), exportReminders(db, member)]);
   return {
     exportedAt: now.toISOString(),
     guildId: member.guildId,
@@ -158,7 +165,29 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     focusSessions: focus,
     /** Course cohorts they joined, the units they finished and their certificates. */
     ...cohortData,
+    /** Streak reminder DMs (one per streak day at risk) and moderators' nudges (who sent each is in moderatorLog). */
+    ...reminderData,
   };
+}
+
+/** The claims of a member's streak reminders name them in their period (`<user id>:<day>`). */
+const theirReminders = (member: MemberKey) =>
+  and(eq(scheduledPosts.guildId, member.guildId), eq(scheduledPosts.kind, 'streak_reminder'), like(scheduledPosts.period, `${member.userId}:%`));
+
+async function exportReminders(db: Tx, member: MemberKey) {
+  const [reminders, nudges] = await Promise.all([
+    db
+      .select({ period: scheduledPosts.period, status: scheduledPosts.status, postedAt: scheduledPosts.postedAt, error: scheduledPosts.error })
+      .from(scheduledPosts)
+      .where(theirReminders(member))
+      .orderBy(scheduledPosts.period),
+    db
+      .select({ at: memberNudges.at, actorId: memberNudges.actorId, status: memberNudges.status, error: memberNudges.error })
+      .from(memberNudges)
+      .where(ofMember(memberNudges, member))
+      .orderBy(memberNudges.at),
+  ]);
+  return { streakReminders: reminders.map(({ period, ...rest }) => ({ day: period.slice(period.indexOf(':') + 1), ...rest })), nudges };
 }
 
 function cohortsOf(db: Tx, guildId: string) {
@@ -197,7 +226,7 @@ async function exportCohorts(db: Tx, member: MemberKey) {
 }
 
 /**
- * Erases a member's data in one server, in one transaction: settings (with the weekly digest's) and digest sends, roadmap progress and chosen branches, activities,
+ * Erases a member's data in one server, in one transaction: settings (with the weekly digest's and the streak reminder's), digest sends, streak reminders and nudges received, roadmap progress and chosen branches, activities,
  * streak ledger and figures, the record of milestone roles given (the roles stay on Discord), challenge entries, their resource suggestions not approved, and
  * moderator log entries about them, their focus session memberships (a session they started keeps them as its starter, as its card in the channel does), their pod opt-in and pod memberships, their cohort memberships, finished units and certificates (a certificate code then no longer verifies). Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
@@ -279,6 +308,8 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
         .where(and(eq(cohortCertificates.userId, member.userId), inArray(cohortCertificates.cohortId, theirCohorts)))
         .returning({ k: cohortCertificates.code }),
     );
+    await n('streakReminders', tx.delete(scheduledPosts).where(theirReminders(member)).returning({ k: scheduledPosts.id }));
+    await n('nudges', tx.delete(memberNudges).where(mine(memberNudges)).returning({ k: memberNudges.id }));
     // The claim of their certificate DM names them in its period (<cohort id>:<user id>).
     await tx.delete(scheduledPosts).where(and(eq(scheduledPosts.guildId, member.guildId), eq(scheduledPosts.kind, 'cohort_certificate'), like(scheduledPosts.period, `%:${member.userId}`)));
     return counts;

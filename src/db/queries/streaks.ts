@@ -745,3 +745,67 @@ export async function streakDetails(db: Tx, member: MemberKey, now: Date, daysBa
   const statuses = explainDays(new Map(rows.map((r) => [r.day, r.reason])), view, dayRange(addDays(today, -daysBack), today), today);
   return { today, zone, view, ledger: rows, statuses };
 }
+
+/** A member's streak as of an instant, worked out by the same rules as /streak (countingDay, viewAt). */
+export interface MemberStreakState extends MemberKey {
+  rules: MemberDayRules;
+  /** The rule the last counted day followed (countingDay's `follows`). */
+  follows: DayRule | null;
+  /** The stored figures (as of the last counted day). */
+  summary: StreakSummary;
+  /** The member's day at the instant asked about. */
+  today: string;
+  /** The figures as of `today`. */
+  view: StreakView;
+}
+
+/** The member's streak day at `at`, from a state read earlier (countingDay with the same rules). */
+export function streakDayAt(state: Pick<MemberStreakState, 'rules' | 'follows' | 'summary'>, at: Date): string {
+  return countingDay(at, state.rules, { lastDay: state.summary.lastDay, follows: state.follows }).day;
+}
+
+export interface StreakStateFilter {
+  /** Only these members of the server. */
+  userIds?: readonly string[];
+  /** Only figures of a running streak (stored current > 0). */
+  running?: boolean;
+  /** Only members whose last counted day is on or after this day. */
+  lastDayFrom?: string;
+  /** Only members whose last counted day is before this day. */
+  lastDayBefore?: string;
+}
+
+/**
+ * Many members' streaks as of `at`, in one query over member_streaks (its index by server and last
+ * day serves the day ranges), with the day rules of each (their zone, the server's rollover hour and
+ * freeze cap): the same rules as memberToday and streakDetails, for many members at once.
+ */
+export async function memberStreakStates(db: Tx, guildId: string, at: Date, filter: StreakStateFilter = {}): Promise<MemberStreakState[]> {
+  if (filter.userIds && filter.userIds.length === 0) return [];
+  const conditions: SQL[] = [eq(memberStreaks.guildId, guildId)];
+  if (filter.userIds) conditions.push(inArray(memberStreaks.userId, [...filter.userIds]));
+  if (filter.running) conditions.push(sql`${memberStreaks.current} > 0`);
+  if (filter.lastDayFrom !== undefined) conditions.push(sql`${memberStreaks.lastDay} >= ${filter.lastDayFrom}::date`);
+  if (filter.lastDayBefore !== undefined) conditions.push(sql`${memberStreaks.lastDay} < ${filter.lastDayBefore}::date`);
+  const rows = await db
+    .select({
+      userId: memberStreaks.userId,
+      current: memberStreaks.current,
+      longest: memberStreaks.longest,
+      freezes: memberStreaks.freezes,
+      lastDay: memberStreaks.lastDay,
+      ...FOLLOW_COLUMNS,
+      ...RULE_COLUMNS,
+    })
+    .from(memberStreaks)
+    .leftJoin(guildSettings, eq(guildSettings.guildId, memberStreaks.guildId))
+    .leftJoin(memberSettings, and(eq(memberSettings.guildId, memberStreaks.guildId), eq(memberSettings.userId, memberStreaks.userId)))
+    .where(and(...conditions));
+  return rows.map((row) => {
+    const rules = dayRulesOf(guildId, row);
+    const follows = followsOf(row);
+    const summary: StreakSummary = { current: row.current, longest: row.longest, freezes: row.freezes, lastDay: row.lastDay };
+    const today = countingDay(at, rules, { lastDay: row.lastDay, follows }).day;
+    return { guildId, userId: row.userId, rules, follows, summary, today, view: viewAt(summary, today) };
+  });
+}
