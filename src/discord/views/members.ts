@@ -36,7 +36,7 @@ export interface AtRiskPage {
   lastActive: ReadonlyMap<string, Date>;
   /** Who opted in to reminders (only they can be nudged) and when each was last nudged. */
   nudges: ReadonlyMap<string, { optedIn: boolean; nudgedAt: Date | null }>;
-  /** A member's display name for the nudge menu (the server's cache), else their id. */
+  /** A member's display name for the nudge menu (the server's cache), else a stand-in with their id. */
   nameOf(userId: string): string;
 }
 
@@ -116,12 +116,13 @@ export function atRiskView(p: AtRiskPage) {
   }
   const seen = new Set<string>();
   const options: APISelectMenuOption[] = [];
-  for (const e of p.entries) {
+  for (const [i, e] of p.entries.entries()) {
     if (seen.has(e.userId)) continue;
     seen.add(e.userId);
     const state = p.nudges.get(e.userId);
     const description = !state?.optedIn ? 'Has not turned on reminders: cannot be nudged' : state.nudgedAt ? `Reminders on · last nudged ${state.nudgedAt.toISOString().slice(0, 10)}` : 'Reminders on';
-    options.push({ label: clip(p.nameOf(e.userId), 100), value: e.userId, description });
+    // Numbered like the list: without the members intent, a name is known only for members in the cache.
+    options.push({ label: clip(`${p.page * AT_RISK_PAGE_SIZE + i + 1}. ${p.nameOf(e.userId)}`, 100), value: e.userId, description });
   }
   if (options.length > 0) {
     rows.push(
