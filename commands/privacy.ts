@@ -28,7 +28,7 @@ export const privacy: Command = {
     );
     await interaction.reply({
       content:
-        '**Erase your Cohort data on this server?** Your time zone, roadmap progress, check-ins and notes, streak and its history, challenge entries, resource suggestions not approved and moderator log entries about you are deleted for good. Resources a moderator approved stay in the server’s list. Consider `/privacy export` first.',
+        '**Erase your Cohort data on this server?** Your settings (time zone, weekly digest, streak reminder), roadmap progress, check-ins and notes, streak and its history, reminders and nudges sent to you, challenge entries, resource suggestions not approved and moderator log entries about you are deleted for good. Resources a moderator approved stay in the server’s list. Consider `/privacy export` first.',
       components: [row],
       flags: MessageFlags.Ephemeral,
     });

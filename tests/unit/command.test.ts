@@ -19,9 +19,9 @@ describe('guild-only commands', () => {
     }
   });
 
-  it('the only DM handlers are the digest’s Stop these button', () => {
+  it('the only DM handlers are the Stop these buttons of the digest and of the streak reminder (and nudges)', () => {
     const dm = commands.flatMap((c) => Object.keys(c.dmButtons ?? {}).map((action) => `${c.data.name}:${action}`));
-    expect(dm).toEqual(['settings:digest-stop']);
+    expect(dm).toEqual(['settings:digest-stop', 'settings:reminder-stop']);
   });
 
   it('refuses a custom id over Discord’s 100 characters', () => {
