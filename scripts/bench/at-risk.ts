@@ -6,6 +6,7 @@
  * plan Postgres picks for the streak lists. Prints figures; not a test.
  */
 import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../src/db/client.js';
 import { behindInCohorts, breakingTonight, inactiveMembers, lastActive } from '../../src/db/queries/members.js';
 import { addDays } from '../../src/domain/dates.js';
 import { MAX_FREEZE_CAP } from '../../src/domain/streaks.js';
@@ -41,10 +42,13 @@ export async function benchAtRisk() {
       await tx.execute(sql`
         insert into member_settings (guild_id, user_id, reminder_enabled, updated_at)
         select ${GUILD}, (480000000000000000 + i)::text, true, now() from generate_series(1, ${MEMBERS}::int, 10) as i`);
-      const [cohort] = (await tx.execute(sql`
+      const [cohort] = await rowsOf<{ id: number }>(
+        tx,
+        sql`
         insert into cohorts (guild_id, name, track_id, weeks, challenges, timezone, start_day, open_time, deadline_weekday, deadline_time, channel_id, join_until, secret, created_by, created_at, updated_at)
         values (${GUILD}, 'Spring', 't', '[["a"],["b"],["c"],["d"]]', '[null,null,null,null]', 'UTC', '2026-02-23', '09:00', 0, '23:59', '470000000000000002', now(), 'ab', '470000000000000003', now(), now())
-        returning id`)) as unknown as { id: number }[];
+        returning id`,
+      );
       await tx.execute(sql`
         insert into cohort_members (cohort_id, user_id, joined_at)
         select ${cohort!.id}, (480000000000000000 + i)::text, now() from generate_series(1, ${MEMBERS}::int, 5) as i`);
@@ -79,9 +83,12 @@ export async function benchAtRisk() {
     }
     table(`/members at-risk on one server of ${MEMBERS} members, ${DAYS} days of check-ins each (seeded in ${round(seedMs / 1000)} s)`, rows);
 
-    const plan = (await db.execute(sql`
+    const plan = await rowsOf<{ 'QUERY PLAN': string }>(
+      db,
+      sql`
       explain select user_id from member_streaks
-      where guild_id = ${GUILD} and current > 0 and last_day >= ${addDays(TODAY, -3 - MAX_FREEZE_CAP)}::date`)) as unknown as { 'QUERY PLAN': string }[];
+      where guild_id = ${GUILD} and current > 0 and last_day >= ${addDays(TODAY, -3 - MAX_FREEZE_CAP)}::date`,
+    );
     const planText = plan.map((r) => r['QUERY PLAN']).join('\n');
     console.log(`\nPlan of the streak range (breaking tonight):\n${planText}`);
     return { members: MEMBERS, days: DAYS, seedMs: round(seedMs), rows, plan: planText };
