@@ -5,7 +5,7 @@ import { addDays, localDateOf } from '../../domain/dates.js';
 import { effectiveEnd, nextInRotation, weekOf } from '../../domain/weeks.js';
 import { UserError } from '../../errors.js';
 import type { Db, Tx } from '../client.js';
-import { auditLog, challengeParticipants, challengeSubmissions, challengeWeeks, type ChallengeWeek, type GuildSettings } from '../schema.js';
+import { auditLog, challengeParticipants, challengeSubmissions, challengeWeeks, challengeWinners, type ChallengeWeek, type GuildSettings } from '../schema.js';
 import { logModeratorAction } from './moderator-log.js';
 import { recordActivity } from './streaks.js';
 
@@ -420,4 +420,24 @@ async function refuseIfSubmitted(tx: Tx, run: Run, action: string): Promise<void
 
 async function audit(tx: Tx, guildId: string, actorId: string, action: string, at: Date, details: Record<string, unknown>): Promise<void> {
   await tx.insert(auditLog).values({ guildId, actorId, action, details, at });
+}
+
+export type WinnerHolder = typeof challengeWinners.$inferSelect;
+
+/** Who holds the server's winner role because Cohort gave it. */
+export async function winnerHolders(db: Tx, guildId: string): Promise<WinnerHolder[]> {
+  return db.select().from(challengeWinners).where(eq(challengeWinners.guildId, guildId)).orderBy(asc(challengeWinners.userId));
+}
+
+/** Records that a member holds the winner role for a run (after Discord gave it). */
+export async function recordWinner(db: Tx, row: WinnerHolder): Promise<void> {
+  await db
+    .insert(challengeWinners)
+    .values(row)
+    .onConflictDoUpdate({ target: [challengeWinners.guildId, challengeWinners.userId], set: { roleId: row.roleId, weekId: row.weekId, grantedAt: row.grantedAt } });
+}
+
+/** Forgets a holder (after Discord took the role back, or the member or role is gone). */
+export async function forgetWinner(db: Tx, guildId: string, userId: string): Promise<void> {
+  await db.delete(challengeWinners).where(and(eq(challengeWinners.guildId, guildId), eq(challengeWinners.userId, userId)));
 }
