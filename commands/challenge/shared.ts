@@ -60,7 +60,7 @@ export async function announce(interaction: GuildChatInput | GuildComponent, ctx
 export async function tellMember(interaction: GuildChatInput, ctx: Context, userId: string, text: string): Promise<string> {
   try {
     await interaction.client.users.send(userId, { content: text, allowedMentions: { parse: [] } });
-    return 'I told them why by DM.';
+    return 'I told them by DM.';
   } catch (error) {
     const code = error instanceof DiscordAPIError ? error.code : undefined;
     ctx.logger.warn({ err: error, guildId: interaction.guildId, targetUserId: userId, code }, 'could not DM a member about their challenge submission');
