@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
 import { exportMemberData } from '../../src/db/queries/privacy.js';
 import { auditLog, challengeSubmissions, challengeWinners, scheduledPosts } from '../../src/db/schema.js';
-import { BOT_DEFAULT_PERMISSIONS, type Json } from '../../src/sim/index.js';
+import { BOT_DEFAULT_PERMISSIONS, startFakeDiscord, type Json } from '../../src/sim/index.js';
 import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 
@@ -222,5 +222,43 @@ describe('week 2: Titanic, higher accuracy wins; the role moves on', () => {
     await tickAt('2026-04-20T09:02:00Z');
     expect(roleRequests('PUT', winnerRole)).toHaveLength(3);
     expect(roleRequests('DELETE', winnerRole)).toHaveLength(2);
+  });
+});
+
+describe('two processes on one database', () => {
+  it('ticking at the same moments: the winner role is given once', async () => {
+    const fake = await startFakeDiscord();
+    // The fake sends gateway events of a guild to one connection only: create everything before both processes connect.
+    const guild = fake.addGuild({ name: 'Two judges', botPermissions: BOT_DEFAULT_PERMISSIONS, channels: [{ name: 'general', type: 0 }, { name: 'kaggle', type: 0 }], roles: [{ name: 'winner', position: 1 }] });
+    const id = guild.id as string;
+    (guild.roles as Json[]).find((r) => r.managed === true && r.tags?.bot_id === fake.botUser.id)!.position = 3;
+    const roleId = (guild.roles as Json[]).find((r) => r.name === 'winner')!.id as string;
+    const kaggle = [...fake.channels.values()].find((c) => c.guild_id === id && c.name === 'kaggle')!.id as string;
+    const a = await startTestBot({ database, fake, guildId: id, now: '2026-04-06T09:00:00Z' });
+    const b = await startTestBot({ database, fake, guildId: id, now: '2026-04-06T09:00:00Z' });
+    try {
+      for (const app of [a, b]) await until(() => app.app.client.channels.cache.has(kaggle), 'the channel in both processes');
+      const saved = await a.command('setup', { channel: { type: 7, value: kaggle }, winner_role: role(roleId) }, { guildId: id, user: MOD, subcommand: 'challenges', ...MODERATOR });
+      expect(textOf(shown(saved))).toContain('Saved');
+      await a.app.scheduler.runDue(new Date('2026-04-06T09:00:30Z'));
+      for (const [user, score] of [
+        [A, '0.7'],
+        [B, '0.9'],
+      ] as const)
+        expect(textOf(shown(await a.command('challenge', { link: `https://www.kaggle.com/code/u${user.slice(-2)}/x`, score }, { guildId: id, user, subcommand: 'submit' })))).toContain('Submitted');
+      for (const at of ['2026-04-13T00:00:00Z', '2026-04-13T00:01:00Z']) {
+        a.clock.set(at);
+        b.clock.set(at);
+        await Promise.all([a.app.scheduler.runDue(new Date(at)), b.app.scheduler.runDue(new Date(at)), a.app.scheduler.runDue(new Date(at))]);
+      }
+      const puts = fake.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(`/roles/${roleId}`) && r.status < 300);
+      expect(puts.map((r) => r.path.split('/')[4])).toEqual([B]);
+      const rows = await database.db.select().from(scheduledPosts).where(and(eq(scheduledPosts.guildId, id), eq(scheduledPosts.kind, 'challenge_winner_role')));
+      expect(rows.map((r) => [r.period, r.status])).toEqual([['2026-04-06', 'posted']]);
+    } finally {
+      await b.stop();
+      await a.stop();
+      await fake.close();
+    }
   });
 });
