@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
-import { exportMemberData } from '../../src/db/queries/privacy.js';
 import { auditLog, challengeSubmissions, challengeWinners, scheduledPosts } from '../../src/db/schema.js';
 import { BOT_DEFAULT_PERMISSIONS, startFakeDiscord, type Json } from '../../src/sim/index.js';
 import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
@@ -137,9 +136,11 @@ describe('week 1: House Prices, lower RMSE wins', () => {
     expect(await asMod('flag', { ...member(MOD), reason: 'x' })).toContain('has no challenge submission');
 
     // /privacy export has the flag and the log entry about them.
-    const exported = await exportMemberData(database.db, { guildId, userId: E }, bot.clock.now());
+    const record = await bot.command('privacy', {}, { guildId, user: E, subcommand: 'export' });
+    const [file] = bot.fake.requests.filter((r) => r.path.includes(`/interactions/${record.id}/`)).flatMap((r) => r.files);
+    const exported = JSON.parse(file!.bytes.toString('utf8')) as { challengeSubmissions: Json[]; moderatorLog: Json[] };
     expect(exported.challengeSubmissions[0]).toMatchObject({ flaggedBy: MOD, flagReason: 'The score is from a public notebook, not your own work' });
-    expect(exported.moderatorLog.map((l) => l.action)).toContain('challenge.flag');
+    expect(exported.moderatorLog).toEqual([expect.objectContaining({ action: 'challenge.flag', actorId: MOD, details: expect.objectContaining({ reason: 'The score is from a public notebook, not your own work' }) })]);
   });
 
   it('with DMs closed the moderator is told; unflag undoes a flag and is logged', async () => {
