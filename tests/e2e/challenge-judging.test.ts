@@ -130,6 +130,9 @@ describe('week 1: House Prices, lower RMSE wins', () => {
     expect(dm).toContain('set aside your submission to **House Prices');
     expect(dm).toContain('The score is from a public notebook, not your own work');
     expect(memberRoles(E)).not.toContain(milestoneRole);
+    // /challenge show tells them too, privately.
+    const own = await run('challenge', E, 'show');
+    expect(own).toContain('A moderator set it aside: “The score is from a public notebook, not your own work”');
     const [logged] = await database.db.select().from(auditLog).where(and(eq(auditLog.guildId, guildId), eq(auditLog.action, 'challenge.flag')));
     expect(logged).toMatchObject({ actorId: MOD, targetUserId: E, details: expect.objectContaining({ reason: 'The score is from a public notebook, not your own work', challengeId: 'house-prices' }) });
     expect(await asMod('flag', { ...member(E), reason: 'again' })).toContain('is already flagged');

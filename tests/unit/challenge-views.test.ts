@@ -118,6 +118,13 @@ describe('the judged recap', () => {
     expect(all).not.toContain('copied');
   });
 
+  it('every entry flagged: says none counts, names nobody', () => {
+    const [only] = recapMessages(challenge('higher'), run, ['41', '42'], [entry('41', '0.9', { flaggedAt: at })]);
+    expect(only!.content).toContain('No entry counts this time: 1 was set aside by the moderators (2 joined)');
+    expect(only!.content).not.toContain('<@41>');
+    expect(only!.embeds).toBeUndefined();
+  });
+
   it('higher wins: the highest first', () => {
     const subs = [entry('21', '0.7'), entry('22', '0.9'), entry('23', '0.8')];
     const [first] = recapMessages(challenge('higher'), run, ['21', '22', '23'], subs);

@@ -206,7 +206,9 @@ export function recapMessages(
   const aside = setAside > 0 ? ` (${setAside} more ${setAside === 1 ? 'was' : 'were'} set aside by the moderators)` : '';
   const lines: string[] = [
     counted === 0
-      ? `🏁 **${title}** is over. Nobody submitted this time (${participants.length} joined)${aside}. The next challenge is coming up!`
+      ? setAside > 0
+        ? `🏁 **${title}** is over. No entry counts this time: ${setAside} ${setAside === 1 ? 'was' : 'were'} set aside by the moderators (${participants.length} joined). The next challenge is coming up!`
+        : `🏁 **${title}** is over. Nobody submitted this time (${participants.length} joined). The next challenge is coming up!`
       : `🏁 **${title}** is over: ${counted} submission${counted === 1 ? '' : 's'} from ${participants.length} participant${participants.length === 1 ? '' : 's'}${aside}. Well done, everyone!`,
   ];
   const top = podium(judgement);
