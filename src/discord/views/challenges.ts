@@ -137,8 +137,8 @@ function pages(lines: readonly string[], max: number): string[] {
 const embedLength = (e: APIEmbed) => (e.title ?? '').length + (e.description ?? '').length + (e.footer?.text ?? '').length;
 /** The most embed characters one recap message carries (Discord: 6,000 per message). */
 export const RECAP_EMBED_CHARS = 6000;
-/** Characters of one recap embed's description (Discord: 4,096). */
-const RECAP_PAGE_CHARS = 4000;
+/** Characters of one recap embed's description (Discord: 4,096): two pages and their titles fill one message's 6,000. */
+const RECAP_PAGE_CHARS = 2950;
 
 /** Embeds packed into as few messages as Discord allows: at most 10 per message, 6,000 characters together. */
 function packEmbeds(embeds: readonly APIEmbed[]): APIEmbed[][] {
