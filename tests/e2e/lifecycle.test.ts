@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { freePort } from '../../src/sim/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
 import { button, chatInput } from '../../src/sim/interactions.js';
 import { buttonsOf, MODERATOR, shown, textOf, until } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
 import { startHoldingProxy } from '../support/holding-proxy.js';
-import { getJson, startSilentServer } from '../support/main-process.js';
+import { exitOf, getJson, killChildrenAfterEach, startMain, startSilentServer, waitUntil, type Running } from '../support/main-process.js';
 import type { OptionsInput } from '../../src/sim/interactions.js';
 import { startCohort, type App } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -21,7 +20,6 @@ import { loadContent } from '../../src/content/loader.js';
 const shippedCore = (await loadContent(join(import.meta.dirname, '../../content'))).content.tracks[0]!.steps;
 const coreLength = shippedCore.length;
 
-const root = join(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'cohort-lifecycle-'));
 let fake: FakeDiscord;
 let guildId: string;
@@ -35,65 +33,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  /** The exit code (null when a signal ended it). */
-  exited: Promise<number | null>;
-}
-
-// Every process a test starts is killed when the test ends, passed or failed, and when this worker exits.
-const children = new Set<Running>();
-const killAll = () => {
-  for (const running of children) running.child.kill('SIGKILL');
-};
-process.once('exit', killAll);
-afterEach(async () => {
-  const left = [...children];
-  killAll();
-  await Promise.all(left.map((running) => running.exited));
-});
-
-/** src/main.ts as `npm run dev` runs it (`npm start` runs the same code compiled), with the given environment only. */
-function startMain(env: Record<string, string>): Running {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DISCORD_|DATABASE_URL|DATA_DIR|HTTP_PORT|SHARD_|SHUTDOWN_|LOG_LEVEL|TEST_)/.test(k)));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const running = { child, output: () => output, exited };
-  children.add(running);
-  void exited.then(() => children.delete(running));
-  return running;
-}
-
-/** The exit code; fails (instead of hanging) if the process has not exited after `ms`, a guard far above any expected time. */
-async function exitOf(running: Running, ms = 60_000): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      running.child.kill('SIGKILL');
-      reject(new Error(`process did not exit within ${ms} ms:\n${running.output()}`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([running.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `probe` until it gives a value; `ms` only bounds a failure (a guard far above any expected time), it is not a speed limit. */
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, running: Running, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${running.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+killChildrenAfterEach();
 
 const env = (port: number) => ({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, DATA_DIR: dataDir, HTTP_PORT: String(port), LOG_LEVEL: 'info' });
 const user = '400000000000000001';
