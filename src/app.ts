@@ -1,6 +1,6 @@
 import { Events, Status, type Client } from 'discord.js';
 import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { commands as allCommands } from '../commands/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -293,14 +293,14 @@ export async function startCohort(options: StartOptions): Promise<App> {
 
 async function loadAppContent(config: Config, logger: Logger): Promise<BuiltinContent> {
   const dir = resolve(config.CONTENT_DIR);
-  const builtin = ContentStore.prepare(await readContentFiles(dir));
+  const builtin = ContentStore.prepare(await readContentFiles(dir, 'content/'));
   const { content, problems } = builtin.result;
   for (const problem of problems) logger.warn({ problem: formatProblem(problem) }, 'content problem: entry skipped');
   // Without a roadmap every member command would answer "nothing here": stop and say why instead.
   if (content.tracks.length === 0) {
     const why = !existsSync(dir)
       ? 'that folder does not exist'
-      : problems.some((p) => p.file.startsWith(`tracks${sep}`))
+      : problems.some((p) => p.file.startsWith('content/tracks/'))
         ? 'every track in its tracks/ folder was skipped for the problems logged above (`npm run content:check` lists them)'
         : 'its tracks/ folder holds no track';
     throw new StartupError(`CONTENT_DIR ${dir} has no roadmap: ${why}. Point CONTENT_DIR at a content folder such as the repository's content/ (content/README.md describes the files).`);

@@ -168,7 +168,13 @@ export interface ParsedFile {
   problems: ContentProblem[];
 }
 
-export type LoadResult = { content: Content; problems: ContentProblem[]; warnings: ContentProblem[] };
+export interface LoadResult {
+  content: Content;
+  problems: ContentProblem[];
+  warnings: ContentProblem[];
+  /** Where an entry (or one of its fields) is written: its file and position, for a message about it. */
+  locate: (kind: EntryKind, id: string, field?: string) => Omit<ContentProblem, 'message'> | undefined;
+}
 
 /**
  * Loads every YAML file under `dir`. Each entry is validated on its own, so one typo drops
@@ -314,8 +320,22 @@ export function buildContent(builtin: readonly (ContentFile | ParsedFile)[], ser
     a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1;
   problems.sort(byPlace);
   warnings.sort(byPlace);
-  return { content, problems, warnings };
+  const located = new Map<string, { source: Source; path: Path }>();
+  for (const { value, source, path } of tracks) located.set(`track:${value.id}`, { source, path });
+  for (const { value, source, path } of resources) located.set(`resource:${value.id}`, { source, path });
+  for (const { value, source, path } of prompts) located.set(`prompt:${value.id}`, { source, path });
+  for (const { value, source, path } of challenges) located.set(`challenge:${value.id}`, { source, path });
+  const locate = (kind: EntryKind, id: string, field?: string): Omit<ContentProblem, 'message'> | undefined => {
+    const step = kind === 'step' ? steps.get(id)?.step : undefined;
+    const site = step ? sites.get(step) : located.get(`${kind}:${id}`);
+    if (!site) return undefined;
+    const path = field ? [...site.path, field] : site.path;
+    return { file: site.source.file, field: `${kind} ${id}${field ? `.${field}` : ''}`, ...site.source.at(path) };
+  };
+  return { content, problems, warnings, locate };
 }
+
+export type EntryKind = 'track' | 'step' | 'resource' | 'prompt' | 'challenge';
 
 /** The least a step should offer a study group: prompts to discuss and resources to learn from. */
 export const MIN_PROMPTS_PER_STEP = 4;
