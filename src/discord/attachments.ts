@@ -46,8 +46,8 @@ export async function fetchAttachmentText(attachment: Pick<Attachment, 'url' | '
   try {
     for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
       size += chunk.length;
+      // Leaving the loop cancels the download.
       if (size > options.maxBytes) {
-        await response.body?.cancel();
         throw new UserError(`${attachment.name} is larger than ${limit}, which is the most a file can be. Split it into several files.`);
       }
       chunks.push(chunk);
