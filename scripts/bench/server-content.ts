@@ -31,7 +31,7 @@ const store = new ContentStore(builtin, {
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function time(label: string, rounds: number, run: (i: number) => Promise<unknown> | unknown): Promise<void> {
+async function time(label: string, rounds: number, run: (i: number) => unknown): Promise<void> {
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const t = performance.now();

@@ -45,9 +45,9 @@ describe('attachments: the fake serves them, the bot fetches only from Discord',
     expect(await refusal(fetchAttachmentText({ url: 'https://example.com/x.yaml', size: 10, name: 'x.yaml' }, options()))).toContain('only download files from Discord');
     expect(await refusal(fetchAttachmentText({ url: 'http://cdn.discordapp.com/x.yaml', size: 10, name: 'x.yaml' }, options()))).toContain('only download files from Discord');
     let asked = '';
-    const fetchSpy = (async (url: URL) => {
+    const fetchSpy = ((url: URL) => {
       asked = String(url);
-      return new Response('ok');
+      return Promise.resolve(new Response('ok'));
     }) as unknown as typeof fetch;
     expect(await fetchAttachmentText({ url: 'https://cdn.discordapp.com/attachments/1/2/x.yaml', size: 2, name: 'x.yaml' }, { ...options(), fetch: fetchSpy })).toBe('ok');
     expect(asked).toBe('https://cdn.discordapp.com/attachments/1/2/x.yaml');
