@@ -14,6 +14,7 @@ import { privacy } from './privacy.js';
 import { progress } from './progress.js';
 import { prompt } from './prompt.js';
 import { resource } from './resource/index.js';
+import { content } from './content/index.js';
 import { resources } from './resources.js';
 import { roadmap } from './roadmap.js';
 import { settings } from './settings.js';
@@ -23,4 +24,4 @@ import { study } from './study.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort, members];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort, members, content];

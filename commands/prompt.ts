@@ -8,17 +8,27 @@ import { dueAt } from '../src/domain/schedule.js';
 import { isValidTimeZone, parseTimeOfDay } from '../src/domain/timezones.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
 import { actionRow, linkButton } from '../src/discord/views/parts.js';
-import { checkInButton, promptEmbed } from '../src/discord/views/prompts.js';
+import { addPromptModal, checkInButton, promptEmbed } from '../src/discord/views/prompts.js';
 import { checkInView } from '../src/discord/views/streaks.js';
 import { UserError } from '../src/errors.js';
 import { applyRewards } from '../src/discord/rewards.js';
+import { resolveStep } from '../src/discord/options.js';
+import { requireModerator } from '../src/discord/permissions.js';
+import { ADDED_PROMPTS_FILE, saveServerFile, withPromptAdded } from '../src/discord/server-content.js';
 
 export const prompt: Command = {
   data: guildCommand('prompt', 'The daily topic prompt')
     .addSubcommand((s) => s.setName('today').setDescription('Show today’s prompt of this server'))
+    .addSubcommand((s) => s.setName('add').setDescription('Add a prompt to this server’s own content (moderators)'))
     .toJSON(),
 
   async execute(interaction, ctx) {
+    if (interaction.options.getSubcommand() === 'add') {
+      // The form must be the first answer; the moderator check runs again when it comes back.
+      await requireModerator(interaction, ctx);
+      await interaction.showModal(addPromptModal());
+      return;
+    }
     const guildId = interaction.guildId;
     const settings = await getGuildSettings(ctx.db, guildId);
     const clock = parseTimeOfDay(settings.promptsTime ?? '');
@@ -61,6 +71,29 @@ export const prompt: Command = {
   },
 
   components: {
+    /** prompt:add, the form of /prompt add: stored in the server's prompts file (prompts/server.yaml), checked like an upload. */
+    async add(interaction, ctx) {
+      await requireModerator(interaction, ctx);
+      if (!interaction.isModalSubmit()) throw new UserError('Run `/prompt add` again.');
+      const field = (id: string) => interaction.fields.getTextInputValue(id).trim();
+      const step = resolveStep(ctx.content, field('step')).step.id;
+      const topic = field('topic').toLowerCase().replace(/\s+/g, '-');
+      const hints = field('hints').split('\n').map((h) => h.trim()).filter(Boolean);
+      let id = '';
+      await saveServerFile(
+        ctx,
+        { guildId: interaction.guildId, userId: interaction.user.id },
+        (files) => {
+          const added = withPromptAdded(files.find((f) => f.name === ADDED_PROMPTS_FILE)?.text, { step, topic, text: field('text'), hints });
+          id = added.id;
+          return { name: ADDED_PROMPTS_FILE, folder: 'prompts', text: added.text };
+        },
+        'prompt.add',
+        { step },
+      );
+      await interaction.reply({ content: `✅ Prompt **${id}** is added to ${ADDED_PROMPTS_FILE} and can be posted from now on. \`/content download\` gives you the file to edit.`, flags: MessageFlags.Ephemeral });
+    },
+
     /** prompt:checkin, the Check in button on the daily prompt: the same as /checkin. */
     async checkin(interaction, ctx) {
       const result = await checkIn(ctx, { guildId: interaction.guildId, userId: interaction.user.id }, null);

@@ -1,10 +1,12 @@
 import { Events, Status, type Client } from 'discord.js';
 import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { commands as allCommands } from '../commands/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { formatProblem, loadContent, type Content } from './content/loader.js';
+import { formatProblem, readContentFiles } from './content/loader.js';
+import { ContentStore, type BuiltinContent } from './content/store.js';
+import { contentRevision, serverContent } from './db/queries/server-content.js';
 import { LRUCache } from 'lru-cache';
 import { MEMBER_FIGURES_MAX, REWARDLESS_TTL_MS, type Context } from './context.js';
 import type { MemberRead } from './db/queries/streaks.js';
@@ -43,7 +45,6 @@ export interface StartOptions {
   logger?: Logger;
   /** An open database, or one being opened (tests share one per file); else opened from config. */
   database?: Database | Promise<Database>;
-  content?: Content;
   commands?: readonly Command[];
   router?: RouterOptions;
   /** Counters for /metrics, also the context's `metrics` (default: a fresh set). */
@@ -101,7 +102,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
       logger,
       calendar: async (token) => {
         if (!live.ctx) throw new Error('Cohort is still starting');
-        return calendarFeed({ db: live.ctx.db, content: live.ctx.content, publicUrl: config.PUBLIC_URL }, token);
+        return calendarFeed({ db: live.ctx.db, contents: live.ctx.contents, publicUrl: config.PUBLIC_URL }, token);
       },
       checks: {
         database: async () => {
@@ -187,11 +188,11 @@ export async function startCohort(options: StartOptions): Promise<App> {
 
   // The content is read while PGlite compiles its WebAssembly (off the main thread).
   let database: Database;
-  let content: Content;
+  let builtin: BuiltinContent;
   try {
-    [database, content] = await Promise.all([
+    [database, builtin] = await Promise.all([
       options.database ?? openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: resolve(config.DATA_DIR) }),
-      options.content ?? loadAppContent(config, logger),
+      loadAppContent(config, logger),
     ]);
   } catch (error) {
     contextFailed(error);
@@ -229,7 +230,21 @@ export async function startCohort(options: StartOptions): Promise<App> {
   const notices = new DmClosedNotices();
   const rewardless = new LRUCache<string, true>({ max: 100_000, ttl: REWARDLESS_TTL_MS });
   const memberFigures = new LRUCache<string, MemberRead>({ max: MEMBER_FIGURES_MAX });
-  const ctx: Context = { config, owner: lease.id, db: database.db, content, logger, clock, metrics, images, notices, rewardless, memberFigures };
+  const db = database.db;
+  const contents = new ContentStore(
+    builtin,
+    {
+      revision: (guildId) => contentRevision(db, guildId),
+      files: async (guildId) => {
+        const { revision, files } = await serverContent(db, guildId);
+        return { revision, files: files.map((f) => ({ folder: f.folder, file: f.name, text: f.text })) };
+      },
+    },
+    {
+      onProblems: (guildId, result) => logger.warn({ guildId, problems: result.problems.slice(0, 20).map(formatProblem) }, "a server's content has problems: those entries are skipped"),
+    },
+  );
+  const ctx: Context = { config, owner: lease.id, db, content: contents.builtin, contents, logger, clock, metrics, images, notices, rewardless, memberFigures };
   live.ctx = ctx;
   contextBuilt(ctx);
 
@@ -278,19 +293,20 @@ export async function startCohort(options: StartOptions): Promise<App> {
   return { client, ctx, database, ready, scheduler, metrics, voice, http, interactionsIdle, lease, lost, stop };
 }
 
-async function loadAppContent(config: Config, logger: Logger): Promise<Content> {
+async function loadAppContent(config: Config, logger: Logger): Promise<BuiltinContent> {
   const dir = resolve(config.CONTENT_DIR);
-  const { content, problems } = await loadContent(dir);
+  const builtin = ContentStore.prepare(await readContentFiles(dir, 'content/'));
+  const { content, problems } = builtin.result;
   for (const problem of problems) logger.warn({ problem: formatProblem(problem) }, 'content problem: entry skipped');
   // Without a roadmap every member command would answer "nothing here": stop and say why instead.
   if (content.tracks.length === 0) {
     const why = !existsSync(dir)
       ? 'that folder does not exist'
-      : problems.some((p) => p.file.startsWith(`tracks${sep}`))
+      : problems.some((p) => p.file.startsWith('content/tracks/'))
         ? 'every track in its tracks/ folder was skipped for the problems logged above (`npm run content:check` lists them)'
         : 'its tracks/ folder holds no track';
     throw new StartupError(`CONTENT_DIR ${dir} has no roadmap: ${why}. Point CONTENT_DIR at a content folder such as the repository's content/ (content/README.md describes the files).`);
   }
   logger.info({ tracks: content.tracks.length, steps: content.steps.size, resources: content.resources.size, prompts: content.prompts.length, challenges: content.challenges.length }, 'content loaded');
-  return content;
+  return builtin;
 }

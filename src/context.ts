@@ -2,6 +2,7 @@ import type { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Content } from './content/loader.js';
+import type { ContentStore } from './content/store.js';
 import type { Db } from './db/client.js';
 import type { MemberRead } from './db/queries/streaks.js';
 import type { DmClosedNotices } from './discord/dm-closed-notices.js';
@@ -15,7 +16,15 @@ export interface Context {
   /** This process's lease id (src/jobs/lease-keeper.ts): `claimed_by` of the claims it takes, scheduled or asked for by a command. */
   owner: string;
   db: Db;
+  /**
+   * The content this handler serves: in a command, button or modal handler, its server's content
+   * (the built-in content with the server's own files over it; the router resolves it before the
+   * handler runs, unless the command declares `content: false`); in the app's context, the built-in
+   * content. Jobs and anything else working for a server get its content from `contents.forGuild`.
+   */
   content: Content;
+  /** Every server's content, as of now in every process (src/content/store.ts). */
+  contents: ContentStore;
   logger: Logger;
   clock: Clock;
   /** The app's counters, also served at /metrics. */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [interactions|fanout|digest|startup|voice|faults|cohort|at-risk|heatmap …]`: runs the benchmarks (all but faults, cohort, at-risk and heatmap by default), prints a
+ * `npm run bench [interactions|fanout|digest|startup|voice|faults|cohort|at-risk|heatmap|server-content …]`: runs the benchmarks (all but faults, cohort, at-risk and heatmap by default), prints a
  * table for each and writes the figures as JSON to bench-results/. Not part of the test run.
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
  * (a fresh database is created for each run and dropped after).
@@ -35,4 +35,6 @@ for (const name of selected) {
 }
 // Not in the default run: what a /streak PNG costs, by rendering variant (scripts/bench/heatmap.ts prints its own table).
 if (wanted.includes('heatmap')) await import('./heatmap.js');
+// Not in the default run: what a server's own content costs (scripts/bench/server-content.ts prints its own figures).
+if (wanted.includes('server-content')) await import('./server-content.js');
 process.exit(0);

@@ -1,5 +1,6 @@
 /**
- * `npm run content:check [-- DIR] [--links]`: validates content/ and prints every problem as
+ * `npm run content:check [-- DIR] [--server SERVER_DIR] [--links]`: validates content/ (with a server's
+ * own files from SERVER_DIR layered over it, laid out like content/: docs/server-content.md) and prints every problem as
  * `file: field: message`. Exits 1 when there is any problem. Breaches of the house rules (a core step
  * that names no prerequisites, a step with fewer than 4 prompts or resources...) are printed as
  * `warning: ...` and do not change the exit code.
@@ -8,12 +9,14 @@
  */
 import { resolve } from 'node:path';
 import { checkLinks, formatLinkReport } from './links.js';
-import { formatProblem, loadContent } from './loader.js';
+import { buildContent, formatProblem, readContentFiles } from './loader.js';
 
 const args = process.argv.slice(2);
-const dir = resolve(args.find((a) => !a.startsWith('--')) ?? process.env.CONTENT_DIR ?? 'content');
+const serverAt = args.indexOf('--server');
+const serverDir = serverAt >= 0 ? args[serverAt + 1] : undefined;
+const dir = resolve(args.find((a, i) => !a.startsWith('--') && (serverAt < 0 || i !== serverAt + 1)) ?? process.env.CONTENT_DIR ?? 'content');
 
-const { content, problems, warnings } = await loadContent(dir);
+const { content, problems, warnings } = buildContent(await readContentFiles(dir), serverDir ? await readContentFiles(resolve(serverDir), 'server/') : []);
 for (const problem of problems) console.log(formatProblem(problem));
 for (const warning of warnings) console.log(`warning: ${formatProblem(warning)}`);
 

@@ -1,10 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import {
   branchSchema,
   challengeSchema,
+  hideSchema,
   promptSchema,
   resourceSchema,
   stepSchema,
@@ -67,8 +68,34 @@ export function findStep(content: Content, id: string): StepEntry | undefined {
   return content.steps.get(id) ?? content.steps.get(content.aliases.get(id) ?? '');
 }
 
-const FOLDERS = ['tracks', 'resources', 'prompts', 'challenges'] as const;
-type Folder = (typeof FOLDERS)[number];
+export const FOLDERS = ['tracks', 'resources', 'prompts', 'challenges'] as const;
+export type Folder = (typeof FOLDERS)[number];
+const SINGULAR = { tracks: 'track', resources: 'resource', prompts: 'prompt', challenges: 'challenge' } as const;
+
+/** The entries of one layer (the built-in files, or a server's), each with where it is written. */
+interface Lists {
+  tracks: Located<Track>[];
+  resources: Located<Resource>[];
+  prompts: Located<Prompt>[];
+  challenges: Located<Challenge>[];
+}
+
+interface Layer extends Lists {
+  /** `hide:` lists of a server's files. */
+  hides: Hide[];
+  sites: WeakMap<object, Site>;
+  uses: WeakMap<Track, Use[]>;
+  skipped: Skipped;
+  /** A server's files: they may hide built-in entries. */
+  server: boolean;
+}
+
+interface Hide {
+  kind: Folder;
+  ids: string[];
+  source: Source;
+  path: Path;
+}
 
 type Path = readonly (string | number)[];
 
@@ -120,43 +147,102 @@ function pathField(path: Path): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
 }
 
+/** One content file as text: its folder, the name messages give it, and its YAML. */
+export interface ContentFile {
+  folder: Folder;
+  /** How messages name it, e.g. `prompts/core-ml.yaml`. */
+  file: string;
+  text: string;
+}
+
+/** A content file parsed once (the built-in files are parsed at start-up, then reused for each server). */
+export interface ParsedFile {
+  folder: Folder;
+  file: string;
+  text: string;
+  source: Source;
+  /** The YAML as data, or undefined when it does not parse. */
+  data: unknown;
+  partial: unknown;
+  /** YAML syntax errors. */
+  problems: ContentProblem[];
+}
+
+export interface LoadResult {
+  content: Content;
+  problems: ContentProblem[];
+  warnings: ContentProblem[];
+  /** Where an entry (or one of its fields) is written: its file and position, for a message about it. */
+  locate: (kind: EntryKind, id: string, field?: string) => Omit<ContentProblem, 'message'> | undefined;
+}
+
 /**
  * Loads every YAML file under `dir`. Each entry is validated on its own, so one typo drops
  * one entry (reported) and the rest still serves. Never throws for bad content; it throws
  * only when the folder itself cannot be read.
  */
-export async function loadContent(dir: string): Promise<{ content: Content; problems: ContentProblem[]; warnings: ContentProblem[] }> {
+export async function loadContent(dir: string): Promise<LoadResult> {
+  return buildContent(await readContentFiles(dir));
+}
+
+/** The YAML files under `dir`, by folder then name; `prefix` goes before each file name in messages. */
+export async function readContentFiles(dir: string, prefix = ''): Promise<ContentFile[]> {
+  const files: ContentFile[] = [];
+  for (const folder of FOLDERS) {
+    for (const path of await yamlFiles(join(dir, folder))) {
+      files.push({ folder, file: `${prefix}${relative(dir, path).split(sep).join('/')}`, text: await readFile(path, 'utf8') });
+    }
+  }
+  return files;
+}
+
+/** Parses a file; build with the result as often as needed (building never changes it). */
+export function parseContentFile(file: ContentFile | ParsedFile): ParsedFile {
+  if ('source' in file) return file;
   const problems: ContentProblem[] = [];
-  const tracks: Located<Track>[] = [];
-  const resources: Located<Resource>[] = [];
-  const prompts: Located<Prompt>[] = [];
-  const challenges: Located<Challenge>[] = [];
+  const { source, data, partial } = parseYaml(file.text, file.file, problems);
+  return { folder: file.folder, file: file.file, text: file.text, source, data, partial, problems };
+}
+
+/**
+ * Validates content given as text: the built-in files, and a server's own files layered over them
+ * (docs/server-content.md). A server file adds entries, overrides a built-in entry of its kind by
+ * id, or hides built-in entries (`hide: [ids]`, an item of a list file or the whole of a track
+ * file); references to what a server hid or dropped are dropped without a message. The rules are
+ * those of `content:check` for every file.
+ */
+export function buildContent(builtin: readonly (ContentFile | ParsedFile)[], server: readonly (ContentFile | ParsedFile)[] = []): LoadResult {
+  const problems: ContentProblem[] = [];
   const sites = new WeakMap<object, Site>();
   const uses = new WeakMap<Track, Use[]>();
   const skipped: Skipped = { steps: new Set(), resources: new Set() };
   /** Core steps whose entry has no `prerequisites:` key at all (an explicit `[]` counts as named). */
   const unnamedPrerequisites = new Set<string>();
-
-  for (const folder of FOLDERS) {
-    for (const path of await yamlFiles(join(dir, folder))) {
-      const file = relative(dir, path);
-      const text = await readFile(path, 'utf8');
-      const { source, data, partial } = parseYaml(text, file, problems);
-      if (data === undefined) {
-        skipIdsOf(folder, partial, text, skipped);
+  const layers = [builtin, server].map((files, n) => {
+    const into: Layer = { tracks: [], resources: [], prompts: [], challenges: [], hides: [], sites, uses, skipped, server: n === 1 };
+    for (const raw of files) {
+      const parsed = parseContentFile(raw);
+      problems.push(...parsed.problems);
+      const { folder, source, text } = parsed;
+      if (parsed.data === undefined) {
+        skipIdsOf(folder, parsed.partial, text, skipped);
         continue;
       }
-      collect(folder, data, source, problems, { tracks, resources, prompts, challenges, sites, uses, skipped });
+      // Validation builds new objects, but a parsed file is shared between builds: never hand it out.
+      const data = structuredClone(parsed.data);
+      collect(folder, data, source, problems, into);
       if (folder === 'tracks' && isRecord(data) && Array.isArray(data.steps)) {
-        for (const raw of data.steps) if (isRecord(raw) && typeof raw.id === 'string' && !('prerequisites' in raw)) unnamedPrerequisites.add(raw.id);
+        for (const item of data.steps) if (isRecord(item) && typeof item.id === 'string' && !('prerequisites' in item)) unnamedPrerequisites.add(item.id);
       }
     }
-  }
+    unique(into.tracks, 'track', problems);
+    unique(into.resources, 'resource', problems);
+    unique(into.prompts, 'prompt', problems);
+    unique(into.challenges, 'challenge', problems);
+    return into;
+  });
+  const { tracks, resources, prompts, challenges } = layerOver(layers[0]!, layers[1]!, skipped, problems);
 
-  unique(tracks, 'track', problems);
-  unique(resources, 'resource', problems);
-  unique(prompts, 'prompt', problems);
-  unique(challenges, 'challenge', problems);
 
   const tracksById = new Map(tracks.map((t) => [t.value.id, t.value]));
   const steps = registerSteps(tracks, sites, skipped, problems);
@@ -234,8 +320,22 @@ export async function loadContent(dir: string): Promise<{ content: Content; prob
     a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1;
   problems.sort(byPlace);
   warnings.sort(byPlace);
-  return { content, problems, warnings };
+  const located = new Map<string, { source: Source; path: Path }>();
+  for (const { value, source, path } of tracks) located.set(`track:${value.id}`, { source, path });
+  for (const { value, source, path } of resources) located.set(`resource:${value.id}`, { source, path });
+  for (const { value, source, path } of prompts) located.set(`prompt:${value.id}`, { source, path });
+  for (const { value, source, path } of challenges) located.set(`challenge:${value.id}`, { source, path });
+  const locate = (kind: EntryKind, id: string, field?: string): Omit<ContentProblem, 'message'> | undefined => {
+    const step = kind === 'step' ? steps.get(id)?.step : undefined;
+    const site = step ? sites.get(step) : located.get(`${kind}:${id}`);
+    if (!site) return undefined;
+    const path = field ? [...site.path, field] : site.path;
+    return { file: site.source.file, field: `${kind} ${id}${field ? `.${field}` : ''}`, ...site.source.at(path) };
+  };
+  return { content, problems, warnings, locate };
 }
+
+export type EntryKind = 'track' | 'step' | 'resource' | 'prompt' | 'challenge';
 
 /** The least a step should offer a study group: prompts to discuss and resources to learn from. */
 export const MIN_PROMPTS_PER_STEP = 4;
@@ -580,16 +680,13 @@ function collect(
   data: unknown,
   source: Source,
   problems: ContentProblem[],
-  into: {
-    tracks: Located<Track>[];
-    resources: Located<Resource>[];
-    prompts: Located<Prompt>[];
-    challenges: Located<Challenge>[];
-    sites: WeakMap<object, Site>;
-    uses: WeakMap<Track, Use[]>;
-    skipped: Skipped;
-  },
+  into: Layer,
 ): void {
+  if (folder === 'tracks' && into.server && isRecord(data) && 'hide' in data) {
+    const hide = validate(hideSchema, data, source, [], '', problems);
+    if (hide) into.hides.push({ kind: 'tracks', ids: hide.hide, source, path: ['hide'] });
+    return;
+  }
   if (folder === 'tracks') {
     const { data: own, uses } = splitUses(data, source, problems);
     // Positions in messages are those of the file: each own core step keeps its place in `steps:`.
@@ -607,10 +704,52 @@ function collect(
   const schema = { resources: resourceSchema, prompts: promptSchema, challenges: challengeSchema }[folder];
   const target = into[folder] as Located<unknown>[];
   data.forEach((item, i) => {
+    if (into.server && isRecord(item) && 'hide' in item) {
+      const hide = validate(hideSchema, item, source, [i], `[${i}]`, problems);
+      if (hide) into.hides.push({ kind: folder, ids: hide.hide, source, path: [i, 'hide'] });
+      return;
+    }
     const value = validate(schema, item, source, [i], `[${i}]`, problems);
     if (value) target.push({ value, source, field: `[${i}](${String(value.id)})`, path: [i] });
     else if (folder === 'resources' && isRecord(item) && typeof item.id === 'string') into.skipped.resources.add(item.id);
   });
+}
+
+/**
+ * A server's entries over the built-in ones: an entry with a built-in id replaces it (in the server's
+ * place), a hidden id is taken out; either way references to what is gone are dropped silently (the
+ * ids join `skipped`). A hide names a built-in entry of its folder's kind that the server does not give itself.
+ */
+function layerOver(base: Layer, top: Layer, skipped: Skipped, problems: ContentProblem[]): Lists {
+  const hidden = { tracks: new Set<string>(), resources: new Set<string>(), prompts: new Set<string>(), challenges: new Set<string>() };
+  for (const hide of top.hides) {
+    const kind = hide.kind;
+    const builtinIds = new Set<string>(base[kind].map((e) => e.value.id));
+    const ownIds = new Set<string>(top[kind].map((e) => e.value.id));
+    hide.ids.forEach((id, i) => {
+      const at = [...hide.path, i];
+      const report = (message: string) => problems.push(problemAt(hide.source, at, pathField(at), message));
+      if (!builtinIds.has(id)) report(`there is no built-in ${SINGULAR[kind]} "${id}" to hide`);
+      else if (ownIds.has(id)) report(`"${id}" is hidden and also given in this server's files: remove one of the two`);
+      else if (hidden[kind].has(id)) report(`"${id}" is already hidden`);
+      else hidden[kind].add(id);
+    });
+  }
+  const over = <T extends { id: string }>(kind: Folder, lower: Located<T>[], upper: Located<T>[], gone: (entry: T) => void): Located<T>[] => {
+    const ownIds = new Set(upper.map((e) => e.value.id));
+    const kept = lower.filter((e) => {
+      const stays = !hidden[kind].has(e.value.id) && !ownIds.has(e.value.id);
+      if (!stays) gone(e.value);
+      return stays;
+    });
+    return [...kept, ...upper];
+  };
+  return {
+    tracks: over('tracks', base.tracks, top.tracks, (t) => allSteps(t).forEach((s) => skipped.steps.add(s.id))),
+    resources: over('resources', base.resources, top.resources, (r) => skipped.resources.add(r.id)),
+    prompts: over('prompts', base.prompts, top.prompts, () => {}),
+    challenges: over('challenges', base.challenges, top.challenges, () => {}),
+  };
 }
 
 function isUse(item: unknown): boolean {

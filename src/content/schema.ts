@@ -117,6 +117,11 @@ export const challengeSchema = z.strictObject({
   metric: z.enum(['higher', 'lower']).optional(),
 });
 
+/** A server file's `hide: [ids]`: built-in entries of the file's kind that the server does not want (docs/server-content.md). */
+export const hideSchema = z.strictObject({
+  hide: z.array(slug).min(1, 'names no id to hide'),
+});
+
 export type Step = z.infer<typeof stepSchema>;
 export type UseStep = z.infer<typeof useStepSchema>;
 export type Branch = z.infer<typeof branchSchema>;

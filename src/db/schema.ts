@@ -784,3 +784,33 @@ export const healthProbe = pgTable('health_probe', {
   id: smallint('id').primaryKey(),
   checkedAt: instant('checked_at').notNull(),
 });
+
+/**
+ * A server's own content (docs/server-content.md): YAML files in the format of content/, layered
+ * over the built-in content for that server only. `name` is `<folder>/<file>.yaml`.
+ */
+export const serverContentFiles = pgTable(
+  'server_content_files',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    name: text('name').notNull(),
+    folder: text('folder', { enum: ['tracks', 'resources', 'prompts', 'challenges'] }).notNull(),
+    text: text('text').notNull(),
+    updatedBy: snowflake('updated_by').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.name] })],
+);
+
+/**
+ * One row per server that ever had its own content: bumped in the transaction of every change to its
+ * files, and read (one primary-key lookup) before each use of its content, so that every process
+ * builds the server's content again after a change and no process serves a stale copy. A server
+ * without a row has only the built-in content.
+ */
+export const serverContentRevisions = pgTable('server_content_revisions', {
+  guildId: snowflake('guild_id').primaryKey(),
+  revision: integer('revision').notNull(),
+});
+
+export type ServerContentFile = typeof serverContentFiles.$inferSelect;

@@ -41,6 +41,12 @@ export interface Command {
    * deferral of a slow reply ("thinking…") takes this visibility, which the reply cannot change later.
    */
   replies?: Visibility | ((interaction: GuildChatInput) => Visibility);
+  /**
+   * `false` for a command that reads no content: the router then does not look up the server's
+   * content (one database read) before its handlers run, and `ctx.content` is the built-in content.
+   * Only for the hot path (/checkin); anything there that needs content asks `ctx.contents.forGuild`.
+   */
+  content?: false;
 }
 
 export type Visibility = 'private' | 'public';

@@ -115,7 +115,8 @@ async function applyForMember(ctx: Context, guild: Guild, rules: readonly Reward
   const counts = emptyCounts();
   const member = { guildId: guild.id, userId };
   const now = ctx.clock.now();
-  const [figures, held] = await Promise.all([memberFigures(ctx.db, ctx.content, member, now), heldRewards(ctx.db, member)]);
+  const content = await ctx.contents.forGuild(guild.id); // also from /checkin, whose context has only the built-in content
+  const [figures, held] = await Promise.all([memberFigures(ctx.db, content, member, now), heldRewards(ctx.db, member)]);
   const byId = new Map(rules.map((r) => [r.id, r]));
   for (const action of rewardActions(figures, rules.map(toRule), held)) {
     const reward = byId.get(action.rewardId)!;

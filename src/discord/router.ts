@@ -29,7 +29,8 @@ export interface RouterOptions {
  * It also owns the one deadline: an interaction unanswered after DEFER_AFTER_MS is deferred
  * (answerInTime, src/discord/answer.ts), and the handler's answer becomes the edit.
  */
-export function createRouter(commands: readonly Command[], ctx: Context, options: RouterOptions = {}) {
+export function createRouter(commands: readonly Command[], appCtx: Context, options: RouterOptions = {}) {
+  const ctx = appCtx;
   const byName = new Map(commands.map((c) => [c.data.name, c]));
 
   return async function route(interaction: Interaction): Promise<void> {
@@ -48,7 +49,9 @@ export function createRouter(commands: readonly Command[], ctx: Context, options
     try {
       if (!command) throw new UserError('That command is no longer available. Discord may still be showing an old version; try again in a minute.');
       if (interaction.inCachedGuild()) {
-        // From here on every handler gets a guild-typed interaction: guildId, guild and member are there.
+        // From here on every handler gets a guild-typed interaction: guildId, guild and member are there,
+        // and the context's content is this server's (the built-in content with the server's own over it).
+        const ctx = command.content === false ? appCtx : { ...appCtx, content: await appCtx.contents.forGuild(interaction.guildId) };
         if (interaction.isChatInputCommand()) {
           await command.execute(interaction, ctx);
           await tellDigestDmClosedOnce(interaction, ctx);

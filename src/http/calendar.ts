@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import ical, { ICalCalendarMethod } from 'ical-generator';
 import type { Content } from '../content/loader.js';
+import type { ContentStore } from '../content/store.js';
 import type { Db } from '../db/client.js';
 import { findCohort, membership, unitsOf } from '../db/queries/cohorts.js';
 import type { Cohort } from '../db/schema.js';
@@ -78,7 +79,7 @@ export function cohortCalendar(content: Content, cohort: Cohort, units: readonly
  * member no longer in it, an old link version, a signature that does not hold. The answer never
  * says which, so a token cannot be probed.
  */
-export async function calendarFeed(deps: { db: Db; content: Content; publicUrl: string | undefined }, token: string): Promise<string | undefined> {
+export async function calendarFeed(deps: { db: Db; contents: ContentStore; publicUrl: string | undefined }, token: string): Promise<string | undefined> {
   const claim = parseCalendarToken(token);
   if (!claim) return undefined;
   const cohort = await findCohort(deps.db, claim.cohortId);
@@ -86,5 +87,5 @@ export async function calendarFeed(deps: { db: Db; content: Content; publicUrl: 
   const member = await membership(deps.db, cohort.id, claim.userId);
   if (!member || member.calendarVersion !== claim.version) return undefined;
   const host = deps.publicUrl ? new URL(deps.publicUrl).host : 'cohort';
-  return cohortCalendar(deps.content, cohort, unitsOf(cohort), host);
+  return cohortCalendar(await deps.contents.forGuild(cohort.guildId), cohort, unitsOf(cohort), host);
 }

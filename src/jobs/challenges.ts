@@ -70,7 +70,7 @@ export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: 
   const { ctx } = deps;
   const settings = await getGuildSettings(ctx.db, guildId);
   if (!settings.challengesEnabled || !settings.challengesChannelId || settings.challengesBrokenReason) return [];
-  await ensureOpenRun(ctx.db, ctx.content, settings, now);
+  await ensureOpenRun(ctx.db, await ctx.contents.forGuild(guildId), settings, now);
   const runs = (await recentRuns(ctx.db, guildId, 4)).filter((r) => r.startsAt <= now).reverse();
   const outcomes: PostOutcome[] = [];
   // The newest run whose recap is out, and whether its winner role has moved.
@@ -275,7 +275,7 @@ async function postOne(
 }
 
 async function messagesFor(ctx: Context, settings: GuildSettings, run: Run, kind: PostKind, now: Date): Promise<RESTPostAPIChannelMessageJSONBody[]> {
-  const challenge = ctx.content.challengesById.get(run.challengeId);
+  const challenge = (await ctx.contents.forGuild(settings.guildId)).challengesById.get(run.challengeId);
   switch (kind) {
     case 'challenge_announce':
       return [announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId })];
@@ -298,7 +298,7 @@ async function messagesFor(ctx: Context, settings: GuildSettings, run: Run, kind
  */
 export async function announceChange(deps: ChallengePosterDeps, settings: GuildSettings, run: Run, changed: 'challenge' | 'deadline' = 'challenge'): Promise<string | undefined> {
   const { ctx } = deps;
-  const challenge = ctx.content.challengesById.get(run.challengeId);
+  const challenge = (await ctx.contents.forGuild(settings.guildId)).challengesById.get(run.challengeId);
   try {
     await deps.client.rest.post(Routes.channelMessages(settings.challengesChannelId!), {
       body: announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId, changed }),

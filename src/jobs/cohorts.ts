@@ -147,7 +147,7 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
   const unit = due.unit!;
   if (kind === 'cohort_nudges') return nudge(deps, cohort, units, claimed.id, period, now);
   let messages: RESTPostAPIChannelMessageJSONBody[];
-  if (kind === 'cohort_unit') messages = [unitAnnouncement(ctx.content, cohort, unit, units.length)];
+  if (kind === 'cohort_unit') messages = [unitAnnouncement(await ctx.contents.forGuild(cohort.guildId), cohort, unit, units.length)];
   else messages = unitReminders(cohort, unit, await reminderRecipients(ctx, cohort, unit, claimed, now));
   if (messages.length === 0) {
     await markSkipped(ctx.db, claimed.id, 'every member has finished the unit: no one to remind');
@@ -196,7 +196,7 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
 async function reminderRecipients(ctx: Context, cohort: Cohort, unit: Unit, claimed: { id: number; steps: Record<string, string> }, now: Date): Promise<string[]> {
   const kept = claimed.steps.recipients;
   if (kept !== undefined) return kept === '' ? [] : kept.split(' ');
-  await syncUnits(ctx.db, ctx.content, cohort, now);
+  await syncUnits(ctx.db, await ctx.contents.forGuild(cohort.guildId), cohort, now);
   const finished = new Set((await unitsDone(ctx.db, cohort.id)).filter((d) => d.week === unit.week).map((d) => d.userId));
   const open = (await membersOf(ctx.db, cohort.id)).map((m) => m.userId).filter((id) => !finished.has(id));
   await recordStep(ctx.db, claimed.id, 'recipients', open.join(' '));
@@ -214,7 +214,7 @@ export const NUDGE_BEHIND = 2;
 async function nudge(deps: CohortPosterDeps, cohort: Cohort, units: readonly Unit[], claimId: number, period: string, now: Date): Promise<CohortOutcome> {
   const { ctx, client } = deps;
   const kind = 'cohort_nudges';
-  await syncUnits(ctx.db, ctx.content, cohort, now);
+  await syncUnits(ctx.db, await ctx.contents.forGuild(cohort.guildId), cohort, now);
   const done = await unitsDone(ctx.db, cohort.id);
   const members = (await membersOf(ctx.db, cohort.id)).filter((m) => m.nudgedAt === null);
   let first: { messageId: string; channelId: string } | undefined;
@@ -227,7 +227,7 @@ async function nudge(deps: CohortPosterDeps, cohort: Cohort, units: readonly Uni
     const missed = units.filter((u) => u.deadline <= now && !mine.has(u.week));
     try {
       const dm = (await client.rest.post(Routes.userChannels(), { body: { recipient_id: m.userId } })) as { id: string };
-      const message = (await client.rest.post(Routes.channelMessages(dm.id), { body: catchUpMessage(ctx.content, cohort, missed, currentUnit(units, now)) })) as APIMessage;
+      const message = (await client.rest.post(Routes.channelMessages(dm.id), { body: catchUpMessage(await ctx.contents.forGuild(cohort.guildId), cohort, missed, currentUnit(units, now)) })) as APIMessage;
       first ??= { messageId: message.id, channelId: dm.id };
       sent++;
     } catch (error) {
@@ -274,7 +274,7 @@ export async function settleCertificates(deps: Pick<CohortPosterDeps, 'ctx' | 'c
   const members = (await membersOf(ctx.db, cohort.id)).filter((m) => !have.has(m.userId));
   if (members.length > 0) {
     // Units done by the end count (a step marked done after the end is after every deadline).
-    await syncUnits(ctx.db, ctx.content, cohort, end, members.map((m) => m.userId));
+    await syncUnits(ctx.db, await ctx.contents.forGuild(cohort.guildId), cohort, end, members.map((m) => m.userId));
     const done = await unitsDone(ctx.db, cohort.id, members.map((m) => m.userId));
     for (const m of members) {
       const mine = done.filter((d) => d.userId === m.userId);
@@ -300,7 +300,7 @@ export async function certificateFile(ctx: Context, client: Client, cohort: Coho
   const svg = certificateSvg({
     certificate,
     cohort,
-    trackTitle: ctx.content.tracksById.get(cohort.trackId)?.title ?? cohort.trackId,
+    trackTitle: (await ctx.contents.forGuild(cohort.guildId)).tracksById.get(cohort.trackId)?.title ?? cohort.trackId,
     serverName: client.guilds.cache.get(cohort.guildId)?.name ?? 'Cohort',
     starts: units[0]!.opensAt,
     ends: units.at(-1)!.deadline,

@@ -81,11 +81,12 @@ export function digestJob(ctx: Context, client: Client, options: DigestJobOption
     const claim = await claimDigest(ctx.db, { ...member, week: d.occurrence.week }, options.owner, now, staleAfterMs);
     if (!claim) return undefined;
     const guild = client.guilds.cache.get(d.guildId);
-    const data = await digestData(ctx.db, ctx.content, member, now);
+    const content = await ctx.contents.forGuild(d.guildId);
+    const data = await digestData(ctx.db, content, member, now);
     try {
       const dm = await client.users.createDM(d.userId);
       // The nonce makes a retried claim (its process died right after sending) not post twice.
-      const message = await dm.send({ ...digestMessage(ctx.content, data, { id: d.guildId, name: guild?.name ?? 'your study group' }), nonce: `digest-${claim.id}`, enforceNonce: true });
+      const message = await dm.send({ ...digestMessage(content, data, { id: d.guildId, name: guild?.name ?? 'your study group' }), nonce: `digest-${claim.id}`, enforceNonce: true });
       await settleDigest(ctx.db, claim.id, { status: 'sent', messageId: message.id, at: ctx.clock.now() });
       log.debug({ ...member, week: d.occurrence.week, messageId: message.id }, 'digest sent');
       return 'sent';

@@ -88,8 +88,9 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
       let list = await weekPods(ctx.db, guildId, week.week);
       if (list.length === 0) {
         const rows = await podCandidateRows(ctx.db, guildId);
+        const content = await ctx.contents.forGuild(guildId);
         const standings = rows.map((r) => {
-          const progress = ctx.content.tracks.map((t) => trackProgress(t, r.done, (id) => findStep(ctx.content, id)?.step.id ?? id, r.branches.get(t.id)));
+          const progress = content.tracks.map((t) => trackProgress(t, r.done, (id) => findStep(content, id)?.step.id ?? id, r.branches.get(t.id)));
           const zone = r.timezone && isValidTimeZone(r.timezone) ? r.timezone : settings.timezone;
           return { ...r, standing: podStanding(progress), offset: utcOffsetMinutes(zone, week.formAt) };
         });
@@ -170,8 +171,9 @@ export function podsJob(ctx: Context, client: Client, options: PodJobOptions): J
     }
     if (pod.kickoffMessageId) return undefined;
     thread ??= (await client.channels.fetch(pod.threadId!)) as ThreadChannel;
+    const content = await ctx.contents.forGuild(settings.guildId);
     const members = pod.members.map((m) => {
-      const step = m.stepId ? findStep(ctx.content, m.stepId)?.step : undefined;
+      const step = m.stepId ? findStep(content, m.stepId)?.step : undefined;
       return { userId: m.userId, ...(step ? { step } : {}) };
     });
     const message = await thread.send({ ...podKickoff(members, week.checkinAt), nonce: `pk${pod.id}`, enforceNonce: true });

@@ -125,20 +125,21 @@ export function promptJob(ctx: Context, client: Client, options: PromptJobOption
 
     let channel: SendableChannels;
     let messageId = taken.steps.message;
-    let prompt = ctx.content.prompts.find((p) => p.id === taken.ref);
+    const content = await ctx.contents.forGuild(guildId);
+    let prompt = content.prompts.find((p) => p.id === taken.ref);
     try {
       channel = await promptChannel(guildId, channelId);
       if (!messageId || !prompt) {
         // A retried claim may have posted just before its process died: find that post instead of posting twice.
         const earlier = taken.attempts > 1 ? await findEarlierPost(channel, planned.period) : undefined;
-        prompt ??= await choosePrompt(ctx.db, ctx.content, guildId, planned.period, now);
+        prompt ??= await choosePrompt(ctx.db, content, guildId, planned.period, now);
         if (!prompt) {
           await markSkipped(ctx.db, taken.id, 'no prompts in the content');
           return 'skipped';
         }
         const message =
           earlier ??
-          (await channel.send({ ...promptPost(ctx.content, prompt, { period: planned.period, pingRoleId: settings.promptsPingRoleId }), nonce: `prompt-${taken.id}`, enforceNonce: true }));
+          (await channel.send({ ...promptPost(content, prompt, { period: planned.period, pingRoleId: settings.promptsPingRoleId }), nonce: `prompt-${taken.id}`, enforceNonce: true }));
         messageId = message.id;
         // Posted: from here on the claim records the message, so that no retry posts it again.
         await recordStep(ctx.db, taken.id, 'message', message.id, { messageId: message.id, channelId: message.channelId, ref: prompt.id });

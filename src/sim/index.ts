@@ -147,6 +147,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       });
     },
     waitForGateway: (count, timeoutMs) => gateway.waitForGateway(count, timeoutMs),
+    uploads: state.uploads,
+    uploadAttachment(file) {
+      const id = state.snowflake();
+      const data = typeof file.data === 'string' ? Buffer.from(file.data, 'utf8') : file.data;
+      state.uploads.set(id, { filename: file.filename, data, contentType: file.contentType ?? 'application/octet-stream' });
+      return id;
+    },
     // ---- DMs (weekly digest) ----
     setDmsClosed: (userId, closed) => void (closed ? state.dmsClosed.add(userId) : state.dmsClosed.delete(userId)),
     dmMessages: (userId) => {

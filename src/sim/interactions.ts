@@ -296,7 +296,20 @@ function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u:
           });
           break;
         }
-        case OptionType.Attachment:
+        case OptionType.Attachment: {
+          const upload = fake.uploads.get(id);
+          if (upload) {
+            const name = encodeURIComponent(upload.filename);
+            add('attachments', id, {
+              id,
+              filename: upload.filename,
+              size: upload.data.length,
+              url: `${new URL(fake.apiUrl).origin}/attachments/0/${id}/${name}`,
+              proxy_url: `${new URL(fake.apiUrl).origin}/attachments/0/${id}/${name}`,
+              content_type: upload.contentType,
+            });
+            break;
+          }
           add('attachments', id, {
             id,
             filename: 'upload.txt',
@@ -306,6 +319,7 @@ function buildResolved(fake: FakeDiscord, opts: RawOption[], resolvedMember: (u:
             content_type: 'text/plain; charset=utf-8',
           });
           break;
+        }
         default:
           break;
       }

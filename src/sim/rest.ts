@@ -100,6 +100,14 @@ export class RestServer {
     const raw = await readBody(req);
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (query[k] = v));
+    if (method === 'GET' && url.pathname.startsWith('/attachments/')) {
+      // Discord's CDN: an uploaded file (fake.uploadAttachment), not the API (no rate limit, not recorded).
+      const upload = this.state.uploads.get(url.pathname.split('/')[3] ?? '');
+      if (!upload) return send(res, 404, { message: '404: Not Found', code: 0 });
+      res.writeHead(200, { 'content-type': upload.contentType, 'content-length': String(upload.data.length) });
+      res.end(upload.data);
+      return;
+    }
     const path = normalisePath(url.pathname);
     this.state.stats.requests++;
 

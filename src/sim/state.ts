@@ -107,6 +107,8 @@ export class SimState {
   // ---- DMs (weekly digest) ---------------------------------------------------------
   /** Users whose DMs are closed to the bot: POST /channels/{dm}/messages answers 403 50007. */
   readonly dmsClosed = new Set<string>();
+  /** Files users attach to a command (an attachment option), served at /attachments/… as Discord's CDN serves them. */
+  readonly uploads = new Map<string, { filename: string; data: Buffer; contentType: string }>();
   /** The DM channel with a user, if the bot (or an interaction) opened one. */
   dmChannelOf(userId: string): Channel | undefined {
     return [...this.channels.values()].find((c) => c.type === 1 && c.recipients?.[0]?.id === userId);

@@ -188,6 +188,14 @@ export interface FakeDiscord {
   /** resolves once `count` shards have identified (default 1) */
   waitForGateway(count?: number, timeoutMs?: number): Promise<void>;
 
+  /**
+   * A file a user attaches to a command: returns its attachment id, the value of an attachment option.
+   * The interaction's `resolved` attachment then has its name, size and a URL on this fake's own HTTP
+   * server (`/attachments/…`), which serves the bytes as Discord's CDN does.
+   */
+  uploadAttachment(file: { filename: string; data: Buffer | string; contentType?: string }): string;
+  /** The files uploadAttachment registered, by attachment id. */
+  readonly uploads: ReadonlyMap<string, { filename: string; data: Buffer; contentType: string }>;
   // ---- DMs (weekly digest) ----
   /** Closes (or reopens) a user's DMs to the bot: messages to their DM channel answer 403 50007. */
   setDmsClosed(userId: string, closed: boolean): void;

@@ -1,4 +1,13 @@
-import { ButtonStyle, type APIButtonComponentWithCustomId, type APIEmbed, type APIEmbedField, type MessageCreateOptions } from 'discord.js';
+import {
+  ButtonStyle,
+  ComponentType,
+  TextInputStyle,
+  type APIButtonComponentWithCustomId,
+  type APIEmbed,
+  type APIEmbedField,
+  type APIModalInteractionResponseCallbackData,
+  type MessageCreateOptions,
+} from 'discord.js';
 import { findStep, type Content } from '../../content/loader.js';
 import type { Prompt } from '../../content/schema.js';
 import { customId } from '../command.js';
@@ -64,4 +73,22 @@ export function threadName(prompt: Prompt, period: string): string {
     .replaceAll(/\s+/g, ' ')
     .trim();
   return clip(`${period} · ${plain || prompt.topic}`, 100);
+}
+
+/** The form of /prompt add: one prompt for this server (step, topic, text, hints one per line). */
+export function addPromptModal(): APIModalInteractionResponseCallbackData {
+  const input = (id: string, label: string, style: TextInputStyle, max: number, required: boolean, placeholder: string) => ({
+    type: ComponentType.ActionRow as const,
+    components: [{ type: ComponentType.TextInput as const, custom_id: id, label, style, max_length: max, required, placeholder }],
+  });
+  return {
+    custom_id: customId('prompt', 'add'),
+    title: 'Add a prompt for this server',
+    components: [
+      input('step', 'Roadmap step (its id or title)', TextInputStyle.Short, 80, true, 'e.g. ml-foundations'),
+      input('topic', 'Topic (a slug, as resources name them)', TextInputStyle.Short, 64, true, 'e.g. machine-learning'),
+      input('text', 'The prompt', TextInputStyle.Paragraph, 1000, true, 'A question or task to discuss (Markdown)'),
+      input('hints', 'Hints (optional, one per line, at most 4)', TextInputStyle.Paragraph, 1200, false, 'Shown as spoilers under the prompt'),
+    ],
+  };
 }
