@@ -1,13 +1,36 @@
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Tx } from '../client.js';
+import type { Db, Tx } from '../client.js';
+import { logModeratorAction, type ModeratorAction } from './moderator-log.js';
 import { studyEventAttendance, studyEventRsvps, studyEvents, studySessions, type StudyEvent } from '../schema.js';
 
 export type NewStudyEvent = typeof studyEvents.$inferInsert;
 export type RsvpAnswer = 'going' | 'maybe';
 
-export async function createStudyEvent(db: Tx, values: NewStudyEvent): Promise<StudyEvent> {
-  const [row] = await db.insert(studyEvents).values(values).returning();
-  return row!;
+/** Schedules an event, with its moderator log entry in the same transaction. */
+export async function createStudyEvent(db: Db, values: NewStudyEvent): Promise<StudyEvent> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(studyEvents).values(values).returning();
+    await logModeratorAction(tx, { guildId: values.guildId, actorId: values.createdBy, action: 'event.create', details: { eventId: row!.id, title: values.title }, at: values.createdAt });
+    return row!;
+  });
+}
+
+/**
+ * A moderator's change (an edit, a cancellation), logged in the same transaction; undefined when
+ * someone else changed the event meanwhile (nothing written).
+ */
+export async function changeStudyEvent(
+  db: Db,
+  event: Pick<StudyEvent, 'id' | 'guildId' | 'updatedAt'>,
+  changes: Partial<NewStudyEvent>,
+  by: { actorId: string; action: ModeratorAction; details: Record<string, unknown> },
+  now: Date,
+): Promise<StudyEvent | undefined> {
+  return db.transaction(async (tx) => {
+    const row = await updateStudyEvent(tx, event, changes, now);
+    if (row) await logModeratorAction(tx, { guildId: event.guildId, actorId: by.actorId, action: by.action, details: { eventId: event.id, ...by.details }, at: now });
+    return row;
+  });
 }
 
 export async function studyEventById(db: Tx, guildId: string, id: number): Promise<StudyEvent | undefined> {
