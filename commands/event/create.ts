@@ -1,4 +1,5 @@
-import { ChannelType, MessageFlags, Routes, type APIMessage, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { ChannelType, MessageFlags, Routes, type APIMessage, type Client, type SlashCommandSubcommandBuilder } from 'discord.js';
+import type { GuildSettings } from '../../src/db/schema.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import { createStudyEvent, setCardMessage } from '../../src/db/queries/events.js';
 import { DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, occurrence, parseWhen } from '../../src/domain/events.js';
@@ -27,13 +28,21 @@ export function createSubcommand(s: SlashCommandSubcommandBuilder): SlashCommand
     .addStringOption((o) => o.setName('description').setDescription('A line or two about it').setMaxLength(900));
 }
 
+/** Whether voice time in a channel is study time (a study room, or in a study category): attendance is counted from it. */
+export function isStudyRoom(client: Client, settings: Pick<GuildSettings, 'studyChannelIds' | 'studyCategoryIds'>, channelId: string): boolean {
+  if (settings.studyChannelIds.includes(channelId)) return true;
+  const parentId = client.channels.cache.get(channelId)?.isDMBased() === false ? (client.channels.cache.get(channelId) as { parentId?: string | null }).parentId : null;
+  return !!parentId && settings.studyCategoryIds.includes(parentId);
+}
+
 export const create: EventSubcommand = async (interaction, ctx) => {
   const options = interaction.options;
   const now = ctx.clock.now();
   const title = options.getString('title', true).trim().replace(/\s+/g, ' ');
   if (title.length < 1) throw new UserError('Give the event a title.');
   const cohort = options.getString(COHORT_OPTION) ? await chosenCohort(interaction, ctx) : undefined;
-  const zone = cohort?.timezone ?? (await getGuildSettings(ctx.db, interaction.guildId)).timezone;
+  const settings = await getGuildSettings(ctx.db, interaction.guildId);
+  const zone = cohort?.timezone ?? settings.timezone;
   const when = parseWhen(options.getString('when', true), zone, now);
   if (!when.ok) throw new UserError(when.problem);
   const channelId = options.getChannel('channel')?.id ?? cohort?.channelId ?? interaction.channelId;
@@ -63,6 +72,8 @@ export const create: EventSubcommand = async (interaction, ctx) => {
 
   // The card, then Discord's own events list; neither failing loses the event.
   const notes: string[] = [];
+  if (voiceChannelId && !isStudyRoom(interaction.client, settings, voiceChannelId))
+    notes.push(`ℹ️ Attendance comes from study time, and <#${voiceChannelId}> is not a study room: make it one with \`/setup study add:\` so that time there counts.`);
   try {
     const card = await currentCard(ctx.db, event, now);
     const message = (await interaction.client.rest.post(Routes.channelMessages(channelId), { body: { ...card, allowed_mentions: { parse: [] } } })) as APIMessage;

@@ -18,6 +18,11 @@ import { scheduledEventBody } from './views/events.js';
 export const EVENT_CLAIM_STALE_MS = 10 * 60_000;
 const UNKNOWN_SCHEDULED_EVENT = 10070;
 
+/** A refusal recorded at or before the event's last change is tried again (the change may be the fix, e.g. after a permission was given). */
+export function retryFailedBefore(event: Pick<StudyEvent, 'updatedAt'>): Date {
+  return new Date(event.updatedAt.getTime() + 1);
+}
+
 export type DiscordSync = { ok: true; id: string } | { ok: false; problem: string } | { ok: false; retry: string };
 
 function channelKind(client: Client, channelId: string | null): 'voice' | 'stage' | undefined {
@@ -53,7 +58,7 @@ export async function createDiscordEvent(deps: { ctx: Context; client: Client; o
   const { ctx, client } = deps;
   const period = `${event.id}:${occurrence.index}`;
   const log = ctx.logger.child({ guildId: event.guildId, eventId: event.id, occurrence: occurrence.index });
-  const claimed = await claim(ctx.db, { guildId: event.guildId, kind: 'event_discord', period, owner: deps.owner, now, staleAfterMs: EVENT_CLAIM_STALE_MS, retryFailedBefore: event.updatedAt });
+  const claimed = await claim(ctx.db, { guildId: event.guildId, kind: 'event_discord', period, owner: deps.owner, now, staleAfterMs: EVENT_CLAIM_STALE_MS, retryFailedBefore: retryFailedBefore(event) });
   if (!claimed) return { ok: false, retry: 'another process is creating it' };
   const made = claimed.steps.event;
   if (made) {
@@ -101,7 +106,7 @@ export async function updateDiscordEvent(deps: { ctx: Context; client: Client; o
   const { ctx, client } = deps;
   if (!event.discordEventId || event.discordOccurrence !== occurrence.index) {
     const made = await createDiscordEvent(deps, event, occurrence, now);
-    return made.ok ? undefined : 'problem' in made ? made.problem : undefined;
+    return made.ok ? undefined : 'problem' in made ? made.problem : 'Discord’s events list did not take it just now; I try again within a minute.';
   }
   const body = scheduledEventBody(event, occurrence, channelKind(client, event.voiceChannelId), `#${channelName(client, event.channelId)}`);
   try {

@@ -8,7 +8,7 @@ import { attendance, currentOccurrence, endedOccurrences, REMINDER_BEFORE_MS, ty
 import { describeDiscordError } from '../discord/errors.js';
 import { editCard } from '../discord/event-cards.js';
 import type { OutboundBudget } from '../discord/pacing.js';
-import { createDiscordEvent, deleteDiscordEvent, EVENT_CLAIM_STALE_MS } from '../discord/scheduled-events.js';
+import { createDiscordEvent, deleteDiscordEvent, EVENT_CLAIM_STALE_MS, retryFailedBefore } from '../discord/scheduled-events.js';
 import { eventReminders } from '../discord/views/events.js';
 import { fanOut, isSettled } from './fan-out.js';
 import { sendClaimedMessages } from './post-steps.js';
@@ -72,7 +72,7 @@ async function settledPeriods(ctx: Context, event: StudyEvent, now: Date): Promi
     .select()
     .from(scheduledPosts)
     .where(and(eq(scheduledPosts.guildId, event.guildId), inArray(scheduledPosts.kind, KINDS), like(scheduledPosts.period, `${event.id}:%`)));
-  return new Set(rows.filter((r) => isSettled(r, now, EVENT_CLAIM_STALE_MS, r.kind === 'event_discord' ? event.updatedAt : undefined)).map((r) => `${r.kind}|${r.period}`));
+  return new Set(rows.filter((r) => isSettled(r, now, EVENT_CLAIM_STALE_MS, r.kind === 'event_discord' ? retryFailedBefore(event) : undefined)).map((r) => `${r.kind}|${r.period}`));
 }
 
 /** Everything due for one event at `now`, in order: attendance of ended sessions (and the card), the Discord event, the reminder. */
