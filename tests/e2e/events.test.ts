@@ -44,7 +44,7 @@ const reply = async (name: string, sub: string, options: Record<string, unknown>
   textOf(shown(await bot.command(name, options as never, { user, subcommand: sub, ...extra })));
 const channelOption = (id: string) => ({ type: 7, value: id });
 const discordEvents = () => bot.fake.scheduledEvents(bot.guildId);
-const messages = () => bot.fake.channelMessages(bot.channelId) as Json[];
+const messages = () => bot.fake.channelMessages(bot.channelId);
 const cardOf = (eventId: number) => messages().find((m) => buttonsOf(m).some((b) => b.customId?.startsWith(`event:rsvp:${eventId}:`)) || textOf(m).includes(`Event ${eventId}`));
 async function eventRow(title: string) {
   const [row] = await database.db.select().from(studyEvents).where(eq(studyEvents.title, title));
