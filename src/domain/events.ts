@@ -136,16 +136,6 @@ export function instantsAt(day: string, hour: number, minute: number, zone: stri
   return [...found].sort((a, b) => a - b).map((t) => new Date(t));
 }
 
-/** Parses a duration in minutes: `90`, `90m`, `1h`, `1h30`, `1:30`. */
-export function parseDuration(input: string): number | undefined {
-  const s = input.trim().toLowerCase();
-  let m = /^(\d{1,3})\s*(?:m|min|mins|minutes)?$/.exec(s);
-  if (m) return Number(m[1]);
-  m = /^(\d{1,2})\s*h(?:ours?)?\s*(?:(\d{1,2})\s*(?:m|min)?)?$/.exec(s) ?? /^(\d{1,2}):(\d{2})$/.exec(s);
-  if (m) return Number(m[1]) * 60 + Number(m[2] ?? 0);
-  return undefined;
-}
-
 export interface Interval {
   start: number;
   end: number;
