@@ -34,9 +34,13 @@ function channelKind(client: Client, channelId: string | null): 'voice' | 'stage
 }
 
 /** What Discord's refusal of a scheduled event means, for moderators; undefined for errors worth retrying (network, 5xx). */
-export function describeScheduledEventError(error: unknown, event: Pick<StudyEvent, 'voiceChannelId'>): string | undefined {
+export function describeScheduledEventError(error: unknown, event: Pick<StudyEvent, 'voiceChannelId'>, kind?: 'voice' | 'stage'): string | undefined {
   if (!(error instanceof DiscordAPIError) || typeof error.code !== 'number') return undefined;
-  const channel = event.voiceChannelId ? ` and View Channel and Connect in <#${event.voiceChannelId}>` : '';
+  const channel = !event.voiceChannelId
+    ? ''
+    : kind === 'stage'
+      ? `, and in the stage <#${event.voiceChannelId}> View Channel, Connect and a stage moderator’s Manage Channels, Mute Members and Move Members`
+      : ` and View Channel and Connect in <#${event.voiceChannelId}>`;
   switch (error.code as RESTJSONErrorCodes) {
     case RESTJSONErrorCodes.MissingPermissions:
     case RESTJSONErrorCodes.MissingAccess:
@@ -79,7 +83,7 @@ export async function createDiscordEvent(deps: { ctx: Context; client: Client; o
     log.info({ discordEventId: created.id }, 'Discord scheduled event created');
     return { ok: true, id: created.id };
   } catch (error) {
-    const problem = describeScheduledEventError(error, event);
+    const problem = describeScheduledEventError(error, event, channelKind(client, event.voiceChannelId));
     const text = error instanceof Error ? error.message : String(error);
     if (problem) {
       await markFailed(ctx.db, claimed.id, text);
@@ -128,7 +132,7 @@ export async function updateDiscordEvent(deps: { ctx: Context; client: Client; o
         error = again;
       }
     }
-    const problem = describeScheduledEventError(error, event) ?? 'Discord did not answer, so its events list may still show the old details; the change is saved here.';
+    const problem = describeScheduledEventError(error, event, channelKind(client, event.voiceChannelId)) ?? 'Discord did not answer, so its events list may still show the old details; the change is saved here.';
     await setDiscordState(ctx.db, event.id, { discordProblem: problem });
     ctx.logger.warn({ err: error, guildId: event.guildId, eventId: event.id }, 'Discord scheduled event not updated');
     return problem;

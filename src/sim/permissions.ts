@@ -32,6 +32,8 @@ export const Perm = {
   UseExternalEmojis: 1n << 18n,
   Connect: 1n << 20n,
   Speak: 1n << 21n,
+  MuteMembers: 1n << 22n,
+  MoveMembers: 1n << 24n,
   ChangeNickname: 1n << 26n,
   ManageRoles: 1n << 28n,
   UseApplicationCommands: 1n << 31n,

@@ -7,7 +7,8 @@
  *   guild and no location; EXTERNAL (3) needs entity_metadata.location and a scheduled_end_time,
  *   and no channel_id. Errors are 400 50035 Invalid Form Body with the field in `errors`.
  * - permissions: MANAGE_EVENTS, or CREATE_EVENTS for an event the bot created; for a voice or stage
- *   event also View Channel and Connect in its channel (channel overwrites count). 403 50013.
+ *   event also View Channel and Connect in its channel (channel overwrites count), and for a stage
+ *   event Manage Channels, Mute Members and Move Members there, as a stage moderator. 403 50013.
  * - modify (PATCH): the same rules on the event as it would become; status moves SCHEDULED → ACTIVE
  *   or CANCELED, ACTIVE → COMPLETED; a COMPLETED or CANCELED event cannot change (400 180000).
  * - get, list, delete (404 10070 Unknown Guild Scheduled Event).
@@ -77,6 +78,8 @@ export function validateScheduledEvent(state: SimState, guildId: string, event: 
   const may = (p: bigint) => (channelPerms & p) !== 0n;
   if (!(may(Perm.ManageEvents) || (may(Perm.CreateEvents) && (options.creating || options.ownEvent)))) throw new HttpError(403, 50013);
   if (type !== 3 && !(may(Perm.ViewChannel) && may(Perm.Connect))) throw new HttpError(403, 50013);
+  // A stage event also needs what a stage moderator has.
+  if (type === 1 && !(may(Perm.ManageChannels) && may(Perm.MuteMembers) && may(Perm.MoveMembers))) throw new HttpError(403, 50013);
 }
 
 type Route = (method: string, pattern: string, handler: (ctx: { params: string[]; body: Obj; query: Record<string, string> }) => { status: number; json?: unknown }) => void;

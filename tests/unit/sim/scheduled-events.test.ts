@@ -96,6 +96,9 @@ describe('POST /guilds/:id/scheduled-events', () => {
     expect(await refusal(w.create(voiceEvent(w.voice, { description: 'x'.repeat(1001) })))).toBe('50035 description');
     expect(await refusal(w.create(voiceEvent(w.text)))).toBe('50035 channel_id');
     expect(await refusal(w.create(voiceEvent(w.stage)))).toBe('50035 channel_id');
+    expect(await refusal(w.create({ ...voiceEvent(w.stage), entity_type: 1 }))).toBe('50013'); // a stage needs a stage moderator's permissions
+    const botRole = (fake!.guild(w.guildId)!.roles as Json[]).find((r) => r.managed)!;
+    botRole.permissions = (BOT_DEFAULT_PERMISSIONS | Perm.ManageChannels | Perm.MuteMembers | Perm.MoveMembers).toString();
     expect(await refusal(w.create({ ...voiceEvent(w.stage), entity_type: 1 }))).toBe('accepted');
     expect(await refusal(w.create(voiceEvent('490000000000000077')))).toBe('10003');
     expect(await refusal(w.create(voiceEvent(w.voice, { name: 'x'.repeat(100), description: 'x'.repeat(1000) })))).toBe('accepted');
