@@ -167,7 +167,7 @@ describe('/event', () => {
     expect(events.filter((e) => e.summary.includes('due'))).toHaveLength(3); // the deadlines are still there
   });
 
-  it('one reminder 15 minutes before, pinging only those going, claimed once by two processes ticking together', async () => {
+  it('one reminder 15 minutes before, pinging only those going, claimed once by two processes ticking together and not again after a restart', async () => {
     bot.clock.set('2026-03-12T17:16:00Z');
     const second = await startTestBot({ database, fake: bot.fake, guildId: bot.guildId, now: '2026-03-12T17:16:00Z' });
     try {
@@ -175,6 +175,13 @@ describe('/event', () => {
       await Promise.all([bot.app.scheduler.runDue(), second.app.scheduler.runDue()]);
     } finally {
       await second.stop();
+    }
+    // A process started afterwards (a restart) finds the reminder settled and sends nothing.
+    const restarted = await startTestBot({ database, fake: bot.fake, guildId: bot.guildId, now: '2026-03-12T17:20:00Z' });
+    try {
+      await restarted.app.scheduler.runDue();
+    } finally {
+      await restarted.stop();
       bot.fake.setWallClock(() => bot.clock.now().getTime());
     }
     const reminders = messages().filter((m) => String(m.content ?? '').startsWith('⏰ **Paper reading**'));
