@@ -7,6 +7,7 @@ import {
   challengeParticipants,
   challengeSubmissions,
   challengeWeeks,
+  challengeWinners,
   cohortCertificates,
   cohortMembers,
   cohorts,
@@ -80,6 +81,9 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
         score: challengeSubmissions.score,
         note: challengeSubmissions.note,
         submittedAt: challengeSubmissions.submittedAt,
+        flaggedAt: challengeSubmissions.flaggedAt,
+        flaggedBy: challengeSubmissions.flaggedBy,
+        flagReason: challengeSubmissions.flagReason,
       })
       .from(challengeSubmissions)
       .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
@@ -136,6 +140,11 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
   ]);
   const cohortData = await exportCohorts(db, member);
   const eventData = await exportEvents(db, member);
+  const winnerRole = await db
+    .select({ roleId: challengeWinners.roleId, weekStart: challengeWeeks.weekStart, challengeId: challengeWeeks.challengeId, grantedAt: challengeWinners.grantedAt })
+    .from(challengeWinners)
+    .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeWinners.weekId))
+    .where(mine(challengeWinners));
   return {
     exportedAt: now.toISOString(),
     guildId: member.guildId,
@@ -148,7 +157,10 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     streakLedger: days,
     streak: streak[0] ?? null,
     challengeParticipations: participations,
+    /** Each with flaggedAt, flaggedBy and flagReason when a moderator set it aside (/challenge flag); the moderatorLog has each flag and unflag. */
     challengeSubmissions: submissions,
+    /** The weekly winner role, while they hold it because they won. */
+    challengeWinnerRole: winnerRole[0] ?? null,
     resourceSuggestions: resources,
     resourcePosts: posts,
     moderatorLog: audit,
@@ -248,6 +260,7 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
     await n('milestoneRoles', tx.delete(memberRewards).where(mine(memberRewards)).returning({ k: memberRewards.rewardId }));
     await n('streak', tx.delete(memberStreaks).where(mine(memberStreaks)).returning({ k: memberStreaks.userId }));
+    await n('challengeWinnerRole', tx.delete(challengeWinners).where(mine(challengeWinners)).returning({ k: challengeWinners.userId }));
     await n('studySessions', tx.delete(studySessions).where(mine(studySessions)).returning({ k: studySessions.id }));
     const weeks = weeksOf(tx, member.guildId);
     await n(
