@@ -1,7 +1,7 @@
 import { DiscordAPIError, RESTJSONErrorCodes, type Client } from 'discord.js';
 import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Context } from '../context.js';
-import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
+import { claim, complete, markFailed, markSkipped, recordStep, release, type PostKind } from '../db/queries/claims.js';
 import { liveStudyEvents, recordAttendance, rsvpsOf, setDiscordState, voiceSessionsIn } from '../db/queries/events.js';
 import { scheduledPosts, type StudyEvent } from '../db/schema.js';
 import { attendance, currentOccurrence, endedOccurrences, REMINDER_BEFORE_MS, type Occurrence } from '../domain/events.js';
@@ -121,7 +121,7 @@ async function remind(deps: EventDeps, event: StudyEvent, occurrence: Occurrence
     log.info('event reminder missed and past the start: recorded as skipped');
     return { kind, period, result: 'skipped' };
   }
-  const going = (await rsvpsOf(ctx.db, event.id, occurrence.index)).filter((r) => r.answer === 'going').map((r) => r.userId);
+  const going = await reminderRecipients(ctx, event, occurrence, claimed);
   const messages = eventReminders(event, occurrence, going);
   if (messages.length === 0) {
     await markSkipped(ctx.db, claimed.id, 'nobody is going: no one to remind');
@@ -146,6 +146,19 @@ async function remind(deps: EventDeps, event: StudyEvent, occurrence: Occurrence
   await complete(ctx.db, claimed.id, { messageId: posted[0]!, channelId: event.channelId, postedAt: now });
   log.info({ going: going.length }, 'event reminder sent');
   return { kind, period, result: 'posted' };
+}
+
+/**
+ * Who the reminder pings: those going, worked out once per claim and kept with it (step
+ * `recipients`), so that a reminder split over several messages and retried part way sends the rest
+ * of the same list (as the cohort reminders do): a member answering in between would shift the split.
+ */
+async function reminderRecipients(ctx: Context, event: StudyEvent, occurrence: Occurrence, claimed: { id: number; steps: Record<string, string> }): Promise<string[]> {
+  const kept = claimed.steps.recipients;
+  if (kept !== undefined) return kept === '' ? [] : kept.split(' ');
+  const going = (await rsvpsOf(ctx.db, event.id, occurrence.index)).filter((r) => r.answer === 'going').map((r) => r.userId);
+  await recordStep(ctx.db, claimed.id, 'recipients', going.join(' '));
+  return going;
 }
 
 /**
