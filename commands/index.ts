@@ -4,6 +4,7 @@ import { challenge } from './challenge/index.js';
 import { checkin } from './checkin.js';
 import { cohort } from './cohort/index.js';
 import { done } from './done.js';
+import { event } from './event/index.js';
 import { focus } from './focus.js';
 import { help } from './help.js';
 import { leaderboard } from './leaderboard.js';
@@ -24,4 +25,4 @@ import { study } from './study.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort, members, content];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort, members, content, event];

@@ -29,6 +29,7 @@ import { calendarFeed } from './http/calendar.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { challengesJob } from './jobs/challenges.js';
 import { cohortsJob } from './jobs/cohorts.js';
+import { eventsJob } from './jobs/events.js';
 import { focusJob } from './jobs/focus.js';
 import { podsJob } from './jobs/pods.js';
 import { digestJob } from './jobs/digest.js';
@@ -102,7 +103,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
       logger,
       calendar: async (token) => {
         if (!live.ctx) throw new Error('Cohort is still starting');
-        return calendarFeed({ db: live.ctx.db, contents: live.ctx.contents, publicUrl: config.PUBLIC_URL }, token);
+        return calendarFeed({ db: live.ctx.db, contents: live.ctx.contents, publicUrl: config.PUBLIC_URL, now: live.ctx.clock.now() }, token);
       },
       checks: {
         database: async () => {
@@ -258,6 +259,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   scheduler.add(promptJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(challengesJob({ ctx, client, owner: scheduler.owner, budget }));
   scheduler.add(cohortsJob({ ctx, client, owner: scheduler.owner, budget }));
+  scheduler.add(eventsJob({ ctx, client, owner: scheduler.owner, budget }));
   scheduler.add(focusJob({ ctx, client, owner: scheduler.owner, budget }));
   const voice = createVoiceTracker(ctx, client);
   scheduler.add(voice.job);

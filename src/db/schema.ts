@@ -304,6 +304,7 @@ export const scheduledPosts = pgTable(
     kind: text('kind', {
       // focus_phase: one row per focus session and phase change, period `<session id>:<boundary>`.
       // cohort_unit, cohort_reminder, cohort_nudges: period `<cohort id>:<week>`; cohort_certificate: `<cohort id>:<user id>`.
+      // event_discord (the occurrence's Discord scheduled event), event_reminder, event_attendance: `<event id>:<occurrence>`.
       enum: [
         'prompt',
         'challenge_announce',
@@ -321,6 +322,9 @@ export const scheduledPosts = pgTable(
         'cohort_nudges',
         // streak_reminder: one row per member and streak day, period `<user id>:<day>`.
         'streak_reminder',
+        'event_discord',
+        'event_reminder',
+        'event_attendance',
       ],
     }).notNull(),
     period: text('period').notNull(),
@@ -755,6 +759,79 @@ export const cohortCertificates = pgTable(
   },
   (t) => [primaryKey({ columns: [t.cohortId, t.userId] }), uniqueIndex('cohort_certificates_code').on(t.code)],
 );
+
+// ---- scheduled study sessions (/event) ----------------------------------------------
+
+/**
+ * A scheduled study session (study hall, office hours, a paper reading): once, or weekly. Occurrence
+ * k (0-based) starts at `local_time` on `first_day` + 7(k − `base_occurrence`) in `timezone`, for
+ * k ≥ `base_occurrence` (an edit of a weekly event moves the occurrences from the current one on:
+ * src/domain/events.ts). Each occurrence is its own Discord guild scheduled event (`discord_event_id`
+ * is the current one's), so that every occurrence keeps its local time across DST.
+ */
+export const studyEvents = pgTable(
+  'study_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    guildId: snowflake('guild_id').notNull(),
+    cohortId: bigint('cohort_id', { mode: 'number' }).references(() => cohorts.id, { onDelete: 'set null' }),
+    title: text('title').notNull(),
+    description: text('description'),
+    timezone: text('timezone').notNull(),
+    firstDay: localDay('first_day').notNull(),
+    localTime: text('local_time').notNull(), // HH:MM
+    baseOccurrence: integer('base_occurrence').notNull().default(0),
+    durationMinutes: smallint('duration_minutes').notNull(),
+    weekly: boolean('weekly').notNull().default(false),
+    /** Where it happens (attendance counts time there); null: no voice channel (an external event in Discord). */
+    voiceChannelId: snowflake('voice_channel_id'),
+    /** Where the card is posted. */
+    channelId: snowflake('channel_id').notNull(),
+    messageId: snowflake('message_id'),
+    /** The Discord scheduled event of occurrence `discord_occurrence`. */
+    discordEventId: snowflake('discord_event_id'),
+    discordOccurrence: integer('discord_occurrence'),
+    /** Why Discord refused the scheduled event, in our words (shown in /event list); cleared when it works. */
+    discordProblem: text('discord_problem'),
+    cancelledAt: instant('cancelled_at'),
+    createdBy: snowflake('created_by').notNull(),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [index('study_events_guild').on(t.guildId), index('study_events_cohort').on(t.cohortId)],
+);
+
+/** A member's answer on an event's card for one occurrence: going or maybe (pressing again removes it). */
+export const studyEventRsvps = pgTable(
+  'study_event_rsvps',
+  {
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => studyEvents.id, { onDelete: 'cascade' }),
+    occurrence: integer('occurrence').notNull(),
+    userId: snowflake('user_id').notNull(),
+    answer: text('answer', { enum: ['going', 'maybe'] }).notNull(),
+    at: instant('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.occurrence, t.userId] }), index('study_event_rsvps_user').on(t.userId)],
+);
+
+/** Who attended an occurrence: minutes in its voice channel during it (voice study sessions), recorded once after it ends. */
+export const studyEventAttendance = pgTable(
+  'study_event_attendance',
+  {
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => studyEvents.id, { onDelete: 'cascade' }),
+    occurrence: integer('occurrence').notNull(),
+    userId: snowflake('user_id').notNull(),
+    minutes: integer('minutes').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.occurrence, t.userId] }), index('study_event_attendance_user').on(t.userId)],
+);
+
+export type StudyEvent = typeof studyEvents.$inferSelect;
+export type StudyEventRsvp = typeof studyEventRsvps.$inferSelect;
 
 export type Cohort = typeof cohorts.$inferSelect;
 export type CohortMember = typeof cohortMembers.$inferSelect;

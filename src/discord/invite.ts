@@ -12,6 +12,8 @@ export const INVITE_PERMISSIONS: readonly { flag: bigint; name: string; why: str
   { flag: PermissionFlagsBits.ReadMessageHistory, name: 'Read Message History', why: 'fetch and edit its own earlier posts (challenge and resource cards) after a restart' },
   { flag: PermissionFlagsBits.CreatePublicThreads, name: 'Create Public Threads', why: 'open a discussion thread under each prompt and challenge' },
   { flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads', why: 'post reminders and results inside those threads' },
+  { flag: PermissionFlagsBits.CreateEvents, name: 'Create Events', why: 'put the study sessions moderators schedule with /event in the server’s events list, and keep them up to date' },
+  { flag: PermissionFlagsBits.Connect, name: 'Connect', why: 'Discord asks for it to hold a scheduled event in a voice channel (the bot never joins voice)' },
   {
     flag: PermissionFlagsBits.ManageRoles,
     name: 'Manage Roles',

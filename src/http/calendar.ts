@@ -4,8 +4,19 @@ import type { Content } from '../content/loader.js';
 import type { ContentStore } from '../content/store.js';
 import type { Db } from '../db/client.js';
 import { findCohort, membership, unitsOf } from '../db/queries/cohorts.js';
-import type { Cohort } from '../db/schema.js';
+import { cohortStudyEvents, rsvpdEvents } from '../db/queries/events.js';
+import type { Cohort, StudyEvent } from '../db/schema.js';
 import type { Unit } from '../domain/cohorts.js';
+import { occurrence, occurrencesBetween, type Occurrence } from '../domain/events.js';
+
+/** Scheduled study sessions in a feed: from a week back to this far ahead. */
+const EVENTS_AHEAD_MS = 120 * 86_400_000;
+const EVENTS_BACK_MS = 7 * 86_400_000;
+
+export interface FeedEvent {
+  event: StudyEvent;
+  occurrences: readonly Occurrence[];
+}
 
 /**
  * Cohort calendars: an iCal feed per member at /cal/<token>.ics. The token names the cohort, the
@@ -57,7 +68,7 @@ export function parseCalendarToken(token: string): TokenClaim | undefined {
  * shows them in its reader's own zone. Written by ical-generator (escaping, line folding, UIDs
  * stable across refreshes).
  */
-export function cohortCalendar(content: Content, cohort: Cohort, units: readonly Unit[], host: string): string {
+export function cohortCalendar(content: Content, cohort: Cohort, units: readonly Unit[], host: string, events: readonly FeedEvent[] = []): string {
   const calendar = ical({ name: `${cohort.name} (Cohort)`, prodId: { company: 'Cohort', product: 'cohort-calendar', language: 'EN' }, method: ICalCalendarMethod.PUBLISH, ttl: 3600 });
   for (const unit of units) {
     const steps = unit.stepIds.map((id) => content.steps.get(id)?.step.title ?? id);
@@ -71,6 +82,20 @@ export function cohortCalendar(content: Content, cohort: Cohort, units: readonly
       timezone: null,
     });
   }
+  // Scheduled study sessions: the cohort's, and those the member answered Going or Maybe to.
+  for (const { event, occurrences } of events) {
+    for (const o of occurrences) {
+      calendar.createEvent({
+        id: `cohort-event-${event.id}-${o.index}@${host}`,
+        start: o.start,
+        end: o.end,
+        summary: event.title,
+        description: `${event.description ? `${event.description}\n` : ''}A study session on Discord${event.voiceChannelId ? ', in its voice channel' : ''}. Press Going on its card for a reminder.`,
+        location: 'Discord',
+        timezone: null,
+      });
+    }
+  }
   return calendar.toString();
 }
 
@@ -79,7 +104,7 @@ export function cohortCalendar(content: Content, cohort: Cohort, units: readonly
  * member no longer in it, an old link version, a signature that does not hold. The answer never
  * says which, so a token cannot be probed.
  */
-export async function calendarFeed(deps: { db: Db; contents: ContentStore; publicUrl: string | undefined }, token: string): Promise<string | undefined> {
+export async function calendarFeed(deps: { db: Db; contents: ContentStore; publicUrl: string | undefined; now?: Date }, token: string): Promise<string | undefined> {
   const claim = parseCalendarToken(token);
   if (!claim) return undefined;
   const cohort = await findCohort(deps.db, claim.cohortId);
@@ -87,5 +112,22 @@ export async function calendarFeed(deps: { db: Db; contents: ContentStore; publi
   const member = await membership(deps.db, cohort.id, claim.userId);
   if (!member || member.calendarVersion !== claim.version) return undefined;
   const host = deps.publicUrl ? new URL(deps.publicUrl).host : 'cohort';
-  return cohortCalendar(await deps.contents.forGuild(cohort.guildId), cohort, unitsOf(cohort), host);
+  return cohortCalendar(await deps.contents.forGuild(cohort.guildId), cohort, unitsOf(cohort), host, await feedEvents(deps.db, cohort, claim.userId, deps.now ?? new Date()));
+}
+
+/** The cohort's sessions around `now`, and the sessions of other events of the server the member answered (that occurrence only). */
+export async function feedEvents(db: Db, cohort: Cohort, userId: string, now: Date): Promise<FeedEvent[]> {
+  const from = new Date(now.getTime() - EVENTS_BACK_MS);
+  const until = new Date(now.getTime() + EVENTS_AHEAD_MS);
+  const out: FeedEvent[] = (await cohortStudyEvents(db, cohort.id)).map((event) => ({ event, occurrences: occurrencesBetween(event, from, until) }));
+  const seen = new Set(out.map((e) => e.event.id));
+  const answered = new Map<number, FeedEvent & { occurrences: Occurrence[] }>();
+  for (const { event, occurrence: index } of await rsvpdEvents(db, cohort.guildId, userId)) {
+    if (seen.has(event.id) || index < event.baseOccurrence) continue;
+    const entry = answered.get(event.id) ?? { event, occurrences: [] };
+    const o = occurrence(event, index);
+    if (o.end > from) entry.occurrences.push(o);
+    answered.set(event.id, entry);
+  }
+  return [...out, ...answered.values()].filter((e) => e.occurrences.length > 0);
 }

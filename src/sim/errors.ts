@@ -10,6 +10,8 @@ const ERROR_MESSAGES: Record<number, string> = {
   10013: 'Unknown User',
   10015: 'Unknown Webhook',
   10062: 'Unknown interaction',
+  10070: 'Unknown Guild Scheduled Event',
+  180000: 'Cannot modify a finished event',
   10063: 'Unknown application command',
   50027: 'Invalid Webhook Token',
   40060: 'Interaction has already been acknowledged.',
@@ -36,6 +38,8 @@ export class HttpError extends Error {
     public status: number,
     public code: number,
     message?: string,
+    /** Invalid Form Body (50035): the fields and their problems, as Discord nests them. */
+    public errors?: Record<string, unknown>,
   ) {
     super(message ?? ERROR_MESSAGES[code] ?? 'Error');
   }

@@ -30,6 +30,8 @@ interface ShardConn {
  * GUILD_MEMBER_UPDATE needs GUILD_MEMBERS (1 << 1), except for the bot's own member (see memberUpdate).
  */
 const GUILD_MEMBERS_INTENT = 1 << 1;
+/** GUILD_SCHEDULED_EVENT_* go only to sessions that asked for GUILD_SCHEDULED_EVENTS (not privileged). */
+const GUILD_SCHEDULED_EVENTS_INTENT = 1 << 16;
 
 const MAX_BACKLOG = 5_000;
 
@@ -191,6 +193,7 @@ export class Gateway implements GatewayLink {
   dispatch(t: string, d: unknown, guildId?: string): void {
     for (const conn of this.sessionsFor(guildId)) {
       if (t === 'GUILD_MEMBER_UPDATE' && !this.memberUpdateWanted(conn, d)) continue;
+      if (t.startsWith('GUILD_SCHEDULED_EVENT_') && (conn.intents & GUILD_SCHEDULED_EVENTS_INTENT) === 0) continue;
       this.dispatchTo(conn, t, d);
     }
   }

@@ -29,6 +29,8 @@
  * - Sessions: every IDENTIFY is a new session; two sessions on one shard both receive every event
  *   of it (so both processes get each interaction); a dropped session can RESUME with its backlog;
  *   a client that closes with 1000/1001 ends its session.
+ * - Guild scheduled events with Discord's checks (fields by entity type, a start in the future on
+ *   the wall clock `setWallClock` sets, Manage/Create Events), and their gateway events (scheduled-events.ts).
  * - The global rate limit (`rateLimitPerSecond`), from which interaction callbacks and webhooks are
  *   exempt; bot channel permissions (`enforcePermissions`).
  * Faults on demand (`failWith`): Discord errors, 5xx once / N times / forever on a route pattern,
@@ -176,6 +178,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     releaseGateway: () => gateway.release(),
     setVoiceState: (guildId, userId, voice) => state.setVoiceState(guildId, userId, voice),
     voiceStates: (guildId) => [...(state.voiceStates.get(guildId)?.values() ?? [])],
+    scheduledEvents: (guildId) => [...state.scheduledEvents.values()].filter((e) => e.guild_id === guildId),
+    setWallClock: (now) => void (state.wallNow = now),
     // ---- world snapshots (the console keeps its server between runs) ----
     snapshot: () => snapshotWorld(state),
     restore: (snapshot) => restoreWorld(state, snapshot),

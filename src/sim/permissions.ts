@@ -32,23 +32,30 @@ export const Perm = {
   UseExternalEmojis: 1n << 18n,
   Connect: 1n << 20n,
   Speak: 1n << 21n,
+  MuteMembers: 1n << 22n,
+  MoveMembers: 1n << 24n,
   ChangeNickname: 1n << 26n,
   ManageRoles: 1n << 28n,
   UseApplicationCommands: 1n << 31n,
+  ManageEvents: 1n << 33n,
   ManageThreads: 1n << 34n,
   CreatePublicThreads: 1n << 35n,
   CreatePrivateThreads: 1n << 36n,
   UseExternalStickers: 1n << 37n,
   SendMessagesInThreads: 1n << 38n,
   ModerateMembers: 1n << 40n,
+  CreateEvents: 1n << 44n,
 } as const;
 
 /**
  * Bot role default, the invite link's permissions: SendMessages|ViewChannel|EmbedLinks|AttachFiles|
- * CreatePublicThreads|SendMessagesInThreads|ReadMessageHistory|ManageRoles (milestone roles).
+ * CreatePublicThreads|SendMessagesInThreads|ReadMessageHistory|ManageRoles (milestone roles)|
+ * CreateEvents and Connect (scheduled study sessions in Discord's events list, in a voice channel).
  */
 export const BOT_DEFAULT_PERMISSIONS =
   Perm.ManageRoles |
+  Perm.CreateEvents |
+  Perm.Connect |
   Perm.SendMessages |
   Perm.ViewChannel |
   Perm.EmbedLinks |

@@ -183,7 +183,7 @@ export class RestServer {
     } catch (e) {
       if (e instanceof HttpError) {
         status = e.status;
-        json = { message: e.message, code: e.code };
+        json = { message: e.message, code: e.code, ...(e.errors ? { errors: e.errors } : {}) };
       } else {
         status = 500;
         json = { message: `fake-discord internal error: ${e instanceof Error ? (e.stack ?? String(e)) : String(e)}`, code: 0 };

@@ -6,6 +6,7 @@
 import { HttpError } from './errors.js';
 import { THREAD_TYPES, clone, nowIso, type Channel, type Command, type Interaction, type Message, type Obj } from './model.js';
 import { Perm, requirePermissions, requireRoleManageable } from './permissions.js';
+import { scheduledEventRoutes } from './scheduled-events.js';
 import { INTERACTION_ACK_MS, INTERACTION_TOKEN_MS, NONCE_WINDOW_MS, type SimState } from './state.js';
 import type { RecordedFile } from './types.js';
 
@@ -552,6 +553,8 @@ export function buildRoutes(state: SimState, options: RouteOptions): Route[] {
   };
   route('PUT', '/guilds/:id/members/:user/roles/:role', ({ params }) => changeMemberRole(params, true));
   route('DELETE', '/guilds/:id/members/:user/roles/:role', ({ params }) => changeMemberRole(params, false));
+  // ---- guild scheduled events (/event): scheduled-events.ts ----
+  scheduledEventRoutes(state, route, { enforcePermissions: options.enforcePermissions });
 
   return routes;
 }

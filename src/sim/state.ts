@@ -115,6 +115,14 @@ export class SimState {
   }
   // ---- end DMs -----------------------------------------------------------------------
 
+  /** Guild scheduled events by id (scheduled-events.ts). */
+  readonly scheduledEvents = new Map<string, Obj>();
+  /**
+   * Discord's wall clock (ms since the epoch): what "a start in the future" of a scheduled event is
+   * measured against. Default the real time; a test points it at the bot's clock (`setWallClock`).
+   */
+  wallNow: () => number = () => Date.now();
+
   /** The clock of Discord's deadlines (interaction acknowledgement, token lifetime, nonce window), in ms. */
   readonly now: () => number;
   /** `enforce_nonce` messages by author and nonce: the message and when it was created (state clock). */

@@ -240,6 +240,10 @@ export interface FakeDiscord {
   setVoiceState(guildId: string, userId: string, state: { channelId: string | null; deaf?: boolean; mute?: boolean; selfDeaf?: boolean; selfMute?: boolean }): Json;
   /** current voice states of a guild (without guild_id and member) */
   voiceStates(guildId: string): Json[];
+  /** The guild's scheduled events (scheduled-events.ts), as Discord stores them. */
+  scheduledEvents(guildId: string): Json[];
+  /** Discord's wall clock (ms since the epoch) for "a start in the future": a test points it at the bot's clock. */
+  setWallClock(now: () => number): void;
   /** The world (users, servers, channels, messages, voice states) as JSON, to restore in another fake. */
   snapshot(): WorldSnapshot;
   /** Replaces the world with a snapshot's; before the bot connects, and with the same `appId`. */

@@ -137,7 +137,7 @@ describe('invite link', () => {
     // The e2e suite runs the bot with the fake's default bot role: the invite must grant the same, no more.
     expect(invitePermissions()).toBe(BOT_DEFAULT_PERMISSIONS);
     expect(invitePermissions() & (Perm.Administrator | Perm.ManageMessages | Perm.ManageGuild | Perm.MentionEveryone)).toBe(0n);
-    expect(new Set(INVITE_PERMISSIONS.map((p) => p.flag)).size).toBe(8);
+    expect(new Set(INVITE_PERMISSIONS.map((p) => p.flag)).size).toBe(10);
   });
 });
 

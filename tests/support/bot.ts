@@ -50,6 +50,8 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
   const fake = options.fake ?? (await startFakeDiscord());
   const guildId = options.guildId ?? (fake.addGuild({ name: 'Study Group' }).id as string);
   const clock = new ManualClock(options.now ?? '2026-03-02T12:00:00Z');
+  // Discord and the bot agree on the time (a scheduled event's start must be in the future).
+  fake.setWallClock(() => clock.now().getTime());
   const config: Config = loadConfig({
     DISCORD_TOKEN: FAKE_TOKEN,
     DISCORD_API_URL: fake.apiUrl,

@@ -24,6 +24,9 @@ export const MODERATOR_ACTIONS = {
   'resource.reject': 'Suggestion rejected',
   'resource.remove': 'Resource removed',
   'resource.post': 'Resource posted',
+  'event.create': 'Event scheduled',
+  'event.edit': 'Event changed',
+  'event.cancel': 'Event cancelled',
 } as const;
 
 export type ModeratorAction = keyof typeof MODERATOR_ACTIONS;

@@ -29,6 +29,9 @@ import {
   scheduledPosts,
   stepProgress,
   streakDays,
+  studyEventAttendance,
+  studyEventRsvps,
+  studyEvents,
   studySessions,
 } from '../schema.js';
 import type { MemberKey } from './streaks.js';
@@ -142,7 +145,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .where(and(eq(focusSessions.guildId, member.guildId), eq(focusParticipants.userId, member.userId)))
       .orderBy(focusParticipants.joinedAt),
   ]);
-  const [cohortData, reminderData] = await Promise.all([exportCohorts(db, member), exportReminders(db, member)]);
+  const [cohortData, reminderData, eventData] = await Promise.all([exportCohorts(db, member), exportReminders(db, member), exportEvents(db, member)]);
   const winnerRole = await db
     .select({ roleId: challengeWinners.roleId, weekStart: challengeWeeks.weekStart, challengeId: challengeWeeks.challengeId, grantedAt: challengeWinners.grantedAt })
     .from(challengeWinners)
@@ -179,6 +182,8 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     ...cohortData,
     /** Streak reminder DMs (one per streak day at risk) and moderators' nudges (who sent each is in moderatorLog). */
     ...reminderData,
+    /** Scheduled study sessions (/event): their Going / Maybe answers (occurrence 0 is the first session) and the sessions they attended. */
+    ...eventData,
   };
 }
 
@@ -237,10 +242,34 @@ async function exportCohorts(db: Tx, member: MemberKey) {
   return { cohorts: memberships, cohortUnits: units, cohortCertificates: certificates };
 }
 
+function eventsOf(db: Tx, guildId: string) {
+  return db.select({ id: studyEvents.id }).from(studyEvents).where(eq(studyEvents.guildId, guildId));
+}
+
+/** Their answers on event cards (Going / Maybe) and the sessions they attended. */
+async function exportEvents(db: Tx, member: MemberKey) {
+  const inGuild = eq(studyEvents.guildId, member.guildId);
+  const [rsvps, attended] = await Promise.all([
+    db
+      .select({ event: studyEvents.title, eventId: studyEvents.id, occurrence: studyEventRsvps.occurrence, answer: studyEventRsvps.answer, at: studyEventRsvps.at })
+      .from(studyEventRsvps)
+      .innerJoin(studyEvents, eq(studyEvents.id, studyEventRsvps.eventId))
+      .where(and(inGuild, eq(studyEventRsvps.userId, member.userId)))
+      .orderBy(studyEventRsvps.at),
+    db
+      .select({ event: studyEvents.title, eventId: studyEvents.id, occurrence: studyEventAttendance.occurrence, minutes: studyEventAttendance.minutes })
+      .from(studyEventAttendance)
+      .innerJoin(studyEvents, eq(studyEvents.id, studyEventAttendance.eventId))
+      .where(and(inGuild, eq(studyEventAttendance.userId, member.userId)))
+      .orderBy(studyEventAttendance.eventId, studyEventAttendance.occurrence),
+  ]);
+  return { eventRsvps: rsvps, eventAttendance: attended };
+}
+
 /**
  * Erases a member's data in one server, in one transaction: settings (with the weekly digest's and the streak reminder's), digest sends, streak reminders and nudges received, roadmap progress and chosen branches, activities,
  * streak ledger and figures, the record of milestone roles given (the roles stay on Discord), challenge entries, their resource suggestions not approved, and
- * moderator log entries about them, their focus session memberships (a session they started keeps them as its starter, as its card in the channel does), their pod opt-in and pod memberships, their cohort memberships, finished units and certificates (a certificate code then no longer verifies). Approved resources stay in the server's list (without being
+ * moderator log entries about them, their focus session memberships (a session they started keeps them as its starter, as its card in the channel does), their pod opt-in and pod memberships, their cohort memberships, finished units and certificates (a certificate code then no longer verifies), their answers on event cards and their event attendance. Approved resources stay in the server's list (without being
  * erased they would vanish for everyone), as do log entries of their own moderator actions.
  */
 export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record<string, number>> {
@@ -323,6 +352,15 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     );
     await n('streakReminders', tx.delete(scheduledPosts).where(theirReminders(member)).returning({ k: scheduledPosts.id }));
     await n('nudges', tx.delete(memberNudges).where(mine(memberNudges)).returning({ k: memberNudges.id }));
+    const theirEvents = eventsOf(tx, member.guildId);
+    await n('eventRsvps', tx.delete(studyEventRsvps).where(and(eq(studyEventRsvps.userId, member.userId), inArray(studyEventRsvps.eventId, theirEvents))).returning({ k: studyEventRsvps.eventId }));
+    await n(
+      'eventAttendance',
+      tx
+        .delete(studyEventAttendance)
+        .where(and(eq(studyEventAttendance.userId, member.userId), inArray(studyEventAttendance.eventId, theirEvents)))
+        .returning({ k: studyEventAttendance.eventId }),
+    );
     // The claim of their certificate DM names them in its period (<cohort id>:<user id>).
     await tx.delete(scheduledPosts).where(and(eq(scheduledPosts.guildId, member.guildId), eq(scheduledPosts.kind, 'cohort_certificate'), like(scheduledPosts.period, `%:${member.userId}`)));
     return counts;
