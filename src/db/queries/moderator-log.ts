@@ -1,32 +1,9 @@
+import { and, asc, desc, eq, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { LOG_RETENTION_DEFAULT_DAYS, STAGED_POST, type ModeratorAction } from '../../domain/moderator-actions.js';
 import type { Tx } from '../client.js';
-import { auditLog } from '../schema.js';
+import { auditLog, guildSettings } from '../schema.js';
 
-/**
- * The kinds of moderator action the moderator log (audit_log) records, as stored in its `action`
- * column. `/admin log kind:` filters by them; a new kind of action is added here first.
- */
-export const MODERATOR_ACTIONS = {
-  'streak.fix': 'Streak fix',
-  'progress.reset': 'Progress reset',
-  'challenge.flag': 'Submission flagged',
-  'challenge.unflag': 'Submission unflagged',
-  challenge_start: 'Challenge started',
-  challenge_skip: 'Challenge skipped',
-  challenge_end: 'Challenge ended',
-  'content.upload': 'Content uploaded',
-  'content.remove': 'Content removed',
-  'prompt.add': 'Prompt added',
-  'settings.change': 'Setting changed',
-  'rewards.sync': 'Rewards synced',
-  'member.nudge': 'Member nudged',
-  'resource.add': 'Resource added',
-  'resource.approve': 'Suggestion approved',
-  'resource.reject': 'Suggestion rejected',
-  'resource.remove': 'Resource removed',
-  'resource.post': 'Resource posted',
-} as const;
-
-export type ModeratorAction = keyof typeof MODERATOR_ACTIONS;
+export { MODERATOR_ACTIONS, isModeratorAction, type ModeratorAction } from '../../domain/moderator-actions.js';
 
 export interface ModeratorLogEntry {
   guildId: string;
@@ -56,4 +33,71 @@ export async function logModeratorAction(tx: Tx, entry: ModeratorLogEntry): Prom
     details,
     at: entry.at,
   });
+}
+
+/** One entry as /admin log shows it. */
+export interface LoggedAction {
+  id: number;
+  actorId: string;
+  action: ModeratorAction;
+  targetUserId: string | null;
+  details: Record<string, unknown>;
+  at: Date;
+}
+
+/** Where a page of the log starts: just older than this entry (keyset on (at, id)). */
+export interface LogCursor {
+  at: Date;
+  id: number;
+}
+
+export interface LogFilter {
+  guildId: string;
+  /** Only entries about this member. */
+  targetUserId?: string | null;
+  /** Only entries of these kinds. */
+  actions?: readonly ModeratorAction[] | null;
+  /** Only entries at or after this instant. */
+  since?: Date | null;
+}
+
+/**
+ * A page of the server's moderator log, newest first: `limit` entries older than `before` (all
+ * when absent). Paged by (at, id), never by offset, so entries written while a moderator pages
+ * neither shift a page nor show twice. Staged resource posts are not entries and never show.
+ */
+export async function moderatorLogPage(db: Tx, filter: LogFilter, before: LogCursor | null, limit: number): Promise<LoggedAction[]> {
+  const conditions: SQL[] = [eq(auditLog.guildId, filter.guildId), ne(auditLog.action, STAGED_POST)];
+  if (filter.targetUserId) conditions.push(eq(auditLog.targetUserId, filter.targetUserId));
+  if (filter.actions && filter.actions.length > 0) conditions.push(inArray(auditLog.action, [...filter.actions]));
+  if (filter.since) conditions.push(sql`${auditLog.at} >= ${filter.since.toISOString()}`);
+  if (before) {
+    const at = before.at.toISOString();
+    conditions.push(or(sql`${auditLog.at} < ${at}`, and(sql`${auditLog.at} = ${at}`, lt(auditLog.id, before.id)))!);
+  }
+  const rows = await db
+    .select({ id: auditLog.id, actorId: auditLog.actorId, action: auditLog.action, targetUserId: auditLog.targetUserId, details: auditLog.details, at: auditLog.at })
+    .from(auditLog)
+    .where(and(...conditions))
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .limit(limit);
+  return rows.filter((r): r is LoggedAction => r.action !== STAGED_POST);
+}
+
+/**
+ * Deletes up to `batch` log rows older than their server's retention (guild_settings
+ * log_retention_days; the default for a server without settings), oldest first. Staged resource
+ * posts follow the same rule: one younger than the retention stays, whether pending or used.
+ * Returns how many rows went; call again until it is fewer than `batch`.
+ */
+export async function deleteExpiredLogBatch(db: Tx, now: Date, batch: number): Promise<number> {
+  const expired = db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .leftJoin(guildSettings, eq(guildSettings.guildId, auditLog.guildId))
+    .where(sql`${auditLog.at} < ${now.toISOString()}::timestamptz - make_interval(days => coalesce(${guildSettings.logRetentionDays}, ${sql.raw(String(LOG_RETENTION_DEFAULT_DAYS))}))`)
+    .orderBy(asc(auditLog.at))
+    .limit(batch);
+  const deleted = await db.delete(auditLog).where(inArray(auditLog.id, expired)).returning({ id: auditLog.id });
+  return deleted.length;
 }
