@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { LOG_RETENTION_DEFAULT_DAYS, STAGED_POST, type ModeratorAction } from '../../domain/moderator-actions.js';
 import type { Tx } from '../client.js';
 import { auditLog, guildSettings } from '../schema.js';
@@ -45,10 +45,11 @@ export interface LoggedAction {
   at: Date;
 }
 
-/** Where a page of the log starts: just older than this entry (keyset on (at, id)). */
+/** Where a page of the log starts: the entries just older (or newer) than this one (keyset on (at, id)). */
 export interface LogCursor {
   at: Date;
   id: number;
+  direction: 'older' | 'newer';
 }
 
 export interface LogFilter {
@@ -62,26 +63,29 @@ export interface LogFilter {
 }
 
 /**
- * A page of the server's moderator log, newest first: `limit` entries older than `before` (all
- * when absent). Paged by (at, id), never by offset, so entries written while a moderator pages
- * neither shift a page nor show twice. Staged resource posts are not entries and never show.
+ * Up to `limit` entries of the server's moderator log, newest first: the newest ones (no cursor),
+ * or those just older or just newer than the cursor's entry. Paged by (at, id), never by offset, so
+ * entries written while a moderator pages neither shift a page nor show twice. Staged resource posts
+ * are not entries and never show.
  */
-export async function moderatorLogPage(db: Tx, filter: LogFilter, before: LogCursor | null, limit: number): Promise<LoggedAction[]> {
+export async function moderatorLogPage(db: Tx, filter: LogFilter, cursor: LogCursor | null, limit: number): Promise<LoggedAction[]> {
   const conditions: SQL[] = [eq(auditLog.guildId, filter.guildId), ne(auditLog.action, STAGED_POST)];
   if (filter.targetUserId) conditions.push(eq(auditLog.targetUserId, filter.targetUserId));
   if (filter.actions && filter.actions.length > 0) conditions.push(inArray(auditLog.action, [...filter.actions]));
-  if (filter.since) conditions.push(sql`${auditLog.at} >= ${filter.since.toISOString()}`);
-  if (before) {
-    const at = before.at.toISOString();
-    conditions.push(or(sql`${auditLog.at} < ${at}`, and(sql`${auditLog.at} = ${at}`, lt(auditLog.id, before.id)))!);
+  if (filter.since) conditions.push(sql`${auditLog.at} >= ${filter.since.toISOString()}::timestamptz`);
+  const newer = cursor?.direction === 'newer';
+  if (cursor) {
+    const at = sql`${cursor.at.toISOString()}::timestamptz`;
+    conditions.push(newer ? sql`(${auditLog.at}, ${auditLog.id}) > (${at}, ${cursor.id})` : sql`(${auditLog.at}, ${auditLog.id}) < (${at}, ${cursor.id})`);
   }
   const rows = await db
     .select({ id: auditLog.id, actorId: auditLog.actorId, action: auditLog.action, targetUserId: auditLog.targetUserId, details: auditLog.details, at: auditLog.at })
     .from(auditLog)
     .where(and(...conditions))
-    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .orderBy(...(newer ? [asc(auditLog.at), asc(auditLog.id)] : [desc(auditLog.at), desc(auditLog.id)]))
     .limit(limit);
-  return rows.filter((r): r is LoggedAction => r.action !== STAGED_POST);
+  const entries = rows.filter((r): r is LoggedAction => r.action !== STAGED_POST);
+  return newer ? entries.reverse() : entries;
 }
 
 /**
