@@ -1,6 +1,6 @@
 import { MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { Context } from '../../src/context.js';
-import { moderatorLogPage, type LogCursor, type LogFilter } from '../../src/db/queries/moderator-log.js';
+import { moderatorLogPage, type LogCursor, type LogFilter, type LoggedAction } from '../../src/db/queries/moderator-log.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import { actionsOfChoice, logKindChoices, MODERATOR_ACTIONS, parseSince } from '../../src/domain/moderator-actions.js';
 import { customId, type ComponentHandler, type Subcommand } from '../../src/discord/command.js';
@@ -55,17 +55,24 @@ function filterWords(q: Query): string[] {
 /** One page: the entries, and whether there is a page newer and older than it (each checked, never assumed). */
 async function renderPage(ctx: Context, guildId: string, q: Query, cursor: LogCursor | null, page: number) {
   const filter = filterOf(guildId, q);
-  let entries = await moderatorLogPage(ctx.db, filter, cursor, LOG_PAGE_SIZE + 1);
+  const entries = await moderatorLogPage(ctx.db, filter, cursor, LOG_PAGE_SIZE + 1);
   let newest = cursor === null;
-  if (cursor?.direction === 'newer') {
-    if (entries.length <= LOG_PAGE_SIZE) {
-      // Back at the newest entries: show the first page, full, as /admin log would.
-      entries = await moderatorLogPage(ctx.db, filter, null, LOG_PAGE_SIZE + 1);
-      newest = true;
-    } else entries = entries.slice(1);
+  let shown: LoggedAction[];
+  let hasOlder: boolean;
+  if (cursor?.direction === 'newer' && entries.length > LOG_PAGE_SIZE) {
+    // The page just newer than the cursor's entry (the one asked for was older than it).
+    shown = entries.slice(1);
+    hasOlder = true;
+  } else if (cursor?.direction === 'newer') {
+    // Back at the newest entries: show the first page, full, as /admin log would.
+    const top = await moderatorLogPage(ctx.db, filter, null, LOG_PAGE_SIZE + 1);
+    newest = true;
+    shown = top.slice(0, LOG_PAGE_SIZE);
+    hasOlder = top.length > LOG_PAGE_SIZE;
+  } else {
+    shown = entries.slice(0, LOG_PAGE_SIZE);
+    hasOlder = entries.length > LOG_PAGE_SIZE;
   }
-  const hasOlder = entries.length > LOG_PAGE_SIZE;
-  const shown = entries.slice(0, LOG_PAGE_SIZE);
   const first = shown[0];
   const last = shown.at(-1);
   const hasNewer = !newest && (first ? (await moderatorLogPage(ctx.db, filter, { ...first, direction: 'newer' }, 1)).length > 0 : cursor !== null);
