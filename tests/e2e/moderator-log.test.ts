@@ -20,7 +20,7 @@ const channel = (id: string) => ({ type: 7, value: id });
 type Options = Record<string, string | number | boolean | { type: number; value: string }>;
 
 const asMod = (guildId: string) => ({ guildId, user: MOD, ...MODERATOR });
-const command = async (name: string, options: Options, extra: Record<string, unknown>) => shown(await bot.command(name, options as never, extra));
+const command = async (name: string, options: Options, extra: Record<string, unknown>) => shown(await bot.command(name, options, extra));
 /** /admin log with these options, as the moderator sees it. */
 const log = (options: Options = {}, guildId = bot.guildId) => command('admin', options, { ...asMod(guildId), subcommand: 'log' });
 
