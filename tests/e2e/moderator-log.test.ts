@@ -114,6 +114,19 @@ describe('the log after each kind of action', () => {
     expect(entries[2]).toContain('Log guide <https://log.example/guide>');
   });
 
+  it('a moderator stopping a focus session someone else started; the starter stopping their own is not logged', async () => {
+    const focusChannel = bot.fake.addChannel(bot.guildId, { name: 'focus-log', type: 0 }).id as string;
+    await until(() => bot.app.client.channels.cache.has(focusChannel), 'the channel');
+    await bot.command('focus', {}, { subcommand: 'start', channelId: focusChannel, user: OTHER });
+    expect(textOf(await command('focus', {}, { ...asMod(bot.guildId), subcommand: 'stop', channelId: focusChannel }))).toContain('Focus session stopped.');
+    const [entry] = entriesOf(await log({ kind: 'focus.stop' }));
+    expect(entry).toContain(`**Focus session stopped** by <@${MOD}> · about <@${OTHER}>`);
+    expect(entry).toContain(`their focus session in <#${focusChannel}>`);
+    await bot.command('focus', {}, { subcommand: 'start', channelId: focusChannel, user: OTHER });
+    await bot.command('focus', {}, { subcommand: 'stop', channelId: focusChannel, user: OTHER });
+    expect(entriesOf(await log({ kind: 'focus.stop' }))).toHaveLength(1);
+  });
+
   it('/privacy export holds the entries about the member, named as /admin log names them', async () => {
     const record = await bot.command('privacy', {}, { user: U, subcommand: 'export' });
     const [file] = bot.fake.requests.filter((r) => r.path.includes(`/interactions/${record.id}/`)).flatMap((r) => r.files);
@@ -127,7 +140,7 @@ describe('filters', () => {
   it('by member, by kind, since a day or a span; a bad since is explained', async () => {
     const aboutU = entriesOf(await log({ member: member(U) }));
     expect(aboutU.map((e) => /\*\*(.+?)\*\*/.exec(e)![1])).toEqual(['Progress reset', 'Streak fix']);
-    expect(entriesOf(await log({ member: member(OTHER) })).map((e) => /\*\*(.+?)\*\*/.exec(e)![1])).toEqual(['Suggestion approved']);
+    expect(entriesOf(await log({ member: member(OTHER) })).map((e) => /\*\*(.+?)\*\*/.exec(e)![1])).toEqual(['Focus session stopped', 'Suggestion approved']);
     expect(entriesOf(await log({ kind: 'rewards.sync' }))).toHaveLength(1);
     expect(textOf(await log({ kind: 'streak.fix', member: member(OTHER) }))).toContain('Nothing logged that matches');
 
