@@ -5,6 +5,7 @@ import { autocompleteChoices } from '../../src/discord/options.js';
 import { requireModerator } from '../../src/discord/permissions.js';
 import { UserError } from '../../src/errors.js';
 import { end, endSubcommand } from './end.js';
+import { flag, flagSubcommand } from './flag.js';
 import { history, historySubcommand } from './history.js';
 import { join, joinButton, joinSubcommand } from './join.js';
 import { leave, leaveSubcommand } from './leave.js';
@@ -13,10 +14,13 @@ import { show, showSubcommand } from './show.js';
 import { skip, skipSubcommand } from './skip.js';
 import { start, startNowButton, startSubcommand } from './start.js';
 import { submitWork, submitSubcommand } from './submit.js';
+import { unflag, unflagSubcommand } from './unflag.js';
 
 /** The subcommands that need challenges on (/setup challenges); history also works while they are off. */
 const forMembers: Record<string, ChallengeSubcommand> = { show, join, leave, submit: submitWork };
-const forModerators: Record<string, ChallengeSubcommand> = { start, end, skip };
+const forModerators: Record<string, ChallengeSubcommand> = { start, end, skip, flag, unflag };
+/** Judging works on past weeks too, so it does not need challenges on. */
+const anyTime = new Set(['history', 'flag', 'unflag']);
 
 export const challenge: Command = {
   data: guildCommand('challenge', 'The weekly Kaggle challenge')
@@ -28,6 +32,8 @@ export const challenge: Command = {
     .addSubcommand(startSubcommand)
     .addSubcommand(endSubcommand)
     .addSubcommand(skipSubcommand)
+    .addSubcommand(flagSubcommand)
+    .addSubcommand(unflagSubcommand)
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -36,7 +42,7 @@ export const challenge: Command = {
     if (moderated) await requireModerator(interaction, ctx);
     const settings = await getGuildSettings(ctx.db, interaction.guildId);
     if (sub === 'history') return history(interaction, ctx, settings);
-    requireChallengesOn(settings);
+    if (!anyTime.has(sub)) requireChallengesOn(settings);
     const run = moderated ?? ownEntry(forMembers, sub);
     if (!run) throw new UserError('Unknown challenge option.');
     return run(interaction, ctx, settings);

@@ -1,4 +1,4 @@
-import { TimestampStyles, time } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes, TimestampStyles, time } from 'discord.js';
 import type { Context } from '../../src/context.js';
 import { ensureOpenRun, type RunChange } from '../../src/db/queries/challenges.js';
 import { findPost } from '../../src/db/queries/claims.js';
@@ -51,4 +51,21 @@ export async function announce(interaction: GuildChatInput | GuildComponent, ctx
   const failed = outcomes.find((o) => o.result === 'failed' || o.result === 'retry');
   if (failed) return `⚠️ But I could not announce it in ${channel} (${failed.error ?? 'unknown error'}). Check \`/setup show\`.`;
   return `Announced in ${channel}.`;
+}
+
+/**
+ * DMs a member about a moderator's decision on their submission; a DM they do not accept never
+ * undoes the decision. Returns a sentence for the moderator saying whether they were told.
+ */
+export async function tellMember(interaction: GuildChatInput, ctx: Context, userId: string, text: string): Promise<string> {
+  try {
+    await interaction.client.users.send(userId, { content: text, allowedMentions: { parse: [] } });
+    return 'I told them by DM.';
+  } catch (error) {
+    const code = error instanceof DiscordAPIError ? error.code : undefined;
+    ctx.logger.warn({ err: error, guildId: interaction.guildId, targetUserId: userId, code }, 'could not DM a member about their challenge submission');
+    return code === RESTJSONErrorCodes.CannotSendMessagesToThisUser
+      ? '⚠️ I could not DM them: they do not accept DMs from me (Discord error 50007). The change stands; tell them yourself.'
+      : `⚠️ I could not DM them just now${code ? ` (Discord error ${code})` : ''}. The change stands; tell them yourself.`;
+  }
 }

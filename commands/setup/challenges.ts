@@ -4,6 +4,8 @@ import type { GuildSettingsPatch } from '../../src/db/queries/settings.js';
 import { formatTimeLeft, lessThanHalfLeft, weekOf } from '../../src/domain/weeks.js';
 import { customId } from '../../src/discord/command.js';
 import { actionRow, button } from '../../src/discord/views/parts.js';
+import type { GuildChatInput } from '../../src/discord/command.js';
+import { winnerRoleProblem, winnerRoleRefusal } from '../../src/discord/winner-role.js';
 import { UserError } from '../../src/errors.js';
 import type { SettingChange } from './change.js';
 import { checkedChannel, pingedRole, pingRoleChange, textChannels, WEEKDAYS } from './shared.js';
@@ -23,7 +25,21 @@ export function challengesSubcommand(s: SlashCommandSubcommandBuilder): SlashCom
         .setDescription('First day of the challenge week (default Monday)')
         .addChoices(...WEEKDAYS.map((name, value) => ({ name, value }))),
     )
-    .addBooleanOption((o) => o.setName('enabled').setDescription('Run weekly challenges (on by default the first time)'));
+    .addBooleanOption((o) => o.setName('enabled').setDescription('Run weekly challenges (on by default the first time)'))
+    .addRoleOption((o) => o.setName('winner_role').setDescription('Role the week’s winners hold until the next recap (default: none)'))
+    .addBooleanOption((o) => o.setName('clear_winner_role').setDescription('True to stop giving a winner role'));
+}
+
+/** The winner role this run sets: a role id, null (cleared) or undefined (left as it is). Refuses a role the bot could never give. */
+function winnerRoleChange(interaction: GuildChatInput): string | null | undefined {
+  const role = interaction.options.getRole('winner_role');
+  const clear = interaction.options.getBoolean('clear_winner_role') === true;
+  if (role && clear) throw new UserError('Give `winner_role` or `clear_winner_role: True`, not both.');
+  if (clear) return null;
+  if (!role) return undefined;
+  const refusal = winnerRoleRefusal(interaction.guild, role);
+  if (refusal) throw new UserError(refusal);
+  return role.id;
 }
 
 export const challenges: SettingChange = {
@@ -40,6 +56,10 @@ export const challenges: SettingChange = {
     if (ping !== undefined) patch.challengesPingRoleId = ping;
     const weekStart = options.getInteger('week_start');
     if (weekStart !== null) patch.challengesWeekStart = weekStart;
+    const winner = winnerRoleChange(interaction);
+    if (winner !== undefined) patch.challengesWinnerRoleId = winner;
+    // Running /setup challenges again is how a failed move of the winner role is retried.
+    patch.challengesWinnerRoleError = null;
     const enabled = options.getBoolean('enabled');
     if (enabled !== null) patch.challengesEnabled = enabled;
     else if (first) patch.challengesEnabled = true;
@@ -56,16 +76,24 @@ export const challenges: SettingChange = {
   },
 
   nowSet: (s) =>
-    `Weekly challenges are **${s.challengesEnabled ? 'on' : 'off'}**: <#${s.challengesChannelId}>, weeks start on ${WEEKDAYS[s.challengesWeekStart] ?? 'Monday'} (${s.timezone}), pinging ${pingedRole(s.challengesPingRoleId)}.`,
+    `Weekly challenges are **${s.challengesEnabled ? 'on' : 'off'}**: <#${s.challengesChannelId}>, weeks start on ${WEEKDAYS[s.challengesWeekStart] ?? 'Monday'} (${s.timezone}), pinging ${pingedRole(s.challengesPingRoleId)}${s.challengesWinnerRoleId ? `; the week’s winners get <@&${s.challengesWinnerRoleId}> until the next recap` : ''}.`,
 
-  warnings: (s, next, ctx) => [
+  warnings: (s, next, ctx, before, interaction) => [
     ...(s.challengesEnabled ? [] : ['Weekly challenges are off, so nothing is posted. Run `/setup challenges enabled:True` to turn them on.']),
+    ...winnerRoleWarnings(s, interaction),
     ...firstWeekLater(s, next, ctx.clock.now()),
     ...challengeDueNow(s, next),
   ],
 
   components: (s, next) => (next.challenge?.firstWeekLater ? [startAnywayRow()] : []),
 };
+
+/** What would stop the winner role from moving at the next recap, said now. */
+function winnerRoleWarnings(s: { challengesWinnerRoleId: string | null }, interaction: GuildChatInput | undefined): string[] {
+  if (!s.challengesWinnerRoleId || !interaction) return [];
+  const problem = winnerRoleProblem(interaction.guild, s.challengesWinnerRoleId);
+  return problem ? [`⚠️ The winner role will not be given: ${problem}`] : [];
+}
 
 /** The notice when this week is left out: when the first challenge starts, and how to start one now. */
 function firstWeekLater(s: { timezone: string; challengesWeekStart: number }, next: Parameters<NonNullable<SettingChange['warnings']>>[1], now: Date): string[] {

@@ -15,7 +15,7 @@ export interface SettingChange {
    * Warnings for the moderator about what this change did: a post that goes out right now because
    * its time has passed, a feature left off. `before` is the row as it was, to warn only about what changed.
    */
-  warnings?(s: GuildSettings, next: Upcoming, ctx: Context, before: GuildSettings): string[];
+  warnings?(s: GuildSettings, next: Upcoming, ctx: Context, before: GuildSettings, interaction?: GuildChatInput): string[];
   /** Buttons offered with the reply (e.g. start this week's challenge anyway). */
   components?(s: GuildSettings, next: Upcoming, ctx: Context): APIActionRowComponent<APIButtonComponent>[];
 }

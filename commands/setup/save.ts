@@ -20,7 +20,7 @@ export function saveWith(change: SettingChange): SetupSubcommand {
     const { saved, changes } = await changeGuildSettings(ctx.db, { guildId, patch, actorId: interaction.user.id, setting: sub, at: ctx.clock.now() });
     ctx.logger.info({ guildId, userId: interaction.user.id, setting: sub, patch, changed: Object.keys(changes) }, 'settings changed');
     const [next, cuts] = await Promise.all([upcoming(ctx, saved), studyCuts(ctx.db, guildId)]);
-    const content = clipLines([`✅ Saved. ${change.nowSet(saved)}`, ...(change.warnings?.(saved, next, ctx, before) ?? [])]);
+    const content = clipLines([`✅ Saved. ${change.nowSet(saved)}`, ...(change.warnings?.(saved, next, ctx, before, interaction) ?? [])]);
     const study = studyField(saved, cuts, ctx.config.STUDY_SESSION_CAP);
     const components = change.components?.(saved, next, ctx) ?? [];
     await interaction.reply({ content, embeds: [settingsEmbed(saved, next, [study])], components, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });

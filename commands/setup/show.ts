@@ -37,7 +37,9 @@ export function settingsEmbed(s: GuildSettings, next: Upcoming, extra: readonly 
     },
     {
       name: 'Weekly challenges',
-      value: `${s.challengesEnabled ? 'On' : 'Off'} · ${channel(s.challengesChannelId)} · week starts ${WEEKDAYS[s.challengesWeekStart] ?? 'Monday'} · ping ${role(s.challengesPingRoleId)}${broken(s.challengesBrokenReason)}${next.challenge ? `\n${challengeLine(next.challenge)}` : ''}`,
+      value: `${s.challengesEnabled ? 'On' : 'Off'} · ${channel(s.challengesChannelId)} · week starts ${WEEKDAYS[s.challengesWeekStart] ?? 'Monday'} · ping ${role(s.challengesPingRoleId)} · winner role ${role(s.challengesWinnerRoleId)}${broken(s.challengesBrokenReason)}${
+        s.challengesWinnerRoleId && s.challengesWinnerRoleError ? `\n⚠️ **Winner role not moved:** ${s.challengesWinnerRoleError}` : ''
+      }${next.challenge ? `\n${challengeLine(next.challenge)}` : ''}`,
     },
     { name: 'Resources channel', value: channel(s.resourcesChannelId), inline: true },
     {

@@ -17,6 +17,10 @@
  * `heal` ends it). PostgreSQL faults go through a TCP proxy (tests/support/fault-proxy.ts) in
  * front of a scratch database on SERVER_URL; the server itself is never touched.
  */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { startCohort } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -78,10 +82,49 @@ function postgresFault(name: string, mode: FaultMode): FaultScenario {
   };
 }
 
+/**
+ * The embedded PGlite on a 256 MB tmpfs of its own, filled to the last byte for the fault (a file
+ * written until the disk refuses more) and emptied again to heal it. Mounting needs root with
+ * CAP_SYS_ADMIN; elsewhere the scenario says so and is left out.
+ */
+const pgliteFullDisk: FaultScenario = {
+  name: 'embedded PGlite on a full disk',
+  async prepare() {
+    const disk = mkdtempSync(join(tmpdir(), 'cohort-bench-disk-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'tmpfs', disk], { stdio: 'ignore' });
+    } catch {
+      rmSync(disk, { recursive: true, force: true });
+      throw new Error('cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): the full-disk fault is left out');
+    }
+    const database = await openDatabase({ dataDir: join(disk, 'db') });
+    const filler = join(disk, 'filler');
+    return {
+      database,
+      direct: database,
+      async strike() {
+        // In a process of its own, so that writing 200 MB does not hold up the bot's event loop; dd
+        // stops with an error when the disk refuses more, which is the point.
+        await new Promise<void>((resolve) => execFile('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1M'], () => resolve()));
+      },
+      heal() {
+        rmSync(filler, { force: true });
+        return Promise.resolve();
+      },
+      async close() {
+        await database.close();
+        execFileSync('umount', [disk], { stdio: 'ignore' });
+        rmSync(disk, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
 export const FAULTS: FaultScenario[] = [
   postgresFault('PostgreSQL unreachable (packets dropped)', 'blackhole'),
   postgresFault('PostgreSQL stopped (connections refused)', 'drop'),
   postgresFault('PostgreSQL crashed (connections reset)', 'reset'),
+  pgliteFullDisk,
 ];
 
 type Told = 'confirmed' | 'already' | 'not_saved' | 'unsure' | 'other';
@@ -104,16 +147,20 @@ export async function benchFaults(options: { rate?: number; faultSeconds?: numbe
   const rows: FaultRow[] = [];
   for (const scenario of FAULTS) {
     if (only && !only.some((o) => scenario.name.toLowerCase().includes(o.toLowerCase()))) continue;
-    rows.push(await runScenario(scenario, { rate, faultSeconds, calmSeconds }));
+    try {
+      rows.push(await runScenario(scenario, { rate, faultSeconds, calmSeconds }));
+    } catch (error) {
+      console.log(`${scenario.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   table(`Faults: check-ins at ${rate}/s, each fault ${faultSeconds} s with ${calmSeconds} s of calm before and after`, rows as unknown as Record<string, string | number>[]);
   return { rate, faultSeconds, calmSeconds, rows };
 }
 
 async function runScenario(scenario: FaultScenario, o: { rate: number; faultSeconds: number; calmSeconds: number }): Promise<FaultRow> {
+  const setup = await scenario.prepare();
   const fake: FakeDiscord = await startFakeDiscord();
   const guildIds = Array.from({ length: 10 }, (_, i) => fake.addGuild({ name: `Faults ${i}` }).id as string);
-  const setup = await scenario.prepare();
   const config = loadConfig({ DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: fake.apiUrl, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' });
   const app = await startCohort({ config, clock: new ManualClock('2026-03-02T12:00:00Z'), database: setup.database });
   await app.ready;

@@ -113,6 +113,8 @@ export const challengeSchema = z.strictObject({
   skills: z.array(text(60)).min(1).max(8),
   steps: z.array(slug).min(1),
   goal: text(600),
+  /** Which score wins: `higher` (accuracy, AUC, F1, MAP) or `lower` (RMSE, MAE, log loss). Left out: the recap ranks nothing. */
+  metric: z.enum(['higher', 'lower']).optional(),
 });
 
 export type Step = z.infer<typeof stepSchema>;

@@ -8,6 +8,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsDir } from '../paths.js';
 import { DATABASE_DEADLINES, deadlineOptions, withPoolWait, type DatabaseDeadlines } from './deadlines.js';
+import { DiskFullError, diskGuard, guardWrites, mb } from './disk-guard.js';
 import { createPglite, type PgliteInit } from './pglite.js';
 import * as schema from './schema.js';
 
@@ -93,7 +94,10 @@ export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: t
 const MIGRATION_LOCK = 7_425_001;
 
 /** Opens Postgres (when a URL is given) or an embedded PGlite, and applies pending migrations. */
-export async function openDatabase(target: DatabaseTarget, options: { migrationsFolder?: string; deadlines?: DatabaseDeadlines } = {}): Promise<Database> {
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: { migrationsFolder?: string; deadlines?: DatabaseDeadlines; disk?: Parameters<typeof diskGuard>[1] } = {},
+): Promise<Database> {
   const migrationsFolder = options.migrationsFolder ?? migrationsDir;
   if ('url' in target) return openPostgres(target.url, migrationsFolder, options.deadlines ?? DATABASE_DEADLINES);
 
@@ -109,8 +113,23 @@ export async function openDatabase(target: DatabaseTarget, options: { migrations
   } else {
     created = await createPglite(undefined);
   }
-  const { client, init } = created;
+  const { client: raw, init } = created;
   const openMs = performance.now() - started;
+  let client = raw;
+  if ('dataDir' in target) {
+    const guard = diskGuard(target.dataDir, options.disk);
+    try {
+      guard.check();
+    } catch (error) {
+      await raw.close();
+      if (!(error instanceof DiskFullError)) throw error;
+      throw new DatabaseUnavailableError(
+        `Cannot open the embedded database in ${target.dataDir}: its disk has ${mb(error.freeBytes)} free, and the database needs at least ${mb(error.minFreeBytes)} free to write safely. Free some space on that disk, or point DATA_DIR at another one.`,
+        { cause: error },
+      );
+    }
+    client = guardWrites(raw, guard);
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   await migratePglite(drizzlePglite(client), { migrationsFolder });
   return {

@@ -58,6 +58,10 @@ export const guildSettings = pgTable('guild_settings', {
    * than half a week left begin with the next week (a moderator can start one now anyway).
    */
   challengesFirstWeekAt: instant('challenges_first_week_at'),
+  /** Optional: the role the week's winner(s) hold until the next recap (/setup challenges winner_role). */
+  challengesWinnerRoleId: snowflake('challenges_winner_role_id'),
+  /** Why the last move of the winner role failed, in our words (shown in /setup show); cleared by /setup challenges or the next move that works. */
+  challengesWinnerRoleError: text('challenges_winner_role_error'),
 
   /** Voice channels (or stage channels) whose time counts as study time (/setup study). */
   studyChannelIds: text('study_channel_ids').array().notNull().default(sql`'{}'::text[]`),
@@ -274,6 +278,8 @@ export const scheduledPosts = pgTable(
         'challenge_midweek',
         'challenge_final',
         'challenge_recap',
+        // After a recap: the winner role moves from last week's winners to this week's (period: the run's week start).
+        'challenge_winner_role',
         'focus_phase',
         'pods_form',
         'pod_checkin',
@@ -350,8 +356,31 @@ export const challengeSubmissions = pgTable(
     note: text('note'),
     submittedAt: instant('submitted_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
+    /** Set aside by a moderator (/challenge flag): out of the ranking and the submissions milestone. Null: it counts. */
+    flaggedAt: instant('flagged_at'),
+    flaggedBy: snowflake('flagged_by'),
+    /** Why, as the moderator wrote it (the member is told). */
+    flagReason: text('flag_reason'),
   },
   (t) => [primaryKey({ columns: [t.weekId, t.userId] })],
+);
+
+/**
+ * Who holds the server's weekly winner role because Cohort gave it (one row per member): the next
+ * recap takes it from them. `role_id` is the role given, which may since have changed in /setup.
+ */
+export const challengeWinners = pgTable(
+  'challenge_winners',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    roleId: snowflake('role_id').notNull(),
+    weekId: bigint('week_id', { mode: 'number' })
+      .notNull()
+      .references(() => challengeWeeks.id, { onDelete: 'cascade' }),
+    grantedAt: instant('granted_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
 );
 
 /** Resources added or suggested in a server; catalogue resources live in content/. */

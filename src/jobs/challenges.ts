@@ -2,11 +2,13 @@ import { Routes, type Client, type RESTPostAPIChannelMessageJSONBody } from 'dis
 import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import type { Context } from '../context.js';
 import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
-import { ensureOpenRun, participantsOf, recentRuns, submissionsOf, type Run } from '../db/queries/challenges.js';
-import { getGuildSettings, updateGuildSettings } from '../db/queries/settings.js';
+import { ensureOpenRun, forgetWinner, participantsOf, recentRuns, recordWinner, submissionsOf, winnerHolders, type Run } from '../db/queries/challenges.js';
+import { getGuildSettings, setWinnerRoleError, updateGuildSettings } from '../db/queries/settings.js';
 import { guildSettings, scheduledPosts, type GuildSettings } from '../db/schema.js';
+import { judge, winners } from '../domain/submissions.js';
 import { duePosts } from '../domain/weeks.js';
 import { describeDiscordError } from '../discord/errors.js';
+import { isGone, winnerRoleFailure, winnerRoleProblem } from '../discord/winner-role.js';
 import { announcementMessage, recapMessages, reminderMessages } from '../discord/views/challenges.js';
 import type { OutboundBudget } from '../discord/pacing.js';
 import { fanOut, isSettled } from './fan-out.js';
@@ -71,8 +73,11 @@ export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: 
   await ensureOpenRun(ctx.db, ctx.content, settings, now);
   const runs = (await recentRuns(ctx.db, guildId, 4)).filter((r) => r.startsAt <= now).reverse();
   const outcomes: PostOutcome[] = [];
+  // The newest run whose recap is out, and whether its winner role has moved.
+  let recapped: { run: Run; roleMoved: boolean } | undefined;
   for (const run of runs) {
-    const { settled, announcedAt } = await postsOf(ctx, guildId, run.weekStart, settings);
+    const { settled, announcedAt, recapPosted } = await postsOf(ctx, guildId, run.weekStart, settings);
+    if (recapPosted) recapped = { run, roleMoved: settled.has('challenge_winner_role') };
     const due = duePosts(run, settings.timezone, now, announcedAt);
     if (due.length === 0) continue;
     for (const { kind, action } of due) {
@@ -82,16 +87,103 @@ export async function postDueChallengePosts(deps: ChallengePosterDeps, guildId: 
       outcomes.push(outcome);
       ctx.metrics.scheduledPost(outcome.kind, outcome.result);
       if (outcome.result === 'failed' || outcome.result === 'retry') return outcomes;
+      if (kind === 'challenge_recap' && outcome.result === 'posted') recapped = { run, roleMoved: settled.has('challenge_winner_role') };
+    }
+  }
+  // After the recap: the winner role moves to this week's winners (older recaps are past it).
+  if (settings.challengesWinnerRoleId && recapped && !recapped.roleMoved) {
+    const outcome = await moveWinnerRole(deps, settings, recapped.run, now);
+    if (outcome) {
+      outcomes.push(outcome);
+      ctx.metrics.scheduledPost(outcome.kind, outcome.result);
     }
   }
   return outcomes;
 }
 
 /**
+ * Moves the weekly winner role after a run's recap, claimed once per run (scheduled_posts kind
+ * challenge_winner_role) like the recap: taken from last week's winners (challenge_winners, the
+ * members Cohort gave it to) and given to this run's winners, every entry in first place of the
+ * judged ranking (none when the challenge has no metric or nobody gave a score). Each change is
+ * recorded as it is made, so a retry after a crash redoes nothing. A lasting refusal (no Manage
+ * Roles, the role above the bot, the role gone) is kept in our words for /setup show and retried
+ * when /setup challenges runs again; anything else is retried on the next minutes.
+ */
+export async function moveWinnerRole(deps: ChallengePosterDeps, settings: GuildSettings, run: Run, now: Date): Promise<PostOutcome | undefined> {
+  const { ctx, owner } = deps;
+  const guildId = settings.guildId;
+  const roleId = settings.challengesWinnerRoleId!;
+  const kind = 'challenge_winner_role' as const;
+  const period = run.weekStart;
+  const log = ctx.logger.child({ guildId, kind, period, roleId });
+  const claimed = await claim(ctx.db, { guildId, kind, period, ref: roleId, owner, now, staleAfterMs: CLAIM_STALE_MS, retryFailedBefore: settings.updatedAt });
+  if (!claimed) return undefined;
+  const fail = async (problem: string): Promise<PostOutcome> => {
+    await markFailed(ctx.db, claimed.id, problem);
+    await setWinnerRoleError(ctx.db, guildId, problem);
+    log.warn({ problem }, 'winner role not moved; retried when /setup challenges runs again');
+    return { kind, period, result: 'failed', error: problem };
+  };
+  const guild = deps.client.guilds.cache.get(guildId);
+  if (!guild) {
+    await release(ctx.db, claimed.id, 'the server is not in this process’s cache');
+    return { kind, period, result: 'retry', error: 'server not cached' };
+  }
+  const problem = winnerRoleProblem(guild, roleId);
+  if (problem) return fail(problem);
+
+  const challenge = ctx.content.challengesById.get(run.challengeId);
+  const judged = judge(
+    (await submissionsOf(ctx.db, run.id)).map((s) => ({ ...s, flagged: s.flaggedAt !== null })),
+    challenge?.metric,
+  );
+  const won = new Set(winners(judged).map((s) => s.userId));
+  const holders = await winnerHolders(ctx.db, guildId);
+  const title = challenge?.title ?? run.challengeId;
+  try {
+    for (const holder of holders) {
+      if (won.has(holder.userId) && holder.roleId === roleId) continue;
+      try {
+        await guild.members.removeRole({ user: holder.userId, role: holder.roleId, reason: `Cohort: the weekly challenge winner role moves on (${title})` });
+      } catch (error) {
+        if (!isGone(error)) throw error;
+      }
+      await forgetWinner(ctx.db, guildId, holder.userId);
+    }
+    const held = new Map(holders.map((h) => [h.userId, h.roleId]));
+    for (const userId of won) {
+      if (held.get(userId) !== roleId) {
+        try {
+          await guild.members.addRole({ user: userId, role: roleId, reason: `Cohort: winner of the weekly challenge ${title}` });
+        } catch (error) {
+          if (winnerRoleFailure(error, roleId) || !isGone(error)) throw error;
+          log.info({ userId }, 'winner role not given: the member left the server');
+          continue;
+        }
+      }
+      await recordWinner(ctx.db, { guildId, userId, roleId, weekId: run.id, grantedAt: now });
+    }
+  } catch (error) {
+    const lasting = winnerRoleFailure(error, roleId);
+    if (lasting) return fail(lasting);
+    const text = error instanceof Error ? error.message : String(error);
+    if (claimed.attempts >= MAX_ATTEMPTS) return fail(`Discord kept failing to change <@&${roleId}> (${text.slice(0, 200)}); run \`/setup challenges\` to try again.`);
+    await release(ctx.db, claimed.id, text);
+    log.warn({ err: error, attempts: claimed.attempts }, 'winner role move failed; retried next minute');
+    return { kind, period, result: 'retry', error: text };
+  }
+  await complete(ctx.db, claimed.id, { postedAt: now, ref: roleId });
+  if (settings.challengesWinnerRoleError) await setWinnerRoleError(ctx.db, guildId, null);
+  log.info({ winners: [...won], removed: holders.filter((h) => !won.has(h.userId) || h.roleId !== roleId).length }, 'winner role moved');
+  return { kind, period, result: 'posted' };
+}
+
+/**
  * The posts of a period: the kinds that need no claim attempt (posted, skipped, failed unless the
  * setup changed since, or held by a live claim), and when the announcement went out, if it did.
  */
-export async function postsOf(ctx: Context, guildId: string, period: string, settings: GuildSettings): Promise<{ settled: Set<PostKind>; announcedAt?: Date }> {
+export async function postsOf(ctx: Context, guildId: string, period: string, settings: GuildSettings): Promise<{ settled: Set<PostKind>; announcedAt?: Date; recapPosted: boolean }> {
   const rows = await ctx.db
     .select()
     .from(scheduledPosts)
@@ -99,13 +191,14 @@ export async function postsOf(ctx: Context, guildId: string, period: string, set
       and(
         eq(scheduledPosts.guildId, guildId),
         eq(scheduledPosts.period, period),
-        inArray(scheduledPosts.kind, ['challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap']),
+        inArray(scheduledPosts.kind, ['challenge_announce', 'challenge_midweek', 'challenge_final', 'challenge_recap', 'challenge_winner_role']),
       ),
     );
   const now = ctx.clock.now();
   const announcement = rows.find((r) => r.kind === 'challenge_announce' && r.status === 'posted');
   return {
     settled: new Set(rows.filter((r) => isSettled(r, now, CLAIM_STALE_MS, settings.updatedAt)).map((r) => r.kind)),
+    recapPosted: rows.some((r) => r.kind === 'challenge_recap' && r.status === 'posted'),
     ...(announcement?.postedAt ? { announcedAt: announcement.postedAt } : {}),
   };
 }

@@ -148,13 +148,7 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
   if (kind === 'cohort_nudges') return nudge(deps, cohort, units, claimed.id, period, now);
   let messages: RESTPostAPIChannelMessageJSONBody[];
   if (kind === 'cohort_unit') messages = [unitAnnouncement(ctx.content, cohort, unit, units.length)];
-  else {
-    // Who still has the unit to do, counting steps marked done up to now.
-    await syncUnits(ctx.db, ctx.content, cohort, now);
-    const finished = new Set((await unitsDone(ctx.db, cohort.id)).filter((d) => d.week === unit.week).map((d) => d.userId));
-    const open = (await membersOf(ctx.db, cohort.id)).map((m) => m.userId).filter((id) => !finished.has(id));
-    messages = unitReminders(cohort, unit, open);
-  }
+  else messages = unitReminders(cohort, unit, await reminderRecipients(ctx, cohort, unit, claimed, now));
   if (messages.length === 0) {
     await markSkipped(ctx.db, claimed.id, 'every member has finished the unit: no one to remind');
     return { kind, period, result: 'skipped' };
@@ -191,6 +185,22 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
   await complete(ctx.db, claimed.id, { messageId: posted[0]!, channelId, postedAt: now });
   log.info({ messages: posted.length }, 'cohort post sent');
   return { kind, period, result: 'posted' };
+}
+
+/**
+ * Who the reminder pings: the members who still have the unit to do, counting steps marked done up
+ * to now. Worked out once per claim and kept with it (step `recipients`), so that a reminder split
+ * over several messages and retried part way sends the rest of the same list: worked out again, a
+ * member who finished in between would shift the split, and someone would be pinged twice or not at all.
+ */
+async function reminderRecipients(ctx: Context, cohort: Cohort, unit: Unit, claimed: { id: number; steps: Record<string, string> }, now: Date): Promise<string[]> {
+  const kept = claimed.steps.recipients;
+  if (kept !== undefined) return kept === '' ? [] : kept.split(' ');
+  await syncUnits(ctx.db, ctx.content, cohort, now);
+  const finished = new Set((await unitsDone(ctx.db, cohort.id)).filter((d) => d.week === unit.week).map((d) => d.userId));
+  const open = (await membersOf(ctx.db, cohort.id)).map((m) => m.userId).filter((id) => !finished.has(id));
+  await recordStep(ctx.db, claimed.id, 'recipients', open.join(' '));
+  return open;
 }
 
 /** Behind by this many units or more: told once, privately, how to catch up. */

@@ -86,7 +86,8 @@ describe('the public recap', () => {
     expect(typed.join('\n')).toContain('#channel');
     expect(typed.join('\n')).toContain('/challenge submit');
     for (const line of typed) {
-      const afterAuthor = line.replace(/^<@\d+> · /, '');
+      // A top-three line starts with its place (🥇 **1.**), then the author.
+      const afterAuthor = line.replace(/^(?:\S+ \*\*\d+\.\*\* )?<@\d+> · /, '');
       expect(afterAuthor, line).not.toMatch(/<@!?\d+>|<@&\d+>|<#\d+>|<\/[^>]+:\d+>|@everyone|@here/);
     }
   });

@@ -132,7 +132,7 @@ describe('the log after each kind of action', () => {
     const [file] = bot.fake.requests.filter((r) => r.path.includes(`/interactions/${record.id}/`)).flatMap((r) => r.files);
     const data = JSON.parse(file!.bytes.toString('utf8')) as { moderatorLog: Json[] };
     expect(data.moderatorLog.map((e) => e.what)).toEqual(['Streak fix', 'Progress reset']);
-    expect(data.moderatorLog[0]).toMatchObject({ action: 'streak.fix', by: MOD, about: 'you', why: 'the bot was down', details: { day: '2026-04-05' } });
+    expect(data.moderatorLog[0]).toMatchObject({ action: 'streak.fix', actorId: MOD, targetUserId: U, details: { day: '2026-04-05', reason: 'the bot was down' } });
   });
 });
 

@@ -442,3 +442,31 @@ describe('the shipped content (issue 26)', () => {
   });
 });
 
+
+describe('a challenge’s metric (issue 24)', () => {
+  const challenge = (metric: string) =>
+    `- id: ch\n  title: C\n  url: https://www.kaggle.com/competitions/titanic\n  difficulty: beginner\n  skills: [x]\n  steps: [a]\n  goal: Do it.\n${metric}`;
+
+  it('is higher, lower or left out; anything else is a problem at its place', async () => {
+    const base = { 'tracks/t.yaml': track(step('a')), 'resources/r.yaml': resource('r-one', ['a']) + resource('r-two') };
+    for (const [text, expected] of [
+      ['  metric: lower\n', 'lower'],
+      ['  metric: higher\n', 'higher'],
+      ['', undefined],
+    ] as const) {
+      const { content, problems } = await loadContent(await contentDir({ ...base, 'challenges/c.yaml': challenge(text) }));
+      expect(problems).toEqual([]);
+      expect(content.challengesById.get('ch')!.metric).toBe(expected);
+    }
+    const { problems } = await loadContent(await contentDir({ ...base, 'challenges/c.yaml': challenge('  metric: rmse\n') }));
+    expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/^challenges\/c\.yaml:8:11: \[0\]\(ch\)\.metric: /)]);
+  });
+
+  it('is set on every shipped challenge with a leaderboard, from its competition’s metric', async () => {
+    const { content } = await loadContent(join(import.meta.dirname, '../../content'));
+    const without = content.challenges.filter((c) => !c.metric).map((c) => c.id);
+    expect(without).toEqual(['gpt-oss-red-teaming', 'gemma-3n-impact', 'gemini-long-context']);
+    expect(content.challengesById.get('house-prices')!.metric).toBe('lower');
+    expect(content.challengesById.get('titanic')!.metric).toBe('higher');
+  });
+});

@@ -1,11 +1,11 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, gt, sql } from 'drizzle-orm';
 import type { Content } from '../../content/loader.js';
 import type { Challenge } from '../../content/schema.js';
 import { addDays, localDateOf } from '../../domain/dates.js';
 import { effectiveEnd, nextInRotation, weekOf } from '../../domain/weeks.js';
 import { UserError } from '../../errors.js';
 import type { Db, Tx } from '../client.js';
-import { auditLog, challengeParticipants, challengeSubmissions, challengeWeeks, type ChallengeWeek, type GuildSettings } from '../schema.js';
+import { auditLog, challengeParticipants, challengeSubmissions, challengeWeeks, challengeWinners, type ChallengeWeek, type GuildSettings } from '../schema.js';
 import { logModeratorAction, type ModeratorAction } from './moderator-log.js';
 import { recordActivity } from './streaks.js';
 
@@ -18,6 +18,9 @@ export interface Submission {
   note: string | null;
   submittedAt: Date;
   updatedAt: Date;
+  /** Set aside by a moderator (/challenge flag): null when it counts. */
+  flaggedAt: Date | null;
+  flagReason: string | null;
 }
 
 /** Challenges need a channel and must be switched on; says plainly what is missing. */
@@ -284,6 +287,8 @@ export async function submissionsOf(db: Tx, weekId: number): Promise<Submission[
       note: challengeSubmissions.note,
       submittedAt: challengeSubmissions.submittedAt,
       updatedAt: challengeSubmissions.updatedAt,
+      flaggedAt: challengeSubmissions.flaggedAt,
+      flagReason: challengeSubmissions.flagReason,
     })
     .from(challengeSubmissions)
     .where(eq(challengeSubmissions.weekId, weekId))
@@ -315,6 +320,91 @@ export async function history(db: Tx, guildId: string, now: Date, limit = 5): Pr
   }));
 }
 
+export interface FlagChange {
+  run: Run;
+  submission: Submission;
+}
+
+/**
+ * A moderator sets aside a member's latest submission in the server (/challenge flag): it leaves
+ * the recap's ranking and the submissions milestone, with the reason the member is told. The
+ * change and its moderator-log entry are one transaction. Refuses when the member has no
+ * submission, or the latest one is already flagged.
+ */
+export async function flagSubmission(db: Db, input: { guildId: string; userId: string; by: string; reason: string; now: Date }): Promise<FlagChange> {
+  return db.transaction(async (tx) => {
+    const latest = await latestSubmission(tx, input.guildId, input.userId);
+    if (!latest) throw new UserError(`<@${input.userId}> has no challenge submission in this server, so there is nothing to flag.`);
+    if (latest.submission.flaggedAt)
+      throw new UserError(
+        `<@${input.userId}>’s latest submission (week of ${latest.run.weekStart}) is already flagged: “${latest.submission.flagReason ?? ''}”. Use \`/challenge unflag\` to undo it.`,
+      );
+    const [row] = await tx
+      .update(challengeSubmissions)
+      .set({ flaggedAt: input.now, flaggedBy: input.by, flagReason: input.reason })
+      .where(and(eq(challengeSubmissions.weekId, latest.run.id), eq(challengeSubmissions.userId, input.userId), isNull(challengeSubmissions.flaggedAt)))
+      .returning({ userId: challengeSubmissions.userId });
+    if (!row) throw new UserError('That submission was just flagged by someone else.');
+    await logModeratorAction(tx, {
+      guildId: input.guildId,
+      actorId: input.by,
+      action: 'challenge.flag',
+      targetUserId: input.userId,
+      reason: input.reason,
+      details: { weekId: latest.run.id, weekStart: latest.run.weekStart, challengeId: latest.run.challengeId, link: latest.submission.link, score: latest.submission.score },
+      at: input.now,
+    });
+    return { run: latest.run, submission: { ...latest.submission, flaggedAt: input.now, flagReason: input.reason } };
+  });
+}
+
+/** Undoes /challenge flag on the member's latest flagged submission, logged in the same transaction. */
+export async function unflagSubmission(db: Db, input: { guildId: string; userId: string; by: string; reason: string | null; now: Date }): Promise<FlagChange> {
+  return db.transaction(async (tx) => {
+    const [found] = await tx
+      .select({ run: challengeWeeks, weekId: challengeSubmissions.weekId })
+      .from(challengeSubmissions)
+      .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
+      .where(and(eq(challengeWeeks.guildId, input.guildId), eq(challengeSubmissions.userId, input.userId), isNotNull(challengeSubmissions.flaggedAt)))
+      .orderBy(desc(challengeWeeks.startsAt), desc(challengeWeeks.id))
+      .limit(1)
+      .for('update');
+    if (!found) throw new UserError(`<@${input.userId}> has no flagged challenge submission in this server. Nothing changed.`);
+    const [before] = await tx
+      .select()
+      .from(challengeSubmissions)
+      .where(and(eq(challengeSubmissions.weekId, found.weekId), eq(challengeSubmissions.userId, input.userId)));
+    await tx
+      .update(challengeSubmissions)
+      .set({ flaggedAt: null, flaggedBy: null, flagReason: null })
+      .where(and(eq(challengeSubmissions.weekId, found.weekId), eq(challengeSubmissions.userId, input.userId)));
+    await logModeratorAction(tx, {
+      guildId: input.guildId,
+      actorId: input.by,
+      action: 'challenge.unflag',
+      targetUserId: input.userId,
+      reason: input.reason,
+      details: { weekId: found.run.id, weekStart: found.run.weekStart, challengeId: found.run.challengeId, flagReason: before?.flagReason ?? null },
+      at: input.now,
+    });
+    const submission = before!;
+    return { run: found.run, submission: { ...submission, flaggedAt: null, flagReason: null } };
+  });
+}
+
+/** The member's submission in the newest run of the server they submitted to, locked for the change. */
+async function latestSubmission(tx: Tx, guildId: string, userId: string): Promise<FlagChange | undefined> {
+  const [found] = await tx
+    .select({ run: challengeWeeks, submission: challengeSubmissions })
+    .from(challengeSubmissions)
+    .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
+    .where(and(eq(challengeWeeks.guildId, guildId), eq(challengeSubmissions.userId, userId)))
+    .orderBy(desc(challengeWeeks.startsAt), desc(challengeWeeks.id))
+    .limit(1)
+    .for('update');
+  return found;
+}
+
 async function lockRun(tx: Tx, id: number): Promise<void> {
   await tx.select({ id: challengeWeeks.id }).from(challengeWeeks).where(eq(challengeWeeks.id, id)).for('update');
 }
@@ -330,4 +420,24 @@ async function refuseIfSubmitted(tx: Tx, run: Run, action: string): Promise<void
 
 async function audit(tx: Tx, guildId: string, actorId: string, action: ModeratorAction, at: Date, details: Record<string, unknown>): Promise<void> {
   await logModeratorAction(tx, { guildId, actorId, action, details, at });
+}
+
+export type WinnerHolder = typeof challengeWinners.$inferSelect;
+
+/** Who holds the server's winner role because Cohort gave it. */
+export async function winnerHolders(db: Tx, guildId: string): Promise<WinnerHolder[]> {
+  return db.select().from(challengeWinners).where(eq(challengeWinners.guildId, guildId)).orderBy(asc(challengeWinners.userId));
+}
+
+/** Records that a member holds the winner role for a run (after Discord gave it). */
+export async function recordWinner(db: Tx, row: WinnerHolder): Promise<void> {
+  await db
+    .insert(challengeWinners)
+    .values(row)
+    .onConflictDoUpdate({ target: [challengeWinners.guildId, challengeWinners.userId], set: { roleId: row.roleId, weekId: row.weekId, grantedAt: row.grantedAt } });
+}
+
+/** Forgets a holder (after Discord took the role back, or the member or role is gone). */
+export async function forgetWinner(db: Tx, guildId: string, userId: string): Promise<void> {
+  await db.delete(challengeWinners).where(and(eq(challengeWinners.guildId, guildId), eq(challengeWinners.userId, userId)));
 }

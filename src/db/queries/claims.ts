@@ -98,14 +98,15 @@ export async function recordStep(
 export async function complete(
   db: Tx,
   id: number,
-  result: { messageId: string; channelId: string; postedAt: Date; ref?: string | null },
+  result: { messageId?: string; channelId?: string; postedAt: Date; ref?: string | null },
 ): Promise<boolean> {
   const rows = await db
     .update(scheduledPosts)
     .set({
       status: 'posted',
-      messageId: result.messageId,
-      channelId: result.channelId,
+      // A post that sends no message (the winner role's move) leaves them empty.
+      ...(result.messageId ? { messageId: result.messageId } : {}),
+      ...(result.channelId ? { channelId: result.channelId } : {}),
       postedAt: result.postedAt,
       error: null,
       ...(result.ref ? { ref: result.ref } : {}),

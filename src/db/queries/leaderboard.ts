@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { localDay } from '../../domain/dates.js';
 import type { BoardRow } from '../../domain/leaderboard.js';
 import { viewAt } from '../../domain/streaks.js';
@@ -79,7 +79,8 @@ export async function boardScores(db: Tx, guildId: string, board: Board, period:
       break;
     }
     case 'challenges': {
-      const where = [eq(challengeWeeks.guildId, guildId)];
+      // Flagged submissions (/challenge flag) do not count.
+      const where = [eq(challengeWeeks.guildId, guildId), isNull(challengeSubmissions.flaggedAt)];
       if (since) where.push(gt(challengeSubmissions.submittedAt, since));
       rows = await db
         .select({ userId: challengeSubmissions.userId, score: count() })

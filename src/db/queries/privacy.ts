@@ -8,6 +8,7 @@ import {
   challengeParticipants,
   challengeSubmissions,
   challengeWeeks,
+  challengeWinners,
   cohortCertificates,
   cohortMembers,
   cohorts,
@@ -78,6 +79,9 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
         score: challengeSubmissions.score,
         note: challengeSubmissions.note,
         submittedAt: challengeSubmissions.submittedAt,
+        flaggedAt: challengeSubmissions.flaggedAt,
+        flaggedBy: challengeSubmissions.flaggedBy,
+        flagReason: challengeSubmissions.flagReason,
       })
       .from(challengeSubmissions)
       .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
@@ -134,6 +138,11 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .orderBy(focusParticipants.joinedAt),
   ]);
   const cohortData = await exportCohorts(db, member);
+  const winnerRole = await db
+    .select({ roleId: challengeWinners.roleId, weekStart: challengeWeeks.weekStart, challengeId: challengeWeeks.challengeId, grantedAt: challengeWinners.grantedAt })
+    .from(challengeWinners)
+    .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeWinners.weekId))
+    .where(mine(challengeWinners));
   return {
     exportedAt: now.toISOString(),
     guildId: member.guildId,
@@ -146,22 +155,14 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     streakLedger: days,
     streak: streak[0] ?? null,
     challengeParticipations: participations,
+    /** Each with flaggedAt, flaggedBy and flagReason when a moderator set it aside (/challenge flag); the moderatorLog has each flag and unflag. */
     challengeSubmissions: submissions,
+    /** The weekly winner role, while they hold it because they won. */
+    challengeWinnerRole: winnerRole[0] ?? null,
     resourceSuggestions: resources,
     resourcePosts: posts,
-    /** Moderator log entries about them, or of actions they took, oldest first: what (the kind as /admin log names it), who, about whom, why, and the details. */
-    moderatorLog: audit.map(({ action, actorId, targetUserId, details, at }) => {
-      const { reason, ...rest } = details;
-      return {
-        at,
-        what: isModeratorAction(action) ? MODERATOR_ACTIONS[action] : action,
-        action,
-        by: actorId === member.userId ? 'you' : actorId,
-        about: targetUserId === null ? null : targetUserId === member.userId ? 'you' : targetUserId,
-        why: typeof reason === 'string' ? reason : null,
-        details: rest,
-      };
-    }),
+    /** Moderator log entries about them, or of actions they took, oldest first: what (the kind as /admin log names it), who (actorId), about whom (targetUserId), when, and the details (with the reason). */
+    moderatorLog: audit.map((entry) => ({ what: isModeratorAction(entry.action) ? MODERATOR_ACTIONS[entry.action] : entry.action, ...entry })),
     milestoneRoles: granted,
     /** Voice and focus study sessions (endedAt null: still in a study room). */
     studySessions: study,
@@ -232,6 +233,7 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
     await n('milestoneRoles', tx.delete(memberRewards).where(mine(memberRewards)).returning({ k: memberRewards.rewardId }));
     await n('streak', tx.delete(memberStreaks).where(mine(memberStreaks)).returning({ k: memberStreaks.userId }));
+    await n('challengeWinnerRole', tx.delete(challengeWinners).where(mine(challengeWinners)).returning({ k: challengeWinners.userId }));
     await n('studySessions', tx.delete(studySessions).where(mine(studySessions)).returning({ k: studySessions.id }));
     const weeks = weeksOf(tx, member.guildId);
     await n(

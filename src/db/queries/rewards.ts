@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { findStep, type Content } from '../../content/loader.js';
 import type { MemberFigures, RewardKind } from '../../domain/rewards.js';
 import { viewAt } from '../../domain/streaks.js';
@@ -140,7 +140,7 @@ export async function memberFigures(db: Tx, content: Content, member: MemberKey,
       .select({ n: sql<number>`count(*)::int` })
       .from(challengeSubmissions)
       .innerJoin(challengeWeeks, eq(challengeWeeks.id, challengeSubmissions.weekId))
-      .where(and(eq(challengeWeeks.guildId, member.guildId), eq(challengeSubmissions.userId, member.userId))),
+      .where(and(eq(challengeWeeks.guildId, member.guildId), eq(challengeSubmissions.userId, member.userId), isNull(challengeSubmissions.flaggedAt))),
     memberStudyHours(db, member),
   ]);
   // Steps still in the content, each once (a step renamed since counts under its new id).
@@ -150,6 +150,7 @@ export async function memberFigures(db: Tx, content: Content, member: MemberKey,
     track: tracks.filter((t) => t.total > 0 && t.done >= t.total).length,
     // The streak as of today: a missed day no freeze covers has broken it, even before the next check-in.
     streak: viewAt(summary, today).current,
+    // A submission a moderator flagged (/challenge flag) does not count.
     submissions: Number(submissions[0]?.n ?? 0),
     study_hours: hours,
   };

@@ -35,6 +35,8 @@ export function defaultGuildSettings(guildId: string): GuildSettings {
     challengesEnabled: false,
     challengesBrokenReason: null,
     challengesFirstWeekAt: null,
+    challengesWinnerRoleId: null,
+    challengesWinnerRoleError: null,
     studyChannelIds: [],
     studyCategoryIds: [],
     studyMinutes: 25,
@@ -122,4 +124,12 @@ export async function setReviewChannelError(db: Tx, guildId: string, channelId: 
     .update(guildSettings)
     .set({ reviewChannelError: error, updatedAt: now })
     .where(and(eq(guildSettings.guildId, guildId), eq(guildSettings.reviewChannelId, channelId)));
+}
+
+/**
+ * Records why the winner role could not be moved (null: it was), without touching updated_at: a
+ * failed move is retried when a moderator runs /setup challenges again, not on the next minute.
+ */
+export async function setWinnerRoleError(db: Tx, guildId: string, error: string | null): Promise<void> {
+  await db.update(guildSettings).set({ challengesWinnerRoleError: error }).where(eq(guildSettings.guildId, guildId));
 }

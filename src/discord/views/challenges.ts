@@ -11,6 +11,7 @@ import {
 import type { Challenge } from '../../content/schema.js';
 import type { RunSummary, Submission } from '../../db/queries/challenges.js';
 import type { ChallengeWeek } from '../../db/schema.js';
+import { judge, podium, type Placed } from '../../domain/submissions.js';
 import { effectiveEnd, formatInZone, formatTimeLeft } from '../../domain/weeks.js';
 import { customId } from '../command.js';
 import { actionRow, button, linkButton } from './parts.js';
@@ -108,8 +109,8 @@ export function reminderMessages(
   return messages;
 }
 
-export function submissionLine(s: Submission): string {
-  const parts = [`<@${s.userId}> · [notebook](${linkTarget(s.link)})`];
+export function submissionLine(s: Submission, prefix = ''): string {
+  const parts = [`${prefix}<@${s.userId}> · [notebook](${linkTarget(s.link)})`];
   // Member text: no mention of any kind (scores stored before they had to be numbers may hold any text).
   if (s.score) parts.push(`score **${userText(withoutMentions(s.score), 40)}**`);
   let line = parts.join(' · ');
@@ -132,7 +133,63 @@ function pages(lines: readonly string[], max: number): string[] {
   return out;
 }
 
-/** The recap at the close: every submission (link, score, note escaped), paged over as many messages as needed. No pings. */
+/** Characters Discord counts towards an embed set's 6,000. */
+const embedLength = (e: APIEmbed) => (e.title ?? '').length + (e.description ?? '').length + (e.footer?.text ?? '').length;
+/** The most embed characters one recap message carries (Discord: 6,000 per message). */
+export const RECAP_EMBED_CHARS = 6000;
+/** Characters of one recap embed's description (Discord: 4,096): two pages and their titles fill one message's 6,000. */
+const RECAP_PAGE_CHARS = 2950;
+
+/** Embeds packed into as few messages as Discord allows: at most 10 per message, 6,000 characters together. */
+function packEmbeds(embeds: readonly APIEmbed[]): APIEmbed[][] {
+  const out: APIEmbed[][] = [];
+  let current: APIEmbed[] = [];
+  let length = 0;
+  for (const embed of embeds) {
+    const n = embedLength(embed);
+    if (current.length > 0 && (current.length === 10 || length + n > RECAP_EMBED_CHARS)) {
+      out.push(current);
+      current = [];
+      length = 0;
+    }
+    current.push(embed);
+    length += n;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Titled embeds for blocks of lines: "Title", then "Title (2/3)"… */
+function pagedEmbeds(title: string, lines: readonly string[], color: number): APIEmbed[] {
+  const blocks = pages(lines, RECAP_PAGE_CHARS);
+  return blocks.map((block, i) => ({ color, title: clip(blocks.length > 1 ? `${title} (${i + 1}/${blocks.length})` : title, 256), description: block }));
+}
+
+const MEDALS: Record<number, string> = { 1: '🥇', 2: '🥈', 3: '🥉' };
+/** Members named per place in the recap's first line; the rest of a big tie is counted. */
+const NAMED_PER_PLACE = 10;
+
+/** "🥇 <@a>, <@b> · 🥉 <@c>": the top three by place, for the recap's text (no pings: allowed_mentions is empty). */
+function podiumLine(top: readonly Placed<Submission>[]): string {
+  const byPlace = new Map<number, string[]>();
+  for (const { entry, place } of top) byPlace.set(place!, [...(byPlace.get(place!) ?? []), entry.userId]);
+  return [...byPlace]
+    .map(([place, users]) => {
+      const named = users.slice(0, NAMED_PER_PLACE).map((id) => `<@${id}>`).join(', ');
+      const more = users.length - NAMED_PER_PLACE;
+      return `${MEDALS[place] ?? `${place}.`} ${named}${more > 0 ? ` and ${more} more` : ''}`;
+    })
+    .join(' · ');
+}
+
+/**
+ * The recap at the close, judged: the challenge's direction (content `metric`) ranks the scores
+ * (src/domain/submissions.ts judge). The first message names the top three (ties share a place);
+ * the embeds list them with their scores, then everyone else without a place (best score first,
+ * entries without a score after). Flagged entries are left out and only counted. A challenge
+ * without a metric ranks nothing and says so, listing the entries as they came in. Paged over as
+ * many messages as Discord's limits need. No pings.
+ */
 export function recapMessages(
   challenge: Challenge | undefined,
   run: Run,
@@ -140,23 +197,36 @@ export function recapMessages(
   submissions: readonly Submission[],
 ): RESTPostAPIChannelMessageJSONBody[] {
   const title = titleOf(challenge, run.challengeId);
-  const summary =
-    submissions.length === 0
-      ? `🏁 **${title}** is over. Nobody submitted this time (${participants.length} joined). The next challenge is coming up!`
-      : `🏁 **${title}** is over: ${submissions.length} submission${submissions.length === 1 ? '' : 's'} from ${participants.length} participant${participants.length === 1 ? '' : 's'}. Well done, everyone!`;
-  const blocks = pages(submissions.map(submissionLine), 4000);
-  if (blocks.length === 0) return [{ content: summary, allowed_mentions: { parse: [] } }];
-  return blocks.map((block, i) => ({
-    ...(i === 0 ? { content: summary } : {}),
-    embeds: [
-      {
-        color: colors.success,
-        title: clip(blocks.length > 1 ? `Submissions (${i + 1}/${blocks.length})` : 'Submissions', 256),
-        description: block,
-      },
-    ],
-    allowed_mentions: { parse: [] },
-  }));
+  const judgement = judge(
+    submissions.map((s) => ({ ...s, flagged: s.flaggedAt !== null })),
+    challenge?.metric,
+  );
+  const counted = judgement.entries.length;
+  const setAside = judgement.flagged.length;
+  const aside = setAside > 0 ? ` (${setAside} more ${setAside === 1 ? 'was' : 'were'} set aside by the moderators)` : '';
+  const lines: string[] = [
+    counted === 0
+      ? setAside > 0
+        ? `🏁 **${title}** is over. No entry counts this time: ${setAside} ${setAside === 1 ? 'was' : 'were'} set aside by the moderators (${participants.length} joined). The next challenge is coming up!`
+        : `🏁 **${title}** is over. Nobody submitted this time (${participants.length} joined). The next challenge is coming up!`
+      : `🏁 **${title}** is over: ${counted} submission${counted === 1 ? '' : 's'} from ${participants.length} participant${participants.length === 1 ? '' : 's'}${aside}. Well done, everyone!`,
+  ];
+  const top = podium(judgement);
+  if (counted > 0) {
+    if (!judgement.ranked) lines.push('This challenge has no score to rank by (its competition is judged on the work itself), so the entries are listed as they came in.');
+    else if (top.length === 0) lines.push('Nobody gave a score, so there is no ranking this time.');
+    else lines.push(`${challenge?.metric === 'lower' ? 'Lowest' : 'Highest'} score wins: ${podiumLine(top)}`);
+  }
+  const content = clip(lines.join('\n'), 2000);
+  const onPodium = new Set(top.map((p) => p.entry));
+  const rest = judgement.entries.filter((p) => !onPodium.has(p.entry)).map((p) => submissionLine(p.entry));
+  const embeds = [
+    ...pagedEmbeds('Top three', top.map((p) => submissionLine(p.entry, `${MEDALS[p.place!] ?? ''} **${p.place}.** `)), colors.success),
+    ...pagedEmbeds(top.length > 0 ? 'Everyone else' : 'Submissions', rest, colors.success),
+  ];
+  const messages = packEmbeds(embeds);
+  if (messages.length === 0) return [{ content, allowed_mentions: { parse: [] } }];
+  return messages.map((group, i) => ({ ...(i === 0 ? { content } : {}), embeds: group, allowed_mentions: { parse: [] } }));
 }
 
 /** /challenge show: this run, its deadline in the member's zone, who joined, and the member's own status. */
@@ -170,7 +240,11 @@ export function showView(
   const more = options.participants.length - shownPeople.length;
   const people = options.participants.length === 0 ? 'Nobody yet. Be the first!' : `${shownPeople.join(' ')}${more > 0 ? ` and ${more} more` : ''}`;
   const status = options.mine
-    ? `You submitted: ${submissionLine(options.mine)}\nYou can replace it until the deadline.`
+    ? `You submitted: ${submissionLine(options.mine)}\n${
+        options.mine.flaggedAt
+          ? `⚠️ A moderator set it aside: “${userText(options.mine.flagReason ?? '', 300)}”. It is not ranked and does not count for milestones; ask them about it.`
+          : 'You can replace it until the deadline.'
+      }`
     : options.joined
       ? 'You joined. Submit with `/challenge submit`.'
       : 'You have not joined yet.';
@@ -193,7 +267,7 @@ export function historyView(summaries: readonly RunSummary[], lookup: (id: strin
     const lines = [
       `${participants.length} joined · ${submissions.length} submitted · ended ${time(effectiveEnd(run), TimestampStyles.ShortDate)}`,
       ...(participants.length > 0 ? [`Joined: ${participants.map((id) => `<@${id}>`).join(' ')}`] : []),
-      ...submissions.map((s) => submissionLine({ ...s, note: null })),
+      ...submissions.map((s) => submissionLine({ ...s, note: null }) + (s.flaggedAt ? ' · set aside by a moderator' : '')),
     ];
     fields.push({ name: clip(`Week of ${run.weekStart}: ${titleOf(challenge, run.challengeId)}`, 256), value: fitLines(lines, 1000) });
   }
