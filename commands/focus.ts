@@ -12,6 +12,7 @@ import {
   currentParticipants,
   deleteSession,
   endSession,
+  stopSessionAsModerator,
   joinSession,
   leaveSession,
   planOf,
@@ -182,7 +183,11 @@ async function stop(interaction: GuildChatInput, ctx: Context): Promise<void> {
     }
   }
   const now = ctx.clock.now();
-  const stopped = await endSession(ctx.db, session.id, { status: 'stopped', at: now, by: interaction.user.id });
+  // A moderator stopping someone else's session is a correction: it goes in the moderator log.
+  const stopped =
+    session.startedBy === interaction.user.id
+      ? await endSession(ctx.db, session.id, { status: 'stopped', at: now, by: interaction.user.id })
+      : await stopSessionAsModerator(ctx.db, session.id, { guildId: session.guildId, moderatorId: interaction.user.id, at: now });
   if (!stopped) throw new UserError('This focus session has just ended.');
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   await editCard(depsOf(interaction, ctx), stopped, await currentParticipants(ctx.db, session.id), now);

@@ -1,5 +1,5 @@
 import type { Command } from '../src/discord/command.js';
-import { admin } from './admin.js';
+import { admin } from './admin/index.js';
 import { challenge } from './challenge/index.js';
 import { checkin } from './checkin.js';
 import { cohort } from './cohort/index.js';

@@ -36,6 +36,7 @@ import { digestJob } from './jobs/digest.js';
 import { reminderJob } from './jobs/reminders.js';
 import { DmClosedNotices } from './discord/dm-closed-notices.js';
 import { promptJob } from './jobs/prompts.js';
+import { logRetentionJob } from './jobs/log-retention.js';
 import { createLeaseKeeper, type LeaseIdentity, type LeaseKeeper } from './jobs/lease-keeper.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -267,6 +268,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   scheduler.add(digestJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(reminderJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(notices.job(ctx.db, client));
+  scheduler.add(logRetentionJob(ctx, { owner: scheduler.owner }));
   ready.then(
     () => {
       if (!stopped) scheduler.start();

@@ -4,6 +4,7 @@ import { type Command, guildCommand, ownEntry } from '../../src/discord/command.
 import { MODERATOR_PERMISSIONS, requireModerator } from '../../src/discord/permissions.js';
 import { UserError } from '../../src/errors.js';
 import { challenges, challengesSubcommand } from './challenges.js';
+import { logRetention, logRetentionSubcommand } from './log-retention.js';
 import { moderatorRole, moderatorRoleSubcommand } from './moderator-role.js';
 import { pods, podsSubcommand } from './pods.js';
 import { prompts, promptsSubcommand } from './prompts.js';
@@ -26,6 +27,7 @@ const subcommands: Record<string, SetupSubcommand> = {
   resources: saveWith(resources),
   'moderator-role': saveWith(moderatorRole),
   study: saveWith(study),
+  'log-retention': saveWith(logRetention),
   pods,
 };
 
@@ -41,6 +43,7 @@ export const setup: Command = {
     .addSubcommandGroup(rewardsGroup)
     .addSubcommand(studySubcommand)
     .addSubcommand(podsSubcommand)
+    .addSubcommand(logRetentionSubcommand)
     .toJSON(),
 
   async execute(interaction, ctx) {

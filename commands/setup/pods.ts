@@ -56,7 +56,7 @@ async function setupPods(interaction: GuildChatInput, ctx: Context): Promise<str
     const problem = await channelProblem(interaction, channelId);
     if (problem) throw new UserError(problem);
   }
-  const saved = await savePodSettings(ctx.db, guildId, { channelId, day: day!, time, enabled, brokenReason: null }, ctx.clock.now());
+  const saved = await savePodSettings(ctx.db, guildId, { channelId, day: day!, time, enabled, brokenReason: null }, ctx.clock.now(), interaction.user.id);
   ctx.logger.info({ guildId, userId: interaction.user.id, setting: 'pods', channelId, day, time, enabled }, 'settings changed');
   return `Study pods are **${saved.enabled ? 'on' : 'off'}**: formed every ${WEEKDAYS[saved.day]} at ${saved.time} (${(await getGuildSettings(ctx.db, guildId)).timezone}, the server’s), private threads under <#${saved.channelId}>.${saved.enabled ? ` Next forming: ${await nextLine(ctx, saved)}.` : ''}`;
 }

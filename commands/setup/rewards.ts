@@ -4,6 +4,7 @@
  */
 import { ChannelType, MessageFlags, type APIEmbed, type APIEmbedField, type Guild, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
 import type { Context } from '../../src/context.js';
+import { logModeratorAction } from '../../src/db/queries/moderator-log.js';
 import { announceSettings, clearRewardErrors, deleteReward, guildRewards, holderCounts, saveReward, setAnnounceChannel } from '../../src/db/queries/rewards.js';
 import { MAX_THRESHOLD, REWARD_KINDS, REWARD_KIND_NAMES, milestoneText, type RewardKind } from '../../src/domain/rewards.js';
 import { postableChannel } from '../../src/discord/channels.js';
@@ -99,7 +100,7 @@ async function rewardsSubcommand(interaction: GuildChatInput, ctx: Context): Pro
     }
     case 'remove': {
       const id = interaction.options.getInteger('reward', true);
-      const removed = await deleteReward(ctx.db, guildId, id);
+      const removed = await deleteReward(ctx.db, { guildId, id, actorId: interaction.user.id, at: ctx.clock.now() });
       if (!removed) throw new UserError(`There is no reward #${id} in this server. \`/setup rewards show\` lists them with their numbers.`);
       await clearRewardErrors(ctx.db, guildId);
       ctx.logger.info({ ...log, rewardId: id, roleId: removed.roleId }, 'milestone reward removed');
@@ -115,7 +116,17 @@ async function rewardsSubcommand(interaction: GuildChatInput, ctx: Context): Pro
       await clearRewardErrors(ctx.db, guildId);
       if (!canManageRoles(guild)) throw new UserError(NO_MANAGE_ROLES);
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-      const counts = await syncRewards(ctx, guild);
+      const startedAt = ctx.clock.now();
+      // The roles change one member at a time on Discord, not in one transaction: the entry is
+      // written when the sync ends, with what it did (or that it stopped part way).
+      let counts: Awaited<ReturnType<typeof syncRewards>>;
+      try {
+        counts = await syncRewards(ctx, guild);
+      } catch (error) {
+        await logModeratorAction(ctx.db, { guildId, actorId: interaction.user.id, action: 'rewards.sync', details: { outcome: 'stopped', startedAt: startedAt.toISOString() }, at: ctx.clock.now() });
+        throw error;
+      }
+      await logModeratorAction(ctx.db, { guildId, actorId: interaction.user.id, action: 'rewards.sync', details: { outcome: 'done', ...counts }, at: ctx.clock.now() });
       ctx.logger.info({ ...log, ...counts }, 'milestone rewards synced');
       const failed = counts.failed > 0 ? ` ⚠️ ${counts.failed} refused by Discord: see \`/setup rewards show\`.` : '';
       await interaction.editReply({
@@ -133,7 +144,7 @@ async function rewardsSubcommand(interaction: GuildChatInput, ctx: Context): Pro
         const found = await postableChannel(interaction.client, guildId, { channelId: channel.id, setupCommand: '/setup rewards announce', resume: 'retry' });
         if (!found.ok) throw new UserError(found.problem);
       }
-      await setAnnounceChannel(ctx.db, guildId, channel?.id ?? null, ctx.clock.now());
+      await setAnnounceChannel(ctx.db, guildId, channel?.id ?? null, ctx.clock.now(), interaction.user.id);
       ctx.logger.info({ ...log, channelId: channel?.id ?? null }, 'milestone announcements changed');
       await reply(interaction, channel ? `📣 Milestones are announced in <#${channel.id}>: one line each, pinging nobody.` : '🔕 Milestones are no longer announced.');
       return;

@@ -5,6 +5,7 @@ import type { GuildSettings } from '../../src/db/schema.js';
 import { missingSetup } from '../../src/domain/setup.js';
 import type { GuildChatInput } from '../../src/discord/command.js';
 import { colors } from '../../src/discord/views/theme.js';
+import { retentionText } from './log-retention.js';
 import { podsField } from './pods.js';
 import { rewardsSetupField } from './rewards.js';
 import { WEEKDAYS } from './shared.js';
@@ -47,6 +48,7 @@ export function settingsEmbed(s: GuildSettings, next: Upcoming, extra: readonly 
       inline: true,
     },
     { name: 'Moderator role', value: role(s.moderatorRoleId), inline: true },
+    { name: 'Moderator log', value: `kept ${retentionText(s.logRetentionDays)} (\`/admin log\`)`, inline: true },
     ...extra,
   ];
   const missing = missingSetup(s);

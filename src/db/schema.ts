@@ -15,6 +15,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { LEVELS } from '../content/schema.js';
+import { LOG_RETENTION_DEFAULT_DAYS, type AuditAction } from '../domain/moderator-actions.js';
 import { REWARD_KINDS } from '../domain/rewards.js';
 
 /**
@@ -68,6 +69,9 @@ export const guildSettings = pgTable('guild_settings', {
   studyCategoryIds: text('study_category_ids').array().notNull().default(sql`'{}'::text[]`),
   /** Minutes of study time in a member day that count the day for the streak. */
   studyMinutes: smallint('study_minutes').notNull().default(25),
+
+  /** How long the moderator log keeps entries (/setup moderation log-retention); the daily job deletes older ones. */
+  logRetentionDays: smallint('log_retention_days').notNull().default(LOG_RETENTION_DEFAULT_DAYS),
 
   welcomedAt: instant('welcomed_at'),
   createdAt: instant('created_at').notNull().defaultNow(),
@@ -305,6 +309,7 @@ export const scheduledPosts = pgTable(
       // focus_phase: one row per focus session and phase change, period `<session id>:<boundary>`.
       // cohort_unit, cohort_reminder, cohort_nudges: period `<cohort id>:<week>`; cohort_certificate: `<cohort id>:<user id>`.
       // event_discord (the occurrence's Discord scheduled event), event_reminder, event_attendance: `<event id>:<occurrence>`.
+      // log_retention: the daily moderator-log clean-up of every server, guild id '0', period the UTC date.
       enum: [
         'prompt',
         'challenge_announce',
@@ -325,6 +330,7 @@ export const scheduledPosts = pgTable(
         'event_discord',
         'event_reminder',
         'event_attendance',
+        'log_retention',
       ],
     }).notNull(),
     period: text('period').notNull(),
@@ -502,12 +508,19 @@ export const auditLog = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     guildId: snowflake('guild_id').notNull(),
     actorId: snowflake('actor_id').notNull(),
-    action: text('action').notNull(),
+    /** A MODERATOR_ACTIONS key (src/domain/moderator-actions.ts), or a staged resource post: no other string compiles. */
+    action: text('action').$type<AuditAction>().notNull(),
     targetUserId: snowflake('target_user_id'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     at: instant('at').notNull(),
   },
-  (t) => [index('audit_log_guild_at').on(t.guildId, t.at)],
+  // /admin log pages by (at, id) newest first: for the server, for a member, or for a kind; the retention job reads by at.
+  (t) => [
+    index('audit_log_guild_at').on(t.guildId, t.at, t.id),
+    index('audit_log_guild_target_at').on(t.guildId, t.targetUserId, t.at, t.id),
+    index('audit_log_guild_action_at').on(t.guildId, t.action, t.at, t.id),
+    index('audit_log_at').on(t.at),
+  ],
 );
 
 /**

@@ -1,11 +1,12 @@
 import { and, desc, eq, min, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
 import { activities, auditLog, stepProgress } from '../schema.js';
+import { logModeratorAction } from './moderator-log.js';
 import type { MemberKey } from './streaks.js';
 
 /**
- * A moderator forgets a member's roadmap progress (one track, or all), logged in audit_log with
- * who did it, in one transaction. Streak days already counted stay: they happened.
+ * A moderator forgets a member's roadmap progress (one track, or all), logged in the moderator log
+ * with who did it, in one transaction. Streak days already counted stay: they happened.
  */
 export async function resetProgress(
   db: Db,
@@ -18,7 +19,7 @@ export async function resetProgress(
       .delete(stepProgress)
       .where(and(...conditions))
       .returning({ stepId: stepProgress.stepId });
-    await tx.insert(auditLog).values({
+    await logModeratorAction(tx, {
       guildId: input.guildId,
       actorId: input.actorId,
       action: 'progress.reset',

@@ -6,7 +6,7 @@ import { effectiveEnd, nextInRotation, weekOf } from '../../domain/weeks.js';
 import { UserError } from '../../errors.js';
 import type { Db, Tx } from '../client.js';
 import { auditLog, challengeParticipants, challengeSubmissions, challengeWeeks, challengeWinners, type ChallengeWeek, type GuildSettings } from '../schema.js';
-import { logModeratorAction } from './moderator-log.js';
+import { logModeratorAction, type ModeratorAction } from './moderator-log.js';
 import { recordActivity } from './streaks.js';
 
 export type Run = ChallengeWeek;
@@ -418,8 +418,8 @@ async function refuseIfSubmitted(tx: Tx, run: Run, action: string): Promise<void
     );
 }
 
-async function audit(tx: Tx, guildId: string, actorId: string, action: string, at: Date, details: Record<string, unknown>): Promise<void> {
-  await tx.insert(auditLog).values({ guildId, actorId, action, details, at });
+async function audit(tx: Tx, guildId: string, actorId: string, action: ModeratorAction, at: Date, details: Record<string, unknown>): Promise<void> {
+  await logModeratorAction(tx, { guildId, actorId, action, details, at });
 }
 
 export type WinnerHolder = typeof challengeWinners.$inferSelect;

@@ -116,6 +116,16 @@ export async function complete(
   return rows.length > 0;
 }
 
+/** Marks claimed work that posts no message as done (e.g. the daily moderator-log clean-up), with what it did in `ref`. */
+export async function completeWork(db: Tx, id: number, result: { doneAt: Date; ref: string }): Promise<boolean> {
+  const rows = await db
+    .update(scheduledPosts)
+    .set({ status: 'posted', postedAt: result.doneAt, ref: result.ref, error: null })
+    .where(and(eq(scheduledPosts.id, id), eq(scheduledPosts.status, 'claimed')))
+    .returning({ id: scheduledPosts.id });
+  return rows.length > 0;
+}
+
 /** Records that a claimed period will not be posted (e.g. missed while the bot was offline). */
 export async function markSkipped(db: Tx, id: number, reason: string): Promise<boolean> {
   const rows = await db

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
 import { focusParticipants, focusSessions, type FocusParticipant, type FocusSession } from '../schema.js';
 import { FOCUS_LIMITS, MINUTE_MS, type FocusPlan, type Stint } from '../../domain/focus.js';
+import { logModeratorAction } from './moderator-log.js';
 import { recordFinishedStudy } from './study.js';
 
 /**
@@ -109,6 +110,26 @@ export async function endSession(db: Tx, id: number, end: { status: 'finished' |
     .where(and(eq(focusSessions.id, id), eq(focusSessions.status, 'active')))
     .returning();
   return row;
+}
+
+/**
+ * A moderator stops a focus session someone else started: stopped as by its starter, and logged in
+ * the moderator log (about the starter) in the same transaction. Undefined when it had already ended.
+ */
+export async function stopSessionAsModerator(db: Db, id: number, input: { guildId: string; moderatorId: string; at: Date }): Promise<FocusSession | undefined> {
+  return db.transaction(async (tx) => {
+    const row = await endSession(tx, id, { status: 'stopped', at: input.at, by: input.moderatorId });
+    if (row)
+      await logModeratorAction(tx, {
+        guildId: input.guildId,
+        actorId: input.moderatorId,
+        action: 'focus.stop',
+        targetUserId: row.startedBy,
+        details: { sessionId: row.id, channelId: row.channelId },
+        at: input.at,
+      });
+    return row;
+  });
 }
 
 /** Joins a member (a new stint). False when they are already in. */

@@ -1,6 +1,8 @@
 import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
 import { guildSettings, memberBranches, memberSettings, podMembers, podOptIns, podSettings, pods, stepProgress, type Pod, type PodSettings } from '../schema.js';
+import { logModeratorAction } from './moderator-log.js';
+import { settingsDiff } from './settings.js';
 
 export interface MemberKey {
   guildId: string;
@@ -14,14 +16,22 @@ export async function getPodSettings(db: Tx, guildId: string): Promise<PodSettin
   return row;
 }
 
-/** Saves /setup pods (the first time channel, day and time are all given; see commands/setup/pods.ts). */
-export async function savePodSettings(db: Tx, guildId: string, values: Omit<PodSettings, 'guildId' | 'updatedAt'>, now: Date): Promise<PodSettings> {
-  const [row] = await db
-    .insert(podSettings)
-    .values({ guildId, ...values, updatedAt: now })
-    .onConflictDoUpdate({ target: podSettings.guildId, set: { ...values, updatedAt: now } })
-    .returning();
-  return row!;
+/**
+ * Saves /setup pods (the first time channel, day and time are all given; see commands/setup/pods.ts)
+ * and logs what changed in the moderator log, in one transaction.
+ */
+export async function savePodSettings(db: Db, guildId: string, values: Omit<PodSettings, 'guildId' | 'updatedAt'>, now: Date, actorId: string): Promise<PodSettings> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(podSettings).where(eq(podSettings.guildId, guildId)).for('update');
+    const [row] = await tx
+      .insert(podSettings)
+      .values({ guildId, ...values, updatedAt: now })
+      .onConflictDoUpdate({ target: podSettings.guildId, set: { ...values, updatedAt: now } })
+      .returning();
+    const changes = settingsDiff(before ?? {}, row!, ['channelId', 'day', 'time', 'enabled']);
+    if (Object.keys(changes).length > 0) await logModeratorAction(tx, { guildId, actorId, action: 'settings.change', details: { setting: 'pods', changes }, at: now });
+    return row!;
+  });
 }
 
 export async function setPodsBroken(db: Tx, guildId: string, reason: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { and, eq, inArray, like, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, like, ne, or, sql } from 'drizzle-orm';
+import { isModeratorAction, MODERATOR_ACTIONS, STAGED_POST } from '../../domain/moderator-actions.js';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../client.js';
 import {
@@ -115,9 +116,10 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
       .from(resourcePosts)
       .where(and(eq(resourcePosts.guildId, member.guildId), eq(resourcePosts.postedBy, member.userId))),
     db
-      .select({ action: auditLog.action, actorId: auditLog.actorId, details: auditLog.details, at: auditLog.at })
+      .select({ action: auditLog.action, actorId: auditLog.actorId, targetUserId: auditLog.targetUserId, details: auditLog.details, at: auditLog.at })
       .from(auditLog)
-      .where(and(eq(auditLog.guildId, member.guildId), or(eq(auditLog.targetUserId, member.userId), eq(auditLog.actorId, member.userId)))),
+      .where(and(eq(auditLog.guildId, member.guildId), ne(auditLog.action, STAGED_POST), or(eq(auditLog.targetUserId, member.userId), eq(auditLog.actorId, member.userId))))
+      .orderBy(auditLog.at, auditLog.id),
     db.select({ rewardId: memberRewards.rewardId, roleId: memberRewards.roleId, grantedAt: memberRewards.grantedAt }).from(memberRewards).where(mine(memberRewards)),
     db
       .select({ channelId: studySessions.channelId, source: studySessions.source, startedAt: studySessions.startedAt, endedAt: studySessions.endedAt, cutMs: studySessions.cutMs })
@@ -169,7 +171,8 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     challengeWinnerRole: winnerRole[0] ?? null,
     resourceSuggestions: resources,
     resourcePosts: posts,
-    moderatorLog: audit,
+    /** Moderator log entries about them, or of actions they took, oldest first: what (the kind as /admin log names it), who (actorId), about whom (targetUserId), when, and the details (with the reason). */
+    moderatorLog: audit.map((entry) => ({ what: isModeratorAction(entry.action) ? MODERATOR_ACTIONS[entry.action] : entry.action, ...entry })),
     milestoneRoles: granted,
     /** Voice and focus study sessions (endedAt null: still in a study room). */
     studySessions: study,

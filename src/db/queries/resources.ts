@@ -1,9 +1,11 @@
 import { and, asc, count, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
 import type { Content } from '../../content/loader.js';
 import { catalogueEntries, listResources, type Level, type ResourceEntry } from '../../domain/catalogue.js';
+import { STAGED_POST } from '../../domain/moderator-actions.js';
 import { urlKey } from '../../domain/urls.js';
 import type { Db, Tx } from '../client.js';
 import { auditLog, guildResources, resourcePosts, type GuildResource } from '../schema.js';
+import { logModeratorAction, type ModeratorAction } from './moderator-log.js';
 
 /** A member may suggest at most this many links per rolling hour. */
 export const SUGGESTIONS_PER_HOUR = 5;
@@ -186,8 +188,7 @@ export async function decideSuggestion(
       await audit(tx, input.guildId, input.moderatorId, input.approve ? 'resource.approve' : 'resource.reject', now, {
         resourceId: row.id,
         url: row.url,
-        ...(input.reason ? { reason: input.reason } : {}),
-      }, row.suggestedBy);
+      }, row.suggestedBy, input.reason);
     }
     return row;
   });
@@ -261,7 +262,7 @@ export interface StagedPost {
 export async function stagePost(db: Tx, guildId: string, moderatorId: string, staged: StagedPost, now: Date): Promise<number> {
   const [row] = await db
     .insert(auditLog)
-    .values({ guildId, actorId: moderatorId, action: 'resource.post.confirm', details: { ...staged }, at: now })
+    .values({ guildId, actorId: moderatorId, action: STAGED_POST, details: { ...staged }, at: now })
     .returning({ id: auditLog.id });
   return row!.id;
 }
@@ -271,7 +272,7 @@ export async function claimStagedPost(db: Tx, guildId: string, id: number, now: 
   const [row] = await db
     .update(auditLog)
     .set({ details: sql`${auditLog.details} || ${JSON.stringify({ claimedAt: now.toISOString() })}::jsonb` })
-    .where(and(eq(auditLog.id, id), eq(auditLog.guildId, guildId), eq(auditLog.action, 'resource.post.confirm'), sql`${auditLog.details}->>'claimedAt' is null`))
+    .where(and(eq(auditLog.id, id), eq(auditLog.guildId, guildId), eq(auditLog.action, STAGED_POST), sql`${auditLog.details}->>'claimedAt' is null`))
     .returning({ details: auditLog.details });
   if (!row) return undefined;
   const d = row.details;
@@ -287,6 +288,6 @@ export async function releaseStagedPost(db: Tx, guildId: string, id: number): Pr
     .where(and(eq(auditLog.id, id), eq(auditLog.guildId, guildId)));
 }
 
-async function audit(tx: Tx, guildId: string, actorId: string, action: string, at: Date, details: Record<string, unknown>, targetUserId?: string): Promise<void> {
-  await tx.insert(auditLog).values({ guildId, actorId, action, details, at, targetUserId: targetUserId ?? null });
+async function audit(tx: Tx, guildId: string, actorId: string, action: ModeratorAction, at: Date, details: Record<string, unknown>, targetUserId?: string, reason?: string | null): Promise<void> {
+  await logModeratorAction(tx, { guildId, actorId, action, details, at, targetUserId: targetUserId ?? null, reason: reason ?? null });
 }

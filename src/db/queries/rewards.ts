@@ -5,6 +5,7 @@ import { viewAt } from '../../domain/streaks.js';
 import { HOUR_MS, mergeIntervals } from '../../domain/study.js';
 import type { Db, Tx } from '../client.js';
 import { activities, challengeSubmissions, challengeWeeks, memberRewards, rewardSettings, rewards, stepProgress, type Reward } from '../schema.js';
+import { logModeratorAction } from './moderator-log.js';
 import { memberProgressAll } from './progress.js';
 import { getStreakSummary, memberToday, type MemberKey } from './streaks.js';
 import { studyIntervals } from './study.js';
@@ -34,8 +35,17 @@ export async function saveReward(db: Db, input: NewReward): Promise<{ reward: Re
       .from(rewards)
       .where(and(eq(rewards.guildId, input.guildId), eq(rewards.kind, input.kind), eq(rewards.threshold, input.threshold), eq(rewards.roleId, input.roleId)));
     await clearRewardErrors(tx, input.guildId);
+    const log = (reward: Reward, from: RewardSetting | null) =>
+      logModeratorAction(tx, {
+        guildId: input.guildId,
+        actorId: input.createdBy,
+        action: 'settings.change',
+        details: { setting: 'rewards', changes: { [`reward #${reward.id}`]: { from, to: rewardSetting(reward) } } },
+        at: input.now,
+      });
     if (existing) {
       const [reward] = await tx.update(rewards).set({ removeWhenBelow: input.removeWhenBelow, error: null, errorAt: null }).where(eq(rewards.id, existing.id)).returning();
+      if (existing.removeWhenBelow !== input.removeWhenBelow) await log(reward!, rewardSetting(existing));
       return { reward: reward!, created: false };
     }
     const [reward] = await tx
@@ -50,14 +60,33 @@ export async function saveReward(db: Db, input: NewReward): Promise<{ reward: Re
         createdAt: input.now,
       })
       .returning();
+    await log(reward!, null);
     return { reward: reward!, created: true };
   });
 }
 
-/** Deletes a reward of the server (its granted rows go with it; the roles stay with the members). */
-export async function deleteReward(db: Tx, guildId: string, id: number): Promise<Reward | undefined> {
-  const [row] = await db.delete(rewards).where(and(eq(rewards.guildId, guildId), eq(rewards.id, id))).returning();
-  return row;
+/** A reward as the moderator log keeps it (the value of a `reward #<id>` setting). */
+export type RewardSetting = Pick<Reward, 'kind' | 'threshold' | 'roleId' | 'removeWhenBelow'>;
+
+const rewardSetting = (r: Reward): RewardSetting => ({ kind: r.kind, threshold: r.threshold, roleId: r.roleId, removeWhenBelow: r.removeWhenBelow });
+
+/**
+ * Deletes a reward of the server (its granted rows go with it; the roles stay with the members),
+ * logged in the moderator log in the same transaction.
+ */
+export async function deleteReward(db: Db, input: { guildId: string; id: number; actorId: string; at: Date }): Promise<Reward | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.delete(rewards).where(and(eq(rewards.guildId, input.guildId), eq(rewards.id, input.id))).returning();
+    if (row)
+      await logModeratorAction(tx, {
+        guildId: input.guildId,
+        actorId: input.actorId,
+        action: 'settings.change',
+        details: { setting: 'rewards', changes: { [`reward #${row.id}`]: { from: rewardSetting(row), to: null } } },
+        at: input.at,
+      });
+    return row;
+  });
 }
 
 export async function clearRewardErrors(db: Tx, guildId: string): Promise<void> {
@@ -163,9 +192,16 @@ export async function setAnnounceError(db: Tx, guildId: string, error: string | 
   await db.update(rewardSettings).set({ announceError: error, updatedAt: now }).where(eq(rewardSettings.guildId, guildId));
 }
 
-export async function setAnnounceChannel(db: Tx, guildId: string, channelId: string | null, now: Date): Promise<void> {
-  await db
-    .insert(rewardSettings)
-    .values({ guildId, announceChannelId: channelId, updatedAt: now })
-    .onConflictDoUpdate({ target: rewardSettings.guildId, set: { announceChannelId: channelId, announceError: null, updatedAt: now } });
+/** Sets (or clears) the milestone announcement channel, logged in the moderator log when it changed, in one transaction. */
+export async function setAnnounceChannel(db: Db, guildId: string, channelId: string | null, now: Date, actorId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [before] = await tx.select({ channelId: rewardSettings.announceChannelId }).from(rewardSettings).where(eq(rewardSettings.guildId, guildId)).for('update');
+    await tx
+      .insert(rewardSettings)
+      .values({ guildId, announceChannelId: channelId, updatedAt: now })
+      .onConflictDoUpdate({ target: rewardSettings.guildId, set: { announceChannelId: channelId, announceError: null, updatedAt: now } });
+    const from = before?.channelId ?? null;
+    if (from !== channelId)
+      await logModeratorAction(tx, { guildId, actorId, action: 'settings.change', details: { setting: 'rewards announce', changes: { announceChannelId: { from, to: channelId } } }, at: now });
+  });
 }

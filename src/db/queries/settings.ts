@@ -1,6 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Tx } from '../client.js';
+import { LOG_RETENTION_DEFAULT_DAYS } from '../../domain/moderator-actions.js';
+import type { Db, Tx } from '../client.js';
 import { guildSettings, memberSettings, type GuildSettings } from '../schema.js';
+import { logModeratorAction } from './moderator-log.js';
 
 export type GuildSettingsPatch = Partial<Omit<GuildSettings, 'guildId' | 'createdAt' | 'updatedAt'>>;
 
@@ -38,6 +40,7 @@ export function defaultGuildSettings(guildId: string): GuildSettings {
     studyChannelIds: [],
     studyCategoryIds: [],
     studyMinutes: 25,
+    logRetentionDays: LOG_RETENTION_DEFAULT_DAYS,
     welcomedAt: null,
     createdAt: epoch,
     updatedAt: epoch,
@@ -52,6 +55,48 @@ export async function updateGuildSettings(db: Tx, guildId: string, patch: GuildS
     .onConflictDoUpdate({ target: guildSettings.guildId, set: { ...patch, updatedAt: now } })
     .returning();
   return row!;
+}
+
+/** Columns a /setup run may reset but that are the bot's own state, not a moderator's setting: not logged as changes. */
+const BOT_STATE = new Set<string>(['promptsBrokenReason', 'challengesBrokenReason', 'reviewChannelError', 'challengesFirstWeekAt', 'welcomedAt']);
+
+/** One setting a moderator changed, as the moderator log keeps it. */
+export interface SettingDiff {
+  from: unknown;
+  to: unknown;
+}
+
+/** The settings of `patch` whose value differs between `before` and `after` (the bot's own state left out). */
+export function settingsDiff(before: Record<string, unknown>, after: Record<string, unknown>, keys: readonly string[]): Record<string, SettingDiff> {
+  const plain = (v: unknown) => (v instanceof Date ? v.toISOString() : (v ?? null));
+  const changes: Record<string, SettingDiff> = {};
+  for (const key of keys) {
+    if (BOT_STATE.has(key)) continue;
+    const from = plain(before[key]);
+    const to = plain(after[key]);
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = { from, to };
+  }
+  return changes;
+}
+
+/**
+ * A moderator changes the server's settings (/setup): the row is locked, changed, and each setting
+ * that changed is logged (old → new) in the moderator log, in one transaction. A run that changes
+ * nothing writes no entry. Returns the saved row and what changed.
+ */
+export async function changeGuildSettings(
+  db: Db,
+  input: { guildId: string; patch: GuildSettingsPatch; actorId: string; setting: string; at: Date },
+): Promise<{ saved: GuildSettings; changes: Record<string, SettingDiff> }> {
+  return db.transaction(async (tx) => {
+    const [locked] = await tx.select().from(guildSettings).where(eq(guildSettings.guildId, input.guildId)).for('update');
+    const before = locked ?? defaultGuildSettings(input.guildId);
+    const saved = await updateGuildSettings(tx, input.guildId, input.patch, input.at);
+    const changes = settingsDiff(before, saved, Object.keys(input.patch));
+    if (Object.keys(changes).length > 0)
+      await logModeratorAction(tx, { guildId: input.guildId, actorId: input.actorId, action: 'settings.change', details: { setting: input.setting, changes }, at: input.at });
+    return { saved, changes };
+  });
 }
 
 /** A member's own time zone, if they set one. */

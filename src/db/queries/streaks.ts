@@ -52,7 +52,8 @@ import {
   type StreakView,
 } from '../../domain/streaks.js';
 import { prepared, preparedRows, type Db, type Tx } from '../client.js';
-import { activities, auditLog, guildSettings, memberSettings, memberStreaks, streakDays } from '../schema.js';
+import { activities, guildSettings, memberSettings, memberStreaks, streakDays } from '../schema.js';
+import { logModeratorAction } from './moderator-log.js';
 import { defaultGuildSettings } from './settings.js';
 
 export type { StreakSummary } from '../../domain/streaks.js';
@@ -671,7 +672,7 @@ export type FixOutcome = { status: 'fixed'; streak: StreakSummary } | { status: 
 
 /**
  * A moderator counts a day for a member (e.g. the bot was down, or the member was travelling): a
- * `fix` day in the ledger, the figures recomputed, and an audit_log entry, in one transaction.
+ * `fix` day in the ledger, the figures recomputed, and a moderator log entry, in one transaction.
  * A day a freeze covered becomes a fix (the freeze goes back); a day that already counted is left alone.
  */
 export async function fixStreakDay(
@@ -694,12 +695,13 @@ export async function fixStreakDay(
         set: { reason: 'fix', actorId: input.actorId, note: input.reason, createdAt: input.at },
       });
     const streak = await recompute(tx, member, rules, input.at);
-    await tx.insert(auditLog).values({
+    await logModeratorAction(tx, {
       guildId: member.guildId,
       actorId: input.actorId,
       action: 'streak.fix',
       targetUserId: member.userId,
-      details: { day: input.day, reason: input.reason, before, after: streak },
+      reason: input.reason,
+      details: { day: input.day, before, after: streak },
       at: input.at,
     });
     return { status: 'fixed', streak };
