@@ -31,8 +31,6 @@ export interface StatsScope {
   today: string;
 }
 
-/** A local date or week start as 'YYYY-MM-DD' text (drivers differ on how they return a date). */
-const dayOf = (instant: unknown, zone: string) => sql`to_char((${instant} at time zone ${zone})::date, 'YYYY-MM-DD')`;
 const from = (s: StatsScope) => sql`${s.from.toISOString()}::timestamptz`;
 const to = (s: StatsScope) => sql`${s.to.toISOString()}::timestamptz`;
 const weekOf = (instant: unknown, zone: string) => sql`to_char(date_trunc('week', ${instant} at time zone ${zone}), 'YYYY-MM-DD')`;
@@ -41,9 +39,10 @@ const weekOf = (instant: unknown, zone: string) => sql`to_char(date_trunc('week'
 export async function activeMembersByDay(db: Tx, s: StatsScope): Promise<{ day: string; members: number }[]> {
   return rowsOf(
     db,
-    sql`select ${dayOf(sql`at`, s.zone)} as day, count(distinct user_id)::int as members
-      from ${activities} where guild_id = ${s.guildId} and at >= ${from(s)} and at < ${to(s)}
-      group by 1 order by 1`,
+    sql`select to_char(day, 'YYYY-MM-DD') as day, count(*)::int as members from (
+        select distinct (at at time zone ${s.zone})::date as day, user_id
+        from ${activities} where guild_id = ${s.guildId} and at >= ${from(s)} and at < ${to(s)}
+      ) x group by x.day order by x.day`,
   );
 }
 
@@ -51,10 +50,12 @@ export async function activeMembersByDay(db: Tx, s: StatsScope): Promise<{ day: 
 export async function weeklyActivity(db: Tx, s: StatsScope): Promise<{ week: string; checkins: number; steps: number }[]> {
   return rowsOf(
     db,
-    sql`select ${weekOf(sql`at`, s.zone)} as week,
+    sql`select to_char(week, 'YYYY-MM-DD') as week,
         count(*) filter (where kind = 'checkin')::int as checkins, count(*) filter (where kind = 'step')::int as steps
-      from ${activities} where guild_id = ${s.guildId} and kind in ('checkin', 'step') and at >= ${from(s)} and at < ${to(s)}
-      group by 1 order by 1`,
+      from (
+        select date_trunc('week', at at time zone ${s.zone}) as week, kind
+        from ${activities} where guild_id = ${s.guildId} and kind in ('checkin', 'step') and at >= ${from(s)} and at < ${to(s)}
+      ) x group by x.week order by x.week`,
   );
 }
 
@@ -100,13 +101,13 @@ export async function challengeParticipation(db: Tx, s: StatsScope): Promise<{ w
 export async function promptEngagement(db: Tx, s: StatsScope): Promise<{ week: string; prompts: number; checkins: number }[]> {
   return rowsOf(
     db,
-    sql`select week, sum(prompts)::int as prompts, sum(checkins)::int as checkins from (
-        select ${weekOf(sql`posted_at`, s.zone)} as week, 1 as prompts, 0 as checkins from ${scheduledPosts}
+    sql`select to_char(week, 'YYYY-MM-DD') as week, sum(prompts)::int as prompts, sum(checkins)::int as checkins from (
+        select date_trunc('week', posted_at at time zone ${s.zone}) as week, 1 as prompts, 0 as checkins from ${scheduledPosts}
           where guild_id = ${s.guildId} and kind = 'prompt' and status = 'posted' and posted_at >= ${from(s)} and posted_at < ${to(s)}
         union all
-        select ${weekOf(sql`at`, s.zone)}, 0, 1 from ${activities}
+        select date_trunc('week', at at time zone ${s.zone}), 0, 1 from ${activities}
           where guild_id = ${s.guildId} and kind = 'checkin' and source = 'prompt' and at >= ${from(s)} and at < ${to(s)}
-      ) x group by week order by week`,
+      ) x group by x.week order by x.week`,
   );
 }
 
