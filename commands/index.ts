@@ -20,9 +20,10 @@ import { resources } from './resources.js';
 import { roadmap } from './roadmap.js';
 import { settings } from './settings.js';
 import { setup } from './setup/index.js';
+import { stats } from './stats.js';
 import { streak } from './streak.js';
 import { study } from './study.js';
 import { undo } from './undo.js';
 
 /** Every slash command Cohort registers, listed explicitly. */
-export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort, members, content, event];
+export const commands: readonly Command[] = [roadmap, next, done, undo, setup, help, challenge, prompt, checkin, streak, progress, leaderboard, settings, admin, privacy, resources, resource, focus, study, pod, cohort, members, content, event, stats];

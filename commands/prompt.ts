@@ -96,7 +96,7 @@ export const prompt: Command = {
 
     /** prompt:checkin, the Check in button on the daily prompt: the same as /checkin. */
     async checkin(interaction, ctx) {
-      const result = await checkIn(ctx, { guildId: interaction.guildId, userId: interaction.user.id }, null);
+      const result = await checkIn(ctx, { guildId: interaction.guildId, userId: interaction.user.id }, null, 'prompt');
       await interaction.reply({ ...checkInView(result), flags: MessageFlags.Ephemeral });
       await applyRewards(ctx, interaction.client, interaction.guildId, interaction.user.id);
     },

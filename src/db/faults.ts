@@ -59,6 +59,18 @@ export function databaseFault(error: unknown): DatabaseFault | undefined {
   return undefined;
 }
 
+/**
+ * A statement the server cancelled for taking longer than its statement_timeout (57014; also
+ * postgres.js giving up on one still waiting for a connection): slow work, which a read that
+ * scans a lot (/stats) can say in its own words rather than as an outage.
+ */
+export function statementCancelled(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === '57014') return true;
+  }
+  return false;
+}
+
 /** What the member reads for each fault: our words, no driver message. */
 export const DATABASE_FAULT_MESSAGES: Record<DatabaseFault, string> = {
   not_saved: '⚠️ Our database is not answering right now, so nothing was saved. Please try again in a minute.',

@@ -217,10 +217,18 @@ export const activities = pgTable(
     at: instant('at').notNull(),
     ref: text('ref'),
     note: text('note'),
+    /**
+     * Where a check-in came from: `/checkin` (`command`) or the daily prompt's Check in button
+     * (`prompt`, also on `/prompt today`); null for other kinds and for check-ins stored before it
+     * was kept. /stats counts prompt engagement by it.
+     */
+    source: text('source', { enum: ['command', 'prompt'] }),
   },
   (t) => [
     index('activities_member').on(t.guildId, t.userId, t.day),
     index('activities_guild_kind_at').on(t.guildId, t.kind, t.at),
+    // /stats: who was active when in a server, whatever the kind (src/db/queries/stats.ts), read from the index alone.
+    index('activities_guild_at').on(t.guildId, t.at, t.userId),
     uniqueIndex('activities_one_checkin_a_day').on(t.guildId, t.userId, t.day).where(sql`${t.kind} = 'checkin'`),
     uniqueIndex('activities_one_study_a_day').on(t.guildId, t.userId, t.day).where(sql`${t.kind} = 'study'`),
   ],

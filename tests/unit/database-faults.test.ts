@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatabaseDeadlineError, databaseFault } from '../../src/db/faults.js';
+import { DatabaseDeadlineError, databaseFault, statementCancelled } from '../../src/db/faults.js';
 
 const coded = (code: string, message = 'driver message') => Object.assign(new Error(message), { code });
 /** drizzle wraps the driver's error in its own, with the driver's as `cause`. */
@@ -19,5 +19,13 @@ describe('databaseFault', () => {
     expect(databaseFault(wrapped(coded('23505')))).toBeUndefined();
     expect(databaseFault(new Error('a bug'))).toBeUndefined();
     expect(databaseFault('not an error')).toBeUndefined();
+  });
+});
+
+describe('statementCancelled', () => {
+  it('is a statement the server cancelled (statement_timeout), and nothing else', () => {
+    expect(statementCancelled(wrapped(coded('57014')))).toBe(true);
+    for (const error of [coded('ECONNREFUSED'), coded('53100'), new DatabaseDeadlineError('silent', true), new Error('a bug')]) expect(statementCancelled(wrapped(error)), error.message).toBe(false);
+    expect(statementCancelled('not an error')).toBe(false);
   });
 });

@@ -73,7 +73,7 @@ export async function exportMemberData(db: Tx, member: MemberKey, now: Date) {
     db.select({ stepId: stepProgress.stepId, trackId: stepProgress.trackId, completedAt: stepProgress.completedAt }).from(stepProgress).where(mine(stepProgress)),
     db.select({ trackId: memberBranches.trackId, branchId: memberBranches.branchId, chosenAt: memberBranches.chosenAt }).from(memberBranches).where(mine(memberBranches)),
     db.select({ trackId: memberTracks.trackId, chosenAt: memberTracks.chosenAt }).from(memberTracks).where(mine(memberTracks)),
-    db.select({ kind: activities.kind, day: activities.day, at: activities.at, ref: activities.ref, note: activities.note }).from(activities).where(mine(activities)).orderBy(activities.at),
+    db.select({ kind: activities.kind, day: activities.day, at: activities.at, ref: activities.ref, note: activities.note, source: activities.source }).from(activities).where(mine(activities)).orderBy(activities.at),
     db.select({ day: streakDays.day, reason: streakDays.reason, actorId: streakDays.actorId, note: streakDays.note }).from(streakDays).where(mine(streakDays)).orderBy(streakDays.day),
     db.select({ current: memberStreaks.current, longest: memberStreaks.longest, freezes: memberStreaks.freezes, lastDay: memberStreaks.lastDay }).from(memberStreaks).where(mine(memberStreaks)),
     db

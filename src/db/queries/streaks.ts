@@ -66,12 +66,17 @@ export interface MemberKey {
 
 export type ActivityKind = 'checkin' | 'step' | 'challenge' | 'study';
 
+/** Where a check-in came from: `/checkin` (`command`) or the daily prompt's Check in button (`prompt`). */
+export type CheckInSource = NonNullable<typeof activities.$inferInsert.source>;
+
 export interface ActivityInput extends MemberKey {
   kind: ActivityKind;
   at: Date;
   /** What the activity was about (step id, challenge week id …). */
   ref?: string;
   note?: string;
+  /** Where a check-in came from: `/checkin` or the daily prompt's button (stored in activities.source). */
+  source?: CheckInSource;
   /** What the ledger says about the day (default: `ref`), e.g. "studied 1 h 20 m in <#…>". */
   ledgerNote?: string;
 }
@@ -340,6 +345,7 @@ interface ActivityValues {
   at: string;
   ref: string | null;
   note: string | null;
+  source: CheckInSource | null;
   ledgerNote: string | null;
   /** The new figures (when `next`) and the day rule they were counted under. */
   current: number;
@@ -414,6 +420,7 @@ async function runActivityStatement<T>(
     at: input.at.toISOString(),
     ref: input.ref ?? null,
     note: input.note ?? null,
+    source: input.source ?? null,
     ledgerNote: input.ledgerNote ?? input.ref ?? null,
     zone: counting.follows.zone,
     rolloverHour: counting.follows.rolloverHour,
@@ -503,8 +510,8 @@ function activityStatement({ ok: okShape, freezeDays, figures: writesFigures, ga
         )`
     : sql``;
   return sql`with ${ok}${gate ? sql`${gate.cte}, ` : sql``}stored as (
-      insert into ${activities} (guild_id, user_id, kind, day, at, ref, note)
-      select ${p('guildId')}, ${p('userId')}, ${p('kind')}, ${p('day')}::date, ${p('at')}::timestamptz, ${p('ref')}, ${p('note')}${source}
+      insert into ${activities} (guild_id, user_id, kind, day, at, ref, note, source)
+      select ${p('guildId')}, ${p('userId')}, ${p('kind')}, ${p('day')}::date, ${p('at')}::timestamptz, ${p('ref')}, ${p('note')}, ${p('source')}${source}
       on conflict do nothing
       returning id
     ), counted as (
@@ -617,9 +624,14 @@ export interface CheckInResult extends ActivityResult {
   freezesBefore: number;
 }
 
-/** /checkin and the daily prompt's Check in button: counts the member's day and returns the streak. */
-export async function checkIn(ctx: { db: Db; clock: Clock; memberFigures?: MemberFigures }, member: MemberKey, note: string | null): Promise<CheckInResult> {
-  const input: ActivityInput = { ...member, kind: 'checkin', at: ctx.clock.now(), ...(note ? { note } : {}) };
+/** /checkin (`command`) and the daily prompt's Check in button (`prompt`): counts the member's day and returns the streak. */
+export async function checkIn(
+  ctx: { db: Db; clock: Clock; memberFigures?: MemberFigures },
+  member: MemberKey,
+  note: string | null,
+  source: CheckInSource = 'command',
+): Promise<CheckInResult> {
+  const input: ActivityInput = { ...member, kind: 'checkin', at: ctx.clock.now(), source, ...(note ? { note } : {}) };
   const result = (await recordActivityOptimistically(ctx.db, input, undefined, ctx.memberFigures))?.result ?? (await recordActivity(ctx.db, input));
   return { ...result, already: !result.recorded, freezesBefore: result.before.freezes };
 }

@@ -162,8 +162,11 @@ function heatmapFontOptions(): NonNullable<ResvgRenderOptions['font']> {
 
 /** Renders the heatmap's SVGs to PNG: one per app, in its context; `app.stop()` closes it. */
 export interface ImageRenderer {
-  /** An SVG to PNG at twice its size, with the heatmap's fonts, off the event loop. */
-  renderPng(svg: string): Promise<Buffer>;
+  /**
+   * An SVG to PNG at twice its size (or `zoom` times: /stats's large chart uses 1.5, half the
+   * pixels to draw and compress), with the heatmap's fonts, off the event loop.
+   */
+  renderPng(svg: string, options?: { zoom?: number }): Promise<Buffer>;
   /** Renders still pending fail, and so does every later one. */
   close(): Promise<void>;
 }
@@ -192,25 +195,27 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
   const waiting = new Set<(error: Error) => void>();
   const closing = new AbortController();
 
-  async function render(svg: string): Promise<Buffer> {
+  async function render(svg: string, zoom: number): Promise<Buffer> {
     // No AbortSignal here: resvg-js (napi-rs) takes one signal per task and refuses a shared one
     // (InvalidArg); a render already queued after close() only costs its ~25 ms on the pool.
-    const image = await renderAsync(svg, { font: heatmapFontOptions(), fitTo: { mode: 'zoom', value: 2 } });
+    const image = await renderAsync(svg, { font: heatmapFontOptions(), fitTo: { mode: 'zoom', value: zoom } });
     return encodePng(image.pixels, image.width, image.height, closing.signal);
   }
 
   return {
-    renderPng(svg) {
+    renderPng(svg, options = {}) {
       if (closing.signal.aborted) return Promise.reject(new Error('PNG rendering failed: the renderer is closed'));
-      const cached = images.get(svg);
+      const zoom = options.zoom ?? 2;
+      const key = zoom === 2 ? svg : `${zoom}:${svg}`;
+      const cached = images.get(key);
       if (cached) return Promise.resolve(cached);
-      let pending = rendering.get(svg);
+      let pending = rendering.get(key);
       if (!pending) {
-        pending = render(svg).finally(() => rendering.delete(svg));
-        rendering.set(svg, pending);
+        pending = render(svg, zoom).finally(() => rendering.delete(key));
+        rendering.set(key, pending);
         pending.then(
           (png) => {
-            if (!closing.signal.aborted) images.set(svg, png);
+            if (!closing.signal.aborted) images.set(key, png);
           },
           () => {},
         );
