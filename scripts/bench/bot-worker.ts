@@ -15,11 +15,13 @@
  * {received} (that many voice events received, then idle); clock
  * {at, flowing}; heartbeat (the voice heartbeat job, now); run-due (the scheduler's due jobs);
  * wait-down (a shard lost its gateway); wait-resumed (every shard is back and reconciled);
- * restart {advanceMs, profile?} → {readyMs, reconcileMs, statements}; stop → {profile}.
+ * restart {advanceMs, profile?} → {readyMs, reconcileMs, statements}; lag → the event loop's delay (ms:
+ * p50, p99, max) since the last lag; stop → {profile}.
  * Before the first message the worker sends {ready, steps}.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApplicationCommandType, Client, Events, GatewayIntentBits, MessageFlags, Status } from 'discord.js';
 import type { Clock } from '../../src/clock.js';
 import type { Command } from '../../src/discord/command.js';
@@ -192,6 +194,9 @@ if (session && heapFile) {
   await session.post('HeapProfiler.enable');
   await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 }
+// How late the bot's event loop ran its timers (10 ms resolution), reset by each 'lag' message.
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
 send({ type: 'ready', steps: running.steps });
 process.on('message', (message: Op) => {
   void (async () => {
@@ -199,6 +204,9 @@ process.on('message', (message: Op) => {
       if (message.op === 'count') {
         const cpu = process.cpuUsage();
         send({ id: message.id, queries: running.queries(), received: running.received(), elu: performance.eventLoopUtilization().active, cpuMicros: cpu.user + cpu.system });
+      } else if (message.op === 'lag') {
+        send({ id: message.id, p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
+        delay.reset();
       } else if (message.op === 'stop') {
         if (session && profileFile) writeFileSync(profileFile, JSON.stringify((await session.post('Profiler.stop')).profile));
         if (session && heapFile) writeFileSync(heapFile, JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [interactions|fanout|digest|startup|voice|faults|heatmap …]`: runs the benchmarks (all but faults and heatmap by default), prints a
+ * `npm run bench [interactions|fanout|digest|startup|voice|faults|mixed|heatmap …]`: runs the benchmarks (all but faults, mixed and heatmap by default), prints a
  * table for each and writes the figures as JSON to bench-results/. Not part of the test run.
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
  * (a fresh database is created for each run and dropped after).
@@ -9,8 +9,8 @@ import { cpuReferenceMs, writeResult } from './common.js';
 import { benchInteractions } from './interactions.js';
 
 const all = ['interactions', 'fanout', 'digest', 'startup', 'voice'] as const;
-/** Run only when named: faults takes minutes (a 60 s outage per fault). */
-const onDemand = ['faults'] as const;
+/** Run only when named: faults takes minutes (a 60 s outage per fault); mixed runs three loads at once. */
+const onDemand = ['faults', 'mixed'] as const;
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length ? [...all, ...onDemand].filter((b) => wanted.includes(b)) : [...all];
 
@@ -25,6 +25,7 @@ for (const name of selected) {
   else if (name === 'fanout') result = await (await import('./fanout.js')).benchFanout();
   else if (name === 'voice') result = await (await import('./voice.js')).benchVoice();
   else if (name === 'digest') result = await (await import('./digest.js')).benchDigest();
+  else if (name === 'mixed') result = await (await import('./mixed.js')).benchMixed();
   else if (name === 'faults') result = await (await import('./faults.js')).benchFaults();
   else result = await (await import('./startup.js')).benchStartup();
   const cpuReference = { beforeMs: before, afterMs: cpuReferenceMs() };

@@ -26,8 +26,8 @@ export interface InteractionBenchOptions {
   calibration: number;
 }
 
-type Kind = 'next' | 'mark_done' | 'checkin' | 'streak' | 'leaderboard' | 'ping';
-const WEIGHTS: [Kind, number][] = [
+export type Kind = 'next' | 'mark_done' | 'checkin' | 'streak' | 'leaderboard' | 'ping';
+export const WEIGHTS: [Kind, number][] = [
   ['next', 0.25],
   ['mark_done', 0.2],
   ['checkin', 0.25],
@@ -36,7 +36,7 @@ const WEIGHTS: [Kind, number][] = [
 ];
 
 /** A small deterministic PRNG (mulberry32) so that every run sends the same mix. */
-function prng(seed: number) {
+export function prng(seed: number) {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
@@ -293,7 +293,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
  * Runs `fn` over `items` on a schedule: item i starts i / perSecond seconds after the first,
  * whether or not the earlier ones have finished (open loop), checked every millisecond.
  */
-async function runPaced<T>(items: readonly T[], perSecond: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function runPaced<T>(items: readonly T[], perSecond: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   const started = performance.now();
   const running: Promise<unknown>[] = [];
   let sent = 0;
@@ -306,7 +306,7 @@ async function runPaced<T>(items: readonly T[], perSecond: number, fn: (item: T)
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-async function runPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function runPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
