@@ -15,7 +15,7 @@ import { guildSettings } from '../../src/db/schema.js';
 import { updateGuildSettings } from '../../src/db/queries/settings.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 import { button, chatInput } from '../../src/sim/interactions.js';
-import { startBot, type BotProcess } from './bot.js';
+import { startBot } from './bot.js';
 import { freshPostgres, loadAverage, percentile, round, sendingRate, table } from './common.js';
 import { WEIGHTS, prng, runPaced, runPool, type Kind } from './interactions.js';
 import { voiceChurn } from './voice.js';
