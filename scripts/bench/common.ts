@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
@@ -28,8 +29,13 @@ export async function freshPostgres(poolSize = Number(process.env.BENCH_POOL ?? 
   const scratch = await emptyPostgres();
   const migrated = await openDatabase({ url: scratch.url });
   await migrated.close();
+  return countingPostgres(scratch.url, poolSize, () => scratch.drop());
+}
+
+/** A connection pool to an existing, migrated database at `url`, counting statements; `drop` runs after it closes. */
+export function countingPostgres(url: string, poolSize = Number(process.env.BENCH_POOL ?? 10), drop?: () => Promise<void>): CountingDatabase {
   let count = 0;
-  const client = postgres(scratch.url, {
+  const client = postgres(url, {
     ...POSTGRES_OPTIONS,
     max: poolSize,
     ...countingStatements(() => void (count += 1)),
@@ -38,14 +44,21 @@ export async function freshPostgres(poolSize = Number(process.env.BENCH_POOL ?? 
   return {
     db,
     kind: 'postgres',
-    url: scratch.url,
+    url,
     queries: () => count,
     ping: async () => void (await db.execute(sql`select 1`)),
     async close() {
       await client.end({ timeout: 5 });
-      await scratch.drop();
+      await drop?.();
     },
   };
+}
+
+/** The machine's load average (1, 5, 15 min), printed beside every figure: the machine is shared. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');
 }
 
 /** A fresh empty database on SERVER_URL for a child process; returns its URL and a drop function. */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [interactions|fanout|digest|startup|voice|faults|cohort|at-risk|stats|heatmap|server-content …]`: runs the benchmarks (all but faults, cohort, at-risk, stats and heatmap by default), prints a
+ * `npm run bench [interactions|fanout|digest|startup|voice|faults|cohort|at-risk|stats|mixed|heatmap|server-content …]`: runs the benchmarks (all but faults, cohort, at-risk, stats, mixed and heatmap by default), prints a
  * table for each and writes the figures as JSON to bench-results/. Not part of the test run.
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
  * (a fresh database is created for each run and dropped after).
@@ -9,8 +9,8 @@ import { cpuReferenceMs, writeResult } from './common.js';
 import { benchInteractions } from './interactions.js';
 
 const all = ['interactions', 'fanout', 'digest', 'startup', 'voice'] as const;
-/** Run only when named: faults takes minutes (a 60 s outage per fault); cohort sends thousands of paced messages; at-risk and stats seed a big server first. */
-const onDemand = ['faults', 'cohort', 'at-risk', 'stats'] as const;
+/** Run only when named: faults takes minutes (a 60 s outage per fault); cohort sends thousands of paced messages; at-risk and stats seed a big server first; mixed runs three loads at once. */
+const onDemand = ['faults', 'cohort', 'at-risk', 'stats', 'mixed'] as const;
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length ? [...all, ...onDemand].filter((b) => wanted.includes(b)) : [...all];
 
@@ -25,6 +25,7 @@ for (const name of selected) {
   else if (name === 'fanout') result = await (await import('./fanout.js')).benchFanout();
   else if (name === 'voice') result = await (await import('./voice.js')).benchVoice();
   else if (name === 'digest') result = await (await import('./digest.js')).benchDigest();
+  else if (name === 'mixed') result = await (await import('./mixed.js')).benchMixed();
   else if (name === 'faults') result = await (await import('./faults.js')).benchFaults();
   else if (name === 'cohort') result = await (await import('./cohort.js')).benchCohort();
   else if (name === 'at-risk') result = await (await import('./at-risk.js')).benchAtRisk();

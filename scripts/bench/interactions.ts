@@ -13,13 +13,10 @@
  * in flight, closed loop) and at one rate for both (BENCH_VERSUS_RATE per second, 500, open loop;
  * 0 skips it).
  */
-import { execFileSync, fork } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { projectRoot } from '../../src/paths.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
 import { button, chatInput } from '../../src/sim/interactions.js';
-import { percentile, round, scriptNodeArgs, sleep, table } from './common.js';
+import { startBot, type BotName } from './bot.js';
+import { percentile, round, sleep, table } from './common.js';
 export interface InteractionBenchOptions {
   total: number;
   members: number;
@@ -29,8 +26,8 @@ export interface InteractionBenchOptions {
   calibration: number;
 }
 
-type Kind = 'next' | 'mark_done' | 'checkin' | 'streak' | 'leaderboard' | 'ping';
-const WEIGHTS: [Kind, number][] = [
+export type Kind = 'next' | 'mark_done' | 'checkin' | 'streak' | 'leaderboard' | 'ping';
+export const WEIGHTS: [Kind, number][] = [
   ['next', 0.25],
   ['mark_done', 0.2],
   ['checkin', 0.25],
@@ -39,70 +36,13 @@ const WEIGHTS: [Kind, number][] = [
 ];
 
 /** A small deterministic PRNG (mulberry32) so that every run sends the same mix. */
-function prng(seed: number) {
+export function prng(seed: number) {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-type Message = { type: string; [key: string]: unknown };
-type BotName = 'cohort' | 'bare';
-
-/**
- * The bots run as `npm start` runs Cohort: compiled JavaScript (tsconfig.bench.json, built once per
- * run into dist/bench) with npm start's node flags, no TypeScript loader. Under tsx every `require`
- * goes through its resolve hooks, and discord.js requires modules lazily on each reply, which cost
- * both bots the same ~10-30 µs per interaction that production does not pay. BENCH_TSX=1 runs the
- * TypeScript sources under tsx instead (quicker to iterate on).
- */
-interface BotWorker {
-  file: string;
-  loader: string[];
-}
-
-/** Builds the bot worker once per run (or points at its TypeScript source under BENCH_TSX). */
-function buildBotWorker(): BotWorker {
-  if (process.env.BENCH_TSX) return { file: fileURLToPath(new URL('./bot-worker.ts', import.meta.url)), loader: ['--import', 'tsx'] };
-  execFileSync(join(projectRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: projectRoot, stdio: 'inherit' });
-  return { file: join(projectRoot, 'dist', 'bench', 'scripts', 'bench', 'bot-worker.js'), loader: [] };
-}
-
-/** Starts a bot (bot-worker) in a child process, as `npm start` runs node, logged in to `fake`. */
-async function startBot(fake: FakeDiscord, worker: BotWorker, bot: BotName) {
-  const nodeArgs = scriptNodeArgs('start').filter((a) => a.startsWith('--'));
-  const child = fork(worker.file, [bot, fake.apiUrl, process.env.BENCH_LOG_LEVEL ?? 'silent'], {
-    execArgv: [...worker.loader, ...nodeArgs],
-    // The bot's own log lines (BENCH_LOG_LEVEL=info: what logging costs) go nowhere.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const inbox: ((message: Message) => void)[] = [];
-  child.on('message', (message: Message) => inbox.shift()?.(message));
-  child.on('exit', (code) => {
-    if (code !== 0 && code !== null) {
-      console.error(`${bot} bot exited with ${code}`);
-      process.exit(1);
-    }
-  });
-  const receive = () => new Promise<Message>((resolve) => inbox.push(resolve));
-  const { steps } = (await receive()) as unknown as { steps: string[] };
-  /** The bot's counters now: SQL round trips, event-loop busy ms, CPU µs (user + system, whole process). */
-  const counters = async () => {
-    const answer = receive();
-    child.send('count');
-    const m = await answer;
-    return { queries: m.queries as number, eluMs: m.elu as number, cpuMicros: m.cpuMicros as number };
-  };
-  const stop = async () => {
-    const stopped = receive();
-    child.send('stop');
-    const m = await stopped;
-    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
-    return m.profile as string | undefined;
-  };
-  return { steps, counters, stop };
 }
 
 export async function benchInteractions(options: Partial<InteractionBenchOptions> = {}) {
@@ -118,8 +58,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   type Member = Population['members'][number];
   const main = await populate();
   const { fake, members } = main;
-  const worker = buildBotWorker();
-  const cohort = await startBot(fake, worker, 'cohort');
+  const cohort = await startBot(fake, 'cohort');
   const { steps } = cohort;
 
   const available = new Set(fake.globalCommands().map((c) => c.name as string));
@@ -251,7 +190,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
   const sides: SideBySide[] = [];
   if (available.has('next') && available.has('checkin') && versusTotal > 0) {
     const other = await populate();
-    const bare = await startBot(other.fake, worker, 'bare');
+    const bare = await startBot(other.fake, 'bare');
     const there = (work: Work): Work => work.map(([kind, m]) => [kind, other.members[m.index]!] as const);
     await runPool(there(alternating(o.warmup)), o.inFlight, ([k, m]) => one(k, m, other));
     /** Both bots in turn, `rounds` rounds of `total / rounds` each, the order swapped each round. */
@@ -354,7 +293,7 @@ export async function benchInteractions(options: Partial<InteractionBenchOptions
  * Runs `fn` over `items` on a schedule: item i starts i / perSecond seconds after the first,
  * whether or not the earlier ones have finished (open loop), checked every millisecond.
  */
-async function runPaced<T>(items: readonly T[], perSecond: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function runPaced<T>(items: readonly T[], perSecond: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   const started = performance.now();
   const running: Promise<unknown>[] = [];
   let sent = 0;
@@ -367,7 +306,7 @@ async function runPaced<T>(items: readonly T[], perSecond: number, fn: (item: T)
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-async function runPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function runPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

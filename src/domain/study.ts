@@ -78,32 +78,84 @@ export function mergeIntervals(intervals: Iterable<Interval>): Interval[] {
   return out;
 }
 
-/** The first instant after `t` that belongs to a later member day than `t` does (to the second). */
+/**
+ * The first instant after `t` that belongs to a later member day than `t` does: the pure rule,
+ * searched with Intl over whole seconds (wall clocks and so day boundaries change on whole seconds;
+ * a local day is constant within one), so every instant of a day gets the same boundary.
+ */
 export function nextDayBoundary(t: number, zone: string, rolloverHour = 0): number {
   const day = localDay(new Date(t), zone, rolloverHour);
-  let lo = t;
-  let hi = t + LONGEST_DAY_MS;
+  let lo = Math.floor(t / 1000) * 1000;
+  let hi = lo + LONGEST_DAY_MS;
   while (hi - lo > 1000) {
     const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-    if (mid <= lo) break;
     if (localDay(new Date(mid), zone, rolloverHour) > day) hi = mid;
     else lo = mid;
   }
   return hi;
 }
 
+/** The member day an instant belongs to, and the first instant of the next one (`nextDayBoundary`). */
+export interface DaySpan {
+  day: string;
+  end: number;
+}
+
+/**
+ * A memo of member days, answering exactly what `localDay` and `nextDayBoundary` answer, without
+ * asking Intl again for an instant inside a day it already knows (a closed session's day costs
+ * some 50 Intl calls; a busy voice batch closes thousands of sessions on the same few days).
+ *
+ * Per zone and rollover hour it keeps the last few days seen as [from, end): `from` an instant
+ * found to be in the day, `end` its boundary. Local days never go backwards, so every instant in
+ * between is in that day with that boundary. Its answers never depend on what it holds: only how
+ * many Intl calls they cost. Bounded: at most `zones` zone and rollover pairs of `days` days each.
+ */
+export class MemberDays {
+  private readonly spans = new Map<string, (DaySpan & { from: number })[]>();
+
+  constructor(
+    private readonly zones = 1024,
+    private readonly days = 8,
+  ) {}
+
+  at(t: number, zone: string, rolloverHour = 0): Readonly<DaySpan> {
+    const key = `${zone}|${rolloverHour}`;
+    let spans = this.spans.get(key);
+    if (spans) for (const s of spans) if (s.from <= t && t < s.end) return s;
+    const day = localDay(new Date(t), zone, rolloverHour);
+    const known = spans?.find((s) => s.day === day);
+    if (known) {
+      known.from = Math.min(known.from, t);
+      return known;
+    }
+    const span = { day, end: nextDayBoundary(t, zone, rolloverHour), from: t };
+    if (!spans) {
+      if (this.spans.size >= this.zones) this.spans.delete(this.spans.keys().next().value!);
+      spans = [];
+      this.spans.set(key, spans);
+    }
+    spans.push(span);
+    if (spans.length > this.days) spans.shift();
+    return span;
+  }
+}
+
+/** The memo the study rules share (a pure memo: it changes how fast they answer, never what). */
+export const memberDays = new MemberDays();
+
 /**
  * Study time per member day (`YYYY-MM-DD` → ms), in the member's zone and with the streak rollover
  * hour, so that study time falls on the same days as check-ins. Overlaps count once.
  */
-export function studyByDay(intervals: Iterable<Interval>, zone: string, rolloverHour = 0): Map<string, number> {
+export function studyByDay(intervals: Iterable<Interval>, zone: string, rolloverHour = 0, days: MemberDays = memberDays): Map<string, number> {
   const out = new Map<string, number>();
   for (const { start, end } of mergeIntervals(intervals)) {
     let t = start;
     while (t < end) {
-      const day = localDay(new Date(t), zone, rolloverHour);
-      const boundary = Math.min(end, nextDayBoundary(t, zone, rolloverHour));
-      out.set(day, (out.get(day) ?? 0) + (boundary - t));
+      const span = days.at(t, zone, rolloverHour);
+      const boundary = Math.min(end, span.end);
+      out.set(span.day, (out.get(span.day) ?? 0) + (boundary - t));
       t = boundary;
     }
   }

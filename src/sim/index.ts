@@ -66,7 +66,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   });
   const rest = new RestServer(state, {
     rateLimitPerSecond: options.rateLimitPerSecond,
-    rateLimitExempt: options.rateLimitExempt ?? /^\/(gateway|interactions)(\/|$)/,
+    // Interaction endpoints (the callback, and the edits and follow-ups under /webhooks/:application/:token) are not bound to the bot's global limit.
+    rateLimitExempt: options.rateLimitExempt ?? /^\/(gateway|interactions|webhooks)(\/|$)/,
   });
   let port = 0;
   const gatewayUrl = (): string => `ws://127.0.0.1:${port}`;

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
-import { HOUR_MS, capSession, countedChannel, planVoiceEvents, type VoicePlace, formatStudyTime, nextDayBoundary, studyByDay, studyTotals, studyWithin, wholeMinutes, type Interval, type StudyTotals } from '../../domain/study.js';
+import { HOUR_MS, capSession, countedChannel, planVoiceEvents, type VoicePlace, formatStudyTime, memberDays, studyByDay, studyTotals, studyWithin, wholeMinutes, type Interval, type StudyTotals } from '../../domain/study.js';
 import { localDay } from '../../domain/dates.js';
 import { rowsOf, type Db, type Tx } from '../client.js';
 import { guildSettings, memberSettings, studyHeartbeats, studySessions, streakDays } from '../schema.js';
@@ -101,8 +101,8 @@ export async function countStudyDaysOf(db: Tx, sessions: readonly CountedSession
     const { zone, rolloverHour } = rules.get(k)!;
     if (!perDay.has(k)) perDay.set(k, studyByDay([...(stored.get(k) ?? []), ...ofMember.get(k)!.sessions], zone, rolloverHour));
     for (let t = session.start; t < session.end; ) {
-      const boundary = Math.min(session.end, nextDayBoundary(t, zone, rolloverHour));
-      const day = localDay(new Date(t), zone, rolloverHour);
+      const { day, end } = memberDays.at(t, zone, rolloverHour);
+      const boundary = Math.min(session.end, end);
       days[index]!.push({ day, boundary });
       const dayKey = `${k}:${day}`;
       if ((latest.get(dayKey)?.at ?? -Infinity) < boundary) latest.set(dayKey, { at: boundary, channelId: session.channelId });

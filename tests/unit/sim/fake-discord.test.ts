@@ -297,6 +297,24 @@ describe('spec violations', () => {
 });
 
 describe('rate limiting', () => {
+  it('leaves interaction callbacks and the webhook edits of an answer out of the global rate', async () => {
+    const fake = await startFakeDiscord({ rateLimitPerSecond: 2, failOnViolations: false });
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          fetch(`${fake.apiUrl}/v10/webhooks/1/token-${i}/messages/@original`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: 'x' }) }).then((r) => r.status),
+        ),
+      );
+      expect(statuses).not.toContain(429);
+      expect(fake.stats.rateLimited).toBe(0);
+      // A bot route beyond the rate is still refused.
+      const posts = await Promise.all(Array.from({ length: 6 }, () => fetch(`${fake.apiUrl}/v10/users/@me`).then((r) => r.status)));
+      expect(posts).toContain(429);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('answers 429 beyond the global rate and discord.js retries', async () => {
     const fake = await startFakeDiscord({ rateLimitPerSecond: 5 });
     const guild = fake.addGuild();
