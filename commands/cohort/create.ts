@@ -108,7 +108,7 @@ export const create: CohortSubcommand = async (interaction, ctx) => {
     createdAt: now,
     updatedAt: now,
   };
-  const units = unitsOf({ ...draft, id: 0, joinUntil: now, brokenReason: null });
+  const units = unitsOf({ ...draft, id: 0, joinUntil: now, brokenReason: null, publicFeed: false, publicFeedVersion: 0 });
   const joinRaw = options.getString('join_until');
   const defaultJoinUntil = units[Math.min(1, units.length - 1)]!.deadline;
   const joinUntil = joinRaw === null ? defaultJoinUntil : parseDeadline(joinRaw, zone);

@@ -720,6 +720,10 @@ export const cohorts = pgTable(
     certificatePercent: smallint('certificate_percent'),
     /** Key of the members' calendar links (HMAC, src/http/calendar.ts): hex, made at creation. */
     secret: text('secret').notNull(),
+    /** Whether moderators turned on the cohort's public calendar feed (/cohort calendar public:on). */
+    publicFeed: boolean('public_feed').notNull().default(false),
+    /** Bumped each time the public feed is turned on: a link from before it was last turned off stays off. */
+    publicFeedVersion: integer('public_feed_version').notNull().default(0),
     /** Why Discord refused the cohort's channel (shown in /cohort status); cleared when the plan or channel is edited. */
     brokenReason: text('broken_reason'),
     createdBy: snowflake('created_by').notNull(),

@@ -37,29 +37,44 @@ export function calendarToken(cohort: Pick<Cohort, 'id' | 'secret'>, userId: str
 
 export interface TokenClaim {
   cohortId: number;
-  userId: string;
+  /** The member whose link it is; undefined for the cohort's public feed. */
+  userId: string | undefined;
   version: number;
   /** Whether the token's signature holds under the cohort's secret. */
   verify(secret: string): boolean;
 }
 
+function publicMac(secret: string, cohortId: number, version: number): string {
+  return createHmac('sha256', Buffer.from(secret, 'hex')).update(`cohort-public-calendar:${cohortId}:${version}`).digest('base64url').slice(0, MAC_LENGTH);
+}
+
+/** The token of a cohort's public feed (moderators turn it on): the cohort's deadlines and sessions, no member in it. */
+export function publicCalendarToken(cohort: Pick<Cohort, 'id' | 'secret'>, version: number): string {
+  return `${cohort.id}-public-${version}-${publicMac(cohort.secret, cohort.id, version)}`;
+}
+
+function verifier(expected: (secret: string) => string, given: string): (secret: string) => boolean {
+  const mine = Buffer.from(given);
+  return (secret) => {
+    const theirs = Buffer.from(expected(secret));
+    return theirs.length === mine.length && timingSafeEqual(theirs, mine);
+  };
+}
+
 /** What a token claims (its signature is checked by `verify` once the cohort's secret is read); undefined when it is not one. */
 export function parseCalendarToken(token: string): TokenClaim | undefined {
+  const open = /^(\d{1,15})-public-(\d{1,9})-([\w-]{32})$/.exec(token);
+  if (open) {
+    const cohortId = Number(open[1]);
+    const version = Number(open[2]);
+    return { cohortId, userId: undefined, version, verify: verifier((secret) => publicMac(secret, cohortId, version), open[3]!) };
+  }
   const m = /^(\d{1,15})-(\d{17,20})-(\d{1,9})-([\w-]{32})$/.exec(token);
   if (!m) return undefined;
   const cohortId = Number(m[1]);
   const userId = m[2]!;
   const version = Number(m[3]);
-  const given = Buffer.from(m[4]!);
-  return {
-    cohortId,
-    userId,
-    version,
-    verify: (secret) => {
-      const expected = Buffer.from(mac(secret, cohortId, userId, version));
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    },
-  };
+  return { cohortId, userId, version, verify: verifier((secret) => mac(secret, cohortId, userId, version), m[4]!) };
 }
 
 /**
@@ -101,7 +116,7 @@ export function cohortCalendar(content: Content, cohort: Cohort, units: readonly
 
 /**
  * The feed a token opens, or undefined (404) for anything else: not a token, an unknown cohort, a
- * member no longer in it, an old link version, a signature that does not hold. The answer never
+ * member no longer in it, an old link version, a public feed turned off, a signature that does not hold. The answer never
  * says which, so a token cannot be probed.
  */
 export async function calendarFeed(deps: { db: Db; contents: ContentStore; publicUrl: string | undefined; now?: Date }, token: string): Promise<string | undefined> {
@@ -109,20 +124,24 @@ export async function calendarFeed(deps: { db: Db; contents: ContentStore; publi
   if (!claim) return undefined;
   const cohort = await findCohort(deps.db, claim.cohortId);
   if (!cohort || !claim.verify(cohort.secret)) return undefined;
-  const member = await membership(deps.db, cohort.id, claim.userId);
-  if (!member || member.calendarVersion !== claim.version) return undefined;
+  if (claim.userId === undefined) {
+    if (!cohort.publicFeed || cohort.publicFeedVersion !== claim.version) return undefined;
+  } else {
+    const member = await membership(deps.db, cohort.id, claim.userId);
+    if (!member || member.calendarVersion !== claim.version) return undefined;
+  }
   const host = deps.publicUrl ? new URL(deps.publicUrl).host : 'cohort';
   return cohortCalendar(await deps.contents.forGuild(cohort.guildId), cohort, unitsOf(cohort), host, await feedEvents(deps.db, cohort, claim.userId, deps.now ?? new Date()));
 }
 
-/** The cohort's sessions around `now`, and the sessions of other events of the server the member answered (that occurrence only). */
-export async function feedEvents(db: Db, cohort: Cohort, userId: string, now: Date): Promise<FeedEvent[]> {
+/** The cohort's sessions around `now`, and the sessions of other events of the server the member answered (that occurrence only; none for the public feed). */
+export async function feedEvents(db: Db, cohort: Cohort, userId: string | undefined, now: Date): Promise<FeedEvent[]> {
   const from = new Date(now.getTime() - EVENTS_BACK_MS);
   const until = new Date(now.getTime() + EVENTS_AHEAD_MS);
   const out: FeedEvent[] = (await cohortStudyEvents(db, cohort.id)).map((event) => ({ event, occurrences: occurrencesBetween(event, from, until) }));
   const seen = new Set(out.map((e) => e.event.id));
   const answered = new Map<number, FeedEvent & { occurrences: Occurrence[] }>();
-  for (const { event, occurrence: index } of await rsvpdEvents(db, cohort.guildId, userId)) {
+  for (const { event, occurrence: index } of userId === undefined ? [] : await rsvpdEvents(db, cohort.guildId, userId)) {
     if (seen.has(event.id) || index < event.baseOccurrence) continue;
     const entry = answered.get(event.id) ?? { event, occurrences: [] };
     const o = occurrence(event, index);

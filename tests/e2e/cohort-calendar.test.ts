@@ -75,4 +75,33 @@ describe('the cohort calendar feed', () => {
     expect((await fetch(local)).status).toBe(404);
     expect((await fetch(fresh.local)).status).toBe(200);
   });
+
+  const asModerator = async (options: Record<string, unknown>) => textOf(shown(await bot.command('cohort', options as never, { user: MOD, subcommand: 'calendar', ...MODERATOR })));
+
+  it('moderators turn on a public feed of the cohort (deadlines, no members); off closes it, and on again gives a new link', async () => {
+    expect(await run('calendar', MEMBER, { public: 'on' })).toContain('Only moderators');
+    const on = await asModerator({ public: 'on' });
+    expect(on).toContain('public calendar of **Spring** is on');
+    const { local } = linkIn(on);
+    expect(local).toContain('-public-');
+    const response = await fetch(local);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).not.toContain(MEMBER);
+    const calendar = new ICAL.Component(ICAL.parse(text) as unknown[]);
+    const events = calendar.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v));
+    expect(events.map((e) => e.endDate.toJSDate().toISOString())).toEqual(DEADLINES);
+    // Asking again while it is on shows the same link; a forged version opens nothing.
+    expect(linkIn(await asModerator({ public: 'on' })).local).toBe(local);
+    expect((await fetch(local.replace(/-public-(\d+)-/, (_, v: string) => `-public-${Number(v) + 1}-`))).status).toBe(404);
+
+    expect(await asModerator({ public: 'off' })).toContain('is off');
+    expect((await fetch(local)).status).toBe(404);
+    const again = linkIn(await asModerator({ public: 'on' }));
+    expect(again.local).not.toBe(local);
+    expect((await fetch(local)).status).toBe(404);
+    expect((await fetch(again.local)).status).toBe(200);
+    // A member's own link is not affected.
+    expect((await fetch(linkIn(await run('calendar', MEMBER)).local)).status).toBe(200);
+  });
 });

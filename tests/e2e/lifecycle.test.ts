@@ -48,7 +48,7 @@ describe('the process', () => {
       return r.status === 200 ? r : undefined;
     }, first);
     expect(health.body).toEqual({ status: 'ok', checks: { database: 'ok', gateway: 'ok', scheduler: 'ok' } });
-    expect(first.output()).toMatch(/https:\/\/discord\.com\/oauth2\/authorize\?client_id=\d+&scope=bot\+applications\.commands&permissions=309506198528/);
+    expect(first.output()).toMatch(/https:\/\/discord\.com\/oauth2\/authorize\?client_id=\d+&scope=bot\+applications\.commands&permissions=17901693291520/);
 
     const next = shown(await fake.waitForInteractionReply(fake.sendInteraction(chatInput(fake, { guildId, name: 'next', user })), 60_000));
     expect(textOf(next)).toContain('step 1 of');

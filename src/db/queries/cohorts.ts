@@ -85,6 +85,19 @@ export async function updateCohort(db: Tx, cohort: Cohort, changes: Partial<NewC
   return row;
 }
 
+/**
+ * Turns a cohort's public calendar feed on or off (without touching the plan's updated_at, which the
+ * scheduled posts watch). Turning it on after it was off bumps its version, so the old link stays off.
+ */
+export async function setPublicFeed(db: Tx, cohortId: number, on: boolean): Promise<Cohort | undefined> {
+  const [row] = await db
+    .update(cohorts)
+    .set({ publicFeed: on, publicFeedVersion: on ? sql`case when ${cohorts.publicFeed} then ${cohorts.publicFeedVersion} else ${cohorts.publicFeedVersion} + 1 end` : cohorts.publicFeedVersion })
+    .where(eq(cohorts.id, cohortId))
+    .returning();
+  return row;
+}
+
 /** Joins a cohort. False when the member already was in it. */
 export async function joinCohort(db: Tx, cohortId: number, userId: string, now: Date): Promise<boolean> {
   const rows = await db.insert(cohortMembers).values({ cohortId, userId, joinedAt: now }).onConflictDoNothing().returning({ userId: cohortMembers.userId });
