@@ -66,8 +66,8 @@ async function publicFeed(interaction: Parameters<CohortSubcommand>[0], ctx: Par
       await logModeratorAction(tx, {
         guildId: cohort.guildId,
         actorId: interaction.user.id,
-        action: 'settings.change',
-        details: { setting: 'cohort calendar', cohortId: cohort.id, changes: { publicFeed: { from: cohort.publicFeed, to: on } } },
+        action: 'cohort.change',
+        details: { cohortId: cohort.id, name: cohort.name, changes: { publicFeed: { from: cohort.publicFeed, to: on } } },
         at: ctx.clock.now(),
       });
     return row;

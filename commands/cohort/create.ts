@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ChannelType, MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
 import { createCohort, unitsOf } from '../../src/db/queries/cohorts.js';
+import { logModeratorAction } from '../../src/db/queries/moderator-log.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import { parseCertificateRule, parseStart, WEEKDAYS } from '../../src/domain/cohorts.js';
 import { addDays, localDateOf } from '../../src/domain/dates.js';
@@ -116,7 +117,17 @@ export const create: CohortSubcommand = async (interaction, ctx) => {
   if (joinUntil <= now) throw new UserError('The join deadline has already passed. Pick a later one.');
   const end = units.at(-1)!.deadline;
   if (joinUntil > end) throw new UserError('The join deadline is after the cohort ends. Pick an earlier one.');
-  const cohort = await createCohort(ctx.db, { ...draft, joinUntil });
+  const cohort = await ctx.db.transaction(async (tx) => {
+    const row = await createCohort(tx, { ...draft, joinUntil });
+    await logModeratorAction(tx, {
+      guildId: row.guildId,
+      actorId: interaction.user.id,
+      action: 'cohort.create',
+      details: { cohortId: row.id, name: row.name, trackId: row.trackId, weeks: row.weeks.length, start: row.startDay, timezone: row.timezone },
+      at: now,
+    });
+    return row;
+  });
   ctx.logger.info({ guildId: cohort.guildId, cohortId: cohort.id, weeks: units.length, by: interaction.user.id }, 'cohort created');
   await interaction.reply({
     embeds: [planEmbed(ctx.content, cohort, units, `🎓 Created. Week 1 is announced in <#${channelId}> on the start day. Change the plan with \`/cohort plan\` until then.`)],

@@ -26,6 +26,8 @@ export const MODERATOR_ACTIONS = {
   'resource.remove': 'Resource removed',
   'resource.post': 'Resource posted',
   'focus.stop': 'Focus session stopped',
+  'cohort.create': 'Cohort created',
+  'cohort.change': 'Cohort changed',
   'event.create': 'Event scheduled',
   'event.edit': 'Event changed',
   'event.cancel': 'Event cancelled',

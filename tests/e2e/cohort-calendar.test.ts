@@ -103,5 +103,12 @@ describe('the cohort calendar feed', () => {
     expect((await fetch(again.local)).status).toBe(200);
     // A member's own link is not affected.
     expect((await fetch(linkIn(await run('calendar', MEMBER)).local)).status).toBe(200);
+
+    // The moderator log has the cohort's creation and each turn of its public feed.
+    const logged = textOf(shown(await bot.command('admin', {}, { user: MOD, subcommand: 'log', ...MODERATOR })));
+    expect(logged).toContain('Cohort created');
+    expect(logged).toContain('**Spring**: ml-engineer, 3 weeks from 2026-03-16 (Europe/Berlin)');
+    expect(logged.match(/public calendar off → on/g)).toHaveLength(2);
+    expect(logged).toContain('public calendar on → off');
   });
 });

@@ -51,6 +51,18 @@ function settingChanges(details: Record<string, unknown>): string {
 const run = (d: Record<string, unknown>) => `${str(d.challengeId) ? userText(str(d.challengeId)!, 60) : 'a challenge'}${num(d.weekId) !== undefined ? ` (run #${num(d.weekId)})` : ''}`;
 const link = (d: Record<string, unknown>) => (str(d.url) ? `<${clip(str(d.url)!, 120)}>` : str(d.ref) ? userText(str(d.ref)!, 60) : `#${num(d.resourceId) ?? '?'}`);
 
+/** A cohort's changed plan, channel or public feed: `4 → 3 weeks`, `channel <#a> → <#b>`, `public calendar off → on`. */
+function cohortChanges(changes: Record<string, unknown>): string {
+  const parts = Object.entries(changes).map(([key, change]) => {
+    const c = record(change) ?? {};
+    if (key === 'weeks') return `${num(c.from) ?? '?'} → ${plural(num(c.to) ?? 0, 'week')}`;
+    if (key === 'channelId') return `channel ${str(c.from) ? `<#${str(c.from)}>` : '?'} → ${str(c.to) ? `<#${str(c.to)}>` : '?'}`;
+    if (key === 'publicFeed') return `public calendar ${c.from === true ? 'on' : 'off'} → ${c.to === true ? 'on' : 'off'}`;
+    return settingName(key);
+  });
+  return parts.length > 0 ? parts.join('; ') : 'changed';
+}
+
 /** The other details of a kind this view does not know yet (a new kind), as `key: value` pairs. */
 function genericDetails(details: Record<string, unknown>): string {
   return Object.entries(details)
@@ -92,6 +104,10 @@ export function entrySummary(entry: Pick<LoggedAction, 'action' | 'details'>): s
       return `${str(d.title) ? `${userText(str(d.title)!, 60)} ` : ''}${link(d)}`;
     case 'resource.post':
       return `${link(d)}${str(d.channelId) ? ` in <#${str(d.channelId)}>` : ''}`;
+    case 'cohort.create':
+      return `**${userText(str(d.name) ?? 'a cohort', 60)}**: ${str(d.trackId) ? `${userText(str(d.trackId)!, 40)}, ` : ''}${plural(num(d.weeks) ?? 0, 'week')}${str(d.start) ? ` from ${str(d.start)}` : ''}${str(d.timezone) ? ` (${str(d.timezone)})` : ''}`;
+    case 'cohort.change':
+      return `**${userText(str(d.name) ?? 'a cohort', 60)}**: ${cohortChanges(record(d.changes) ?? {})}`;
     case 'focus.stop':
       return `their focus session${str(d.channelId) ? ` in <#${str(d.channelId)}>` : ''}`;
     default:
