@@ -1,4 +1,5 @@
 import { MessageFlags } from 'discord.js';
+import { getReminderSettings } from '../src/db/queries/reminders.js';
 import { getGuildSettings, getMemberTimezone, setMemberTimezone } from '../src/db/queries/settings.js';
 import { memberToday } from '../src/db/queries/streaks.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
@@ -47,7 +48,16 @@ export const settings: Command = {
     const ownZone = await getMemberTimezone(ctx.db, guildId, userId);
     // The day a check-in now counts for (after a zone change it can still be the old zone's day).
     const today = await memberToday(ctx.db, { guildId, userId }, ctx.clock.now());
-    const view = memberSettingsView({ ownZone, serverZone: server.timezone, rolloverHour: server.rolloverHour, freezeCap: server.freezeCap, today, ...(notice ? { notice } : {}) });
+    const reminder = await getReminderSettings(ctx.db, { guildId, userId });
+    const view = memberSettingsView({
+      ownZone,
+      serverZone: server.timezone,
+      rolloverHour: server.rolloverHour,
+      freezeCap: server.freezeCap,
+      today,
+      ...(reminder?.enabled ? { reminder: { time: reminder.time, dmsClosed: reminder.dmClosedAt !== null } } : {}),
+      ...(notice ? { notice } : {}),
+    });
     await interaction.reply({ ...view, flags: MessageFlags.Ephemeral });
   },
 

@@ -44,6 +44,7 @@ describe('/settings reminder', () => {
     const on = await reminderOn(york);
     expect(on).toContain('**on**: at **20:00** (America/New_York)');
     expect(on).toContain('allow direct messages');
+    expect(textOf(shown(await bot.command('settings', {}, { user: york, subcommand: 'show' })))).toContain('On: a DM at 20:00 your time');
     const bad = textOf(shown(await bot.command('settings', { time: '24:10' }, { user: york, subcommandGroup: 'reminder', subcommand: 'on' })));
     expect(bad).toContain('is not a time');
 
@@ -134,6 +135,7 @@ describe('/settings reminder', () => {
     await tickAt('2026-03-27T09:00:00Z');
     expect(reminders(user)).toHaveLength(1);
     expect(textOf(shown(await bot.command('settings', {}, { user, subcommandGroup: 'reminder', subcommand: 'off' })))).toContain('**off**');
+    expect(textOf(shown(await bot.command('settings', {}, { user, subcommand: 'show' })))).toContain('Off. `/settings reminder on`');
   });
 
   it('to closed DMs: marked, not retried, and the member is told once on their next command', async () => {

@@ -230,7 +230,16 @@ export function leaderboardView(input: { board: Board; period: Period; ranked: r
 }
 
 /** /settings show. */
-export function memberSettingsView(input: { ownZone: string | null; serverZone: string; rolloverHour: number; freezeCap: number; today: string; notice?: string }) {
+export function memberSettingsView(input: {
+  ownZone: string | null;
+  serverZone: string;
+  rolloverHour: number;
+  freezeCap: number;
+  today: string;
+  /** The streak reminder (/settings reminder): on at this local time, or undefined when off. */
+  reminder?: { time: string; dmsClosed: boolean };
+  notice?: string;
+}) {
   const embed: APIEmbed = {
     color: colors.brand,
     title: 'Your settings',
@@ -238,6 +247,12 @@ export function memberSettingsView(input: { ownZone: string | null; serverZone: 
       { name: 'Time zone', value: input.ownZone ? `${input.ownZone} (yours)` : `${input.serverZone} (the server’s; set yours with /settings timezone)` },
       { name: 'Your day', value: `Today is **${input.today}** for your streak. A new day starts at ${String(input.rolloverHour).padStart(2, '0')}:00.` },
       { name: 'Freezes', value: `One per 7 days of streak, up to ${input.freezeCap}.` },
+      {
+        name: 'Streak reminder',
+        value: input.reminder
+          ? `On: a DM at ${input.reminder.time} your time on days your streak is at risk.${input.reminder.dmsClosed ? ' Your DMs were closed to me last time, so none is sent until you turn it on again.' : ''} \`/settings reminder off\` stops it.`
+          : 'Off. `/settings reminder on` sends a DM on days your streak is at risk.',
+      },
     ],
   };
   return { ...(input.notice ? { content: input.notice } : {}), embeds: [embed] };
