@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { Logger } from './logger.js';
 
@@ -16,6 +17,14 @@ import type { Logger } from './logger.js';
  * blocks: see logger.ts); the deadline and a second signal exit without waiting. Nothing here
  * waits on the log destination without a bound, so a reader that has gone (EPIPE) or a full disk
  * cannot keep the process alive.
+ *
+ * Faults nobody caught:
+ * - an unhandled rejection (a library's promise that failed with no handler) is logged with an
+ *   error id and the process carries on: Node's default would end a bot serving every server for
+ *   one stray promise;
+ * - an uncaught exception leaves the process in a state nobody can vouch for: it is logged and the
+ *   app stops as for a signal, then exits 1 for the supervisor to restart it (claims and leases
+ *   are released on the way, so the restart takes over at once).
  */
 
 export interface Stoppable {
@@ -27,8 +36,8 @@ export interface ShutdownOptions {
   /** How long stopping may take after the first signal before the process exits 1 anyway. */
   deadlineMs: number;
   signals?: readonly NodeJS.Signals[];
-  /** Where the signals come from (default: the process). */
-  source?: { on(signal: NodeJS.Signals, listener: () => void): unknown };
+  /** Where the signals, uncaught exceptions and unhandled rejections come from (default: the process). */
+  source?: { on(event: NodeJS.Signals | 'uncaughtException' | 'unhandledRejection', listener: (reason?: unknown) => void): unknown };
   /** Ends the process (default process.exit). */
   exit?: (code: number) => void;
   /** How long a clean stop waits for the log to be written before exiting (default 1 s). */
@@ -50,13 +59,18 @@ export function handleShutdown(options: ShutdownOptions): Shutdown {
   let received: NodeJS.Signals | undefined;
   let stopping = false;
 
+  /** Exit code of a clean stop: 1 when an uncaught exception caused it. */
+  let cleanExit = 0;
+  /** An uncaught exception has started the stop. */
+  let fatal = false;
+
   function stop(target: Stoppable): void {
     if (stopping) return;
     stopping = true;
     target.stop().then(
       () => {
         logger.info('stopped cleanly');
-        exitAfterLog(0);
+        exitAfterLog(cleanExit);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'error while stopping');
@@ -83,7 +97,7 @@ export function handleShutdown(options: ShutdownOptions): Shutdown {
   }
 
   function onSignal(signal: NodeJS.Signals): void {
-    if (received) {
+    if (received || fatal) {
       logger.warn({ signal }, `second ${signal} while stopping: exiting now`);
       exit(128 + (constants.signals[signal] ?? 0));
       return;
@@ -98,6 +112,26 @@ export function handleShutdown(options: ShutdownOptions): Shutdown {
   }
 
   for (const signal of options.signals ?? (['SIGTERM', 'SIGINT'] as const)) source.on(signal, () => onSignal(signal));
+
+  source.on('unhandledRejection', (reason) => {
+    const errorId = randomBytes(4).toString('hex');
+    logger.error({ err: reason, errorId }, 'a promise failed and nothing handled it; carrying on');
+  });
+  source.on('uncaughtException', (error) => {
+    cleanExit = 1;
+    if (received || fatal) {
+      logger.error({ err: error }, 'uncaught exception while stopping');
+      return;
+    }
+    fatal = true;
+    logger.fatal({ err: error, deadlineMs }, 'uncaught exception: stopping, then exiting 1');
+    setTimeout(() => {
+      logger.error({ deadlineMs }, `did not stop within ${deadlineMs / 1000} s of an uncaught exception; exiting anyway`);
+      exit(1);
+    }, deadlineMs).unref();
+    if (app) stop(app);
+    else exitAfterLog(1);
+  });
 
   return {
     started(target) {

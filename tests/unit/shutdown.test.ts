@@ -98,4 +98,46 @@ describe('handleShutdown', () => {
     expect(exits).toEqual([1]);
     expect(messages()).toContain('error while stopping');
   });
+
+  it('an unhandled rejection is logged with an error id and the process carries on', async () => {
+    const { source, exits, messages, shutdown } = setup();
+    const a = app();
+    shutdown.started(a);
+    source.emit('unhandledRejection', new TypeError('Invalid state: ReadableStream is already closed'));
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(exits).toEqual([]);
+    expect(a.stop).not.toHaveBeenCalled();
+    expect(messages()).toContain('a promise failed and nothing handled it; carrying on');
+  });
+
+  it('an uncaught exception stops the app and exits 1 once it has stopped; a signal then exits at once', async () => {
+    const { source, exits, messages, shutdown } = setup();
+    const a = app();
+    shutdown.started(a);
+    source.emit('uncaughtException', new Error('boom'));
+    expect(a.stop).toHaveBeenCalledTimes(1);
+    expect(messages()).toContain('uncaught exception: stopping, then exiting 1');
+    a.finish();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(exits).toEqual([1]);
+    source.emit('SIGTERM');
+    expect(exits).toEqual([1, 128 + 15]);
+    expect(a.stop).toHaveBeenCalledTimes(1);
+  });
+
+  it('an uncaught exception during start-up exits 1; one whose stop hangs ends at the deadline', async () => {
+    const early = setup();
+    early.source.emit('uncaughtException', new Error('boom'));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(early.exits).toEqual([1]);
+
+    const { source, exits, shutdown } = setup(5_000);
+    const a = app();
+    shutdown.started(a);
+    source.emit('uncaughtException', new Error('boom'));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(exits).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(exits).toEqual([1]);
+  });
 });
