@@ -82,6 +82,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (rec.callback.type === 5 || rec.callback.type === 6) return rec.edits.some((e) => e.messageId === '@original');
     return true;
   };
+  // Who waits for which interaction's answer: one listener for every interaction event, each event
+  // handed to its own waiters only (a listener per waiter made every answer call every waiter).
+  const replyWaiters = new Map<string, Set<(r: ReturnType<typeof state.interaction>) => void>>();
+  state.events.on('interaction', (r: ReturnType<typeof state.interaction>) => {
+    for (const waiter of [...(replyWaiters.get(r.id) ?? [])]) waiter(r);
+  });
 
   const fake: FakeDiscord = {
     port,
@@ -118,7 +124,6 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     waitForInteractionReply(id, timeoutMs = 5000) {
       const rec = state.interaction(id);
       if (replyDone(rec)) return Promise.resolve(rec);
-      const { events } = state;
       const late = (r: typeof rec): Error | undefined => {
         const refused = r.callback ? undefined : r.refused.find((x) => x.code === 10062);
         return refused
@@ -128,25 +133,30 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const tooLate = late(rec);
       if (tooLate) return Promise.reject(tooLate);
       return new Promise((resolve, reject) => {
+        const waiting = replyWaiters.get(id) ?? new Set();
+        replyWaiters.set(id, waiting);
+        const done = () => {
+          clearTimeout(timer);
+          waiting.delete(on);
+          if (waiting.size === 0) replyWaiters.delete(id);
+        };
         const on = (r: typeof rec): void => {
-          if (r.id !== id) return;
           const error = late(r);
           if (error || replyDone(r)) {
-            clearTimeout(timer);
-            events.off('interaction', on);
+            done();
             if (error) reject(error);
             else resolve(r);
           }
         };
         const timer = setTimeout(() => {
-          events.off('interaction', on);
+          done();
           reject(
             new Error(
               `fake.waitForInteractionReply(${id}) timed out after ${timeoutMs}ms; callback=${JSON.stringify(rec.callback)} edits=${rec.edits.length}`,
             ),
           );
         }, timeoutMs);
-        events.on('interaction', on);
+        waiting.add(on);
       });
     },
     waitForGateway: (count, timeoutMs) => gateway.waitForGateway(count, timeoutMs),

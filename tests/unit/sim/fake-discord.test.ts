@@ -120,6 +120,15 @@ describe('fake discord selftest', () => {
     expect(rec.original?.content).toBe('hi');
   });
 
+  it('many waiters at once: each gets the answer to its own interaction, two on one interaction both do', async () => {
+    const ids = Array.from({ length: 30 }, () => fake.sendInteraction(chatInput(fake, { guildId: guild.id as string, name: 'hello' })));
+    const [first, again, ...rest] = await Promise.all([fake.waitForInteractionReply(ids[0]!), fake.waitForInteractionReply(ids[0]!), ...ids.slice(1).map((id) => fake.waitForInteractionReply(id))]);
+    expect(first!.id).toBe(ids[0]);
+    expect(again).toBe(first);
+    expect(rest.map((r) => r.id)).toEqual(ids.slice(1));
+    expect(rest.every((r) => r.callback?.data?.content === 'hi')).toBe(true);
+  });
+
   it('defer + editReply + followUp with options', async () => {
     const who = fake.makeUser({ username: 'alice' });
     const id = sendChatInput(fake, {
