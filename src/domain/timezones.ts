@@ -43,8 +43,24 @@ export function canonicalTimeZone(zone: string): string | undefined {
   return runtimeZone(zone) ?? zoneByPlace(zone);
 }
 
+/**
+ * What runtimeZone found for each identifier asked: building an Intl.DateTimeFormat is the costly
+ * part, and the jobs ask for every due server and member each tick. Identifiers typed by members
+ * can be anything, so the memo is emptied when it grows past MEMO_LIMIT.
+ */
+const runtimeZones = new Map<string, string | undefined>();
+const MEMO_LIMIT = 2_000;
+
 /** The zone the runtime knows by this identifier, by its current IANA name. */
 function runtimeZone(zone: string): string | undefined {
+  if (runtimeZones.has(zone)) return runtimeZones.get(zone);
+  const found = lookUpRuntimeZone(zone);
+  if (runtimeZones.size >= MEMO_LIMIT) runtimeZones.clear();
+  runtimeZones.set(zone, found);
+  return found;
+}
+
+function lookUpRuntimeZone(zone: string): string | undefined {
   const trimmed = zone.trim();
   if (trimmed === '') return undefined;
   let resolved: string;
