@@ -123,7 +123,7 @@ describe('fake discord selftest', () => {
   it('many waiters at once: each gets the answer to its own interaction, two on one interaction both do', async () => {
     const ids = Array.from({ length: 30 }, () => fake.sendInteraction(chatInput(fake, { guildId: guild.id as string, name: 'hello' })));
     const [first, again, ...rest] = await Promise.all([fake.waitForInteractionReply(ids[0]!), fake.waitForInteractionReply(ids[0]!), ...ids.slice(1).map((id) => fake.waitForInteractionReply(id))]);
-    expect(first!.id).toBe(ids[0]);
+    expect(first.id).toBe(ids[0]);
     expect(again).toBe(first);
     expect(rest.map((r) => r.id)).toEqual(ids.slice(1));
     expect(rest.every((r) => r.callback?.data?.content === 'hi')).toBe(true);
