@@ -19,8 +19,8 @@ import type { Job } from '../jobs/scheduler.js';
  * Voice study time: VOICE_STATE_UPDATE opens and closes study sessions, and the bot's view is
  * reconciled with who is really in voice whenever it may have missed events.
  *
- * - Events are applied in batches: whatever came while the previous batch was being written goes
- *   into the next one (at most BATCH_EVENTS), so a busy server costs a few statements per batch
+ * - Events are applied in batches: whatever came in BATCH_LINGER_MS after a batch's first event, or
+ *   while the previous batch was being written, goes into it (at most BATCH_EVENTS), so a busy server costs a few statements per batch
  *   instead of a few per event. Batches and reconciliations run one after the other, in arrival
  *   order, so each member's events apply in the order they came (domain `planVoiceEvents` folds a
  *   member's events within a batch exactly as one at a time). Each server counts its own sessions,
@@ -52,10 +52,17 @@ interface Present {
 }
 
 /** Work for the one writer: a batch of events, or a reconciliation of some servers. */
-type Work = { kind: 'events'; events: VoiceEvent[] } | { kind: 'reconcile'; guilds: Guild[]; present: Map<string, Present[]>; why: string; done: () => void };
+type Work = { kind: 'events'; events: VoiceEvent[]; since: number } | { kind: 'reconcile'; guilds: Guild[]; present: Map<string, Present[]>; why: string; done: () => void };
 
 /** The most events one batch writes (a few statements whatever the number). */
 export const BATCH_EVENTS = 2_000;
+/**
+ * How long a batch waits for more events before it is written (unless it is full or other work waits
+ * behind it). Without it a quiet machine wrote each event almost alone: at 1,000 events/s, 0.77
+ * round trips and 0.34 ms of bot CPU per event; an event's time is when it arrived, so waiting
+ * changes no minute.
+ */
+export const BATCH_LINGER_MS = 25;
 /** Tries of a batch before its servers are left to reconciliation, and the pause before each retry. */
 const RETRY_PAUSES_MS = [200, 1_000, 3_000];
 
@@ -105,9 +112,15 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
 
   /** The one writer: takes the work in order until none is left. */
   async function drain(): Promise<void> {
-    // Let the events that arrive in the same tick join the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    for (let work = queue.shift(); work; work = queue.shift()) {
+    for (let work = queue[0]; work; work = queue[0]) {
+      if (work.kind === 'events' && queue.length === 1 && work.events.length < BATCH_EVENTS) {
+        const wait = work.since + BATCH_LINGER_MS - performance.now();
+        if (wait > 0) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          continue;
+        }
+      }
+      queue.shift();
       try {
         if (work.kind === 'events') await writeEvents(work.events);
         else await runReconcile(work);
@@ -157,7 +170,7 @@ export function createVoiceTracker(ctx: Context, client: Client): VoiceTracker {
       logger.debug({ guildId: guild.id, userId: state.id }, 'voice event left to reconciliation (shard not live, or server unsettled)');
       return;
     }
-    enqueue({ kind: 'events', events: [{ guildId: guild.id, userId: state.id, place: placeOf(state), afkChannelId: guild.afkChannelId, at: clock.now().getTime() }] });
+    enqueue({ kind: 'events', since: performance.now(), events: [{ guildId: guild.id, userId: state.id, place: placeOf(state), afkChannelId: guild.afkChannelId, at: clock.now().getTime() }] });
   }
 
   /** Reconciles servers with who was in voice when it was asked for (`present`), in chunks of 500 servers. */
