@@ -76,8 +76,12 @@ export async function createDiscordEvent(deps: { ctx: Context; client: Client; o
   }
   try {
     const body = scheduledEventBody(event, occurrence, channelKind(client, event.voiceChannelId), `#${channelName(client, event.channelId)}`);
-    const created = (await client.rest.post(Routes.guildScheduledEvents(event.guildId), { body, reason: `/event ${event.id}` })) as APIGuildScheduledEvent;
+    // A claim taken again (a retry, or a process that died) may follow a create Discord did but whose answer was lost.
+    const [earlier] = claimed.attempts > 1 ? await ourEvents(client, event.guildId, body) : [];
+    const created = earlier ?? ((await client.rest.post(Routes.guildScheduledEvents(event.guildId), { body, reason: `/event ${event.id}` })) as APIGuildScheduledEvent);
+    if (earlier) log.info({ discordEventId: earlier.id }, 'Discord scheduled event found already made by an earlier try; kept, not made again');
     await recordStep(ctx.db, claimed.id, 'event', created.id);
+    await removeTwins(deps, event, body, created.id);
     await complete(ctx.db, claimed.id, { messageId: created.id, channelId: event.voiceChannelId ?? event.channelId, postedAt: now, ref: created.id });
     await setDiscordState(ctx.db, event.id, { discordEventId: created.id, discordOccurrence: occurrence.index, discordProblem: null });
     log.info({ discordEventId: created.id }, 'Discord scheduled event created');
@@ -94,6 +98,36 @@ export async function createDiscordEvent(deps: { ctx: Context; client: Client; o
     await release(ctx.db, claimed.id, text);
     log.warn({ err: error }, 'Discord scheduled event not created; retried next minute');
     return { ok: false, retry: text };
+  }
+}
+
+/**
+ * The bot's own scheduled events with this name and start, oldest first. Discord takes no
+ * idempotency key for scheduled events, so these stand for "the one this occurrence made"; a
+ * moderator's event is never taken for ours.
+ */
+async function ourEvents(client: Client, guildId: string, body: { name: string; scheduled_start_time: string }): Promise<APIGuildScheduledEvent[]> {
+  const listed = (await client.rest.get(Routes.guildScheduledEvents(guildId))) as APIGuildScheduledEvent[];
+  const start = Date.parse(body.scheduled_start_time);
+  return listed
+    .filter((e) => e.creator_id === client.user?.id && e.name === body.name && Date.parse(e.scheduled_start_time) === start)
+    .sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
+}
+
+/**
+ * Deletes the copies of the kept event that lost answers left: discord.js tries a 5xx again by
+ * itself, so a create Discord did but answered with a 502 is made twice, and so is one of an earlier
+ * try of the claim. A copy that cannot be deleted now is logged (the event itself is in step).
+ */
+async function removeTwins(deps: { ctx: Context; client: Client }, event: StudyEvent, body: { name: string; scheduled_start_time: string }, keptId: string): Promise<void> {
+  const { ctx, client } = deps;
+  try {
+    for (const twin of (await ourEvents(client, event.guildId, body)).filter((e) => e.id !== keptId)) {
+      await client.rest.delete(Routes.guildScheduledEvent(event.guildId, twin.id), { reason: `/event ${event.id}: a copy made by a retried request` });
+      ctx.logger.info({ guildId: event.guildId, eventId: event.id, discordEventId: twin.id, kept: keptId }, 'copy of a Discord scheduled event deleted');
+    }
+  } catch (error) {
+    ctx.logger.warn({ err: error, guildId: event.guildId, eventId: event.id }, 'copies of a Discord scheduled event could not be looked for or deleted');
   }
 }
 
