@@ -161,6 +161,7 @@ export async function updateDiscordEvent(deps: { ctx: Context; client: Client; o
       try {
         const created = (await client.rest.post(Routes.guildScheduledEvents(event.guildId), { body, reason: `/event edit ${event.id}` })) as APIGuildScheduledEvent;
         await setDiscordState(ctx.db, event.id, { discordEventId: created.id, discordOccurrence: occurrence.index, discordProblem: null });
+        await removeTwins(deps, event, body, created.id);
         return undefined;
       } catch (again) {
         error = again;
