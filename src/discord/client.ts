@@ -1,4 +1,5 @@
-import { Client, GatewayIntentBits, Options, type RESTOptions } from 'discord.js';
+import { randomBytes } from 'node:crypto';
+import { Client, GatewayIntentBits, Options, type RequestData, type RESTOptions, type RouteLike } from 'discord.js';
 import type { Config } from '../config.js';
 
 /**
@@ -13,7 +14,7 @@ import type { Config } from '../config.js';
  * Discord's API spec, so such a mistake fails there.
  */
 export function createClient(config: Config, options: { makeRequest?: RESTOptions['makeRequest'] } = {}): Client {
-  return new Client({
+  const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
     rest: { api: config.DISCORD_API_URL, ...(options.makeRequest ? { makeRequest: options.makeRequest } : {}) },
     allowedMentions: { parse: [], repliedUser: false },
@@ -33,4 +34,25 @@ export function createClient(config: Config, options: { makeRequest?: RESTOption
       GuildScheduledEventManager: 0,
     }),
   });
+  nonceEveryMessage(client);
+  return client;
+}
+
+const CHANNEL_MESSAGES = /^\/channels\/\d+\/messages$/;
+
+/**
+ * Every message the bot creates carries a nonce with `enforce_nonce`, so that Discord posts it once
+ * although the request is sent again: discord.js tries a 5xx again by itself, and a 502 can come
+ * after Discord took the message. Posts that a claim may resume set their own nonce, derived from
+ * the claim, so a retry by another process matches too; the rest get a random one per message
+ * (the same body, and so the same nonce, for each of discord.js's tries).
+ */
+function nonceEveryMessage(client: Client): void {
+  const rest = client.rest;
+  const post = rest.post.bind(rest);
+  rest.post = (route: RouteLike, data: RequestData = {}) => {
+    const body = data.body;
+    if (!CHANNEL_MESSAGES.test(route) || typeof body !== 'object' || body === null || Array.isArray(body) || (body as { nonce?: unknown }).nonce !== undefined) return post(route, data);
+    return post(route, { ...data, body: { ...body, nonce: randomBytes(12).toString('base64url'), enforce_nonce: true } });
+  };
 }

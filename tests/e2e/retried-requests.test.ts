@@ -1,3 +1,4 @@
+import type { TextChannel } from 'discord.js';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createStudyEvent } from '../../src/db/queries/events.js';
@@ -5,7 +6,12 @@ import { studyEvents } from '../../src/db/schema.js';
 import { useTestBot } from '../support/bot.js';
 
 /**
- * Discord takes no idempotency key for scheduled events. A create that Discord did but answered
+ * Requests Discord carried out but answered with a 502, which discord.js sends again by itself.
+ *
+ * Messages: every message the bot creates carries a nonce with enforce_nonce, so the retry returns
+ * the first message instead of posting a second.
+ *
+ * Scheduled events: Discord takes no idempotency key for them. A create that Discord did but answered
  * with a 502 is made again, by discord.js (which tries a 5xx again by itself) or by the next try of
  * the claim. Either way the server's events list ends with one event per session: the one the bot
  * keeps.
@@ -60,5 +66,29 @@ describe('a Discord scheduled event whose create answer was lost', () => {
     const left = listed('Study hall');
     expect(left.map((e) => e.id)).toEqual([made[0]!.id]);
     expect((await stored(event.id)).discordEventId).toBe(made[0]!.id);
+  });
+});
+
+describe('a message whose create answer was lost', () => {
+  const MESSAGES = /^\/channels\/\d+\/messages$/;
+  const channel = () => bot.app.client.channels.cache.get(bot.channelId) as TextChannel;
+  const posted = (content: string) => bot.fake.channelMessages(bot.channelId).filter((m) => m.content === content);
+
+  it('is posted once: the retry carries the same nonce, and Discord returns the first message', async () => {
+    bot.fake.failWith({ method: 'POST', path: MESSAGES, status: 502, applied: true, times: 1 });
+    const sent = await channel().send({ content: 'welcome, everyone' });
+    bot.fake.clearFailures();
+    expect(posted('welcome, everyone').map((m) => m.id)).toEqual([sent.id]);
+    const tries = bot.fake.requests.filter((r) => r.method === 'POST' && MESSAGES.test(r.path)).slice(-2);
+    expect(tries.map((r) => r.status)).toEqual([502, 200]);
+    expect(new Set(tries.map((r) => (r.body as { nonce?: string }).nonce)).size).toBe(1);
+  });
+
+  it('two messages with the same text are two messages; a nonce the caller set is kept', async () => {
+    await channel().send({ content: 'again' });
+    await channel().send({ content: 'again' });
+    expect(posted('again')).toHaveLength(2);
+    await channel().send({ content: 'mine', nonce: 'claim-42', enforceNonce: true });
+    expect((bot.fake.requests.at(-1)!.body as { nonce?: string }).nonce).toBe('claim-42');
   });
 });
