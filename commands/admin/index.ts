@@ -1,7 +1,6 @@
-import { type Command, guildCommand, ownEntry, type Subcommand } from '../../src/discord/command.js';
+import { type Command, guildCommand, runSubcommand, type Subcommand } from '../../src/discord/command.js';
 import { autocompleteChoices } from '../../src/discord/options.js';
-import { MODERATOR_PERMISSIONS, requireModerator } from '../../src/discord/permissions.js';
-import { UserError } from '../../src/errors.js';
+import { MODERATOR_PERMISSIONS } from '../../src/discord/permissions.js';
 import { logButton, logSubcommand, showLog } from './log.js';
 import { cancelReset, confirmReset, progressGroup, progressReset } from './progress-reset.js';
 import { streakFix, streakGroup } from './streak-fix.js';
@@ -22,12 +21,7 @@ export const admin: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    await requireModerator(interaction, ctx);
-    const group = interaction.options.getSubcommandGroup();
-    const sub = interaction.options.getSubcommand();
-    const run = ownEntry(subcommands, group ? `${group} ${sub}` : sub);
-    if (!run) throw new UserError('Unknown admin option.');
-    return run(interaction, ctx);
+    return runSubcommand(interaction, ctx, { moderators: subcommands });
   },
 
   async autocomplete(interaction, ctx) {

@@ -1,9 +1,7 @@
 import { allResources, approvedRows } from '../../src/db/queries/resources.js';
 import { serverEntry } from '../../src/domain/catalogue.js';
-import { type Command, guildCommand, type Subcommand, ownEntry } from '../../src/discord/command.js';
+import { type Command, guildCommand, runSubcommand, type Subcommand } from '../../src/discord/command.js';
 import { autocompleteChoices, stepChoices } from '../../src/discord/options.js';
-import { requireModerator } from '../../src/discord/permissions.js';
-import { UserError } from '../../src/errors.js';
 import { add, addSubcommand } from './add.js';
 import { cancel, post, postSubcommand, repost } from './post.js';
 import { remove, removeSubcommand } from './remove.js';
@@ -28,14 +26,7 @@ export const resource: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const sub = interaction.options.getSubcommand();
-    const open = ownEntry(forMembers, sub);
-    if (open) return open(interaction, ctx);
-    // Everything else is for moderators.
-    await requireModerator(interaction, ctx);
-    const run = ownEntry(forModerators, sub);
-    if (!run) throw new UserError('Unknown /resource option.');
-    return run(interaction, ctx);
+    return runSubcommand(interaction, ctx, { members: forMembers, moderators: forModerators });
   },
 
   async autocomplete(interaction, ctx) {

@@ -10,6 +10,8 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Context } from '../context.js';
+import { UserError } from '../errors.js';
+import { requireModerator } from './permissions.js';
 
 /**
  * Interactions as handlers receive them: from a server the bot is in and has cached, so that
@@ -76,4 +78,44 @@ export type Subcommand<Extra extends unknown[] = []> = (interaction: GuildChatIn
 /** The entry of a dispatch table (subcommands, a command's buttons) for a name, or undefined: never an inherited property such as `toString` (custom ids come from the client). */
 export function ownEntry<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+/**
+ * A command's subcommands by name (`group sub` for a subcommand in a group): those anyone in the
+ * server may run, and those for moderators only.
+ */
+export interface SubcommandTables<S> {
+  members?: Readonly<Record<string, S>>;
+  /** Moderator rights are checked before these run (requireModerator), whatever Discord's command permissions say. */
+  moderators?: Readonly<Record<string, S>>;
+}
+
+/** The name a subcommand has in a SubcommandTables: `group sub` inside a group, else `sub`. */
+export function subcommandName(interaction: GuildChatInput): string {
+  const group = interaction.options.getSubcommandGroup();
+  const sub = interaction.options.getSubcommand();
+  return group ? `${group} ${sub}` : sub;
+}
+
+/**
+ * The one subcommand dispatch: the handler of the interaction's subcommand, after checking moderator
+ * rights when it is a moderator's. An unknown name (an old registration Discord still shows) is a
+ * UserError naming the command.
+ */
+export async function chooseSubcommand<S>(interaction: GuildChatInput, ctx: Context, tables: SubcommandTables<S>): Promise<S> {
+  const name = subcommandName(interaction);
+  const moderated = tables.moderators && ownEntry(tables.moderators, name);
+  if (moderated) {
+    await requireModerator(interaction, ctx);
+    return moderated;
+  }
+  const open = tables.members && ownEntry(tables.members, name);
+  if (open) return open;
+  throw new UserError(`Unknown /${interaction.commandName} option.`);
+}
+
+/** chooseSubcommand for subcommands that take nothing more, then runs it. */
+export async function runSubcommand(interaction: GuildChatInput, ctx: Context, tables: SubcommandTables<Subcommand>): Promise<void> {
+  const run = await chooseSubcommand(interaction, ctx, tables);
+  return run(interaction, ctx);
 }
