@@ -1,3 +1,4 @@
+import type { ContentContext } from '../../src/context.js';
 import { type Command, guildCommand, runSubcommand, type Subcommand } from '../../src/discord/command.js';
 import { autocompleteChoices } from '../../src/discord/options.js';
 import { MODERATOR_PERMISSIONS } from '../../src/discord/permissions.js';
@@ -6,13 +7,14 @@ import { cancelReset, confirmReset, progressGroup, progressReset } from './progr
 import { streakFix, streakGroup } from './streak-fix.js';
 
 /** /admin's subcommands by `group subcommand` (or the subcommand alone); every one is for moderators. */
-const subcommands: Record<string, Subcommand> = {
+const subcommands: Record<string, Subcommand<[], ContentContext>> = {
   'streak fix': streakFix,
   'progress reset': progressReset,
   log: showLog,
 };
 
 export const admin: Command = {
+  content: true,
   data: guildCommand('admin', 'Moderators: correct a member’s streak or progress, and read the log of every correction')
     .setDefaultMemberPermissions(MODERATOR_PERMISSIONS)
     .addSubcommandGroup(streakGroup)

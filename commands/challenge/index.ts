@@ -21,6 +21,7 @@ const forModerators: Record<string, ChallengeSubcommand> = { start, end, skip, f
 const anyTime = new Set(['history', 'flag', 'unflag']);
 
 export const challenge: Command = {
+  content: true,
   data: guildCommand('challenge', 'The weekly Kaggle challenge')
     .addSubcommand(showSubcommand)
     .addSubcommand(joinSubcommand)

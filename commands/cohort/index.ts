@@ -18,6 +18,7 @@ const forMembers: Record<string, CohortSubcommand> = { join, leave, status, list
 const forModerators: Record<string, CohortSubcommand> = { create };
 
 export const cohort: Command = {
+  content: true,
   data: guildCommand('cohort', 'Course cohorts: weekly units with deadlines, who is on pace, certificates')
     .addSubcommand(statusSubcommand)
     .addSubcommand(joinSubcommand)

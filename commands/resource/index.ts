@@ -1,3 +1,4 @@
+import type { ContentContext } from '../../src/context.js';
 import { allResources, approvedRows } from '../../src/db/queries/resources.js';
 import { serverEntry } from '../../src/domain/catalogue.js';
 import { type Command, guildCommand, runSubcommand, type Subcommand } from '../../src/discord/command.js';
@@ -13,10 +14,11 @@ import { suggest, suggestSubcommand } from './suggest.js';
  * Discord sets default_member_permissions per top-level command only, so /resource stays open
  * and every moderator subcommand and button calls requireModerator.
  */
-const forMembers: Record<string, Subcommand> = { suggest };
-const forModerators: Record<string, Subcommand> = { review, add, remove, post };
+const forMembers: Record<string, Subcommand<[], ContentContext>> = { suggest };
+const forModerators: Record<string, Subcommand<[], ContentContext>> = { review, add, remove, post };
 
 export const resource: Command = {
+  content: true,
   data: guildCommand('resource', 'Suggest a resource; moderators review, add, remove and post them')
     .addSubcommand(suggestSubcommand)
     .addSubcommand(reviewSubcommand)

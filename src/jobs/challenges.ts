@@ -133,7 +133,7 @@ export async function moveWinnerRole(deps: ChallengePosterDeps, settings: GuildS
   const problem = winnerRoleProblem(guild, roleId);
   if (problem) return fail(problem);
 
-  // The server's own version of the challenge (its metric and title), as the recap judged it: ctx is the app's here, whose content is the built-in.
+  // The server's own version of the challenge (its metric and title), as the recap judged it.
   const challenge = (await ctx.contents.forGuild(guildId)).challengesById.get(run.challengeId);
   const judged = judge(
     (await submissionsOf(ctx.db, run.id)).map((s) => ({ ...s, flagged: s.flaggedAt !== null })),

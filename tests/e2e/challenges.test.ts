@@ -62,7 +62,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     expect(sent).toHaveLength(1);
     const announcement = sent[0]!;
     expect(isAnnouncement(announcement)).toBe(true);
-    const first = bot.app.ctx.content.challenges[0]!;
+    const first = bot.app.ctx.contents.builtin.challenges[0]!;
     expect(bodyText(announcement)).toContain(first.title);
     // Deadline: Monday 30 March 00:00 CEST = 2026-03-29T22:00Z.
     expect(bodyText(announcement)).toContain(`<t:${Date.parse('2026-03-29T22:00:00Z') / 1000}:F>`);
@@ -87,7 +87,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     const view = shown(record);
     expect(view.flags & MessageFlags.Ephemeral).toBeTruthy();
     const text = textOf(view);
-    expect(text).toContain(bot.app.ctx.content.challenges[0]!.title);
+    expect(text).toContain(bot.app.ctx.contents.builtin.challenges[0]!.title);
     // The same deadline, as Sao Paulo reads it: Sunday 29 March, 19:00.
     expect(text).toContain('Sunday, 29 March 2026 at 19:00');
     expect(text).toContain('America/Sao_Paulo');
@@ -166,7 +166,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     const announcements = sent.filter(isAnnouncement);
     expect(announcements).toHaveLength(2);
     expect(sent.indexOf(announcements[1]!)).toBeGreaterThan(sent.indexOf(recaps[0]!));
-    expect(bodyText(announcements[1]!)).toContain(bot.app.ctx.content.challenges[1]!.title);
+    expect(bodyText(announcements[1]!)).toContain(bot.app.ctx.contents.builtin.challenges[1]!.title);
 
     const kinds = await database.db.select().from(scheduledPosts).where(and(eq(scheduledPosts.guildId, bot.guildId), eq(scheduledPosts.period, '2026-03-23')));
     expect(kinds.map((k) => `${k.kind}:${k.status}`).sort()).toEqual([
@@ -183,7 +183,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
   });
 
   it('after the close, a link into last week’s competition is refused as late, with its deadline; another competition is refused too', async () => {
-    const [lastWeek, thisWeek] = bot.app.ctx.content.challenges;
+    const [lastWeek, thisWeek] = bot.app.ctx.contents.builtin.challenges;
     bot.clock.set('2026-03-30T06:00:00Z');
     const late = textOf(shown(await bot.command('challenge', { link: `${lastWeek!.url}/submissions` }, { user: U3, subcommand: 'submit' })));
     expect(late).toContain(`Too late: **${lastWeek!.title}** closed on`);
