@@ -8,8 +8,7 @@ export const checkin: Command = {
   data: guildCommand('checkin', 'Check in for today: keeps your study streak going')
     .addStringOption((o) => o.setName('note').setDescription('What you studied (optional, only you see it)').setMaxLength(200))
     .toJSON(),
-  // The hot path: no content read before it (milestone roles read the server's content themselves).
-  content: false,
+  // The hot path reads no content (milestone roles read the server's content themselves).
 
   async execute(interaction, ctx) {
     const note = interaction.options.getString('note')?.trim() || null;

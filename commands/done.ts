@@ -7,6 +7,7 @@ import { nextStepView } from '../src/discord/views/progress.js';
 import { applyRewards } from '../src/discord/rewards.js';
 
 export const done: Command = {
+  content: true,
   data: guildCommand('done', 'Mark a roadmap step as done')
     .addStringOption((o) => o.setName('step').setDescription('The step you finished').setRequired(true).setAutocomplete(true).setMaxLength(100))
     .toJSON(),

@@ -21,7 +21,7 @@ import {
 } from '../src/db/queries/focus.js';
 import type { FocusSession } from '../src/db/schema.js';
 import { FOCUS_LIMITS, formatMinutes, planProblem, sessionEnd, totalMinutes } from '../src/domain/focus.js';
-import { type Command, guildCommand, type GuildChatInput, type GuildComponent } from '../src/discord/command.js';
+import { type Command, guildCommand, type GuildChatInput, type GuildComponent, runSubcommand } from '../src/discord/command.js';
 import { missingBotPermissions, requireModerator } from '../src/discord/permissions.js';
 import { focusCard } from '../src/discord/views/focus.js';
 import { UserError } from '../src/errors.js';
@@ -53,16 +53,7 @@ export const focus: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    switch (interaction.options.getSubcommand()) {
-      case 'start':
-        return start(interaction, ctx);
-      case 'stop':
-        return stop(interaction, ctx);
-      case 'status':
-        return status(interaction, ctx);
-      default:
-        throw new UserError('Unknown focus option.');
-    }
+    return runSubcommand(interaction, ctx, { members: { start, stop, status } });
   },
 
   components: {

@@ -7,6 +7,7 @@ import { nextStepView } from '../src/discord/views/progress.js';
 import { applyRewards } from '../src/discord/rewards.js';
 
 export const next: Command = {
+  content: true,
   data: guildCommand('next', 'Your next roadmap step: what to learn, why, a checklist and resources')
     .addStringOption((o) => o.setName('track').setDescription('Which roadmap (default: the one you follow, set with /roadmap track)').setAutocomplete(true))
     .toJSON(),

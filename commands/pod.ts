@@ -59,8 +59,10 @@ async function status(ctx: Context, member: { guildId: string; userId: string })
   const lines: string[] = [];
   lines.push(optIn ? `You are in the pods (preferred size ${optIn.preferredSize}).` : 'You are not in the pods. `/pod join` to join.');
   if (latest) {
+    // Only /pod status with a pod names steps: the server's content is read then, not for every /pod.
+    const content = await ctx.contents.forGuild(member.guildId);
     const others = latest.members.filter((m) => m.userId !== member.userId).map((m) => {
-      const step = m.stepId ? findStep(ctx.content, m.stepId)?.step.title : undefined;
+      const step = m.stepId ? findStep(content, m.stepId)?.step.title : undefined;
       return `<@${m.userId}>${step ? ` (next: ${step})` : ''}`;
     });
     lines.push(`Your pod of the week of ${latest.week}: ${others.join(', ')}${latest.threadId ? ` · thread <#${latest.threadId}>` : ' · its thread is being opened'}.`);

@@ -8,6 +8,7 @@ import { type Command, guildCommand } from '../src/discord/command.js';
 import { progressView } from '../src/discord/views/streaks.js';
 
 export const progress: Command = {
+  content: true,
   data: guildCommand('progress', 'Roadmap completion, streak and challenges, yours or a member’s')
     .addUserOption((o) => o.setName('member').setDescription('Whose progress (default: yours)'))
     .toJSON(),

@@ -17,6 +17,7 @@ import { requireModerator } from '../src/discord/permissions.js';
 import { ADDED_PROMPTS_FILE, saveServerFile, withPromptAdded } from '../src/discord/server-content.js';
 
 export const prompt: Command = {
+  content: true,
   data: guildCommand('prompt', 'The daily topic prompt')
     .addSubcommand((s) => s.setName('today').setDescription('Show today’s prompt of this server'))
     .addSubcommand((s) => s.setName('add').setDescription('Add a prompt to this server’s own content (moderators)'))

@@ -1,6 +1,6 @@
 import { MessageFlags } from 'discord.js';
 import { RESOURCE_KINDS } from '../src/content/schema.js';
-import type { Context } from '../src/context.js';
+import type { ContentContext } from '../src/context.js';
 import { allResources } from '../src/db/queries/resources.js';
 import { cleanTopic, filterResources, topicCounts, type ResourceFilters } from '../src/domain/catalogue.js';
 import { type Command, guildCommand, type GuildAutocomplete } from '../src/discord/command.js';
@@ -9,6 +9,7 @@ import { filtersFromArgs, resourceListView } from '../src/discord/views/resource
 import { UserError } from '../src/errors.js';
 
 export const resources: Command = {
+  content: true,
   data: guildCommand('resources', 'Find learning resources by topic, roadmap step or kind')
     .addStringOption((o) => o.setName('topic').setDescription('A topic such as python or nlp, or any words').setAutocomplete(true).setMaxLength(40))
     .addStringOption((o) => o.setName('step').setDescription('A roadmap step').setAutocomplete(true).setMaxLength(100))
@@ -36,7 +37,7 @@ export const resources: Command = {
   },
 };
 
-function readFilters(ctx: Context, topic: string | null, step: string | null, kind: string | null): ResourceFilters {
+function readFilters(ctx: ContentContext, topic: string | null, step: string | null, kind: string | null): ResourceFilters {
   const filters: ResourceFilters = { topic: null, stepId: null, kind: null };
   if (topic !== null) filters.topic = cleanTopic(topic) || null;
   if (step !== null && step.trim() !== '') filters.stepId = resolveStep(ctx.content, step).step.id;
@@ -50,7 +51,7 @@ function readFilters(ctx: Context, topic: string | null, step: string | null, ki
 }
 
 /** Each option suggests what, combined with the options already filled in, still finds something. */
-async function choices(interaction: GuildAutocomplete, ctx: Context) {
+async function choices(interaction: GuildAutocomplete, ctx: ContentContext) {
   const focused = interaction.options.getFocused(true);
   const others = (name: string) => (focused.name === name ? null : interaction.options.getString(name));
   let filters: ResourceFilters;

@@ -1,7 +1,7 @@
 import { MessageFlags } from 'discord.js';
 import type { Content } from '../src/content/loader.js';
 import type { Branch, Track } from '../src/content/schema.js';
-import type { Context } from '../src/context.js';
+import type { ContentContext } from '../src/context.js';
 import { chooseBranch, followTrack, memberProgressOn, memberRoadmap, memberTrackProgress } from '../src/db/queries/progress.js';
 import type { MemberKey } from '../src/db/queries/streaks.js';
 import { type Command, guildCommand } from '../src/discord/command.js';
@@ -29,7 +29,7 @@ export function resolveBranch(content: Content, input: string): { track: Track; 
 }
 
 /** Records the member's choice and shows what /next now offers, with a line on what changed. */
-async function choose(ctx: Context, member: MemberKey, track: Track, branch: Branch) {
+async function choose(ctx: ContentContext, member: MemberKey, track: Track, branch: Branch) {
   const previous = await chooseBranch(ctx.db, member, track.id, branch.id, ctx.clock.now());
   const progress = await memberTrackProgress(ctx.db, ctx.content, member, track);
   const before = previous === undefined ? undefined : track.branches.find((b) => b.id === previous)?.title ?? previous;
@@ -43,7 +43,7 @@ async function choose(ctx: Context, member: MemberKey, track: Track, branch: Bra
 }
 
 /** Records the track a member follows and shows its roadmap, with a line on what changed. */
-async function follow(ctx: Context, member: MemberKey, track: Track) {
+async function follow(ctx: ContentContext, member: MemberKey, track: Track) {
   const previous = await followTrack(ctx.db, member, track.id, ctx.clock.now());
   const progress = await memberTrackProgress(ctx.db, ctx.content, member, track);
   const before = previous === undefined ? undefined : ctx.content.tracksById.get(previous)?.title ?? previous;
@@ -57,6 +57,7 @@ async function follow(ctx: Context, member: MemberKey, track: Track) {
 }
 
 export const roadmap: Command = {
+  content: true,
   data: guildCommand('roadmap', 'The roadmap: the shared core, the branches you can specialise in, and where you stand')
     .addSubcommand((s) =>
       s

@@ -6,6 +6,7 @@ import { applyRewards } from '../src/discord/rewards.js';
 import { nextStepView } from '../src/discord/views/progress.js';
 
 export const undo: Command = {
+  content: true,
   data: guildCommand('undo', 'Mark a finished roadmap step as not done again')
     .addStringOption((o) => o.setName('step').setDescription('The step to reopen').setRequired(true).setAutocomplete(true).setMaxLength(100))
     .toJSON(),

@@ -350,7 +350,7 @@ async function run(tempDir: string | undefined): Promise<number> {
   for (const name of ['you', 'mod']) userId(name);
   newPosts(); // what is already there is not news
   const session = new ConsoleSession(driver, out);
-  const { content } = app.ctx;
+  const content = app.ctx.contents.builtin;
   out(`Cohort console: server “Cohort console”, channel #general, ${content.tracks.length} track(s), ${content.steps.size} steps, ${content.prompts.length} prompts.`);
   const where = tempDir
     ? 'a fresh temporary one, gone when you quit (set DATA_DIR to a folder to keep it and this server between runs)'

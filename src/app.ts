@@ -246,7 +246,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
       onProblems: (guildId, result) => logger.warn({ guildId, problems: result.problems.slice(0, 20).map(formatProblem) }, "a server's content has problems: those entries are skipped"),
     },
   );
-  const ctx: Context = { config, owner: lease.id, db, content: contents.builtin, contents, logger, clock, metrics, images, notices, rewardless, memberFigures };
+  const ctx: Context = { config, owner: lease.id, db, contents, logger, clock, metrics, images, notices, rewardless, memberFigures };
   live.ctx = ctx;
   contextBuilt(ctx);
 

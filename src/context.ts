@@ -17,13 +17,10 @@ export interface Context {
   owner: string;
   db: Db;
   /**
-   * The content this handler serves: in a command, button or modal handler, its server's content
-   * (the built-in content with the server's own files over it; the router resolves it before the
-   * handler runs, unless the command declares `content: false`); in the app's context, the built-in
-   * content. Jobs and anything else working for a server get its content from `contents.forGuild`.
+   * Every server's content, as of now in every process (src/content/store.ts): jobs and anything
+   * else working for a server ask `contents.forGuild`. A command that reads content declares
+   * `content: true` and its handlers get a ContentContext.
    */
-  content: Content;
-  /** Every server's content, as of now in every process (src/content/store.ts). */
   contents: ContentStore;
   logger: Logger;
   clock: Clock;
@@ -45,6 +42,15 @@ export interface Context {
    * MemberFigures), never trusted on its own.
    */
   memberFigures: LRUCache<string, MemberRead>;
+}
+
+/**
+ * The context of a command that declared `content: true` (src/discord/command.ts): `content` is its
+ * server's content, the built-in content with the server's own files over it, read by the router
+ * before the handler runs (one primary-key lookup, more only when the server's files changed).
+ */
+export interface ContentContext extends Context {
+  content: Content;
 }
 
 /** How many members' figures ctx.memberFigures keeps: about 800 bytes each, 8 MB when full. */

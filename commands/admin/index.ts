@@ -1,19 +1,20 @@
-import { type Command, guildCommand, ownEntry, type Subcommand } from '../../src/discord/command.js';
+import type { ContentContext } from '../../src/context.js';
+import { type Command, guildCommand, runSubcommand, type Subcommand } from '../../src/discord/command.js';
 import { autocompleteChoices } from '../../src/discord/options.js';
-import { MODERATOR_PERMISSIONS, requireModerator } from '../../src/discord/permissions.js';
-import { UserError } from '../../src/errors.js';
+import { MODERATOR_PERMISSIONS } from '../../src/discord/permissions.js';
 import { logButton, logSubcommand, showLog } from './log.js';
 import { cancelReset, confirmReset, progressGroup, progressReset } from './progress-reset.js';
 import { streakFix, streakGroup } from './streak-fix.js';
 
 /** /admin's subcommands by `group subcommand` (or the subcommand alone); every one is for moderators. */
-const subcommands: Record<string, Subcommand> = {
+const subcommands: Record<string, Subcommand<[], ContentContext>> = {
   'streak fix': streakFix,
   'progress reset': progressReset,
   log: showLog,
 };
 
 export const admin: Command = {
+  content: true,
   data: guildCommand('admin', 'Moderators: correct a member’s streak or progress, and read the log of every correction')
     .setDefaultMemberPermissions(MODERATOR_PERMISSIONS)
     .addSubcommandGroup(streakGroup)
@@ -22,12 +23,7 @@ export const admin: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    await requireModerator(interaction, ctx);
-    const group = interaction.options.getSubcommandGroup();
-    const sub = interaction.options.getSubcommand();
-    const run = ownEntry(subcommands, group ? `${group} ${sub}` : sub);
-    if (!run) throw new UserError('Unknown admin option.');
-    return run(interaction, ctx);
+    return runSubcommand(interaction, ctx, { moderators: subcommands });
   },
 
   async autocomplete(interaction, ctx) {

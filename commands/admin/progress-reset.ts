@@ -1,5 +1,5 @@
 import { ButtonStyle, DiscordAPIError, MessageFlags, type ButtonInteraction, type SlashCommandSubcommandGroupBuilder } from 'discord.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { finishedStepCount, resetProgress } from '../../src/db/queries/admin.js';
 import { customId, type ComponentHandler, type Subcommand } from '../../src/discord/command.js';
 import { resolveTrack } from '../../src/discord/options.js';
@@ -27,7 +27,7 @@ export function progressGroup(g: SlashCommandSubcommandGroupBuilder): SlashComma
 }
 
 /** A reset forgets work the member did: ask first, showing how much. */
-export const progressReset: Subcommand = async (interaction, ctx) => {
+export const progressReset: Subcommand<[], ContentContext> = async (interaction, ctx) => {
   const target = interaction.options.getUser('member', true);
   const actorId = interaction.user.id;
   const member = { guildId: interaction.guildId, userId: target.id };
@@ -52,7 +52,7 @@ export const progressReset: Subcommand = async (interaction, ctx) => {
 };
 
 /** admin:reset:<member>:<track id or *>:<moderator>, the confirm button. Only that moderator may press it. */
-export const confirmReset: ComponentHandler = async (interaction, ctx, [userId = '', trackId = ALL_TRACKS, moderatorId = '']) => {
+export const confirmReset: ComponentHandler<ContentContext> = async (interaction, ctx, [userId = '', trackId = ALL_TRACKS, moderatorId = '']) => {
   if (!interaction.isButton()) return;
   await requireModerator(interaction, ctx);
   if (interaction.user.id !== moderatorId) throw new UserError('This confirmation belongs to the moderator who asked for the reset. Run `/admin progress reset` yourself.');
@@ -72,13 +72,13 @@ export const confirmReset: ComponentHandler = async (interaction, ctx, [userId =
   await applyRewards(ctx, interaction.client, guildId, userId);
 };
 
-export const cancelReset: ComponentHandler = async (interaction) => {
+export const cancelReset: ComponentHandler<ContentContext> = async (interaction) => {
   if (!interaction.isButton()) return;
   await interaction.update({ content: 'Nothing was reset.', components: [] });
 };
 
 /** DMs the member about a correction; a DM they do not accept never undoes it. Returns a sentence for the moderator. */
-async function tellMember(interaction: ButtonInteraction<'cached'>, ctx: Context, userId: string, text: string): Promise<string> {
+async function tellMember(interaction: ButtonInteraction<'cached'>, ctx: ContentContext, userId: string, text: string): Promise<string> {
   try {
     await interaction.client.users.send(userId, { content: text, allowedMentions: { parse: [] } });
     return 'I told them by DM; `/progress` shows it to them too.';

@@ -1,9 +1,7 @@
 import { requireChallengesOn } from '../../src/db/queries/challenges.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
-import { type Command, guildCommand, ownEntry } from '../../src/discord/command.js';
+import { chooseSubcommand, type Command, guildCommand } from '../../src/discord/command.js';
 import { autocompleteChoices } from '../../src/discord/options.js';
-import { requireModerator } from '../../src/discord/permissions.js';
-import { UserError } from '../../src/errors.js';
 import { end, endSubcommand } from './end.js';
 import { flag, flagSubcommand } from './flag.js';
 import { history, historySubcommand } from './history.js';
@@ -17,12 +15,13 @@ import { submitWork, submitSubcommand } from './submit.js';
 import { unflag, unflagSubcommand } from './unflag.js';
 
 /** The subcommands that need challenges on (/setup challenges); history also works while they are off. */
-const forMembers: Record<string, ChallengeSubcommand> = { show, join, leave, submit: submitWork };
+const forMembers: Record<string, ChallengeSubcommand> = { show, join, leave, submit: submitWork, history };
 const forModerators: Record<string, ChallengeSubcommand> = { start, end, skip, flag, unflag };
 /** Judging works on past weeks too, so it does not need challenges on. */
 const anyTime = new Set(['history', 'flag', 'unflag']);
 
 export const challenge: Command = {
+  content: true,
   data: guildCommand('challenge', 'The weekly Kaggle challenge')
     .addSubcommand(showSubcommand)
     .addSubcommand(joinSubcommand)
@@ -37,14 +36,9 @@ export const challenge: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const sub = interaction.options.getSubcommand();
-    const moderated = ownEntry(forModerators, sub);
-    if (moderated) await requireModerator(interaction, ctx);
+    const run = await chooseSubcommand(interaction, ctx, { members: forMembers, moderators: forModerators });
     const settings = await getGuildSettings(ctx.db, interaction.guildId);
-    if (sub === 'history') return history(interaction, ctx, settings);
-    if (!anyTime.has(sub)) requireChallengesOn(settings);
-    const run = moderated ?? ownEntry(forMembers, sub);
-    if (!run) throw new UserError('Unknown challenge option.');
+    if (!anyTime.has(interaction.options.getSubcommand())) requireChallengesOn(settings);
     return run(interaction, ctx, settings);
   },
 

@@ -1,5 +1,5 @@
+import type { ContentContext } from '../../src/context.js';
 import { MessageFlags, TimestampStyles, time, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { Context } from '../../src/context.js';
 import { joinRun, runById, type Run } from '../../src/db/queries/challenges.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import type { GuildSettings } from '../../src/db/schema.js';
@@ -21,7 +21,7 @@ export const join: ChallengeSubcommand = async (interaction, ctx, settings) => {
 };
 
 /** challenge:join:<run id>, the Join button of an announcement or of /challenge show. */
-export const joinButton: ComponentHandler = async (interaction, ctx, [id = '']) => {
+export const joinButton: ComponentHandler<ContentContext> = async (interaction, ctx, [id = '']) => {
   const run = Number.isSafeInteger(Number(id)) ? await runById(ctx.db, interaction.guildId, Number(id)) : undefined;
   if (!run) throw new UserError('This challenge no longer exists. Run `/challenge show` for the current one.');
   const fresh = await joinRun(ctx.db, run, interaction.user.id, ctx.clock.now());
@@ -30,7 +30,7 @@ export const joinButton: ComponentHandler = async (interaction, ctx, [id = '']) 
 };
 
 /** The join reply: it promises only the reminders still to come, by the challenge job's own rules. */
-async function joinedText(ctx: Context, settings: GuildSettings, run: Run, fresh: boolean): Promise<string> {
+async function joinedText(ctx: ContentContext, settings: GuildSettings, run: Run, fresh: boolean): Promise<string> {
   const title = titleOf(ctx, run.challengeId);
   if (!fresh) return `You already joined **${title}**. Submit with \`/challenge submit\`.`;
   const deadline = time(effectiveEnd(run), TimestampStyles.LongDateTime);

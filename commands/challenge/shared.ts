@@ -1,5 +1,5 @@
 import { DiscordAPIError, RESTJSONErrorCodes, TimestampStyles, time } from 'discord.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { ensureOpenRun, type RunChange } from '../../src/db/queries/challenges.js';
 import { findPost } from '../../src/db/queries/claims.js';
 import { getMemberTimezone } from '../../src/db/queries/settings.js';
@@ -10,17 +10,17 @@ import { UserError } from '../../src/errors.js';
 import { announceChange, postDueChallengePosts, type ChallengePosterDeps } from '../../src/jobs/challenges.js';
 
 /** /challenge's subcommands get the server's settings, read once. */
-export type ChallengeSubcommand = Subcommand<[settings: GuildSettings]>;
+export type ChallengeSubcommand = Subcommand<[settings: GuildSettings], ContentContext>;
 
 export function deadlineText(deadline: Date, zone: string): string {
   return `${formatInZone(deadline, zone)} (${time(deadline, TimestampStyles.RelativeTime)})`;
 }
 
-export async function memberZone(ctx: Context, settings: GuildSettings, userId: string): Promise<string> {
+export async function memberZone(ctx: ContentContext, settings: GuildSettings, userId: string): Promise<string> {
   return (await getMemberTimezone(ctx.db, settings.guildId, userId)) ?? settings.timezone;
 }
 
-export async function currentRun(ctx: Context, settings: GuildSettings) {
+export async function currentRun(ctx: ContentContext, settings: GuildSettings) {
   const now = ctx.clock.now();
   const run = await ensureOpenRun(ctx.db, ctx.content, settings, now);
   if (!run) {
@@ -32,14 +32,14 @@ export async function currentRun(ctx: Context, settings: GuildSettings) {
   return run;
 }
 
-export const titleOf = (ctx: Context, id: string) => ctx.content.challengesById.get(id)?.title ?? id;
+export const titleOf = (ctx: ContentContext, id: string) => ctx.content.challengesById.get(id)?.title ?? id;
 
-export function poster(interaction: GuildChatInput | GuildComponent, ctx: Context): ChallengePosterDeps {
+export function poster(interaction: GuildChatInput | GuildComponent, ctx: ContentContext): ChallengePosterDeps {
   return { ctx, client: interaction.client, owner: ctx.owner };
 }
 
 /** After a moderator changed the challenge: announce it (scheduled announcement if not out yet, else a change notice). */
-export async function announce(interaction: GuildChatInput | GuildComponent, ctx: Context, settings: GuildSettings, change: RunChange): Promise<string> {
+export async function announce(interaction: GuildChatInput | GuildComponent, ctx: ContentContext, settings: GuildSettings, change: RunChange): Promise<string> {
   const channel = `<#${settings.challengesChannelId}>`;
   const announced = await findPost(ctx.db, { guildId: settings.guildId, kind: 'challenge_announce', period: change.run.weekStart });
   if (announced?.status === 'posted') {
@@ -57,7 +57,7 @@ export async function announce(interaction: GuildChatInput | GuildComponent, ctx
  * DMs a member about a moderator's decision on their submission; a DM they do not accept never
  * undoes the decision. Returns a sentence for the moderator saying whether they were told.
  */
-export async function tellMember(interaction: GuildChatInput, ctx: Context, userId: string, text: string): Promise<string> {
+export async function tellMember(interaction: GuildChatInput, ctx: ContentContext, userId: string, text: string): Promise<string> {
   try {
     await interaction.client.users.send(userId, { content: text, allowedMentions: { parse: [] } });
     return 'I told them by DM.';

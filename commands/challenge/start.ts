@@ -1,5 +1,5 @@
 import { MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { openRun, pickNext, requireChallengesOn, startChallenge } from '../../src/db/queries/challenges.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import type { GuildSettings } from '../../src/db/schema.js';
@@ -61,7 +61,7 @@ export const start: ChallengeSubcommand = async (interaction, ctx, settings) => 
  * challenge:start-now, the "Start this week anyway" button of /setup challenges when this week was
  * left out: the next challenge of the rotation starts now, until the end of this week.
  */
-export const startNowButton: ComponentHandler = async (interaction, ctx) => {
+export const startNowButton: ComponentHandler<ContentContext> = async (interaction, ctx) => {
   await requireModerator(interaction, ctx);
   const settings = await getGuildSettings(ctx.db, interaction.guildId);
   requireChallengesOn(settings);
@@ -77,7 +77,7 @@ export const startNowButton: ComponentHandler = async (interaction, ctx) => {
   await startAndAnnounce(interaction, ctx, settings, next.id, undefined);
 };
 
-async function startAndAnnounce(interaction: GuildChatInput | GuildComponent, ctx: Context, settings: GuildSettings, challengeId: string, endsAt: Date | undefined) {
+async function startAndAnnounce(interaction: GuildChatInput | GuildComponent, ctx: ContentContext, settings: GuildSettings, challengeId: string, endsAt: Date | undefined) {
   const change = await startChallenge(ctx.db, settings, { challengeId, endsAt, by: interaction.user.id, now: ctx.clock.now() });
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const posted = await announce(interaction, ctx, settings, change);

@@ -1,8 +1,6 @@
-import { type Command, guildCommand, ownEntry } from '../../src/discord/command.js';
+import { type Command, guildCommand, runSubcommand } from '../../src/discord/command.js';
 import { autocompleteChoices } from '../../src/discord/options.js';
-import { requireModerator } from '../../src/discord/permissions.js';
 import { timeZoneChoices } from '../../src/domain/timezones.js';
-import { UserError } from '../../src/errors.js';
 import { board, boardSubcommand } from './board.js';
 import { calendar, calendarSubcommand } from './calendar.js';
 import { certificate, certificateSubcommand } from './certificate.js';
@@ -20,6 +18,7 @@ const forMembers: Record<string, CohortSubcommand> = { join, leave, status, list
 const forModerators: Record<string, CohortSubcommand> = { create };
 
 export const cohort: Command = {
+  content: true,
   data: guildCommand('cohort', 'Course cohorts: weekly units with deadlines, who is on pace, certificates')
     .addSubcommand(statusSubcommand)
     .addSubcommand(joinSubcommand)
@@ -35,13 +34,8 @@ export const cohort: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const sub = interaction.options.getSubcommand();
-    const moderated = ownEntry(forModerators, sub);
-    // Moderator rights are checked here, whatever Discord's command permissions say (/cohort plan checks its own when it changes something).
-    if (moderated) await requireModerator(interaction, ctx);
-    const run = moderated ?? ownEntry(forMembers, sub);
-    if (!run) throw new UserError('Unknown cohort option.');
-    return run(interaction, ctx);
+    // /cohort plan checks moderator rights itself when it changes something.
+    return runSubcommand(interaction, ctx, { members: forMembers, moderators: forModerators });
   },
 
   async autocomplete(interaction, ctx) {

@@ -1,5 +1,5 @@
 import { MessageFlags, TimestampStyles, time, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { cohortById, joinCohort, syncUnits, unitsOf } from '../../src/db/queries/cohorts.js';
 import type { Cohort } from '../../src/db/schema.js';
 import type { ComponentHandler, GuildChatInput, GuildComponent } from '../../src/discord/command.js';
@@ -15,7 +15,7 @@ export function joinSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSu
     .addStringOption((o) => o.setName(COHORT_OPTION).setDescription('Which cohort').setAutocomplete(true).setMaxLength(100));
 }
 
-async function joinAndTell(interaction: GuildChatInput | GuildComponent, ctx: Context, cohort: Cohort): Promise<string> {
+async function joinAndTell(interaction: GuildChatInput | GuildComponent, ctx: ContentContext, cohort: Cohort): Promise<string> {
   const now = ctx.clock.now();
   if (now >= cohort.joinUntil) throw new UserError(`Joining **${cohort.name}** closed ${time(cohort.joinUntil, TimestampStyles.LongDateTime)}.`);
   const fresh = await joinCohort(ctx.db, cohort.id, interaction.user.id, now);
@@ -35,7 +35,7 @@ export const join: CohortSubcommand = async (interaction, ctx) => {
 };
 
 /** cohort:join:<id>, the Join button under a cohort's plan. */
-export const joinButton: ComponentHandler = async (interaction, ctx, [id = '']) => {
+export const joinButton: ComponentHandler<ContentContext> = async (interaction, ctx, [id = '']) => {
   const cohort = /^\d{1,15}$/.test(id) ? await cohortById(ctx.db, interaction.guildId, Number(id)) : undefined;
   if (!cohort) throw new UserError('This cohort no longer exists. `/cohort list` shows the server’s cohorts.');
   await interaction.reply({ content: await joinAndTell(interaction, ctx, cohort), flags: MessageFlags.Ephemeral });

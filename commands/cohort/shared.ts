@@ -1,4 +1,4 @@
-import type { Context } from '../../src/context.js';
+import type { ContentContext, Context } from '../../src/context.js';
 import { cohortById, cohortsOf, memberCohorts, unitsOf } from '../../src/db/queries/cohorts.js';
 import type { Cohort } from '../../src/db/schema.js';
 import { cohortEnd } from '../../src/domain/cohorts.js';
@@ -7,7 +7,7 @@ import { autocompleteChoices } from '../../src/discord/options.js';
 import { userText } from '../../src/discord/views/theme.js';
 import { UserError } from '../../src/errors.js';
 
-export type CohortSubcommand = Subcommand;
+export type CohortSubcommand = Subcommand<[], ContentContext>;
 
 /** The `cohort` option every subcommand that acts on one cohort has (autocomplete: the server's cohorts). */
 export const COHORT_OPTION = 'cohort';

@@ -1,8 +1,7 @@
 import { serverContent } from '../../src/db/queries/server-content.js';
-import { type Command, guildCommand, type Subcommand, ownEntry } from '../../src/discord/command.js';
+import { type Command, guildCommand, runSubcommand, type Subcommand } from '../../src/discord/command.js';
 import { autocompleteChoices } from '../../src/discord/options.js';
-import { MODERATOR_PERMISSIONS, requireModerator } from '../../src/discord/permissions.js';
-import { UserError } from '../../src/errors.js';
+import { MODERATOR_PERMISSIONS } from '../../src/discord/permissions.js';
 import { download, downloadSubcommand } from './download.js';
 import { remove, removeSubcommand } from './remove.js';
 import { upload, uploadSubcommand } from './upload.js';
@@ -19,10 +18,7 @@ export const content: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    await requireModerator(interaction, ctx);
-    const run = ownEntry(subcommands, interaction.options.getSubcommand());
-    if (!run) throw new UserError('Unknown /content option.');
-    return run(interaction, ctx);
+    return runSubcommand(interaction, ctx, { moderators: subcommands });
   },
 
   async autocomplete(interaction, ctx) {

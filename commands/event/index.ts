@@ -1,6 +1,4 @@
-import { type Command, guildCommand, ownEntry } from '../../src/discord/command.js';
-import { requireModerator } from '../../src/discord/permissions.js';
-import { UserError } from '../../src/errors.js';
+import { type Command, guildCommand, runSubcommand } from '../../src/discord/command.js';
 import { cohortChoices, COHORT_OPTION } from '../cohort/shared.js';
 import { attendance, attendanceSubcommand } from './attendance.js';
 import { cancel, cancelSubcommand } from './cancel.js';
@@ -24,13 +22,7 @@ export const event: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const sub = interaction.options.getSubcommand();
-    const moderated = ownEntry(forModerators, sub);
-    // Moderator rights are checked here, whatever Discord's command permissions say.
-    if (moderated) await requireModerator(interaction, ctx);
-    const run = moderated ?? ownEntry(forMembers, sub);
-    if (!run) throw new UserError('Unknown event option.');
-    return run(interaction, ctx);
+    return runSubcommand(interaction, ctx, { members: forMembers, moderators: forModerators });
   },
 
   async autocomplete(interaction, ctx) {

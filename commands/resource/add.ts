@@ -1,6 +1,6 @@
 import { MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
 import { RESOURCE_KINDS } from '../../src/content/schema.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { addResource } from '../../src/db/queries/resources.js';
 import type { GuildChatInput } from '../../src/discord/command.js';
 import { duplicateMessage, memberText, priceWord, TITLE_MAX } from '../../src/discord/views/resources.js';
@@ -26,7 +26,7 @@ export function addSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSub
     .addStringOption(noteOption);
 }
 
-export async function add(interaction: GuildChatInput, ctx: Context): Promise<void> {
+export async function add(interaction: GuildChatInput, ctx: ContentContext): Promise<void> {
   const input = readResource(interaction, ctx);
   const outcome = await addResource(ctx.db, ctx.content, input, ctx.clock.now());
   if (!outcome.ok) {

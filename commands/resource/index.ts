@@ -1,9 +1,8 @@
+import type { ContentContext } from '../../src/context.js';
 import { allResources, approvedRows } from '../../src/db/queries/resources.js';
 import { serverEntry } from '../../src/domain/catalogue.js';
-import { type Command, guildCommand, type Subcommand, ownEntry } from '../../src/discord/command.js';
+import { type Command, guildCommand, runSubcommand, type Subcommand } from '../../src/discord/command.js';
 import { autocompleteChoices, stepChoices } from '../../src/discord/options.js';
-import { requireModerator } from '../../src/discord/permissions.js';
-import { UserError } from '../../src/errors.js';
 import { add, addSubcommand } from './add.js';
 import { cancel, post, postSubcommand, repost } from './post.js';
 import { remove, removeSubcommand } from './remove.js';
@@ -15,10 +14,11 @@ import { suggest, suggestSubcommand } from './suggest.js';
  * Discord sets default_member_permissions per top-level command only, so /resource stays open
  * and every moderator subcommand and button calls requireModerator.
  */
-const forMembers: Record<string, Subcommand> = { suggest };
-const forModerators: Record<string, Subcommand> = { review, add, remove, post };
+const forMembers: Record<string, Subcommand<[], ContentContext>> = { suggest };
+const forModerators: Record<string, Subcommand<[], ContentContext>> = { review, add, remove, post };
 
 export const resource: Command = {
+  content: true,
   data: guildCommand('resource', 'Suggest a resource; moderators review, add, remove and post them')
     .addSubcommand(suggestSubcommand)
     .addSubcommand(reviewSubcommand)
@@ -28,14 +28,7 @@ export const resource: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const sub = interaction.options.getSubcommand();
-    const open = ownEntry(forMembers, sub);
-    if (open) return open(interaction, ctx);
-    // Everything else is for moderators.
-    await requireModerator(interaction, ctx);
-    const run = ownEntry(forModerators, sub);
-    if (!run) throw new UserError('Unknown /resource option.');
-    return run(interaction, ctx);
+    return runSubcommand(interaction, ctx, { members: forMembers, moderators: forModerators });
   },
 
   async autocomplete(interaction, ctx) {

@@ -1,5 +1,5 @@
 import { MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { allResources, claimStagedPost, recentPost, recordPost, releaseStagedPost, stagePost } from '../../src/db/queries/resources.js';
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import { findEntry, type ResourceEntry } from '../../src/domain/catalogue.js';
@@ -22,7 +22,7 @@ export function postSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSu
     .addStringOption((o) => o.setName('note').setDescription('A line from you about it').setMaxLength(NOTE_MAX));
 }
 
-export async function post(interaction: GuildChatInput, ctx: Context): Promise<void> {
+export async function post(interaction: GuildChatInput, ctx: ContentContext): Promise<void> {
   const guildId = interaction.guildId;
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const input = interaction.options.getString('resource', true);
@@ -43,7 +43,7 @@ export async function post(interaction: GuildChatInput, ctx: Context): Promise<v
 }
 
 /** resource:repost:<staged id>, "Post again" after the this-week warning. */
-export const repost: ComponentHandler = async (interaction, ctx, [id = '']) => {
+export const repost: ComponentHandler<ContentContext> = async (interaction, ctx, [id = '']) => {
   await requireModerator(interaction, ctx);
   if (!interaction.isButton()) return;
   await interaction.deferUpdate();
@@ -68,7 +68,7 @@ export const repost: ComponentHandler = async (interaction, ctx, [id = '']) => {
 };
 
 /** resource:cancel:<staged id> */
-export const cancel: ComponentHandler = async (interaction, ctx, [id = '']) => {
+export const cancel: ComponentHandler<ContentContext> = async (interaction, ctx, [id = '']) => {
   await requireModerator(interaction, ctx);
   if (!interaction.isButton()) return;
   await claimStagedPost(ctx.db, interaction.guildId, Number.parseInt(id, 10), ctx.clock.now());
@@ -78,7 +78,7 @@ export const cancel: ComponentHandler = async (interaction, ctx, [id = '']) => {
 /** Posts the card, records who posted it, and returns the line to show the moderator. */
 async function sendCard(
   interaction: GuildChatInput | GuildComponent,
-  ctx: Context,
+  ctx: ContentContext,
   entry: ResourceEntry,
   channelId: string,
   note: string | null,

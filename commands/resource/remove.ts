@@ -1,5 +1,5 @@
 import { MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { allResources, removeResource } from '../../src/db/queries/resources.js';
 import { findEntry } from '../../src/domain/catalogue.js';
 import { MAX_URL_LENGTH } from '../../src/domain/urls.js';
@@ -15,7 +15,7 @@ export function removeSubcommand(s: SlashCommandSubcommandBuilder): SlashCommand
     .addStringOption((o) => o.setName('resource').setDescription('The resource').setRequired(true).setAutocomplete(true).setMaxLength(MAX_URL_LENGTH));
 }
 
-export async function remove(interaction: GuildChatInput, ctx: Context): Promise<void> {
+export async function remove(interaction: GuildChatInput, ctx: ContentContext): Promise<void> {
   const guildId = interaction.guildId;
   const input = interaction.options.getString('resource', true);
   const entry = findEntry(await allResources(ctx.db, ctx.content, guildId), input);

@@ -1,5 +1,5 @@
 import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { decideSuggestion, pendingAt, pendingItem } from '../../src/db/queries/resources.js';
 import type { GuildResource } from '../../src/db/schema.js';
 import type { ComponentHandler, GuildChatInput, GuildComponent } from '../../src/discord/command.js';
@@ -14,13 +14,13 @@ export function reviewSubcommand(s: SlashCommandSubcommandBuilder): SlashCommand
   return s.setName('review').setDescription('Moderators: go through suggested resources');
 }
 
-export async function review(interaction: GuildChatInput, ctx: Context): Promise<void> {
+export async function review(interaction: GuildChatInput, ctx: ContentContext): Promise<void> {
   const item = await pendingAt(ctx.db, interaction.guildId, 0);
   await interaction.reply({ ...reviewView(ctx.content, item), flags: MessageFlags.Ephemeral });
 }
 
 /** resource:review:<id>, the Review button of a notice in the review channel: that suggestion's card, for this moderator only. */
-export const openSuggestion: ComponentHandler = async (interaction, ctx, [id = '']) => {
+export const openSuggestion: ComponentHandler<ContentContext> = async (interaction, ctx, [id = '']) => {
   await requireModerator(interaction, ctx);
   if (!interaction.isButton()) return;
   const guildId = interaction.guildId;
@@ -30,14 +30,14 @@ export const openSuggestion: ComponentHandler = async (interaction, ctx, [id = '
 };
 
 /** resource:queue:<index>, the review queue pager. */
-export const queue: ComponentHandler = async (interaction, ctx, [index = '0']) => {
+export const queue: ComponentHandler<ContentContext> = async (interaction, ctx, [index = '0']) => {
   await requireModerator(interaction, ctx);
   if (!interaction.isButton()) return;
   await interaction.update(reviewView(ctx.content, await pendingAt(ctx.db, interaction.guildId, Number.parseInt(index, 10) || 0)));
 };
 
 /** resource:approve:<id>:<index> */
-export const approve: ComponentHandler = async (interaction, ctx, [id = '', index = '0']) => {
+export const approve: ComponentHandler<ContentContext> = async (interaction, ctx, [id = '', index = '0']) => {
   await requireModerator(interaction, ctx);
   if (!interaction.isButton()) return;
   await interaction.deferUpdate();
@@ -57,14 +57,14 @@ export const approve: ComponentHandler = async (interaction, ctx, [id = '', inde
  * pending. Only the moderator check comes first, and it reads the database only for a member
  * without the moderator permissions (the moderator role from /setup).
  */
-export const reject: ComponentHandler = async (interaction, ctx, [id = '', index = '0']) => {
+export const reject: ComponentHandler<ContentContext> = async (interaction, ctx, [id = '', index = '0']) => {
   await requireModerator(interaction, ctx);
   if (!interaction.isButton()) return;
   await interaction.showModal(rejectModal(Number.parseInt(id, 10), Number.parseInt(index, 10) || 0));
 };
 
 /** resource:rejected:<id>:<index>, the reason form sent. */
-export const rejected: ComponentHandler = async (interaction, ctx, [id = '', index = '0']) => {
+export const rejected: ComponentHandler<ContentContext> = async (interaction, ctx, [id = '', index = '0']) => {
   await requireModerator(interaction, ctx);
   if (!interaction.isModalSubmit()) return;
   const reason = interaction.fields.getTextInputValue('reason').trim().slice(0, REASON_MAX) || null;
@@ -80,7 +80,7 @@ export const rejected: ComponentHandler = async (interaction, ctx, [id = '', ind
 };
 
 /** DMs the member who suggested a resource about the decision; returns what to tell the moderator. Never throws. */
-async function tellSuggester(interaction: GuildComponent, ctx: Context, row: GuildResource): Promise<string> {
+async function tellSuggester(interaction: GuildComponent, ctx: ContentContext, row: GuildResource): Promise<string> {
   if (row.suggestedBy === interaction.user.id) return '';
   try {
     const dm = await interaction.client.users.createDM(row.suggestedBy);

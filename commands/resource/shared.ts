@@ -1,6 +1,6 @@
 import type { SlashCommandBooleanOption, SlashCommandStringOption } from 'discord.js';
 import { LEVELS } from '../../src/content/schema.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import type { NewResource } from '../../src/db/queries/resources.js';
 import { guessKind, MAX_URL_INPUT_LENGTH, parseResourceUrl } from '../../src/domain/urls.js';
 import type { GuildChatInput } from '../../src/discord/command.js';
@@ -21,7 +21,7 @@ export const freeOption = (o: SlashCommandBooleanOption) => o.setName('free').se
 export const noteOption = (o: SlashCommandStringOption) => o.setName('note').setDescription('Why it is good, who it is for').setMaxLength(NOTE_MAX);
 
 /** Reads and checks url, title, step, kind, level, free and note of suggest/add. */
-export function readResource(interaction: GuildChatInput, ctx: Context): NewResource {
+export function readResource(interaction: GuildChatInput, ctx: ContentContext): NewResource {
   const options = interaction.options;
   const parsed = parseResourceUrl(options.getString('url', true));
   if (!parsed.ok) throw new UserError(parsed.reason);

@@ -1,5 +1,5 @@
 import { DiscordAPIError, MessageFlags, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { Context } from '../../src/context.js';
+import type { ContentContext } from '../../src/context.js';
 import { pendingCount, suggestResource, SUGGESTIONS_PER_HOUR } from '../../src/db/queries/resources.js';
 import { getGuildSettings, setReviewChannelError } from '../../src/db/queries/settings.js';
 import type { GuildResource } from '../../src/db/schema.js';
@@ -24,7 +24,7 @@ export function suggestSubcommand(s: SlashCommandSubcommandBuilder): SlashComman
     .addStringOption(noteOption);
 }
 
-export async function suggest(interaction: GuildChatInput, ctx: Context): Promise<void> {
+export async function suggest(interaction: GuildChatInput, ctx: ContentContext): Promise<void> {
   const input = readResource(interaction, ctx);
   // Members link to public pages; a link into a private network reaches the review queue only through a moderator (/resource add).
   const notPublic = nonPublicHostReason(input.url);
@@ -48,7 +48,7 @@ export async function suggest(interaction: GuildChatInput, ctx: Context): Promis
  * Posts the suggestion notice in the review channel, if one is set. Never throws: the suggestion
  * is saved either way. Why a notice failed is kept for /setup show until one gets through.
  */
-async function tellReviewers(interaction: GuildChatInput, ctx: Context, row: GuildResource): Promise<void> {
+async function tellReviewers(interaction: GuildChatInput, ctx: ContentContext, row: GuildResource): Promise<void> {
   const guildId = row.guildId;
   let channelId: string | null = null;
   try {
@@ -65,7 +65,7 @@ async function tellReviewers(interaction: GuildChatInput, ctx: Context, row: Gui
 }
 
 /** Posts the notice; null when posted, else why not in words for moderators. Throws on errors that say nothing about the channel. */
-async function postNotice(interaction: GuildChatInput, ctx: Context, row: GuildResource, channelId: string): Promise<string | null> {
+async function postNotice(interaction: GuildChatInput, ctx: ContentContext, row: GuildResource, channelId: string): Promise<string | null> {
   const where = { channelId, setupCommand: '/setup resources', resume: 'automatic' } as const;
   const found = await postableChannel(interaction.client, row.guildId, where);
   if (!found.ok) return found.problem;

@@ -1,8 +1,7 @@
 import { getGuildSettings } from '../../src/db/queries/settings.js';
 import { searchTimeZones } from '../../src/domain/timezones.js';
-import { type Command, guildCommand, ownEntry } from '../../src/discord/command.js';
+import { chooseSubcommand, type Command, guildCommand } from '../../src/discord/command.js';
 import { MODERATOR_PERMISSIONS, requireModerator } from '../../src/discord/permissions.js';
-import { UserError } from '../../src/errors.js';
 import { challenges, challengesSubcommand } from './challenges.js';
 import { logRetention, logRetentionSubcommand } from './log-retention.js';
 import { moderatorRole, moderatorRoleSubcommand } from './moderator-role.js';
@@ -47,10 +46,11 @@ export const setup: Command = {
     .toJSON(),
 
   async execute(interaction, ctx) {
-    await requireModerator(interaction, ctx);
-    if (interaction.options.getSubcommandGroup() === 'rewards') return executeRewards(interaction, ctx);
-    const run = ownEntry(subcommands, interaction.options.getSubcommand());
-    if (!run) throw new UserError('Unknown setup option.');
+    if (interaction.options.getSubcommandGroup() === 'rewards') {
+      await requireModerator(interaction, ctx);
+      return executeRewards(interaction, ctx);
+    }
+    const run = await chooseSubcommand(interaction, ctx, { moderators: subcommands });
     return run(interaction, ctx, await getGuildSettings(ctx.db, interaction.guildId));
   },
 

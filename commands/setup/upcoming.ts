@@ -44,9 +44,10 @@ export async function upcoming(ctx: Context, s: GuildSettings): Promise<Upcoming
     out.prompt = { ...upcomingPrompt(now, time, zone, catchupWindowMs(ctx.config), done), zone, time: s.promptsTime! };
   }
   if (s.challengesEnabled && s.challengesChannelId && !s.challengesBrokenReason) {
-    if (ctx.content.challenges.length === 0) out.noChallenges = true;
+    const content = await ctx.contents.forGuild(s.guildId);
+    if (content.challenges.length === 0) out.noChallenges = true;
     // The run the challenge job would open (or has): creating it now changes nothing the next tick would not.
-    const run = await ensureOpenRun(ctx.db, ctx.content, s, now);
+    const run = await ensureOpenRun(ctx.db, content, s, now);
     let post: UpcomingChallengePost | undefined;
     if (run) {
       const rows = await Promise.all(CHALLENGE_KINDS.map((kind) => findPost(ctx.db, { guildId: s.guildId, kind, period: run.weekStart })));
@@ -54,7 +55,7 @@ export async function upcoming(ctx: Context, s: GuildSettings): Promise<Upcoming
       const announced = rows[0]?.status === 'posted' ? (rows[0].postedAt ?? undefined) : undefined;
       post = upcomingChallengePost(run, s.timezone, now, done, announced);
     }
-    if (run && post) out.challenge = { ...post, title: ctx.content.challengesById.get(run.challengeId)?.title ?? run.challengeId, nextWeek: false };
+    if (run && post) out.challenge = { ...post, title: content.challengesById.get(run.challengeId)?.title ?? run.challengeId, nextWeek: false };
     else if (!out.noChallenges) {
       const firstWeekLater = s.challengesFirstWeekAt !== null && s.challengesFirstWeekAt > now;
       out.challenge = { kind: 'challenge_announce', dueAt: weekOf(now, s.timezone, s.challengesWeekStart).endsAt, now: false, nextWeek: true, firstWeekLater };

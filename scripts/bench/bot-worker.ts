@@ -101,7 +101,7 @@ async function startCohortBot(): Promise<Bot> {
   let app = await start();
   await app.ready;
   await app.voice.idle();
-  const { content } = app.ctx;
+  const content = app.ctx.contents.builtin;
   const steps = [...content.steps.values()].filter((e) => e.track.id === content.tracks[0]!.id).sort((a, b) => a.index - b.index).map((e) => e.step.id);
   let resumed: Promise<void> | undefined;
   return {

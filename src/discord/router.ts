@@ -10,7 +10,7 @@ import type { Context } from '../context.js';
 import { DATABASE_FAULT_MESSAGES, databaseFault } from '../db/faults.js';
 import { UserError } from '../errors.js';
 import { answerInTime, DEFER_AFTER_MS } from './answer.js';
-import { ownEntry, type Command } from './command.js';
+import { ownEntry, type Command, type CommandOf } from './command.js';
 import { tellDigestDmClosedOnce } from './digest-notice.js';
 import type { InteractionRecord, Outcome } from './interaction-record.js';
 
@@ -51,18 +51,8 @@ export function createRouter(commands: readonly Command[], appCtx: Context, opti
       if (interaction.inCachedGuild()) {
         // From here on every handler gets a guild-typed interaction: guildId, guild and member are there,
         // and the context's content is this server's (the built-in content with the server's own over it).
-        const ctx = command.content === false ? appCtx : { ...appCtx, content: await appCtx.contents.forGuild(interaction.guildId) };
-        if (interaction.isChatInputCommand()) {
-          await command.execute(interaction, ctx);
-          await tellDigestDmClosedOnce(interaction, ctx);
-        } else if (interaction.isAutocomplete()) {
-          await command.autocomplete?.(interaction, ctx);
-        } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
-          const [, action = '', ...args] = interaction.customId.split(':');
-          const handler = ownEntry(command.components ?? {}, action);
-          if (!handler) throw new UserError('This button has expired. Run the command again.');
-          await handler(interaction, ctx, args);
-        }
+        if (command.content) await serve(command, interaction, { ...appCtx, content: await appCtx.contents.forGuild(interaction.guildId) });
+        else await serve(command, interaction, appCtx);
       } else if (!interaction.inGuild() && interaction.isButton()) {
         const [, action = '', ...args] = interaction.customId.split(':');
         const handler = ownEntry(command.dmButtons ?? {}, action);
@@ -85,6 +75,21 @@ export function createRouter(commands: readonly Command[], appCtx: Context, opti
       options.onHandled?.({ command: name, kind, outcome, durationMs });
     }
   };
+}
+
+/** Runs the handler of an interaction from a cached server, with the context its command declared. */
+async function serve<C extends Context>(command: CommandOf<C>, interaction: Interaction<'cached'>, ctx: C): Promise<void> {
+  if (interaction.isChatInputCommand()) {
+    await command.execute(interaction, ctx);
+    await tellDigestDmClosedOnce(interaction, ctx);
+  } else if (interaction.isAutocomplete()) {
+    await command.autocomplete?.(interaction, ctx);
+  } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
+    const [, action = '', ...args] = interaction.customId.split(':');
+    const handler = ownEntry(command.components ?? {}, action);
+    if (!handler) throw new UserError('This button has expired. Run the command again.');
+    await handler(interaction, ctx, args);
+  }
 }
 
 const OUTSIDE_SERVER = 'Cohort works inside a server. Use its commands in your study group’s channels.';

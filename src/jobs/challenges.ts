@@ -12,7 +12,7 @@ import { isGone, winnerRoleFailure, winnerRoleProblem } from '../discord/winner-
 import { announcementMessage, recapMessages, reminderMessages } from '../discord/views/challenges.js';
 import type { OutboundBudget } from '../discord/pacing.js';
 import { fanOut, isSettled } from './fan-out.js';
-import { sendClaimedMessages } from './post-steps.js';
+import { keptRecipients, sendClaimedMessages } from './post-steps.js';
 import type { Job } from './scheduler.js';
 
 /** A claim older than this belongs to a process that died between claiming and posting. */
@@ -133,7 +133,8 @@ export async function moveWinnerRole(deps: ChallengePosterDeps, settings: GuildS
   const problem = winnerRoleProblem(guild, roleId);
   if (problem) return fail(problem);
 
-  const challenge = ctx.content.challengesById.get(run.challengeId);
+  // The server's own version of the challenge (its metric and title), as the recap judged it.
+  const challenge = (await ctx.contents.forGuild(guildId)).challengesById.get(run.challengeId);
   const judged = judge(
     (await submissionsOf(ctx.db, run.id)).map((s) => ({ ...s, flagged: s.flaggedAt !== null })),
     challenge?.metric,
@@ -232,7 +233,7 @@ async function postOne(
     log.info('challenge post missed and no longer relevant: recorded as skipped');
     return { kind, period, result: 'skipped' };
   }
-  const messages = await messagesFor(ctx, settings, run, kind, now);
+  const messages = await messagesFor(ctx, settings, run, kind, claimed, now);
   if (messages.length === 0) {
     await markSkipped(ctx.db, claimed.id, 'nobody joined: no one to remind');
     return { kind, period, result: 'skipped' };
@@ -274,15 +275,25 @@ async function postOne(
   return { kind, period, result: 'posted' };
 }
 
-async function messagesFor(ctx: Context, settings: GuildSettings, run: Run, kind: PostKind, now: Date): Promise<RESTPostAPIChannelMessageJSONBody[]> {
+/**
+ * A post's messages. A reminder pings the participants as they were when the post was claimed
+ * (keptRecipients): one split over several messages and retried part way sends the rest of the same list.
+ */
+async function messagesFor(
+  ctx: Context,
+  settings: GuildSettings,
+  run: Run,
+  kind: PostKind,
+  claimed: { id: number; steps: Record<string, string> },
+  now: Date,
+): Promise<RESTPostAPIChannelMessageJSONBody[]> {
   const challenge = (await ctx.contents.forGuild(settings.guildId)).challengesById.get(run.challengeId);
   switch (kind) {
     case 'challenge_announce':
       return [announcementMessage(challenge, run, { pingRoleId: settings.challengesPingRoleId })];
     case 'challenge_midweek':
-      return reminderMessages('midweek', challenge, run, await participantsOf(ctx.db, run.id), now);
     case 'challenge_final':
-      return reminderMessages('final', challenge, run, await participantsOf(ctx.db, run.id), now);
+      return reminderMessages(kind === 'challenge_final' ? 'final' : 'midweek', challenge, run, await keptRecipients(ctx.db, claimed, () => participantsOf(ctx.db, run.id)), now);
     case 'challenge_recap':
       return recapMessages(challenge, run, await participantsOf(ctx.db, run.id), await submissionsOf(ctx.db, run.id));
     default:

@@ -12,7 +12,7 @@ import type { OutboundBudget } from '../discord/pacing.js';
 import { catchUpMessage, certificateRuleOf, unitAnnouncement, unitReminders } from '../discord/views/cohorts.js';
 import { certificateSvg } from '../discord/views/certificate.js';
 import { fanOut, isSettled } from './fan-out.js';
-import { sendClaimedMessages } from './post-steps.js';
+import { keptRecipients, sendClaimedMessages } from './post-steps.js';
 import type { Job } from './scheduler.js';
 
 /** A claim older than this belongs to a process that died between claiming and posting. */
@@ -194,13 +194,11 @@ async function postOne(deps: CohortPosterDeps, cohort: Cohort, units: readonly U
  * member who finished in between would shift the split, and someone would be pinged twice or not at all.
  */
 async function reminderRecipients(ctx: Context, cohort: Cohort, unit: Unit, claimed: { id: number; steps: Record<string, string> }, now: Date): Promise<string[]> {
-  const kept = claimed.steps.recipients;
-  if (kept !== undefined) return kept === '' ? [] : kept.split(' ');
-  await syncUnits(ctx.db, await ctx.contents.forGuild(cohort.guildId), cohort, now);
-  const finished = new Set((await unitsDone(ctx.db, cohort.id)).filter((d) => d.week === unit.week).map((d) => d.userId));
-  const open = (await membersOf(ctx.db, cohort.id)).map((m) => m.userId).filter((id) => !finished.has(id));
-  await recordStep(ctx.db, claimed.id, 'recipients', open.join(' '));
-  return open;
+  return keptRecipients(ctx.db, claimed, async () => {
+    await syncUnits(ctx.db, await ctx.contents.forGuild(cohort.guildId), cohort, now);
+    const finished = new Set((await unitsDone(ctx.db, cohort.id)).filter((d) => d.week === unit.week).map((d) => d.userId));
+    return (await membersOf(ctx.db, cohort.id)).map((m) => m.userId).filter((id) => !finished.has(id));
+  });
 }
 
 /** Behind by this many units or more: told once, privately, how to catch up. */

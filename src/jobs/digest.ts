@@ -1,10 +1,11 @@
-import { DiscordAPIError, type Client } from 'discord.js';
+import type { Client } from 'discord.js';
 import type { Context } from '../context.js';
 import { claimDigest, digestData, digestMembers, digestRows, markDmClosed, releaseDigest, settleDigest } from '../db/queries/digest.js';
 import { dueDigest, type DigestOccurrence } from '../domain/digest.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
 import { digestMessage } from '../discord/views/digest.js';
-import { catchupWindowMs, fanOut, isSettled, type FanOutJobOptions } from './fan-out.js';
+import { catchupWindowMs, isSettled, type FanOutJobOptions } from './fan-out.js';
+import { sendDueDms, sendMemberDm, type DmOutcome } from './member-dms.js';
 import type { Job } from './scheduler.js';
 
 /** A claim not settled within this time is assumed dead (crash between claim and DM) and retried. */
@@ -12,14 +13,7 @@ export const DIGEST_CLAIM_STALE_MS = 5 * 60_000;
 /** Members handled at the same time; their Discord calls wait for the app's outbound budget (as for prompts). */
 export const DIGEST_CONCURRENCY = 10;
 
-/** Discord's "Cannot send messages to this user": the member's DMs are closed to the bot. */
-const DMS_CLOSED = 50007;
-/** Unknown User: the account is gone; nothing to retry. */
-const UNKNOWN_USER = 10013;
-
 export type DigestJobOptions = FanOutJobOptions;
-
-type Outcome = 'sent' | 'closed' | 'failed' | 'retry';
 
 interface Due {
   guildId: string;
@@ -56,58 +50,25 @@ export function digestJob(ctx: Context, client: Client, options: DigestJobOption
     const open = due.filter((d) => !taken.has(`${d.guildId}:${d.userId}:${d.occurrence.week}`));
     if (open.length === 0) return;
 
-    const counts: Record<Outcome, number> = { sent: 0, closed: 0, failed: 0, retry: 0 };
-    const loop = {
-      concurrency,
-      signal,
-      budget: options.budget,
-      onError(error: unknown, d: Due) {
-        counts.retry += 1;
-        ctx.metrics.scheduledPost('digest', 'error');
-        log.error({ err: error, guildId: d.guildId, userId: d.userId }, 'digest for a member failed; will retry');
-      },
-    };
-    await fanOut(open, loop, async (d) => {
-      const outcome = await send(d, now);
-      if (!outcome) return;
-      counts[outcome] += 1;
-      ctx.metrics.scheduledPost('digest', outcome);
-    });
-    log.info({ ...counts, due: open.length }, 'weekly digests run');
+    const counts: Record<DmOutcome, number> = { sent: 0, closed: 0, failed: 0, retry: 0 };
+    const job = { kind: 'digest', what: 'weekly digest', log, concurrency, signal, budget: options.budget };
+    await sendDueDms(ctx, job, open, counts, (d) => send(d, now));
   }
 
-  async function send(d: Due, now: Date): Promise<Outcome | undefined> {
+  async function send(d: Due, now: Date): Promise<DmOutcome | undefined> {
     const member = { guildId: d.guildId, userId: d.userId };
     const claim = await claimDigest(ctx.db, { ...member, week: d.occurrence.week }, options.owner, now, staleAfterMs);
     if (!claim) return undefined;
     const guild = client.guilds.cache.get(d.guildId);
     const content = await ctx.contents.forGuild(d.guildId);
     const data = await digestData(ctx.db, content, member, now);
-    try {
-      const dm = await client.users.createDM(d.userId);
-      // The nonce makes a retried claim (its process died right after sending) not post twice.
-      const message = await dm.send({ ...digestMessage(content, data, { id: d.guildId, name: guild?.name ?? 'your study group' }), nonce: `digest-${claim.id}`, enforceNonce: true });
-      await settleDigest(ctx.db, claim.id, { status: 'sent', messageId: message.id, at: ctx.clock.now() });
-      log.debug({ ...member, week: d.occurrence.week, messageId: message.id }, 'digest sent');
-      return 'sent';
-    } catch (error) {
-      const code = error instanceof DiscordAPIError ? error.code : undefined;
-      if (code === DMS_CLOSED) {
-        await settleDigest(ctx.db, claim.id, { status: 'failed', error: 'DMs closed (Discord error 50007)' });
-        await markDmClosed(ctx.db, member, ctx.clock.now());
-        ctx.notices.add(member);
-        log.info({ ...member, week: d.occurrence.week }, 'digest DM refused: DMs closed; marked, not retried');
-        return 'closed';
-      }
-      if (code === UNKNOWN_USER) {
-        await settleDigest(ctx.db, claim.id, { status: 'failed', error: 'unknown user (Discord error 10013)' });
-        return 'failed';
-      }
-      // 429s and 5xx were already retried by discord.js: give the claim back for the next minute.
-      await releaseDigest(ctx.db, claim.id, error instanceof Error ? error.message : String(error));
-      log.warn({ err: error, ...member }, 'could not send the digest; will retry');
-      return 'retry';
-    }
+    const body = digestMessage(content, data, { id: d.guildId, name: guild?.name ?? 'your study group' });
+    return sendMemberDm(ctx, client, { member, body, nonce: `digest-${claim.id}`, what: 'digest', about: { week: d.occurrence.week }, log }, {
+      sent: (message) => settleDigest(ctx.db, claim.id, { status: 'sent', messageId: message.id, at: ctx.clock.now() }),
+      failed: (error) => settleDigest(ctx.db, claim.id, { status: 'failed', error }),
+      markClosed: () => markDmClosed(ctx.db, member, ctx.clock.now()),
+      release: (error) => releaseDigest(ctx.db, claim.id, error),
+    });
   }
 
   return { name: 'digest', run };

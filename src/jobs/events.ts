@@ -1,7 +1,7 @@
 import { DiscordAPIError, RESTJSONErrorCodes, type Client } from 'discord.js';
 import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Context } from '../context.js';
-import { claim, complete, markFailed, markSkipped, recordStep, release, type PostKind } from '../db/queries/claims.js';
+import { claim, complete, markFailed, markSkipped, release, type PostKind } from '../db/queries/claims.js';
 import { liveStudyEvents, recordAttendance, rsvpsOf, setDiscordState, voiceSessionsIn } from '../db/queries/events.js';
 import { scheduledPosts, type StudyEvent } from '../db/schema.js';
 import { attendance, currentOccurrence, endedOccurrences, REMINDER_BEFORE_MS, type Occurrence } from '../domain/events.js';
@@ -11,7 +11,7 @@ import type { OutboundBudget } from '../discord/pacing.js';
 import { createDiscordEvent, deleteDiscordEvent, EVENT_CLAIM_STALE_MS, retryFailedBefore } from '../discord/scheduled-events.js';
 import { eventReminders } from '../discord/views/events.js';
 import { fanOut, isSettled } from './fan-out.js';
-import { sendClaimedMessages } from './post-steps.js';
+import { keptRecipients, sendClaimedMessages } from './post-steps.js';
 import type { Job } from './scheduler.js';
 
 /** Attendance is counted this long after a session ends, so that the last voice changes are stored. */
@@ -154,11 +154,7 @@ async function remind(deps: EventDeps, event: StudyEvent, occurrence: Occurrence
  * of the same list (as the cohort reminders do): a member answering in between would shift the split.
  */
 async function reminderRecipients(ctx: Context, event: StudyEvent, occurrence: Occurrence, claimed: { id: number; steps: Record<string, string> }): Promise<string[]> {
-  const kept = claimed.steps.recipients;
-  if (kept !== undefined) return kept === '' ? [] : kept.split(' ');
-  const going = (await rsvpsOf(ctx.db, event.id, occurrence.index)).filter((r) => r.answer === 'going').map((r) => r.userId);
-  await recordStep(ctx.db, claimed.id, 'recipients', going.join(' '));
-  return going;
+  return keptRecipients(ctx.db, claimed, async () => (await rsvpsOf(ctx.db, event.id, occurrence.index)).filter((r) => r.answer === 'going').map((r) => r.userId));
 }
 
 /**

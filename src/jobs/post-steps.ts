@@ -34,3 +34,17 @@ export async function sendClaimedMessages(
     posted.push(message.id);
   }
 }
+
+/**
+ * Who a claimed post pings or tells: chosen once per claim by `choose` and kept with it (step
+ * `recipients`, user ids separated by spaces), so that a post split over several messages and retried
+ * part way (a crash, a transient error) sends the rest of the same list. Chosen again, a member who
+ * joined, left or finished in between would shift the split: someone pinged twice or not at all.
+ */
+export async function keptRecipients(db: Tx, claimed: { id: number; steps: Record<string, string> }, choose: () => Promise<string[]>): Promise<string[]> {
+  const kept = claimed.steps.recipients;
+  if (kept !== undefined) return kept === '' ? [] : kept.split(' ');
+  const chosen = await choose();
+  await recordStep(db, claimed.id, 'recipients', chosen.join(' '));
+  return chosen;
+}

@@ -1,4 +1,4 @@
-import { DiscordAPIError, type Client } from 'discord.js';
+import type { Client } from 'discord.js';
 import type { Context } from '../context.js';
 import { claim, complete, markFailed, markSkipped, postsFor, release } from '../db/queries/claims.js';
 import { markReminderDmClosed, reminderMembers } from '../db/queries/reminders.js';
@@ -7,7 +7,8 @@ import { streakRisk } from '../domain/digest.js';
 import { dueReminder, reminderPeriod, streakDayEnd } from '../domain/reminders.js';
 import { isValidTimeZone, parseTimeOfDay } from '../domain/timezones.js';
 import { reminderMessage } from '../discord/views/reminders.js';
-import { catchupWindowMs, fanOut, isSettled, type FanOutJobOptions } from './fan-out.js';
+import { catchupWindowMs, isSettled, type FanOutJobOptions } from './fan-out.js';
+import { sendDueDms, sendMemberDm, type DmOutcome } from './member-dms.js';
 import type { Job } from './scheduler.js';
 
 /** A claim not settled within this time is assumed dead (crash between claim and DM) and retried. */
@@ -15,12 +16,7 @@ export const REMINDER_CLAIM_STALE_MS = 5 * 60_000;
 /** Members handled at the same time; their Discord calls wait for the app's outbound budget. */
 export const REMINDER_CONCURRENCY = 10;
 
-/** Discord's "Cannot send messages to this user": the member's DMs are closed to the bot. */
-const DMS_CLOSED = 50007;
-/** Unknown User: the account is gone; nothing to retry. */
-const UNKNOWN_USER = 10013;
-
-type Outcome = 'sent' | 'skipped' | 'closed' | 'failed' | 'retry';
+type Outcome = DmOutcome | 'skipped';
 
 interface Due {
   guildId: string;
@@ -74,23 +70,8 @@ export function reminderJob(ctx: Context, client: Client, options: FanOutJobOpti
     if (open.length === 0) return;
 
     const counts: Record<Outcome, number> = { sent: 0, skipped: 0, closed: 0, failed: 0, retry: 0 };
-    const loop = {
-      concurrency,
-      signal,
-      budget: options.budget,
-      onError(error: unknown, d: Due) {
-        counts.retry += 1;
-        ctx.metrics.scheduledPost(KIND, 'error');
-        log.error({ err: error, guildId: d.guildId, userId: d.userId }, 'streak reminder for a member failed; will retry');
-      },
-    };
-    await fanOut(open, loop, async (d) => {
-      const outcome = await send(d, now);
-      if (!outcome) return;
-      counts[outcome] += 1;
-      ctx.metrics.scheduledPost(KIND, outcome);
-    });
-    log.info({ ...counts, due: open.length }, 'streak reminders run');
+    const job = { kind: KIND, what: 'streak reminder', log, concurrency, signal, budget: options.budget };
+    await sendDueDms(ctx, job, open, counts, (d) => send(d, now));
   }
 
   async function send(d: Due, now: Date): Promise<Outcome | undefined> {
@@ -105,32 +86,13 @@ export function reminderJob(ctx: Context, client: Client, options: FanOutJobOpti
       return 'skipped';
     }
     const guild = client.guilds.cache.get(d.guildId);
-    try {
-      const dm = await client.users.createDM(d.userId);
-      const body = reminderMessage({ id: d.guildId, name: guild?.name ?? 'your study group' }, { current: state.view.current, freezes: state.view.freezes, risk }, dayEnd(state));
-      // The nonce makes a retried claim (its process died right after sending) not post twice.
-      const message = await dm.send({ ...body, nonce: `reminder-${claimed.id}`, enforceNonce: true });
-      await complete(ctx.db, claimed.id, { messageId: message.id, channelId: dm.id, postedAt: ctx.clock.now() });
-      log.debug({ ...member, day: d.day, messageId: message.id }, 'streak reminder sent');
-      return 'sent';
-    } catch (error) {
-      const code = error instanceof DiscordAPIError ? error.code : undefined;
-      if (code === DMS_CLOSED) {
-        await markFailed(ctx.db, claimed.id, 'DMs closed (Discord error 50007)');
-        await markReminderDmClosed(ctx.db, member, ctx.clock.now());
-        ctx.notices.add(member);
-        log.info({ ...member, day: d.day }, 'streak reminder refused: DMs closed; marked, not retried');
-        return 'closed';
-      }
-      if (code === UNKNOWN_USER) {
-        await markFailed(ctx.db, claimed.id, 'unknown user (Discord error 10013)');
-        return 'failed';
-      }
-      // 429s and 5xx were already retried by discord.js: give the claim back for the next minute.
-      await release(ctx.db, claimed.id, error instanceof Error ? error.message : String(error));
-      log.warn({ err: error, ...member }, 'could not send the streak reminder; will retry');
-      return 'retry';
-    }
+    const body = reminderMessage({ id: d.guildId, name: guild?.name ?? 'your study group' }, { current: state.view.current, freezes: state.view.freezes, risk }, dayEnd(state));
+    return sendMemberDm(ctx, client, { member, body, nonce: `reminder-${claimed.id}`, what: 'streak reminder', about: { day: d.day }, log }, {
+      sent: (message) => complete(ctx.db, claimed.id, { messageId: message.id, channelId: message.channelId, postedAt: ctx.clock.now() }),
+      failed: (error) => markFailed(ctx.db, claimed.id, error),
+      markClosed: () => markReminderDmClosed(ctx.db, member, ctx.clock.now()),
+      release: (error) => release(ctx.db, claimed.id, error),
+    });
   }
 
   return { name: 'reminders', run };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
+import { putServerContentFile } from '../../src/db/queries/server-content.js';
 import { auditLog, challengeSubmissions, challengeWinners, scheduledPosts } from '../../src/db/schema.js';
 import { BOT_DEFAULT_PERMISSIONS, startFakeDiscord, type Json } from '../../src/sim/index.js';
 import { MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
@@ -261,6 +262,55 @@ describe('two processes on one database', () => {
       expect(rows.map((r) => [r.period, r.status])).toEqual([['2026-04-06', 'posted']]);
     } finally {
       await b.stop();
+      await a.stop();
+      await fake.close();
+    }
+  });
+});
+
+describe('a server’s own content', () => {
+  it('the winner role goes to the winners by the metric of the server’s version of the challenge, as the recap ranks them', async () => {
+    const fake = await startFakeDiscord();
+    const guild = fake.addGuild({ name: 'Own rules', botPermissions: BOT_DEFAULT_PERMISSIONS, channels: [{ name: 'kaggle', type: 0 }], roles: [{ name: 'winner', position: 1 }] });
+    const id = guild.id as string;
+    (guild.roles as Json[]).find((r) => r.managed === true && r.tags?.bot_id === fake.botUser.id)!.position = 3;
+    const roleId = (guild.roles as Json[]).find((r) => r.name === 'winner')!.id as string;
+    const kaggle = [...fake.channels.values()].find((c) => c.guild_id === id && c.name === 'kaggle')!.id as string;
+    // The server overrides Titanic: lower wins there (the built-in Titanic: higher accuracy wins).
+    const titanic = [
+      '- id: titanic',
+      '  title: "Titanic, club rules"',
+      '  url: https://www.kaggle.com/competitions/titanic',
+      '  difficulty: beginner',
+      '  metric: lower',
+      '  skills: [binary classification]',
+      '  steps: [data-handling]',
+      '  goal: Predict who survived; the club ranks by log loss, lowest first.',
+      '',
+    ].join('\n');
+    const at = new Date('2026-04-06T08:00:00Z');
+    expect(await putServerContentFile(database.db, { guildId: id, revision: 0, by: MOD, at, action: 'content.upload' }, { name: 'challenges/ours.yaml', folder: 'challenges', text: titanic })).toBe(true);
+    const a = await startTestBot({ database, fake, guildId: id, now: '2026-04-06T09:00:00Z' });
+    try {
+      await until(() => a.app.client.channels.cache.has(kaggle), 'the channel');
+      const saved = await a.command('setup', { channel: { type: 7, value: kaggle }, winner_role: role(roleId) }, { guildId: id, user: MOD, subcommand: 'challenges', ...MODERATOR });
+      expect(textOf(shown(saved))).toContain('Saved');
+      await a.app.scheduler.runDue(new Date('2026-04-06T09:00:30Z'));
+      expect(textOf(shown(await a.command('challenge', { challenge: 'titanic' }, { guildId: id, user: MOD, subcommand: 'start', ...MODERATOR })))).toContain('**Titanic, club rules**');
+      for (const [user, score] of [
+        [A, '0.7'],
+        [B, '0.9'],
+      ] as const)
+        expect(textOf(shown(await a.command('challenge', { link: `https://www.kaggle.com/code/u${user.slice(-2)}/x`, score }, { guildId: id, user, subcommand: 'submit' })))).toContain('Submitted');
+      for (const now of ['2026-04-13T00:00:00Z', '2026-04-13T00:01:00Z']) {
+        a.clock.set(now);
+        await a.app.scheduler.runDue(new Date(now));
+      }
+      const recap = fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${kaggle}/messages` && r.status < 300).map((r) => r.body as Json).find((b) => (b.content ?? '').includes('is over'));
+      expect(recap?.content).toContain(`Lowest score wins: 🥇 <@${A}>`);
+      const puts = fake.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(`/roles/${roleId}`) && r.status < 300);
+      expect(puts.map((r) => r.path.split('/')[4])).toEqual([A]);
+    } finally {
       await a.stop();
       await fake.close();
     }

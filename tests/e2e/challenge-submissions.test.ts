@@ -20,7 +20,7 @@ beforeAll(async () => {
   expect(textOf(shown(reply))).toContain('Saved');
   await bot.app.scheduler.runDue(new Date('2026-04-06T09:00:30Z'));
   const [run] = await database.db.select().from(challengeWeeks).where(eq(challengeWeeks.guildId, bot.guildId));
-  slug = new URL(bot.app.ctx.content.challengesById.get(run!.challengeId)!.url).pathname.split('/')[2]!;
+  slug = new URL(bot.app.ctx.contents.builtin.challengesById.get(run!.challengeId)!.url).pathname.split('/')[2]!;
 });
 
 const submit = async (user: string, options: Record<string, string>) => textOf(shown(await bot.command('challenge', options, { user, subcommand: 'submit' })));

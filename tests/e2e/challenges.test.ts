@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { and, eq } from 'drizzle-orm';
 import { activities, challengeWeeks, scheduledPosts } from '../../src/db/schema.js';
-import { joinRun } from '../../src/db/queries/challenges.js';
+import { joinRun, leaveRun } from '../../src/db/queries/challenges.js';
 import { getGuildSettings, setMemberTimezone } from '../../src/db/queries/settings.js';
 import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until, useTestBot } from '../support/bot.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
@@ -62,7 +62,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     expect(sent).toHaveLength(1);
     const announcement = sent[0]!;
     expect(isAnnouncement(announcement)).toBe(true);
-    const first = bot.app.ctx.content.challenges[0]!;
+    const first = bot.app.ctx.contents.builtin.challenges[0]!;
     expect(bodyText(announcement)).toContain(first.title);
     // Deadline: Monday 30 March 00:00 CEST = 2026-03-29T22:00Z.
     expect(bodyText(announcement)).toContain(`<t:${Date.parse('2026-03-29T22:00:00Z') / 1000}:F>`);
@@ -87,7 +87,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     const view = shown(record);
     expect(view.flags & MessageFlags.Ephemeral).toBeTruthy();
     const text = textOf(view);
-    expect(text).toContain(bot.app.ctx.content.challenges[0]!.title);
+    expect(text).toContain(bot.app.ctx.contents.builtin.challenges[0]!.title);
     // The same deadline, as Sao Paulo reads it: Sunday 29 March, 19:00.
     expect(text).toContain('Sunday, 29 March 2026 at 19:00');
     expect(text).toContain('America/Sao_Paulo');
@@ -166,7 +166,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
     const announcements = sent.filter(isAnnouncement);
     expect(announcements).toHaveLength(2);
     expect(sent.indexOf(announcements[1]!)).toBeGreaterThan(sent.indexOf(recaps[0]!));
-    expect(bodyText(announcements[1]!)).toContain(bot.app.ctx.content.challenges[1]!.title);
+    expect(bodyText(announcements[1]!)).toContain(bot.app.ctx.contents.builtin.challenges[1]!.title);
 
     const kinds = await database.db.select().from(scheduledPosts).where(and(eq(scheduledPosts.guildId, bot.guildId), eq(scheduledPosts.period, '2026-03-23')));
     expect(kinds.map((k) => `${k.kind}:${k.status}`).sort()).toEqual([
@@ -183,7 +183,7 @@ describe('a full week in Europe/Berlin across the switch to summer time', () => 
   });
 
   it('after the close, a link into last week’s competition is refused as late, with its deadline; another competition is refused too', async () => {
-    const [lastWeek, thisWeek] = bot.app.ctx.content.challenges;
+    const [lastWeek, thisWeek] = bot.app.ctx.contents.builtin.challenges;
     bot.clock.set('2026-03-30T06:00:00Z');
     const late = textOf(shown(await bot.command('challenge', { link: `${lastWeek!.url}/submissions` }, { user: U3, subcommand: 'submit' })));
     expect(late).toContain(`Too late: **${lastWeek!.title}** closed on`);
@@ -419,6 +419,40 @@ describe('a reminder in several messages, interrupted', () => {
         .from(scheduledPosts)
         .where(and(eq(scheduledPosts.guildId, guildId), eq(scheduledPosts.kind, 'challenge_midweek')));
       expect(row).toMatchObject({ status: 'posted', steps: { m0: sent[0]!.id, m1: sent[1]!.id }, attempts: 2 });
+    } finally {
+      await second.stop();
+      await fake.close();
+    }
+  });
+
+  it('a member of the first message leaves before the retry: the second message pings the rest of the list chosen at the claim, nobody left out', async () => {
+    const fake = await startFakeDiscord();
+    const guildId = fake.addGuild({ name: 'One left' }).id as string;
+    const second = await startTestBot({ database, fake, guildId, now: '2026-06-01T00:00:30Z' });
+    try {
+      const channelId = await challengesChannel(second, guildId);
+      await configure(second, guildId, channelId, 'UTC');
+      await tickAt(second, '2026-06-01T00:01:00Z');
+      const [run] = await database.db.select().from(challengeWeeks).where(eq(challengeWeeks.guildId, guildId));
+      const joined = Array.from({ length: 60 }, (_, i) => `44000000000000${String(i).padStart(4, '0')}`);
+      for (const userId of joined) await joinRun(database.db, run!, userId, new Date('2026-06-02T10:00:00Z'));
+
+      const path = new RegExp(`^/channels/${channelId}/messages$`);
+      const stop = fake.beforeAnswer((request) => {
+        if (request.method !== 'POST' || !path.test(request.path) || !isMidweek(request.body as Json)) return;
+        stop();
+        fake.failWith({ method: 'POST', path, status: 500 });
+      });
+      await tickAt(second, '2026-06-04T12:00:30Z');
+      fake.clearFailures();
+      // Pinged in the first message, then left: worked out again, the list would shift by one and
+      // the member who was 51st would be in neither message.
+      expect(await leaveRun(database.db, run!, joined[3]!)).toBe(true);
+      await tickAt(second, '2026-06-04T12:01:30Z');
+      const sent = fake.channelMessages(channelId).filter((m: Json) => isMidweek(m) || (m.content ?? '').startsWith('…and'));
+      expect(sent).toHaveLength(2);
+      const mentioned = sent.flatMap((m: Json) => [...String(m.content).matchAll(/<@(\d+)>/g)].map((x) => x[1]));
+      expect(mentioned.sort()).toEqual(joined);
     } finally {
       await second.stop();
       await fake.close();

@@ -97,7 +97,7 @@ describe('a cohort from create to certificate, across the switch to summer time'
     expect(sent).toHaveLength(1);
     const body = textOf(sent[0]!);
     expect(body).toContain(`<t:${unix(DEADLINES[0]!)}:F>`);
-    expect(body).toContain(bot.app.ctx.content.steps.get(STEPS[0]!)!.step.title);
+    expect(body).toContain(bot.app.ctx.contents.builtin.steps.get(STEPS[0]!)!.step.title);
     expect(body).toMatch(/📚 \[/); // resources as links
     expect(sent[0]!.allowed_mentions).toEqual({ parse: [] });
     // Editing the plan after the start is refused.

@@ -175,7 +175,7 @@ describe('/challenge start by a moderator', () => {
     await setupChallenges(guildId, channelId);
     await tickAt(bot, '2026-03-16T09:00:30Z');
     expect(posts(bot.fake, channelId).filter(isAnnouncement)).toHaveLength(1);
-    const running = bot.app.ctx.content.challenges[0]!;
+    const running = bot.app.ctx.contents.builtin.challenges[0]!;
     const text = textOf(shown(await startCmd(guildId, { challenge: running.id })));
     expect(text).toContain(`**${running.title}** is already running`);
     expect(text).toContain('Nothing changed');

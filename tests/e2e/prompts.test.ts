@@ -88,7 +88,7 @@ describe('posting at the local time', () => {
     await tickAt('2026-05-04T10:00:00Z');
     const [message] = posts(bot.fake, channelId);
     const [row] = await rows(guildId);
-    const prompt = bot.app.ctx.content.prompts.find((p) => p.id === row!.ref)!;
+    const prompt = bot.app.ctx.contents.builtin.prompts.find((p) => p.id === row!.ref)!;
     expect(message!.content).toBe(`<@&${role.id}>`);
     const request = bot.fake.requests.find((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages` && JSON.stringify(r.body).includes('prompt:checkin'))!;
     expect((request.body as Json).allowed_mentions).toEqual({ roles: [role.id] });
@@ -242,11 +242,11 @@ describe('exactly once across restarts and processes', () => {
     const { guildId, channelId } = await newGuild();
     bot.clock.set('2026-07-01T08:00:00Z');
     await configure(guildId, channelId, '09:00', 'UTC');
-    const prompt = bot.app.ctx.content.prompts[0]!;
+    const prompt = bot.app.ctx.contents.builtin.prompts[0]!;
     await database.db.insert(scheduledPosts).values({ guildId, kind: 'prompt', period: '2026-07-01', status: 'claimed', ref: prompt.id, claimedBy: 'dead', claimedAt: new Date('2026-07-01T09:00:00Z'), attempts: 1 });
     const earlier = bot.fake.addMessage(channelId, {
       author: bot.fake.botUser,
-      embeds: [promptEmbed(bot.app.ctx.content, prompt, '2026-07-01')],
+      embeds: [promptEmbed(bot.app.ctx.contents.builtin, prompt, '2026-07-01')],
       components: [{ type: 1, components: [{ type: 2, style: 3, label: 'Check in', custom_id: 'prompt:checkin' }] }],
     });
 

@@ -88,7 +88,7 @@ describe('/resources', () => {
     const python = shown(await bot.command('resources', { topic: 'python' }, { guildId, user }));
     expect(python.embeds[0].title).toBe('Resources: topic “python”');
     const count = Number(/^(\d+) resources/.exec(python.embeds[0].description)![1]);
-    const expected = [...bot.app.ctx.content.resources.values()].filter((r) => r.topics.includes('python')).length;
+    const expected = [...bot.app.ctx.contents.builtin.resources.values()].filter((r) => r.topics.includes('python')).length;
     expect(count).toBe(expected);
     const page2 = shown(await bot.press(buttonsOf(python)[1]!.customId!, { guildId, user }));
     expect(page2.embeds[0].title).toBe('Resources: topic “python”');
@@ -96,8 +96,8 @@ describe('/resources', () => {
     const videos = shown(await bot.command('resources', { kind: 'video' }, { guildId, user }));
     for (const f of videos.embeds[0].fields as Json[]) expect(f.value).toContain(' · video · ');
 
-    const step = bot.app.ctx.content.steps.get('deep-learning')!.step;
-    const belongs = [...bot.app.ctx.content.resources.values()].filter((r) => r.steps.includes(step.id) || step.resources.includes(r.id));
+    const step = bot.app.ctx.contents.builtin.steps.get('deep-learning')!.step;
+    const belongs = [...bot.app.ctx.contents.builtin.resources.values()].filter((r) => r.steps.includes(step.id) || step.resources.includes(r.id));
     expect(belongs.length).toBeGreaterThan(step.resources.length);
     const forStep = shown(await bot.command('resources', { step: 'deep-learning' }, { guildId, user }));
     expect(forStep.embeds[0].title).toBe(`Resources: step “${step.title}”`);
@@ -123,7 +123,7 @@ describe('/resources', () => {
     expect(topics[0]).toMatchObject({ value: 'python' });
     expect(topics[0]!.name).toMatch(/^python \(\d+\)$/);
     const kinds = await bot.suggest('resources', 'kind', '', { guildId, user, options: { topic: 'nlp' } });
-    const nlpKinds = new Set([...bot.app.ctx.content.resources.values()].filter((r) => r.topics.includes('nlp')).map((r) => r.kind));
+    const nlpKinds = new Set([...bot.app.ctx.contents.builtin.resources.values()].filter((r) => r.topics.includes('nlp')).map((r) => r.kind));
     expect(new Set(kinds.map((k) => k.value))).toEqual(nlpKinds);
     const steps = await bot.suggest('resources', 'step', 'deep', { guildId, user });
     expect(steps.map((s) => s.value)).toContain('deep-learning');
@@ -250,7 +250,7 @@ describe('suggest → review', () => {
     );
     await bot.press(buttonsOf(review).find((b) => b.label === 'Approve')!.customId!, { guildId, user: MOD, ...MODERATOR });
 
-    const step = bot.app.ctx.content.steps.get('deep-learning')!;
+    const step = bot.app.ctx.contents.builtin.steps.get('deep-learning')!;
     const list = shown(await bot.command('resources', { step: 'deep-learning' }, { guildId, user: member }));
     expect(list.embeds[0].fields[0]).toMatchObject({
       name: '1. Rated course',
@@ -337,7 +337,7 @@ describe('bad input', () => {
   it('a link already in the catalogue or in the server is refused, saying where it is', async () => {
     const { guildId } = await newGuild('Duplicates');
     const user = '550000000000000002';
-    const python = bot.app.ctx.content.resources.get('python-tutorial')!;
+    const python = bot.app.ctx.contents.builtin.resources.get('python-tutorial')!;
     const variant = `${python.url.replace('https://', 'http://').replace('docs.python.org', 'DOCS.Python.org')}?utm_campaign=x&fbclid=y#top`;
     const inCatalogue = await suggest(guildId, user, { url: variant, title: 'Python' });
     expect(say(inCatalogue)).toContain(`already in the catalogue as **${python.title}**`);
@@ -406,7 +406,7 @@ describe('/resource add and remove', () => {
     const [row] = await database.db.select().from(guildResources).where(eq(guildResources.guildId, guildId));
     expect(row).toMatchObject({ level: 'beginner', free: true, status: 'approved' });
 
-    const step = bot.app.ctx.content.steps.get('deep-learning')!;
+    const step = bot.app.ctx.contents.builtin.steps.get('deep-learning')!;
     const facts = `book · beginner · free · step ${step.index + 1}: ${step.step.title}`;
     const list = shown(await bot.command('resources', { kind: 'book', step: 'deep-learning' }, { guildId, user: MOD }));
     expect(list.embeds[0].fields[0]).toMatchObject({ name: '1. A rated book', value: `[rated-add.example](https://rated-add.example/book) · ${facts} · picked by this server` });
@@ -577,7 +577,7 @@ describe('suggestion notices in the review channel', () => {
     expect(bot.fake.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body ?? '').includes('resource:review'))).toHaveLength(0);
 
     await setupResources(guildId, { channel: { type: 7, value: channelId }, review_channel: { type: 7, value: mods } });
-    const step = bot.app.ctx.content.steps.get('deep-learning')!;
+    const step = bot.app.ctx.contents.builtin.steps.get('deep-learning')!;
     const record = await suggestAndSettle(guildId, member, {
       url: 'https://notice.example/course',
       title: 'A **bold** course <@&123456789012345678>',

@@ -6,7 +6,7 @@ const { bot } = useTestBot();
 
 /** The shipped track's core: how many steps, and how many of them count (optional ones do not). */
 const core = () => {
-  const steps = bot.app.ctx.content.tracks[0]!.steps;
+  const steps = bot.app.ctx.contents.builtin.tracks[0]!.steps;
   return { length: steps.length, required: steps.filter((s) => !s.optional).length };
 };
 
@@ -81,10 +81,10 @@ describe('/roadmap and /next', () => {
 
   it('says so when every step is done', async () => {
     const user = '200000000000000005';
-    const track = bot.app.ctx.content.tracks[0]!;
+    const track = bot.app.ctx.contents.builtin.tracks[0]!;
     const branch = track.branches[0];
     if (branch) await bot.command('roadmap', { branch: `${track.id}/${branch.id}` }, { user, subcommand: 'choose' });
-    for (const entry of bot.app.ctx.content.steps.values()) await bot.command('done', { step: entry.step.id }, { user });
+    for (const entry of bot.app.ctx.contents.builtin.steps.values()) await bot.command('done', { step: entry.step.id }, { user });
     const message = shown(await bot.command('next', {}, { user }));
     expect(textOf(message)).toContain(branch ? `You finished the core and the ${branch.title} branch of ML Engineer` : 'You finished every step of ML Engineer');
     expect(textOf(message)).toContain('/challenge');
@@ -92,7 +92,7 @@ describe('/roadmap and /next', () => {
 
   it('with most steps locked, each 🔒 names what it waits for by number and the steps open now are listed', async () => {
     const user = '200000000000000006';
-    const steps = bot.app.ctx.content.tracks[0]!.steps;
+    const steps = bot.app.ctx.contents.builtin.tracks[0]!.steps;
     const number = (id: string) => steps.findIndex((s) => s.id === id) + 1;
     await bot.command('done', { step: steps[0]!.id }, { user });
     const text = textOf(shown(await bot.command('roadmap', {}, { user, subcommand: 'show' })));
@@ -107,7 +107,7 @@ describe('/roadmap and /next', () => {
 
   it('/roadmap track: a member follows AI Engineer; /next and /roadmap show use it, and a shared step done once counts in both', async () => {
     const user = '200000000000000007';
-    const { content } = bot.app.ctx;
+    const content = bot.app.ctx.contents.builtin;
     const [ml, ai] = [content.tracksById.get('ml-engineer')!, content.tracksById.get('ai-engineer')!];
     const required = (t: typeof ml) => t.steps.filter((s) => !s.optional).length;
     await bot.command('done', { step: 'python-programming' }, { user });

@@ -83,10 +83,10 @@ describe('/content upload, download, remove', () => {
     expect(say(ok)).toContain('tracks/club.yaml** is saved');
     expect((await bot.suggest('next', 'track', 'Study', { guildId })).map((c) => c.name)).toContain('Study Club');
     expect((await bot.suggest('next', 'track', 'Study', { guildId: other })).map((c) => c.name)).not.toContain('Study Club');
-    expect(bot.app.ctx.content.tracksById.has('study-club')).toBe(false); // the built-in content is untouched
+    expect(bot.app.ctx.contents.builtin.tracksById.has('study-club')).toBe(false); // the built-in content is untouched
 
     // A prompts file that overrides one built-in prompt by id and hides another.
-    const builtin = bot.app.ctx.content.prompts;
+    const builtin = bot.app.ctx.contents.builtin.prompts;
     const [changed, hidden] = [builtin[0]!, builtin[1]!];
     const prompts = `- id: ${changed.id}\n  step: ${changed.step}\n  topic: ${changed.topic}\n  text: Our own wording of this prompt.\n- hide: [${hidden.id}]\n- id: club-hello\n  step: club-intro\n  topic: python\n  text: Introduce yourself to the club.\n`;
     expect(say(await upload(bot, guildId, 'prompts.club.yaml', prompts))).toContain('is saved');
