@@ -10,7 +10,7 @@ import { eventually, spawnBot, type BotProcess } from './process.js';
 
 /**
  * The bot SIGKILLed at random moments of a daily-prompt fan-out to many servers, then restarted
- * (tests/faults/kill-fanout.test.ts asserts on it; scripts/bench/faults-posts.ts prints its figures).
+ * (tests/faults/kill-fanout.test.ts asserts on it; `npm run bench faults` prints its figures).
  * The bot runs in processes of its own (src/main.ts) against a fake Discord in this process, on
  * an embedded database in a data folder (or, with TEST_DATABASE_URL, a fresh PostgreSQL database).
  */
