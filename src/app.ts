@@ -193,7 +193,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   let builtin: BuiltinContent;
   try {
     [database, builtin] = await Promise.all([
-      options.database ?? openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: resolve(config.DATA_DIR) }),
+      options.database ?? openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: resolve(config.DATA_DIR) }, { pgliteV8Flags: config.PGLITE_V8_FLAGS }),
       loadAppContent(config, logger),
     ]);
   } catch (error) {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { PGLITE_V8_FLAGS } from './db/pglite.js';
 
 /**
  * Every setting, one schema each. Each schema sees a trimmed string or undefined (empty counts as
@@ -44,6 +45,21 @@ const fields = {
     })
     .optional(),
   DATA_DIR: z.string().default('./data'),
+  /**
+   * V8 flags set before the embedded database compiles its WebAssembly (see src/db/pglite.ts):
+   * space-separated `--flags`, or `none` for V8's defaults (faster SQL, some 450 MB more at start).
+   */
+  PGLITE_V8_FLAGS: z
+    .string()
+    .transform((value, ctx) => {
+      if (value.toLowerCase() === 'none') return [];
+      const flags = value.split(/\s+/);
+      const wrong = flags.filter((flag) => !/^--[a-z][\w-]*(=[\w.,:-]+)?$/i.test(flag));
+      if (wrong.length === 0) return flags;
+      ctx.issues.push({ code: 'custom', input: value, message: `must be V8 flags such as --liftoff-only separated by spaces, or none; not flags: ${wrong.map(quote).join(', ')}` });
+      return z.NEVER;
+    })
+    .default([...PGLITE_V8_FLAGS]),
   CONTENT_DIR: z.string().default('./content'),
   LOG_LEVEL: z
     .string()

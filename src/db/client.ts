@@ -96,22 +96,23 @@ const MIGRATION_LOCK = 7_425_001;
 /** Opens Postgres (when a URL is given) or an embedded PGlite, and applies pending migrations. */
 export async function openDatabase(
   target: DatabaseTarget,
-  options: { migrationsFolder?: string; deadlines?: DatabaseDeadlines; disk?: Parameters<typeof diskGuard>[1] } = {},
+  options: { migrationsFolder?: string; deadlines?: DatabaseDeadlines; disk?: Parameters<typeof diskGuard>[1]; pgliteV8Flags?: readonly string[] } = {},
 ): Promise<Database> {
   const migrationsFolder = options.migrationsFolder ?? migrationsDir;
   if ('url' in target) return openPostgres(target.url, migrationsFolder, options.deadlines ?? DATABASE_DEADLINES);
 
   const started = performance.now();
+  const pgliteOptions = options.pgliteV8Flags ? { v8Flags: options.pgliteV8Flags } : {};
   let created;
   if ('dataDir' in target) {
     makeDataDir(target.dataDir);
     try {
-      created = await createPglite(target.dataDir);
+      created = await createPglite(target.dataDir, pgliteOptions);
     } catch (error) {
       throw new DatabaseUnavailableError(`Cannot open the embedded database in ${target.dataDir}: ${describe(error)}`, { cause: error });
     }
   } else {
-    created = await createPglite(undefined);
+    created = await createPglite(undefined, pgliteOptions);
   }
   const { client: raw, init } = created;
   const openMs = performance.now() - started;
