@@ -1,5 +1,7 @@
 /**
- * The figures of /stats: each statistic is one query over indexed tables, bounded by the period.
+ * The figures of /stats counted straight from the raw rows (the reference; /stats itself reads the
+ * summaries of stats-summaries.ts, which are held equal to these): each statistic is one query over
+ * indexed tables, bounded by the period.
  * Weeks and days are the server's (guild_settings.timezone), weeks start on Monday; an activity,
  * session, prompt or challenge belongs to the day or week its instant falls in there.
  *
@@ -61,8 +63,9 @@ export async function weeklyActivity(db: Tx, s: StatsScope): Promise<{ week: str
 
 /**
  * Study hours per week: the members' finished study sessions (voice rooms and focus rounds, as
- * capped when they closed) that started in the period, a member's overlapping sessions counted once
- * (merged into one stretch, as /study counts them), each stretch in the week it started.
+ * capped when they closed) that started in the period, each in the week it started and counted for
+ * the time no earlier session of the same member (by start, also one before the period) already
+ * covered: overlapping sessions count once, as /study counts them.
  */
 export async function weeklyStudyHours(db: Tx, s: StatsScope): Promise<{ week: string; hours: number }[]> {
   const rows = await rowsOf<{ week: string; ms: string | number }>(
@@ -71,16 +74,11 @@ export async function weeklyStudyHours(db: Tx, s: StatsScope): Promise<{ week: s
         select user_id, started_at, ended_at,
           max(ended_at) over (partition by user_id order by started_at, ended_at rows between unbounded preceding and 1 preceding) as reached
         from ${studySessions}
-        where guild_id = ${s.guildId} and ended_at is not null and started_at >= ${from(s)} and started_at < ${to(s)}
-      ), numbered as (
-        select user_id, started_at, ended_at,
-          count(*) filter (where reached is null or started_at > reached) over (partition by user_id order by started_at, ended_at) as stretch
-        from sessions
-      ), stretches as (
-        select min(started_at) as started_at, max(ended_at) as ended_at from numbered group by user_id, stretch
+        where guild_id = ${s.guildId} and ended_at is not null and started_at < ${to(s)}
       )
-      select ${weekOf(sql`started_at`, s.zone)} as week, sum(extract(epoch from ended_at - started_at) * 1000)::float8 as ms
-      from stretches group by 1 order by 1`,
+      select ${weekOf(sql`started_at`, s.zone)} as week, sum(greatest(0, extract(epoch from ended_at - greatest(started_at, reached)) * 1000))::float8 as ms
+      from sessions where started_at >= ${from(s)}
+      group by 1 having sum(greatest(0, extract(epoch from ended_at - greatest(started_at, reached)))) > 0 order by 1`,
   );
   return rows.map((r) => ({ week: r.week, hours: Number(r.ms) / 3_600_000 }));
 }
@@ -200,8 +198,12 @@ export interface ServerStats {
   retention: RetentionRow[];
 }
 
-/** Every statistic of /stats, the queries run side by side (on a pool, at once; on PGlite, one after another). */
-export async function serverStats(db: Tx, s: StatsScope, time?: (name: string, ms: number) => void): Promise<ServerStats> {
+/**
+ * Every statistic of /stats counted straight from the raw rows, the queries run side by side (on a
+ * pool, at once; on PGlite, one after another): the reference that the summaries /stats reads
+ * (stats-summaries.ts) are held equal to. Seconds on a big server (docs/performance.md).
+ */
+export async function directStats(db: Tx, s: StatsScope, time?: (name: string, ms: number) => void): Promise<ServerStats> {
   const timed = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     const result = await run();
