@@ -16,6 +16,7 @@ import {
   guildSettings,
   memberStreaks,
   scheduledPosts,
+  statsDays,
   studySessions,
 } from '../../src/db/schema.js';
 import { addDays, localDateOf, startOfLocalDay } from '../../src/domain/dates.js';
@@ -289,5 +290,31 @@ describe('/stats', () => {
     // The charts at 1.5 times their SVG's 960 pixels.
     expect(png.readUInt32BE(16)).toBe(1440);
     expect(png.readUInt32BE(20)).toBeGreaterThan(1200);
+  });
+
+  it('the daily job summarises each server’s yesterday soon after it ends, once, and settles the day before', async () => {
+    const guildId = bot.guildId;
+    const yesterday = today;
+    const later = new Date(startOfLocalDay(addDays(today, 1), ZONE).getTime() + 30 * 60_000);
+    bot.clock.set(later);
+    await bot.app.scheduler.runDue();
+    const days = await database.db.select().from(statsDays).where(eq(statsDays.guildId, guildId));
+    const made = days.find((d) => d.day === yesterday)!;
+    expect(made.madeAt).toEqual(later);
+    // Every check-in of that day, counted directly.
+    const checkins = await database.db.select({ at: activities.at }).from(activities).where(and(eq(activities.guildId, guildId), eq(activities.kind, 'checkin')));
+    expect(made.checkins).toBe(checkins.filter((a) => localDateOf(a.at, ZONE) === yesterday).length);
+    expect(made.checkins).toBeGreaterThan(0);
+    // A study session is still open since that day: it is not settled. The day before is, now.
+    expect(made.settled).toBe(false);
+    expect(days.find((d) => d.day === addDays(yesterday, -1))?.settled).toBe(true);
+    // Later runs that day find nothing to do.
+    bot.clock.set(new Date(later.getTime() + 3_600_000));
+    await bot.app.scheduler.runDue();
+    const again = await database.db.select().from(statsDays).where(and(eq(statsDays.guildId, guildId), eq(statsDays.day, yesterday)));
+    expect(again[0]!.madeAt).toEqual(later);
+    // No claim rows of its own among the scheduled posts.
+    const kinds = await database.db.selectDistinct({ kind: scheduledPosts.kind }).from(scheduledPosts).where(eq(scheduledPosts.guildId, guildId));
+    expect(kinds.map((k) => k.kind).sort()).toEqual(['prompt']);
   });
 });

@@ -20,7 +20,7 @@ import { sql } from 'drizzle-orm';
 import { addDays, localDateOf, startOfLocalDay } from '../../domain/dates.js';
 import { mondayOf, RETENTION_OFFSETS, retentionKnown } from '../../domain/stats.js';
 import { rowsOf, type Db, type Tx } from '../client.js';
-import { activities, scheduledPosts, statsDays, statsMembers, statsMemberWeeks, studySessions } from '../schema.js';
+import { activities, guildSettings, scheduledPosts, statsDays, statsMembers, statsMemberWeeks, studySessions } from '../schema.js';
 import { challengeParticipation, streakDistribution, type RetentionRow, type ServerStats, type StatsScope } from './stats.js';
 
 /** Days made per transaction: each statement stays well within the bot's statement deadline on a big server. */
@@ -298,30 +298,27 @@ export async function promptEngagementFromSummaries(db: Tx, s: StatsScope): Prom
   );
 }
 
+/**
+ * Retention from the summaries: the newcomers of the period (stats_members by first week, and
+ * members whose first activity is today), each looked up in stats_member_weeks by primary key for
+ * W+1, W+2 and W+4. Those weeks only count once they are over (retentionKnown), so always from
+ * finished days; this week's newcomers need today's raw rows.
+ */
 export async function retentionFromSummaries(db: Tx, s: StatsScope): Promise<RetentionRow[]> {
   const t = todayOf(s);
   const [w1, w2, w4] = RETENTION_OFFSETS;
+  const later = (k: number) =>
+    sql`count(*) filter (where exists (select 1 from ${statsMemberWeeks} w where w.guild_id = ${s.guildId} and w.week = n.week + ${k * 7}::int and w.user_id = n.user_id))::int`;
   const rows = await rowsOf<{ week: string; members: number; w1: number; w2: number; w4: number }>(
     db,
-    sql`with today as (
-        select distinct user_id from ${activities} where ${todayRaw(s, t)}
-      ), weekly as (
-        select user_id, week from ${statsMemberWeeks} where guild_id = ${s.guildId} and week >= ${s.firstDay}::date
-        union
-        select user_id, ${t.monday}::date from today
-      ), newcomers as (
+    sql`with newcomers as (
         select user_id, first_week as week from ${statsMembers} where guild_id = ${s.guildId} and first_week >= ${s.firstDay}::date
         union all
-        select t.user_id, ${t.monday}::date from today t
+        select t.user_id, ${t.monday}::date from (select distinct user_id from ${activities} where ${todayRaw(s, t)}) t
           where not exists (select 1 from ${statsMembers} m where m.guild_id = ${s.guildId} and m.user_id = t.user_id)
       )
-      select to_char(n.week, 'YYYY-MM-DD') as week, count(*)::int as members,
-        count(a1.user_id)::int as w1, count(a2.user_id)::int as w2, count(a4.user_id)::int as w4
-      from newcomers n
-        left join weekly a1 on a1.user_id = n.user_id and a1.week = n.week + ${w1 * 7}::int
-        left join weekly a2 on a2.user_id = n.user_id and a2.week = n.week + ${w2 * 7}::int
-        left join weekly a4 on a4.user_id = n.user_id and a4.week = n.week + ${w4 * 7}::int
-      group by n.week order by n.week`,
+      select to_char(n.week, 'YYYY-MM-DD') as week, count(*)::int as members, ${later(w1)} as w1, ${later(w2)} as w2, ${later(w4)} as w4
+      from newcomers n group by n.week order by n.week`,
   );
   return rows.map((r) => ({
     week: r.week,
@@ -353,4 +350,19 @@ export async function serverStats(db: Db, s: StatsScope, time?: (name: string, m
     timed('retention', () => retentionFromSummaries(db, s)),
   ]);
   return { activeByDay, weekly, studyHours, challenges, prompts, streaks, retention: retained };
+}
+
+/**
+ * Servers whose yesterday (in their zone) has no summary yet and that have anything to summarise:
+ * the daily job's work list. Servers without settings (default zone) are left to /stats itself.
+ */
+export async function serversToSummarise(db: Tx, now: Date, limit: number): Promise<{ guildId: string; zone: string }[]> {
+  return rowsOf(
+    db,
+    sql`select g.guild_id as "guildId", g.timezone as zone from ${guildSettings} g
+      where g.timezone in (select name from pg_timezone_names)
+        and not exists (select 1 from ${statsDays} d where d.guild_id = g.guild_id and d.zone = g.timezone and d.day = (${iso(now)} at time zone g.timezone)::date - 1)
+        and (exists (select 1 from ${activities} a where a.guild_id = g.guild_id) or exists (select 1 from ${studySessions} t where t.guild_id = g.guild_id))
+      order by g.guild_id limit ${limit}`,
+  );
 }
