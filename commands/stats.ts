@@ -1,6 +1,6 @@
 import { MessageFlags } from 'discord.js';
 import { statementCancelled } from '../src/db/faults.js';
-import { serverStats } from '../src/db/queries/stats.js';
+import { serverStats } from '../src/db/queries/stats-summaries.js';
 import { getGuildSettings } from '../src/db/queries/settings.js';
 import { localDateOf, startOfLocalDay } from '../src/domain/dates.js';
 import { periodWeeks, STATS_PERIODS, type StatsPeriod } from '../src/domain/stats.js';
@@ -28,7 +28,8 @@ export const stats: Command = {
     const now = ctx.clock.now();
     const today = localDateOf(now, zone);
     const weeks = periodWeeks(today, count);
-    // Several queries over a year of activity and a large PNG: the router defers the reply if this takes a while.
+    // The days not yet summarised are summarised first (all of them after an upgrade), then one query
+    // per statistic and a large PNG: the router defers the reply if this takes a while.
     const figures = await serverStats(ctx.db, { guildId: interaction.guildId, zone, from: startOfLocalDay(weeks[0]!, zone), to: now, firstDay: weeks[0]!, today }).catch((error: unknown) => {
       // Each query has the bot's statement deadline (src/db/deadlines.ts): a year of a very big server on a busy database may not fit.
       if (statementCancelled(error))

@@ -37,6 +37,7 @@ import { reminderJob } from './jobs/reminders.js';
 import { DmClosedNotices } from './discord/dm-closed-notices.js';
 import { promptJob } from './jobs/prompts.js';
 import { logRetentionJob } from './jobs/log-retention.js';
+import { statsSummariesJob } from './jobs/stats-summaries.js';
 import { createLeaseKeeper, type LeaseIdentity, type LeaseKeeper } from './jobs/lease-keeper.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './jobs/scheduler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -269,6 +270,7 @@ export async function startCohort(options: StartOptions): Promise<App> {
   scheduler.add(reminderJob(ctx, client, { owner: scheduler.owner, budget }));
   scheduler.add(notices.job(ctx.db, client));
   scheduler.add(logRetentionJob(ctx, { owner: scheduler.owner }));
+  scheduler.add(statsSummariesJob(ctx));
   ready.then(
     () => {
       if (!stopped) scheduler.start();

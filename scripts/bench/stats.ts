@@ -1,9 +1,11 @@
 /**
  * `npm run bench stats [postgres://…]`: what /stats costs on a big server. Seeds one server with
  * 10,000 members and a year of activity (bulk inserts from generate_series, in the database), then
- * times what the command does: each statistic's query on its own, all of them together as the
- * command runs them (at once on PostgreSQL's pool, one after another on PGlite), the charts' SVG
- * and text (on the event loop) and the PNG (resvg and deflate on the thread pool). On embedded PGlite
+ * times what the command does: cold (the first /stats after the upgrade: every finished day of the
+ * year summarised first), then warm (yesterday made again, the summaries and today's raw rows read,
+ * the queries at once on PostgreSQL's pool, one after another on PGlite), the charts' SVG and text
+ * (on the event loop) and the PNG (resvg and deflate on the thread pool). BENCH_STATS_DIRECT=1 also
+ * times the direct queries over the raw rows (the reference, seconds each). On embedded PGlite
  * and on PostgreSQL (the URL argument, else TEST_DATABASE_URL, BENCH_DATABASE_URL, DATABASE_URL or
  * the local server; a scratch database is made and dropped). Prints figures; no assertions.
  * BENCH_STATS_MEMBERS (10,000), BENCH_STATS_ROUNDS (3, the median is shown), BENCH_STATS_ON
@@ -17,12 +19,12 @@ import {
   challengeParticipation,
   promptEngagement,
   retention,
-  serverStats,
   streakDistribution,
   weeklyActivity,
   weeklyStudyHours,
   type StatsScope,
 } from '../../src/db/queries/stats.js';
+import { serverStats } from '../../src/db/queries/stats-summaries.js';
 import { createImageRenderer } from '../../src/discord/views/heatmap.js';
 import { STATS_ZOOM, statsView } from '../../src/discord/views/stats.js';
 import { localDateOf, startOfLocalDay } from '../../src/domain/dates.js';
@@ -112,6 +114,17 @@ async function seedRows(db: Db): Promise<void> {
   await run(sql`drop table bench_members`);
 }
 
+/** The direct queries over the raw rows (src/db/queries/stats.ts), the reference the summaries are held equal to. */
+const DIRECT = {
+  'active per day': activeMembersByDay,
+  'check-ins and steps': weeklyActivity,
+  'study hours': weeklyStudyHours,
+  challenges: challengeParticipation,
+  'prompt engagement': promptEngagement,
+  streaks: streakDistribution,
+  retention,
+} as const;
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
@@ -125,49 +138,60 @@ async function measure(label: string, seeding: Database, database: Database): Pr
   const images = createImageRenderer();
   const rows: Record<string, string | number>[] = [];
   const failures: string[] = [];
+  const today = localDateOf(NOW, ZONE);
+  const scopeOf = (count: number): StatsScope => {
+    const weeks = periodWeeks(today, count);
+    return { guildId: GUILD, zone: ZONE, from: startOfLocalDay(weeks[0]!, ZONE), to: NOW, firstDay: weeks[0]!, today };
+  };
+  /** /stats as the command runs it (with the bot's deadlines): summaries made, the queries, the view, the PNG. */
+  const command = async (count: number, add: (name: string, ms: number) => void, round: number): Promise<boolean> => {
+    const scope = scopeOf(count);
+    const started = performance.now();
+    let figures;
+    try {
+      figures = await serverStats(database.db, scope, add);
+    } catch (error) {
+      failures.push(`${label}, ${count} weeks: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
+      return false;
+    }
+    add('all queries, as /stats runs them', performance.now() - started);
+    const built = performance.now();
+    const view = statsView({ stats: figures, weeks: periodWeeks(today, count), today, zone: ZONE });
+    add('SVG and text (event loop)', performance.now() - built);
+    const rendered = performance.now();
+    // A distinct SVG each round: the renderer's cache must not answer.
+    const png = await images.renderPng(view.svg.replace('</svg>', `<!-- ${round} --></svg>`), { zoom: STATS_ZOOM });
+    add(`PNG (${Math.round(png.length / 1024)} KB)`, performance.now() - rendered);
+    add('/stats in all', performance.now() - started);
+    return true;
+  };
+  const push = (period: string, times: Record<string, number[]>) => {
+    for (const [what, values] of Object.entries(times)) rows.push({ database: label, period, what, 'ms (median)': round(median(values)), 'ms (min–max)': `${round(Math.min(...values))}–${round(Math.max(...values))}` });
+  };
   try {
+    // Cold: the first /stats after the upgrade, which summarises every finished day of the year first.
+    const cold: Record<string, number[]> = {};
+    await command(52, (name, ms) => (cold[`cold: ${name}`] ??= []).push(ms), -1);
+    push('52 weeks', cold);
+    const made = await rowsOf<{ days: number; weeks: number; members: number }>(
+      seeding.db,
+      sql`select (select count(*) from stats_days)::int as days, (select count(*) from stats_member_weeks)::int as weeks, (select count(*) from stats_members)::int as members`,
+    );
+    console.log(`${label}: summaries: ${made[0]!.days} days, ${made[0]!.weeks.toLocaleString('en-US')} member weeks, ${made[0]!.members.toLocaleString('en-US')} members`);
     for (const count of [12, 52]) {
-      const today = localDateOf(NOW, ZONE);
-      const weeks = periodWeeks(today, count);
-      const scope: StatsScope = { guildId: GUILD, zone: ZONE, from: startOfLocalDay(weeks[0]!, ZONE), to: NOW, firstDay: weeks[0]!, today };
-      const queries = {
-        'active per day': activeMembersByDay,
-        'check-ins and steps': weeklyActivity,
-        'study hours': weeklyStudyHours,
-        challenges: challengeParticipation,
-        'prompt engagement': promptEngagement,
-        streaks: streakDistribution,
-        retention,
-      } as const;
+      // Warm: what each later /stats does (yesterday is made again until settled, today read raw).
       const times: Record<string, number[]> = {};
       const add = (name: string, ms: number) => (times[name] ??= []).push(ms);
-      for (let r = 0; r < ROUNDS; r++) {
-        // Each query alone (without the bot's deadlines), then the command's path with them: all
-        // queries together, the view, the PNG.
-        for (const [name, query] of Object.entries(queries)) {
+      for (let r = 0; r < ROUNDS; r++) await command(count, add, r);
+      // The reference: each statistic straight from the raw rows (BENCH_STATS_DIRECT=1; without the bot's deadlines).
+      if (process.env.BENCH_STATS_DIRECT) {
+        for (const [name, query] of Object.entries(DIRECT)) {
           const started = performance.now();
-          await query(seeding.db, scope);
-          add(name, performance.now() - started);
+          await query(seeding.db, scopeOf(count));
+          add(`direct (reference): ${name}`, performance.now() - started);
         }
-        const started = performance.now();
-        let figures;
-        try {
-          figures = await serverStats(database.db, scope);
-        } catch (error) {
-          failures.push(`${label}, ${count} weeks: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
-          continue;
-        }
-        add('all queries, as /stats runs them', performance.now() - started);
-        const built = performance.now();
-        const view = statsView({ stats: figures, weeks, today, zone: ZONE });
-        add('SVG and text (event loop)', performance.now() - built);
-        const rendered = performance.now();
-        // A distinct SVG each round: the renderer's cache must not answer.
-        const png = await images.renderPng(view.svg.replace('</svg>', `<!-- ${r} --></svg>`), { zoom: STATS_ZOOM });
-        add(`PNG (${Math.round(png.length / 1024)} KB)`, performance.now() - rendered);
-        add('/stats in all', performance.now() - started);
       }
-      for (const [what, values] of Object.entries(times)) rows.push({ database: label, period: `${count} weeks`, what, 'ms (median)': round(median(values)), 'ms (min–max)': `${round(Math.min(...values))}–${round(Math.max(...values))}` });
+      push(`${count} weeks`, times);
     }
   } finally {
     await images.close();

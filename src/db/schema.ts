@@ -916,3 +916,53 @@ export const serverContentRevisions = pgTable('server_content_revisions', {
 });
 
 export type ServerContentFile = typeof serverContentFiles.$inferSelect;
+
+/**
+ * /stats's summaries (src/db/queries/stats-summaries.ts): figures of a server's finished local days
+ * (in `zone`, the server's zone when they were made), kept so that /stats reads a row per day or
+ * member week instead of a year of activities. Made again from the raw rows whenever needed: a
+ * missing day, a day not yet settled (late study sessions may still land in it), or the server's
+ * zone changed.
+ */
+export const statsDays = pgTable(
+  'stats_days',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    day: localDay('day').notNull(),
+    zone: text('zone').notNull(),
+    /** Members with any activity that day. */
+    activeMembers: integer('active_members').notNull(),
+    checkins: integer('checkins').notNull(),
+    /** Check-ins made with the daily prompt's button (activities.source = 'prompt'). */
+    promptCheckins: integer('prompt_checkins').notNull(),
+    steps: integer('steps').notNull(),
+    /** Study time of the sessions that started that day, less what a member's earlier session already covered. */
+    studyMs: bigint('study_ms', { mode: 'number' }).notNull(),
+    /** Nothing can land in this day any more: made a day after it ended, with no study session open that started before its end. */
+    settled: boolean('settled').notNull(),
+    madeAt: instant('made_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.day] })],
+);
+
+/** Which members were active in which week (Monday, in the zone of the server's stats_days), from finished days. */
+export const statsMemberWeeks = pgTable(
+  'stats_member_weeks',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    week: localDay('week').notNull(),
+    userId: snowflake('user_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.week, t.userId] })],
+);
+
+/** Each member's first active week in the server (over every finished day summarised), for retention. */
+export const statsMembers = pgTable(
+  'stats_members',
+  {
+    guildId: snowflake('guild_id').notNull(),
+    userId: snowflake('user_id').notNull(),
+    firstWeek: localDay('first_week').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] }), index('stats_members_first_week').on(t.guildId, t.firstWeek)],
+);

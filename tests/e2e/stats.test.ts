@@ -6,7 +6,8 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { serverStats, type StatsScope } from '../../src/db/queries/stats.js';
+import { directStats, type StatsScope } from '../../src/db/queries/stats.js';
+import { serverStats } from '../../src/db/queries/stats-summaries.js';
 import {
   activities,
   challengeParticipants,
@@ -15,6 +16,7 @@ import {
   guildSettings,
   memberStreaks,
   scheduledPosts,
+  statsDays,
   studySessions,
 } from '../../src/db/schema.js';
 import { addDays, localDateOf, startOfLocalDay } from '../../src/domain/dates.js';
@@ -153,19 +155,17 @@ function expected(s: Seed, weeks: readonly string[]) {
     if (a.kind === 'step') bump(steps, weekOf(t));
     if (a.kind === 'checkin' && a.source === 'prompt') bump(promptCheckins, weekOf(t));
   }
-  // Study: each member's sessions merged where they overlap, each stretch in the week it started.
+  // Study: each session in the week it started, for the time no earlier session of the member covered (overlaps once).
   const hours = new Map<string, number>();
   const byMember = new Map<string, { start: number; end: number }[]>();
-  for (const x of s.sessions.filter((x) => inPeriod(x.start))) (byMember.get(x.userId) ?? byMember.set(x.userId, []).get(x.userId)!).push(x);
+  for (const x of s.sessions) (byMember.get(x.userId) ?? byMember.set(x.userId, []).get(x.userId)!).push(x);
   for (const list of byMember.values()) {
     list.sort((a, b) => a.start - b.start || a.end - b.end);
-    let stretch = { ...list[0]! };
-    for (const x of [...list.slice(1), null]) {
-      if (x && x.start <= stretch.end) stretch.end = Math.max(stretch.end, x.end);
-      else {
-        bump(hours, weekOf(stretch.start), (stretch.end - stretch.start) / 3_600_000);
-        if (x) stretch = { ...x };
-      }
+    let reached = -Infinity;
+    for (const x of list) {
+      const counted = Math.max(0, x.end - Math.max(x.start, reached));
+      if (inPeriod(x.start) && counted > 0) bump(hours, weekOf(x.start), counted / 3_600_000);
+      reached = Math.max(reached, x.end);
     }
   }
   const prompts = new Map<string, number>();
@@ -231,10 +231,12 @@ describe('/stats', () => {
     const guildId = bot.guildId;
     await database.db.insert(guildSettings).values({ guildId, timezone: ZONE }).onConflictDoUpdate({ target: guildSettings.guildId, set: { timezone: ZONE } });
     const s = await seed(guildId);
-    for (const count of [12, 26] as const) {
+    // The raw rows counted directly (the reference), then the summaries /stats reads: the first call
+    // summarises every finished day since the first activity, the next ones read what it made.
+    for (const [count, stats] of [[12, directStats], [26, directStats], [12, serverStats], [26, serverStats], [12, serverStats]] as const) {
       const weeks = periodWeeks(today, count);
       const scope: StatsScope = { guildId, zone: ZONE, from: startOfLocalDay(weeks[0]!, ZONE), to: now, firstDay: weeks[0]!, today };
-      const got = await serverStats(database.db, scope);
+      const got = await stats(database.db, scope);
       const want = expected(s, weeks);
 
       expect(got.activeByDay).toEqual(want.activeByDay);
@@ -288,5 +290,31 @@ describe('/stats', () => {
     // The charts at 1.5 times their SVG's 960 pixels.
     expect(png.readUInt32BE(16)).toBe(1440);
     expect(png.readUInt32BE(20)).toBeGreaterThan(1200);
+  });
+
+  it('the daily job summarises each server’s yesterday soon after it ends, once, and settles the day before', async () => {
+    const guildId = bot.guildId;
+    const yesterday = today;
+    const later = new Date(startOfLocalDay(addDays(today, 1), ZONE).getTime() + 30 * 60_000);
+    bot.clock.set(later);
+    await bot.app.scheduler.runDue();
+    const days = await database.db.select().from(statsDays).where(eq(statsDays.guildId, guildId));
+    const made = days.find((d) => d.day === yesterday)!;
+    expect(made.madeAt).toEqual(later);
+    // Every check-in of that day, counted directly.
+    const checkins = await database.db.select({ at: activities.at }).from(activities).where(and(eq(activities.guildId, guildId), eq(activities.kind, 'checkin')));
+    expect(made.checkins).toBe(checkins.filter((a) => localDateOf(a.at, ZONE) === yesterday).length);
+    expect(made.checkins).toBeGreaterThan(0);
+    // A study session is still open since that day: it is not settled. The day before is, now.
+    expect(made.settled).toBe(false);
+    expect(days.find((d) => d.day === addDays(yesterday, -1))?.settled).toBe(true);
+    // Later runs that day find nothing to do.
+    bot.clock.set(new Date(later.getTime() + 3_600_000));
+    await bot.app.scheduler.runDue();
+    const again = await database.db.select().from(statsDays).where(and(eq(statsDays.guildId, guildId), eq(statsDays.day, yesterday)));
+    expect(again[0]!.madeAt).toEqual(later);
+    // No claim rows of its own among the scheduled posts.
+    const kinds = await database.db.selectDistinct({ kind: scheduledPosts.kind }).from(scheduledPosts).where(eq(scheduledPosts.guildId, guildId));
+    expect(kinds.map((k) => k.kind).sort()).toEqual(['prompt']);
   });
 });

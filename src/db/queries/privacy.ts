@@ -36,6 +36,7 @@ import {
   studySessions,
 } from '../schema.js';
 import type { MemberKey } from './streaks.js';
+import { forgetMemberStats } from './stats-summaries.js';
 
 type MemberColumns = { guildId: AnyPgColumn; userId: AnyPgColumn };
 
@@ -273,7 +274,8 @@ async function exportEvents(db: Tx, member: MemberKey) {
  * Erases a member's data in one server, in one transaction: settings (with the weekly digest's and the streak reminder's), digest sends, streak reminders and nudges received, roadmap progress and chosen branches, activities,
  * streak ledger and figures, the record of milestone roles given (the roles stay on Discord), challenge entries, their resource suggestions not approved, and
  * moderator log entries about them, their focus session memberships (a session they started keeps them as its starter, as its card in the channel does), their pod opt-in and pod memberships, their cohort memberships, finished units and certificates (a certificate code then no longer verifies), their answers on event cards and their event attendance. Approved resources stay in the server's list (without being
- * erased they would vanish for everyone), as do log entries of their own moderator actions.
+ * erased they would vanish for everyone), as do log entries of their own moderator actions. /stats's summaries forget them (the days they
+ * were counted in are made again without them).
  */
 export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record<string, number>> {
   return db.transaction(async (tx) => {
@@ -287,6 +289,8 @@ export async function eraseMemberData(db: Db, member: MemberKey): Promise<Record
     await n('roadmapProgress', tx.delete(stepProgress).where(mine(stepProgress)).returning({ k: stepProgress.stepId }));
     await n('roadmapBranches', tx.delete(memberBranches).where(mine(memberBranches)).returning({ k: memberBranches.trackId }));
     await n('roadmapTrack', tx.delete(memberTracks).where(mine(memberTracks)).returning({ k: memberTracks.trackId }));
+    // /stats's summaries: their rows go, and the days they were counted in are made again without them.
+    await forgetMemberStats(tx, member);
     await n('activities', tx.delete(activities).where(mine(activities)).returning({ k: activities.id }));
     await n('streakLedger', tx.delete(streakDays).where(mine(streakDays)).returning({ k: streakDays.day }));
     await n('milestoneRoles', tx.delete(memberRewards).where(mine(memberRewards)).returning({ k: memberRewards.rewardId }));

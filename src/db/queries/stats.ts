@@ -1,5 +1,7 @@
 /**
- * The figures of /stats: each statistic is one query over indexed tables, bounded by the period.
+ * The figures of /stats counted straight from the raw rows (the reference; /stats itself reads the
+ * summaries of stats-summaries.ts, which are held equal to these): each statistic is one query over
+ * indexed tables, bounded by the period.
  * Weeks and days are the server's (guild_settings.timezone), weeks start on Monday; an activity,
  * session, prompt or challenge belongs to the day or week its instant falls in there.
  *
@@ -11,7 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { addDays, localDay } from '../../domain/dates.js';
-import { RETENTION_OFFSETS, STREAK_BUCKETS, retentionKnown, streakBucket } from '../../domain/stats.js';
+import { RETENTION_OFFSETS, STREAK_BUCKETS, retentionKnown } from '../../domain/stats.js';
 import { viewAt } from '../../domain/streaks.js';
 import { rowsOf, type Tx } from '../client.js';
 import { activities, challengeParticipants, challengeSubmissions, challengeWeeks, guildSettings, memberSettings, memberStreaks, scheduledPosts, studySessions } from '../schema.js';
@@ -61,8 +63,9 @@ export async function weeklyActivity(db: Tx, s: StatsScope): Promise<{ week: str
 
 /**
  * Study hours per week: the members' finished study sessions (voice rooms and focus rounds, as
- * capped when they closed) that started in the period, a member's overlapping sessions counted once
- * (merged into one stretch, as /study counts them), each stretch in the week it started.
+ * capped when they closed) that started in the period, each in the week it started and counted for
+ * the time no earlier session of the same member (by start, also one before the period) already
+ * covered: overlapping sessions count once, as /study counts them.
  */
 export async function weeklyStudyHours(db: Tx, s: StatsScope): Promise<{ week: string; hours: number }[]> {
   const rows = await rowsOf<{ week: string; ms: string | number }>(
@@ -71,16 +74,11 @@ export async function weeklyStudyHours(db: Tx, s: StatsScope): Promise<{ week: s
         select user_id, started_at, ended_at,
           max(ended_at) over (partition by user_id order by started_at, ended_at rows between unbounded preceding and 1 preceding) as reached
         from ${studySessions}
-        where guild_id = ${s.guildId} and ended_at is not null and started_at >= ${from(s)} and started_at < ${to(s)}
-      ), numbered as (
-        select user_id, started_at, ended_at,
-          count(*) filter (where reached is null or started_at > reached) over (partition by user_id order by started_at, ended_at) as stretch
-        from sessions
-      ), stretches as (
-        select min(started_at) as started_at, max(ended_at) as ended_at from numbered group by user_id, stretch
+        where guild_id = ${s.guildId} and ended_at is not null and started_at < ${to(s)}
       )
-      select ${weekOf(sql`started_at`, s.zone)} as week, sum(extract(epoch from ended_at - started_at) * 1000)::float8 as ms
-      from stretches group by 1 order by 1`,
+      select ${weekOf(sql`started_at`, s.zone)} as week, sum(greatest(0, extract(epoch from ended_at - greatest(started_at, reached)) * 1000))::float8 as ms
+      from sessions where started_at >= ${from(s)}
+      group by 1 having sum(greatest(0, extract(epoch from ended_at - greatest(started_at, reached)))) > 0 order by 1`,
   );
   return rows.map((r) => ({ week: r.week, hours: Number(r.ms) / 3_600_000 }));
 }
@@ -120,28 +118,41 @@ export interface StreakDistribution {
 
 /**
  * Current streaks today, each member in their own day (their zone, else the server's), as /streak
- * and the leaderboard show them: the stored figures with the days missed since (viewAt).
+ * and the leaderboard show them: the stored figures with the days missed since (viewAt). Members are
+ * counted in groups that viewAt sees alike (zone, rollover hour, last day, freezes, length bucket):
+ * a few hundred rows from the database instead of one per member.
  */
 export async function streakDistribution(db: Tx, s: StatsScope): Promise<StreakDistribution> {
   const defaults = defaultGuildSettings(s.guildId);
-  const rows = await rowsOf<{ current: number; longest: number; freezes: number; lastDay: string | null; zone: string | null; serverZone: string | null; rolloverHour: number | null }>(
+  const bucketOf = sql.join(
+    STREAK_BUCKETS.map((b, i) => ({ b, i }))
+      .reverse()
+      .map(({ b, i }) => sql`when s.current >= ${sql.raw(String(b.min))} then ${sql.raw(String(i))}`),
+    sql` `,
+  );
+  const rows = await rowsOf<{ bucket: number; freezes: number; lastDay: string | null; zone: string | null; serverZone: string | null; rolloverHour: number | null; members: number }>(
     db,
-    sql`select s.current, s.longest, s.freezes, to_char(s.last_day, 'YYYY-MM-DD') as "lastDay", m.timezone as zone, g.timezone as "serverZone", g.rollover_hour as "rolloverHour"
+    sql`select case ${bucketOf} else -1 end as bucket, s.freezes, to_char(s.last_day, 'YYYY-MM-DD') as "lastDay", m.timezone as zone,
+        g.timezone as "serverZone", g.rollover_hour as "rolloverHour", count(*)::int as members
       from ${memberStreaks} s
         left join ${memberSettings} m on m.guild_id = s.guild_id and m.user_id = s.user_id
         left join ${guildSettings} g on g.guild_id = s.guild_id
-      where s.guild_id = ${s.guildId}`,
+      where s.guild_id = ${s.guildId}
+      group by 1, 2, 3, 4, 5, 6`,
   );
   const buckets = STREAK_BUCKETS.map(() => 0);
   let none = 0;
   const todays = new Map<string, string>();
   for (const r of rows) {
     const zone = r.zone ?? r.serverZone ?? defaults.timezone;
-    let today = todays.get(zone);
-    if (today === undefined) todays.set(zone, (today = localDay(s.to, zone, r.rolloverHour ?? defaults.rolloverHour)));
-    const current = viewAt(r, today).current;
-    if (current > 0) buckets[streakBucket(current)]! += 1;
-    else none += 1;
+    const rollover = r.rolloverHour ?? defaults.rolloverHour;
+    const key = `${zone}|${rollover}`;
+    let today = todays.get(key);
+    if (today === undefined) todays.set(key, (today = localDay(s.to, zone, rollover)));
+    // Any length of the bucket stands for the group: viewAt keeps or ends a streak whatever its length.
+    const current = viewAt({ current: r.bucket >= 0 ? STREAK_BUCKETS[r.bucket]!.min : 0, longest: 0, freezes: r.freezes, lastDay: r.lastDay }, today).current;
+    if (current > 0) buckets[r.bucket]! += r.members;
+    else none += r.members;
   }
   return { buckets, none };
 }
@@ -200,8 +211,12 @@ export interface ServerStats {
   retention: RetentionRow[];
 }
 
-/** Every statistic of /stats, the queries run side by side (on a pool, at once; on PGlite, one after another). */
-export async function serverStats(db: Tx, s: StatsScope, time?: (name: string, ms: number) => void): Promise<ServerStats> {
+/**
+ * Every statistic of /stats counted straight from the raw rows, the queries run side by side (on a
+ * pool, at once; on PGlite, one after another): the reference that the summaries /stats reads
+ * (stats-summaries.ts) are held equal to. Seconds on a big server (docs/performance.md).
+ */
+export async function directStats(db: Tx, s: StatsScope, time?: (name: string, ms: number) => void): Promise<ServerStats> {
   const timed = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     const result = await run();
