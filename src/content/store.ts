@@ -57,7 +57,14 @@ export class ContentStore {
 
   /** The server's content as of now. */
   async forGuild(guildId: string): Promise<Content> {
-    const revision = await this.source.revision(guildId);
+    return this.atRevision(guildId, await this.source.revision(guildId));
+  }
+
+  /**
+   * The server's content at a revision the caller read itself, in the same statement as the data it
+   * goes with (memberRoadmap): the same as forGuild, without its own read of the revision.
+   */
+  async atRevision(guildId: string, revision: number): Promise<Content> {
     if (revision === 0) return this.builtin;
     const kept = this.cache.get(guildId);
     if (kept && kept.revision >= revision) return kept.content;

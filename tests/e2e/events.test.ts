@@ -1,5 +1,4 @@
 import { and, eq } from 'drizzle-orm';
-import { Events } from 'discord.js';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
@@ -10,6 +9,7 @@ import { freePort } from '../../src/sim/net.js';
 import { Perm, type Json } from '../../src/sim/index.js';
 import { buttonsOf, MODERATOR, shown, startTestBot, textOf, until, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
+import { setVoiceState } from '../support/voice.js';
 
 /**
  * Scheduled study sessions through the real discord.js client and the fake Discord: /event create
@@ -56,20 +56,7 @@ async function followUp(record: { id: string }): Promise<string> {
   return textOf(bot.fake.interaction(record.id).followups[0]!);
 }
 /** Sends a voice change at the bot's current clock and waits until the bot stored it. */
-async function voice(userId: string, channelId: string | null): Promise<void> {
-  const seen = new Promise<void>((resolve) => {
-    const on = (_old: unknown, next: { id: string }) => {
-      if (next.id === userId) {
-        bot.app.client.off(Events.VoiceStateUpdate, on);
-        resolve();
-      }
-    };
-    bot.app.client.on(Events.VoiceStateUpdate, on);
-  });
-  bot.fake.setVoiceState(bot.guildId, userId, { channelId });
-  await seen;
-  await bot.app.voice.idle();
-}
+const voice = (userId: string, channelId: string | null) => setVoiceState(bot, bot.guildId, userId, { channelId });
 
 describe('/event', () => {
   let reading: number;

@@ -1,10 +1,10 @@
-import { Events } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
 import { chatInput } from '../../src/sim/interactions.js';
 import { buttonsOf, MODERATOR, shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
+import { setVoiceState } from '../support/voice.js';
 
 /**
  * The study commands through the real client: /setup study and /setup show, /study,
@@ -43,20 +43,7 @@ afterAll(async () => {
 
 const setupStudy = (options: Record<string, unknown>) => bot.command('setup', options as never, { user: MOD, subcommand: 'study', ...MODERATOR });
 
-async function voice(userId: string, channelId: string | null): Promise<void> {
-  const seen = new Promise<void>((resolve) => {
-    const on = (_old: unknown, next: { id: string }) => {
-      if (next.id === userId) {
-        bot.app.client.off(Events.VoiceStateUpdate, on);
-        resolve();
-      }
-    };
-    bot.app.client.on(Events.VoiceStateUpdate, on);
-  });
-  bot.fake.setVoiceState(bot.guildId, userId, { channelId });
-  await seen;
-  await bot.app.voice.idle();
-}
+const voice = (userId: string, channelId: string | null) => setVoiceState(bot, bot.guildId, userId, { channelId });
 
 describe('/setup study', () => {
   it('offers no text channel (the option declares its channel types), and asks for something to change', async () => {

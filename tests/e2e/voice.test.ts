@@ -10,6 +10,7 @@ import { startFakeDiscord, type FakeDiscord } from '../../src/sim/index.js';
 import { shardOf } from '../../src/sim/gateway.js';
 import { startTestBot, until, type TestBot } from '../support/bot.js';
 import { openTestDatabase } from '../support/db.js';
+import { setVoiceState } from '../support/voice.js';
 
 /**
  * Voice study time through the real discord.js client: VOICE_STATE_UPDATE from the fake Discord,
@@ -52,22 +53,6 @@ async function studyGuild(fake: FakeDiscord, name = 'Voice Study', id?: string):
   return { guildId, category, hall, stage, lounge, afk };
 }
 
-/** Sends a voice change and waits until the bot has received it and applied it. */
-async function voice(bot: TestBot, guildId: string, userId: string, state: Parameters<FakeDiscord['setVoiceState']>[2]): Promise<void> {
-  const seen = new Promise<void>((resolve) => {
-    const on = (_old: unknown, next: { id: string; guild: { id: string } }) => {
-      if (next.id === userId && next.guild.id === guildId) {
-        bot.app.client.off(Events.VoiceStateUpdate, on);
-        resolve();
-      }
-    };
-    bot.app.client.on(Events.VoiceStateUpdate, on);
-  });
-  bot.fake.setVoiceState(guildId, userId, state);
-  await seen;
-  await bot.app.voice.idle();
-}
-
 async function sessionsOf(guildId: string, userId?: string) {
   const rows = await database.db
     .select()
@@ -102,19 +87,19 @@ describe('voice study sessions', () => {
   });
 
   it('counts join, move, leave; never the AFK channel, a non-study room or while server-deafened', async () => {
-    await voice(bot, g.guildId, alice, { channelId: g.hall }); // category room: counts
+    await setVoiceState(bot, g.guildId, alice, { channelId: g.hall }); // category room: counts
     bot.clock.advance(minute(30));
-    await voice(bot, g.guildId, alice, { channelId: g.lounge }); // not a study room
+    await setVoiceState(bot, g.guildId, alice, { channelId: g.lounge }); // not a study room
     bot.clock.advance(minute(10));
-    await voice(bot, g.guildId, alice, { channelId: g.stage }); // study stage
+    await setVoiceState(bot, g.guildId, alice, { channelId: g.stage }); // study stage
     bot.clock.advance(minute(20));
-    await voice(bot, g.guildId, alice, { channelId: g.stage, deaf: true }); // server-deafened
+    await setVoiceState(bot, g.guildId, alice, { channelId: g.stage, deaf: true }); // server-deafened
     bot.clock.advance(minute(15));
-    await voice(bot, g.guildId, alice, { channelId: g.stage, deaf: false, selfDeaf: true }); // self-deafened still counts
+    await setVoiceState(bot, g.guildId, alice, { channelId: g.stage, deaf: false, selfDeaf: true }); // self-deafened still counts
     bot.clock.advance(minute(5));
-    await voice(bot, g.guildId, alice, { channelId: g.afk }); // AFK, although inside the study category
+    await setVoiceState(bot, g.guildId, alice, { channelId: g.afk }); // AFK, although inside the study category
     bot.clock.advance(minute(40));
-    await voice(bot, g.guildId, alice, { channelId: null });
+    await setVoiceState(bot, g.guildId, alice, { channelId: null });
 
     expect(await sessionsOf(g.guildId, alice)).toEqual([
       { userId: alice, channelId: g.hall, minutes: 30, startedAt: '2026-03-02T12:00:00.000Z' },
@@ -141,7 +126,7 @@ describe('voice study sessions', () => {
       { userId: bob, channelId: g.hall, minutes: 0, startedAt: '2026-03-02T15:00:00.000Z' },
       { userId: bob, channelId: g.stage, minutes: null, startedAt: '2026-03-02T15:00:00.000Z' },
     ]);
-    await voice(bot, g.guildId, bob, { channelId: null });
+    await setVoiceState(bot, g.guildId, bob, { channelId: null });
   });
 
   it('keeps a member in two servers at once apart: each server counts its own', async () => {
@@ -150,12 +135,12 @@ describe('voice study sessions', () => {
     await bot.app.voice.idle();
     const carol = '300000000000000003';
     bot.clock.set('2026-03-02T16:00:00Z');
-    await voice(bot, g.guildId, carol, { channelId: g.hall });
-    await voice(bot, other.guildId, carol, { channelId: other.stage });
+    await setVoiceState(bot, g.guildId, carol, { channelId: g.hall });
+    await setVoiceState(bot, other.guildId, carol, { channelId: other.stage });
     bot.clock.advance(minute(10));
-    await voice(bot, g.guildId, carol, { channelId: null });
+    await setVoiceState(bot, g.guildId, carol, { channelId: null });
     bot.clock.advance(minute(5));
-    await voice(bot, other.guildId, carol, { channelId: null });
+    await setVoiceState(bot, other.guildId, carol, { channelId: null });
     expect((await sessionsOf(g.guildId, carol)).map((s) => s.minutes)).toEqual([10]);
     expect((await sessionsOf(other.guildId, carol)).map((s) => s.minutes)).toEqual([15]);
   });
@@ -165,8 +150,8 @@ describe('voice study sessions', () => {
     const erin = '300000000000000005';
     const frank = '300000000000000006';
     bot.clock.set('2026-03-03T09:00:00Z');
-    await voice(bot, g.guildId, dave, { channelId: g.hall });
-    await voice(bot, g.guildId, erin, { channelId: g.hall });
+    await setVoiceState(bot, g.guildId, dave, { channelId: g.hall });
+    await setVoiceState(bot, g.guildId, erin, { channelId: g.hall });
     bot.clock.advance(minute(4));
     await bot.app.scheduler.runDue(); // heartbeat at 09:04
     bot.clock.advance(minute(1)); // the gateway goes down at 09:05, unnoticed for now
@@ -191,8 +176,8 @@ describe('voice study sessions', () => {
     ]);
     // frank counts from the resume, not from when he really joined (unseen).
     expect(await sessionsOf(g.guildId, frank)).toEqual([{ userId: frank, channelId: g.stage, minutes: null, startedAt: '2026-03-03T09:15:00.000Z' }]);
-    await voice(bot, g.guildId, erin, { channelId: null });
-    await voice(bot, g.guildId, frank, { channelId: null });
+    await setVoiceState(bot, g.guildId, erin, { channelId: null });
+    await setVoiceState(bot, g.guildId, frank, { channelId: null });
   });
 });
 
@@ -203,8 +188,8 @@ describe('a crash and a restart', () => {
     const gina = '300000000000000011';
     const hank = '300000000000000012';
     const first = await startTestBot({ database, fake, guildId: g.guildId, now: '2026-03-04T10:00:00Z' });
-    await voice(first, g.guildId, gina, { channelId: g.hall });
-    await voice(first, g.guildId, hank, { channelId: g.stage });
+    await setVoiceState(first, g.guildId, gina, { channelId: g.hall });
+    await setVoiceState(first, g.guildId, hank, { channelId: g.stage });
     first.clock.advance(minute(7));
     await first.app.scheduler.runDue(); // heartbeat 10:07
     first.clock.advance(minute(1));

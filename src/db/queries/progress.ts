@@ -1,10 +1,11 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import { findStep, type Content, type StepEntry } from '../../content/loader.js';
+import type { ContentStore } from '../../content/store.js';
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import { prepared, preparedRows, rowsOf, type Db, type Tx } from '../client.js';
-import { memberBranches, memberTracks, stepProgress } from '../schema.js';
+import { memberBranches, memberTracks, serverContentRevisions, stepProgress } from '../schema.js';
 import { activityPlaceholder, recordActivityInTransaction, recordActivityOptimistically, type ActivityGate, type MemberFigures, type MemberKey } from './streaks.js';
 
 /** The step ids (as stored, possibly former ids) a member has finished. */
@@ -29,27 +30,35 @@ export async function unmarkStep(db: Tx, member: MemberKey, stepIds: readonly st
   return deleted.length > 0;
 }
 
-/** The steps a member finished (as stored), the branch they chose per track and the track they follow, in one round trip. */
-export async function memberRoadmap(db: Tx, member: MemberKey): Promise<{ done: string[]; branches: Map<string, string>; track: string | undefined }> {
-  const query = preparedRows<{ kind: 'step' | 'branch' | 'track'; a: string; b: string | null }>(
+/**
+ * The steps a member finished (as stored), the branch they chose per track, the track they follow,
+ * and their server's content revision (0 without content of its own: ContentStore.atRevision), in one
+ * round trip.
+ */
+export async function memberRoadmap(db: Tx, member: MemberKey): Promise<{ done: string[]; branches: Map<string, string>; track: string | undefined; contentRevision: number }> {
+  const query = preparedRows<{ kind: 'step' | 'branch' | 'track' | 'revision'; a: string; b: string | null }>(
     db,
-    'member_roadmap',
+    'member_roadmap_revision',
     () => sql`select 'step' as kind, step_id as a, null::text as b from ${stepProgress} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}
     union all
     select 'branch', track_id, branch_id from ${memberBranches} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}
     union all
-    select 'track', track_id, null from ${memberTracks} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}`,
+    select 'track', track_id, null from ${memberTracks} where guild_id = ${sql.placeholder('guildId')} and user_id = ${sql.placeholder('userId')}
+    union all
+    select 'revision', revision::text, null from ${serverContentRevisions} where guild_id = ${sql.placeholder('guildId')}`,
   );
   const rows = await query.execute({ guildId: member.guildId, userId: member.userId });
   const done: string[] = [];
   const branches = new Map<string, string>();
   let track: string | undefined;
+  let contentRevision = 0;
   for (const row of rows) {
     if (row.kind === 'step') done.push(row.a);
     else if (row.kind === 'branch') branches.set(row.a, row.b ?? '');
-    else track = row.a;
+    else if (row.kind === 'track') track = row.a;
+    else contentRevision = Number(row.a);
   }
-  return { done, branches, track };
+  return { done, branches, track, contentRevision };
 }
 
 /** A member's progress on one track (with their chosen branch), renamed steps mapped to their current ids. */
@@ -71,6 +80,22 @@ export async function memberProgressOn(
   const { done, branches, track: followed } = await memberRoadmap(db, member);
   const track = pick(followed);
   return trackProgress(track, done, (id) => findStep(content, id)?.step.id ?? id, branches.get(track.id));
+}
+
+/**
+ * memberProgressOn with the server's content read in the same statement (/next, the hot path): the
+ * content revision comes with the member's roadmap, so the content costs no read of its own.
+ */
+export async function memberProgressWithContent(
+  db: Tx,
+  contents: ContentStore,
+  member: MemberKey,
+  pick: (followed: string | undefined, content: Content) => Track,
+): Promise<{ content: Content; progress: TrackProgress }> {
+  const { done, branches, track: followed, contentRevision } = await memberRoadmap(db, member);
+  const content = await contents.atRevision(member.guildId, contentRevision);
+  const track = pick(followed, content);
+  return { content, progress: trackProgress(track, done, (id) => findStep(content, id)?.step.id ?? id, branches.get(track.id)) };
 }
 
 /** Sets the track a member follows (/roadmap track). Returns the track followed before, if any. */
