@@ -5,7 +5,7 @@ import type { Job } from './scheduler.js';
 /** How often the job looks for servers whose yesterday is not summarised (clock time). */
 export const STATS_SUMMARY_EVERY_MS = 15 * 60_000;
 
-/** Servers taken per look; the rest wait for the next run (or for their own /stats, which catches up). */
+/** Servers asked for per look (looks repeat until none is left that this run has not taken). */
 export const STATS_SUMMARY_SERVERS = 500;
 
 /**
@@ -16,7 +16,7 @@ export const STATS_SUMMARY_SERVERS = 500;
  * not made again that run (no claim rows: the summary rows are the record). /stats catches up by
  * itself too, so a server this job has not reached yet still gets correct figures.
  */
-export function statsSummariesJob(ctx: Context, options: { everyMs?: number; servers?: number } = {}): Job {
+export function statsSummariesJob(ctx: Pick<Context, 'db' | 'logger'>, options: { everyMs?: number; servers?: number } = {}): Job {
   const everyMs = options.everyMs ?? STATS_SUMMARY_EVERY_MS;
   const servers = options.servers ?? STATS_SUMMARY_SERVERS;
   const log = ctx.logger.child({ job: 'stats-summaries' });
@@ -28,16 +28,24 @@ export function statsSummariesJob(ctx: Context, options: { everyMs?: number; ser
       lastRun = now.getTime();
       let days = 0;
       let made = 0;
-      for (const server of await serversToSummarise(ctx.db, now, servers)) {
-        if (signal.aborted) break;
-        try {
-          const result = await makeStatsSummaries(ctx.db, { ...server, now }, { lock: 'try' });
-          days += result.days;
-          if (result.days > 0) made += 1;
-        } catch (error) {
-          // One server's failure (a statement over the deadline, say) leaves the others to do; its /stats catches up.
-          log.warn({ err: error, guildId: server.guildId }, 'summarising a server for /stats failed');
+      // Servers taken this run: one that failed or that another process holds is not taken again until the next run.
+      const taken = new Set<string>();
+      for (;;) {
+        const batch = (await serversToSummarise(ctx.db, now, servers + taken.size)).filter((server) => !taken.has(server.guildId));
+        if (batch.length === 0) break;
+        for (const server of batch) {
+          if (signal.aborted) break;
+          taken.add(server.guildId);
+          try {
+            const result = await makeStatsSummaries(ctx.db, { ...server, now }, { lock: 'try' });
+            days += result.days;
+            if (result.days > 0) made += 1;
+          } catch (error) {
+            // One server's failure (a statement over the deadline, say) leaves the others to do; its /stats catches up.
+            log.warn({ err: error, guildId: server.guildId }, 'summarising a server for /stats failed');
+          }
         }
+        if (signal.aborted) break;
       }
       if (made > 0) log.info({ servers: made, days }, 'days summarised for /stats');
     },

@@ -8,6 +8,8 @@ import { makeStatsSummaries, serverStats } from '../../src/db/queries/stats-summ
 import { activities, guildSettings, scheduledPosts, statsDays, studySessions } from '../../src/db/schema.js';
 import { localDateOf, startOfLocalDay } from '../../src/domain/dates.js';
 import { periodWeeks } from '../../src/domain/stats.js';
+import { statsSummariesJob } from '../../src/jobs/stats-summaries.js';
+import { createLogger } from '../../src/logger.js';
 import { openTestDatabase, uniqueGuildId } from '../support/db.js';
 
 /**
@@ -156,5 +158,26 @@ describe('/stats summaries', () => {
     expect((await makeStatsSummaries(database.db, scope)).days).toBe(0);
     expect((await makeStatsSummaries(database.db, { ...scope, now: new Date(now.getTime() + 60_000) })).days).toBe(1);
     expect(made.reduce((n, d) => n + d.steps, 0)).toBe(60);
+  });
+
+  it('the job summarises every server whose yesterday is missing in one run, a few at a time', async () => {
+    const zone = 'Asia/Kolkata';
+    const now = new Date('2026-11-20T03:00:00Z');
+    const guilds = [uniqueGuildId(), uniqueGuildId(), uniqueGuildId()];
+    for (const guildId of guilds) {
+      await database.db.insert(guildSettings).values({ guildId, timezone: zone });
+      const at = new Date(now.getTime() - 3 * 86_400_000);
+      await database.db.insert(activities).values({ guildId, userId: USERS[0]!, kind: 'checkin', day: localDateOf(at, zone), at, source: 'command' });
+    }
+    await statsSummariesJob({ db: database.db, logger: createLogger('silent') }, { servers: 1 }).run(now, new AbortController().signal);
+    for (const guildId of guilds) {
+      const days = await database.db.select().from(statsDays).where(eq(statsDays.guildId, guildId));
+      // From the day of the check-in to yesterday in Kolkata.
+      expect(days.map((d) => [d.day, d.checkins]).sort()).toEqual([
+        ['2026-11-17', 1],
+        ['2026-11-18', 0],
+        ['2026-11-19', 0],
+      ]);
+    }
   });
 });
