@@ -31,9 +31,10 @@ export const stats: Command = {
     // The days not yet summarised are summarised first (all of them after an upgrade), then one query
     // per statistic and a large PNG: the router defers the reply if this takes a while.
     const figures = await serverStats(ctx.db, { guildId: interaction.guildId, zone, from: startOfLocalDay(weeks[0]!, zone), to: now, firstDay: weeks[0]!, today }).catch((error: unknown) => {
-      // Each query has the bot's statement deadline (src/db/deadlines.ts): a year of a very big server on a busy database may not fit.
+      // Each query has the bot's statement deadline (src/db/deadlines.ts): on a busy database, summarising a big
+      // server's history (the first /stats after the upgrade) or a long period may not fit. Days summarised are kept.
       if (statementCancelled(error))
-        throw new UserError(`Counting ${count} weeks took longer than the database allows for one question. Try a shorter period, or again when the server is quieter.`);
+        throw new UserError(`Counting ${count} weeks took longer than the database allows for one question. What was counted so far is kept: try again in a moment, or a shorter period.`);
       throw error;
     });
     if (statsEmpty(figures)) {
