@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { and, eq } from 'drizzle-orm';
 import { activities, challengeWeeks, scheduledPosts } from '../../src/db/schema.js';
-import { joinRun, leaveRun } from '../../src/db/queries/challenges.js';
+import { joinRun, leaveRun, type Run } from '../../src/db/queries/challenges.js';
 import { getGuildSettings, setMemberTimezone } from '../../src/db/queries/settings.js';
 import { buttonsOf, shown, startTestBot, textOf, type TestBot, MODERATOR, until, useTestBot } from '../support/bot.js';
 import { startFakeDiscord, type FakeDiscord, type Json } from '../../src/sim/index.js';
@@ -384,78 +384,70 @@ describe('restarts and two processes', () => {
   });
 });
 
+/**
+ * A challenge with 60 participants (two midweek messages, 50 mentions each at most) whose midweek
+ * reminder is interrupted: Thursday noon, the first message goes out, then Discord fails every post.
+ * `then` goes on from there; `sent()` is the reminder's messages in the channel.
+ */
+async function interruptedReminder(
+  name: string,
+  idPrefix: string,
+  then: (t: { fake: FakeDiscord; bot: TestBot; guildId: string; run: Run; joined: string[]; sent: () => Json[] }) => Promise<void>,
+): Promise<void> {
+  const fake = await startFakeDiscord();
+  const guildId = fake.addGuild({ name }).id as string;
+  const second = await startTestBot({ database, fake, guildId, now: '2026-06-01T00:00:30Z' });
+  try {
+    const channelId = await challengesChannel(second, guildId);
+    await configure(second, guildId, channelId, 'UTC');
+    await tickAt(second, '2026-06-01T00:01:00Z');
+    expect(posts(fake, channelId).filter(isAnnouncement)).toHaveLength(1);
+    const [run] = await database.db.select().from(challengeWeeks).where(eq(challengeWeeks.guildId, guildId));
+    const joined = Array.from({ length: 60 }, (_, i) => `${idPrefix}${String(i).padStart(4, '0')}`);
+    for (const userId of joined) await joinRun(database.db, run!, userId, new Date('2026-06-02T10:00:00Z'));
+
+    const path = new RegExp(`^/channels/${channelId}/messages$`);
+    const stop = fake.beforeAnswer((request) => {
+      if (request.method !== 'POST' || !path.test(request.path) || !isMidweek(request.body as Json)) return;
+      stop();
+      fake.failWith({ method: 'POST', path, status: 500 });
+    });
+    await tickAt(second, '2026-06-04T12:00:30Z');
+    fake.clearFailures();
+    const sent = () => fake.channelMessages(channelId).filter((m: Json) => isMidweek(m) || (m.content ?? '').startsWith('…and'));
+    expect(sent()).toHaveLength(1);
+    await then({ fake, bot: second, guildId, run: run!, joined, sent });
+  } finally {
+    await second.stop();
+    await fake.close();
+  }
+}
+const mentionsIn = (messages: Json[]) => messages.flatMap((m: Json) => [...String(m.content).matchAll(/<@(\d+)>/g)].map((x) => x[1]));
+
 describe('a reminder in several messages, interrupted', () => {
   it('the first of two messages went out, then Discord failed: the next minute sends the second, never the first again', async () => {
-    const fake = await startFakeDiscord();
-    const guildId = fake.addGuild({ name: 'Many joined' }).id as string;
-    const second = await startTestBot({ database, fake, guildId, now: '2026-06-01T00:00:30Z' });
-    try {
-      const channelId = await challengesChannel(second, guildId);
-      await configure(second, guildId, channelId, 'UTC');
-      await tickAt(second, '2026-06-01T00:01:00Z');
-      expect(posts(fake, channelId).filter(isAnnouncement)).toHaveLength(1);
-      const [run] = await database.db.select().from(challengeWeeks).where(eq(challengeWeeks.guildId, guildId));
-      const joined = Array.from({ length: 60 }, (_, i) => `43000000000000${String(i).padStart(4, '0')}`);
-      for (const userId of joined) await joinRun(database.db, run!, userId, new Date('2026-06-02T10:00:00Z'));
-
-      // Thursday noon: 60 participants make two messages (50 mentions each at most). Discord fails every post after the first.
-      const path = new RegExp(`^/channels/${channelId}/messages$`);
-      const stop = fake.beforeAnswer((request) => {
-        if (request.method !== 'POST' || !path.test(request.path) || !isMidweek(request.body as Json)) return;
-        stop();
-        fake.failWith({ method: 'POST', path, status: 500 });
-      });
-      await tickAt(second, '2026-06-04T12:00:30Z');
-      fake.clearFailures();
-      expect(posts(fake, channelId).filter((b) => isMidweek(b) || (b.content ?? '').startsWith('…and'))).toHaveLength(1);
+    await interruptedReminder('Many joined', '43000000000000', async ({ bot: second, guildId, joined, sent }) => {
       await tickAt(second, '2026-06-04T12:01:30Z');
       await tickAt(second, '2026-06-04T12:02:30Z');
-      const sent = fake.channelMessages(channelId).filter((m: Json) => isMidweek(m) || (m.content ?? '').startsWith('…and'));
-      expect(sent).toHaveLength(2);
-      const mentioned = sent.flatMap((m: Json) => [...String(m.content).matchAll(/<@(\d+)>/g)].map((x) => x[1]));
-      expect(mentioned.sort()).toEqual(joined);
+      const [first, rest] = sent();
+      expect(sent()).toHaveLength(2);
+      expect(mentionsIn(sent()).sort()).toEqual(joined);
       const [row] = await database.db
         .select()
         .from(scheduledPosts)
         .where(and(eq(scheduledPosts.guildId, guildId), eq(scheduledPosts.kind, 'challenge_midweek')));
-      expect(row).toMatchObject({ status: 'posted', steps: { m0: sent[0]!.id, m1: sent[1]!.id }, attempts: 2 });
-    } finally {
-      await second.stop();
-      await fake.close();
-    }
+      expect(row).toMatchObject({ status: 'posted', steps: { m0: first!.id, m1: rest!.id }, attempts: 2 });
+    });
   });
 
   it('a member of the first message leaves before the retry: the second message pings the rest of the list chosen at the claim, nobody left out', async () => {
-    const fake = await startFakeDiscord();
-    const guildId = fake.addGuild({ name: 'One left' }).id as string;
-    const second = await startTestBot({ database, fake, guildId, now: '2026-06-01T00:00:30Z' });
-    try {
-      const channelId = await challengesChannel(second, guildId);
-      await configure(second, guildId, channelId, 'UTC');
-      await tickAt(second, '2026-06-01T00:01:00Z');
-      const [run] = await database.db.select().from(challengeWeeks).where(eq(challengeWeeks.guildId, guildId));
-      const joined = Array.from({ length: 60 }, (_, i) => `44000000000000${String(i).padStart(4, '0')}`);
-      for (const userId of joined) await joinRun(database.db, run!, userId, new Date('2026-06-02T10:00:00Z'));
-
-      const path = new RegExp(`^/channels/${channelId}/messages$`);
-      const stop = fake.beforeAnswer((request) => {
-        if (request.method !== 'POST' || !path.test(request.path) || !isMidweek(request.body as Json)) return;
-        stop();
-        fake.failWith({ method: 'POST', path, status: 500 });
-      });
-      await tickAt(second, '2026-06-04T12:00:30Z');
-      fake.clearFailures();
+    await interruptedReminder('One left', '44000000000000', async ({ bot: second, run, joined, sent }) => {
       // Pinged in the first message, then left: worked out again, the list would shift by one and
       // the member who was 51st would be in neither message.
-      expect(await leaveRun(database.db, run!, joined[3]!)).toBe(true);
+      expect(await leaveRun(database.db, run, joined[3]!)).toBe(true);
       await tickAt(second, '2026-06-04T12:01:30Z');
-      const sent = fake.channelMessages(channelId).filter((m: Json) => isMidweek(m) || (m.content ?? '').startsWith('…and'));
-      expect(sent).toHaveLength(2);
-      const mentioned = sent.flatMap((m: Json) => [...String(m.content).matchAll(/<@(\d+)>/g)].map((x) => x[1]));
-      expect(mentioned.sort()).toEqual(joined);
-    } finally {
-      await second.stop();
-      await fake.close();
-    }
+      expect(sent()).toHaveLength(2);
+      expect(mentionsIn(sent()).sort()).toEqual(joined);
+    });
   });
 });
