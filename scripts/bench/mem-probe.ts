@@ -2,8 +2,12 @@
  * `node --import tsx scripts/bench/mem-probe.ts`: where the memory of a start goes. Starts the
  * compiled bot (`npm start`'s node) on a new PGlite database with 10,000 servers on the fake Discord
  * (PROBE_GUILDS), prints its RSS / peak RSS beside each of its log lines and every 3 s the V8 heap
- * and external memory from its /metrics, until 3 s after ready. PROBE_ARGS: extra node flags (for
- * example `--max-old-space-size=128`). Not part of `npm run bench`.
+ * and external memory from its /metrics, until 3 s after ready, then its ten largest mappings
+ * (resident/size: [heap] is malloc's, the 128 MB one PGlite's WebAssembly memory, node the binary).
+ * PROBE_ARGS: extra node flags (for example `--heap-growing-percent=30`); PGLITE_V8_FLAGS and
+ * GLIBC_TUNABLES are passed on; PROBE_SNAPSHOT=ms: with PROBE_ARGS='--heapsnapshot-signal=SIGUSR2
+ * --diagnostic-dir=/tmp', writes a heap snapshot at ready and waits that long for it. Not part of
+ * `npm run bench`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +22,21 @@ for (let i = 0; i < Number(process.env.PROBE_GUILDS ?? 10_000); i++) big.addGuil
 const dir = mkdtempSync(join(tmpdir(), 'cohort-probe-'));
 const port = await freePort();
 const t0 = Date.now();
-const child = spawn(process.execPath, [...(process.env.PROBE_ARGS?.split(' ') ?? []), ...scriptNodeArgs('start')], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: big.apiUrl, HTTP_PORT: String(port), LOG_LEVEL: 'debug', DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [...(process.env.PROBE_ARGS?.split(' ') ?? []), ...scriptNodeArgs('start')], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DISCORD_TOKEN: FAKE_TOKEN, DISCORD_API_URL: big.apiUrl, HTTP_PORT: String(port), LOG_LEVEL: 'debug', DATA_DIR: dir, ...passedOn() }, stdio: ['ignore', 'pipe', 'inherit'] });
+function passedOn(): Record<string, string> {
+  return Object.fromEntries(['PGLITE_V8_FLAGS', 'GLIBC_TUNABLES'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+}
+/** The largest mappings of the bot by resident size, `resident/size MB name`. */
+function largestMappings(): string {
+  const maps: { name: string; size: number; rss: number }[] = [];
+  for (const line of readFileSync(`/proc/${child.pid}/smaps`, 'utf8').split('\n')) {
+    const range = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (range) maps.push({ name: range[3] || '[anon]', size: (parseInt(range[2]!, 16) - parseInt(range[1]!, 16)) >> 20, rss: 0 });
+    const resident = /^Rss:\s+(\d+)/.exec(line);
+    if (resident && maps.length) maps.at(-1)!.rss = Number(resident[1]) >> 10;
+  }
+  return maps.sort((a, b) => b.rss - a.rss).slice(0, 10).map((m) => `${m.rss}/${m.size} MB ${m.name.replace(/.*\//, '')}`).join(', ');
+}
 const rss = () => { const s = readFileSync(`/proc/${child.pid}/status`, 'utf8'); return `${Number(/VmRSS:\s+(\d+)/.exec(s)![1]) >> 10}/${Number(/VmHWM:\s+(\d+)/.exec(s)![1]) >> 10}`; };
 let pending = '';
 const seen = new Map<string, number>();
@@ -37,7 +55,7 @@ for (let i = 0; i < 240; i++) {
     console.log(((Date.now() - t0) / 1000).toFixed(1), 'RSS/HWM', rss(), 'heapUsed', pick('nodejs_heap_size_used_bytes'), 'heapTotal', pick('nodejs_heap_size_total_bytes'), 'external', pick('nodejs_external_memory_bytes'));
   }
   const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-  if (ok) { console.log('ready', ((Date.now() - t0) / 1000).toFixed(1), rss()); await sleep(3000); console.log('after', rss()); break; }
+  if (ok) { console.log('ready', ((Date.now() - t0) / 1000).toFixed(1), rss()); await sleep(3000); console.log('after', rss()); console.log('largest mappings', largestMappings()); if (process.env.PROBE_SNAPSHOT) { child.kill('SIGUSR2'); await sleep(Number(process.env.PROBE_SNAPSHOT)); } break; }
 }
 console.log([...seen].sort((a, b) => b[1] - a[1]).slice(0, 8));
 child.kill('SIGTERM');

@@ -100,10 +100,15 @@ async function unpackTemplate(templatePath: string, dir: string): Promise<boolea
   return tar !== undefined;
 }
 
+/** More than the unpacked template (about 40 MB); brotli's output is cut into chunks of this size. */
+const TEMPLATE_CHUNK_BYTES = 64 * 1024 * 1024;
+
 /** The template as a tar, or undefined when there is none (or it is unreadable): then initdb runs. */
 async function readTemplate(path: string): Promise<Buffer | undefined> {
   try {
-    return await promisify(brotliDecompress)(await readFile(path));
+    // One output chunk for the whole tar (about 40 MB), not zlib's 16 KB chunks joined at the end:
+    // freed, those thousands of small allocations stayed resident (some 90 MB of RSS, against 44).
+    return await promisify(brotliDecompress)(await readFile(path), { chunkSize: TEMPLATE_CHUNK_BYTES });
   } catch {
     return undefined;
   }
