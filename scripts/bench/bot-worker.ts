@@ -173,6 +173,9 @@ async function startBareBot(): Promise<Bot> {
     client.once(Events.ClientReady, () => resolve());
     client.login(FAKE_TOKEN).catch(reject);
   });
+  // Cohort's commands, so that its fake Discord lets members pick them (the fake sends only registered commands).
+  const { commands } = await import('../../commands/index.js');
+  await client.application!.commands.set(commands.map((c) => c.data));
   return { steps: ['bare'], queries: () => 0, received: () => 0, stop: () => client.destroy() };
 }
 
