@@ -20,12 +20,12 @@ export const done: Command = {
     const sharing = ctx.content.tracks.filter((t) => t.steps.some((s) => s.id === entry.step.id));
     const followed = sharing.length > 1 ? (await memberRoadmap(ctx.db, member)).track : undefined;
     const track = sharing.find((t) => t.id === followed) ?? entry.track;
-    const { recorded, progress } = await completeStepWithProgress(ctx, member, entry, track);
+    const { recorded, progress, inCohort } = await completeStepWithProgress(ctx, member, entry, track);
     const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done; nothing changed.`;
     await interaction.reply({ ...nextStepView(ctx.content, progress, notice), flags: MessageFlags.Ephemeral });
     await applyRewards(ctx, interaction.client, member.guildId, member.userId);
     // A cohort unit is done once its steps are: recorded with when each step was marked done.
-    if (recorded) await syncMemberUnits(ctx, member);
+    if (recorded && inCohort) await syncMemberUnits(ctx, member);
   },
 
   async autocomplete(interaction, ctx) {

@@ -40,12 +40,12 @@ export const next: Command = {
       const member = { guildId: interaction.guildId, userId: interaction.user.id };
       const shown = ctx.content.tracksById.get(trackId);
       const track = shown?.steps.some((s) => s.id === entry.step.id) ? shown : entry.track;
-      const { recorded, progress } = await completeStepWithProgress(ctx, member, entry, track);
+      const { recorded, progress, inCohort } = await completeStepWithProgress(ctx, member, entry, track);
       const notice = recorded ? `✅ Marked **${entry.step.title}** done.` : `**${entry.step.title}** was already done.`;
       await interaction.update(nextStepView(ctx.content, progress, notice));
       await applyRewards(ctx, interaction.client, member.guildId, member.userId);
       // A cohort unit is done once its steps are: recorded with when each step was marked done.
-      if (recorded) await syncMemberUnits(ctx, member);
+      if (recorded && inCohort) await syncMemberUnits(ctx, member);
     },
   },
 };

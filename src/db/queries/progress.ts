@@ -5,7 +5,7 @@ import type { ContentStore } from '../../content/store.js';
 import type { Track } from '../../content/schema.js';
 import { trackProgress, type TrackProgress } from '../../domain/progress.js';
 import { prepared, preparedRows, rowsOf, type Db, type Tx } from '../client.js';
-import { memberBranches, memberTracks, serverContentRevisions, stepProgress } from '../schema.js';
+import { cohortMembers, cohorts, memberBranches, memberTracks, serverContentRevisions, stepProgress } from '../schema.js';
 import { activityPlaceholder, recordActivityInTransaction, recordActivityOptimistically, type ActivityGate, type MemberFigures, type MemberKey } from './streaks.js';
 
 /** The step ids (as stored, possibly former ids) a member has finished. */
@@ -178,7 +178,13 @@ async function recordStep(tx: Tx, member: MemberKey, entry: StepEntry, at: Date)
   );
   const recorded = rows.some((r) => r.inserted === true);
   if (recorded) await recordActivityInTransaction(tx, { ...member, kind: 'step', at, ref: entry.step.id });
-  return { recorded, finished: rows.filter((r) => r.inserted !== null).map((r) => r.stepId), branchId: rows.find((r) => r.inserted === null)?.stepId };
+  const [cohort] = await rowsOf<{ inCohort: boolean }>(tx, sql`select ${inACohort(member)} as "inCohort"`);
+  return { recorded, finished: rows.filter((r) => r.inserted !== null).map((r) => r.stepId), branchId: rows.find((r) => r.inserted === null)?.stepId, inCohort: cohort?.inCohort === true };
+}
+
+/** Whether the member belongs to a cohort of the server (then a finished step may finish a cohort unit). */
+function inACohort(member: MemberKey): SQL {
+  return sql`exists (select 1 from ${cohortMembers} m join ${cohorts} c on c.id = m.cohort_id where m.user_id = ${member.userId} and c.guild_id = ${member.guildId})`;
 }
 
 /** What recording a step returns: whether it was new, every step the member finished, and their branch on its track. */
@@ -186,6 +192,8 @@ interface Recorded {
   recorded: boolean;
   finished: string[];
   branchId: string | undefined;
+  /** Whether the member is in one of the server's cohorts (read in the same statement): only then are cohort units synced. */
+  inCohort: boolean;
 }
 
 /**
@@ -213,13 +221,14 @@ async function recordStepOptimistically(db: Db, member: MemberKey, entry: StepEn
         columns: [
           sql`array(select step_id from ${stepProgress} where guild_id = ${member.guildId} and user_id = ${member.userId} union all select step_id from gate) as finished`,
           sql`(select branch_id from ${memberBranches} where guild_id = ${member.guildId} and user_id = ${member.userId} and track_id = ${sql.placeholder('trackId')}) as branch`,
+          sql`${inACohort(member)} as in_cohort`,
         ],
       };
     },
     values: { stepId: entry.step.id, trackId: entry.track.id, ...Object.fromEntries(former.map((id, i) => [`former${i}`, id])) },
   };
   const done = await recordActivityOptimistically(db, { ...member, kind: 'step', at, ref: entry.step.id }, gate, figures);
-  return done && { recorded: done.result.recorded, finished: done.row.finished as string[], branchId: (done.row.branch as string | null) ?? undefined };
+  return done && { recorded: done.result.recorded, finished: done.row.finished as string[], branchId: (done.row.branch as string | null) ?? undefined, inCohort: done.row.in_cohort === true };
 }
 
 /**
@@ -240,17 +249,18 @@ export async function completeStep(ctx: { db: Db; clock: Clock }, member: Member
 /**
  * Marks a step done (the /done command, the Mark done button), and the member's progress as of that
  * write on `track`: the step's own track by default, or another track that shares the step (`use:`),
- * whose chosen branch is then read separately.
+ * whose chosen branch is then read separately; and whether the member is in one of the server's
+ * cohorts, so that the caller syncs cohort units only then.
  */
 export async function completeStepWithProgress(
   ctx: { db: Db; clock: Clock; content: Content; memberFigures?: MemberFigures },
   member: MemberKey,
   entry: StepEntry,
   track: Track = entry.track,
-): Promise<{ recorded: boolean; progress: TrackProgress }> {
-  const { recorded, finished, branchId } = await markStepDone(ctx, member, entry);
+): Promise<{ recorded: boolean; progress: TrackProgress; inCohort: boolean }> {
+  const { recorded, finished, branchId, inCohort } = await markStepDone(ctx, member, entry);
   const branch = track === entry.track ? branchId : (await memberRoadmap(ctx.db, member)).branches.get(track.id);
-  return { recorded, progress: trackProgress(track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id, branch) };
+  return { recorded, inCohort, progress: trackProgress(track, finished, (id) => findStep(ctx.content, id)?.step.id ?? id, branch) };
 }
 
 /** Undoes a finished step (under its current or former ids). Returns false when it was not done. */
