@@ -14,7 +14,7 @@
  * a 256 MB tmpfs filled to the last byte (as tests/faults/pglite-disk.test.ts does where it may
  * mount one), else the free space the disk guard reads set below its reserve.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ import { activities } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { FAKE_TOKEN, startFakeDiscord, type FakeDiscord, type InteractionRecord } from '../../src/sim/index.js';
 import { chatInput } from '../../src/sim/interactions.js';
+import { mountSmallDisk, unmountSmallDisk } from '../../tests/support/small-disk.js';
 import { freePort } from '../../src/sim/net.js';
 import { startFaultProxy, type FaultMode } from '../../tests/support/fault-proxy.js';
 import { emptyPostgres, round, sleep } from './common.js';
@@ -68,21 +69,9 @@ async function postgresBehindProxy(mode: FaultMode): Promise<Setup> {
   };
 }
 
-/** A 256 MB tmpfs of our own where this process may mount one (root with CAP_SYS_ADMIN), else undefined. */
-function mountSmallDisk(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-disk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-}
-
 /** The embedded PGlite whose disk fills up for the fault and is emptied again to heal it. */
 async function pgliteFullDisk(): Promise<Setup> {
-  const disk = mountSmallDisk();
+  const disk = mountSmallDisk('cohort-bench-disk-');
   if (disk) {
     const database = await openDatabase({ dataDir: join(disk, 'db') });
     const filler = join(disk, 'filler');
@@ -101,8 +90,7 @@ async function pgliteFullDisk(): Promise<Setup> {
       },
       async close() {
         await database.close();
-        execFileSync('umount', [disk], { stdio: 'ignore' });
-        rmSync(disk, { recursive: true, force: true });
+        unmountSmallDisk(disk);
       },
     };
   }

@@ -7,7 +7,6 @@
  * those tests assert.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -263,9 +262,9 @@ const portInUse: Fault = {
   name: 'port-in-use',
   title: 'HTTP_PORT already in use',
   async run() {
-    const taken: Server = createNetServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as AddressInfo).port;
+    // Something else listens on the port (any listener will do: the one that never answers).
+    const taken = await startSilentServer();
+    const port = taken.port;
     const database = await startSilentServer();
     const discord = await startSilentServer();
     try {
@@ -284,7 +283,7 @@ const portInUse: Fault = {
         notes: `exit code ${code} after ${s} s: "${fatalOf(output)}"; the database opened first: ${database.connections() > 0 ? 'yes' : 'no'} (${database.connections()} connections), Discord: ${discord.connections() > 0 ? 'yes' : 'no'}; a stack: ${STACK.test(output) ? 'yes' : 'no'}; recovery: seconds from start to exit`,
       });
     } finally {
-      taken.close();
+      await taken.close();
       await database.close();
       await discord.close();
     }

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { activities } from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
 import type { InteractionRecord } from '../../src/sim/index.js';
 import { shown, startTestBot, textOf, type TestBot } from '../support/bot.js';
+import { mountSmallDisk, unmountSmallDisk } from '../support/small-disk.js';
 
 /**
  * The embedded database on a full disk. PGlite's backend runs on the bot's thread, and when it
@@ -89,23 +90,10 @@ describe('embedded database on a full disk', () => {
   });
 });
 
-/** A small tmpfs of our own, where this process may mount one (root with CAP_SYS_ADMIN); else undefined. */
-function mountSmallDisk(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'cohort-small-disk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-}
-
 const smallDisk = process.platform === 'linux' ? mountSmallDisk() : undefined;
 afterAll(() => {
   if (!smallDisk) return;
-  execFileSync('umount', [smallDisk], { stdio: 'ignore' });
-  rmSync(smallDisk, { recursive: true, force: true });
+  unmountSmallDisk(smallDisk);
 });
 
 describe.skipIf(!smallDisk)('embedded database on a real full disk (a 256 MB tmpfs)', () => {

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,9 +19,9 @@ const STACK = /^\s+at .+[:(]\d+/m;
 
 describe('HTTP_PORT already in use', () => {
   it('is one sentence, before the database or Discord is opened', { timeout: 120_000 }, async () => {
-    const taken: Server = createNetServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as AddressInfo).port;
+    // Something else listens on the port (any listener will do: the one that never answers).
+    const taken = await startSilentServer();
+    const port = taken.port;
     const database = await startSilentServer();
     const discord = await startSilentServer();
     try {
@@ -43,7 +42,7 @@ describe('HTTP_PORT already in use', () => {
       expect(database.connections()).toBe(0);
       expect(discord.connections()).toBe(0);
     } finally {
-      taken.close();
+      await taken.close();
       await database.close();
       await discord.close();
     }
