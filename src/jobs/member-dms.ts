@@ -1,18 +1,10 @@
-import { DiscordAPIError, type Client, type MessageCreateOptions } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type Client, type MessageCreateOptions } from 'discord.js';
 import type { Context } from '../context.js';
+import type { MemberKey } from '../db/queries/streaks.js';
 import type { OutboundBudget } from '../discord/pacing.js';
 import type { Logger } from '../logger.js';
 import { fanOut } from './fan-out.js';
 
-/** Discord's "Cannot send messages to this user": the member's DMs are closed to the bot. */
-const DMS_CLOSED = 50007;
-/** Unknown User: the account is gone; nothing to retry. */
-const UNKNOWN_USER = 10013;
-
-export interface MemberKey {
-  guildId: string;
-  userId: string;
-}
 
 /** How a claimed DM to a member went. */
 export type DmOutcome = 'sent' | 'closed' | 'failed' | 'retry';
@@ -51,14 +43,14 @@ export async function sendMemberDm(
     return 'sent';
   } catch (error) {
     const code = error instanceof DiscordAPIError ? error.code : undefined;
-    if (code === DMS_CLOSED) {
+    if (code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) {
       await settle.failed('DMs closed (Discord error 50007)');
       await settle.markClosed();
       ctx.notices.add(member);
       log.info(about, `${what} refused: DMs closed; marked, not retried`);
       return 'closed';
     }
-    if (code === UNKNOWN_USER) {
+    if (code === RESTJSONErrorCodes.UnknownUser) {
       await settle.failed('unknown user (Discord error 10013)');
       return 'failed';
     }
